@@ -1,0 +1,10 @@
+// Unit and loopback integration tests: everything that needs only Node.
+// Packages are mapped to their TypeScript sources so a test never runs against a stale build;
+// the built output is checked separately by test/consumer.
+const base = require('./jest.base.js')
+
+module.exports = {
+  ...base,
+  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/e2e/'],
+}

@@ -1,0 +1,30 @@
+/**
+ * Snapshot of the live libuv resources that tests care about. Compare before/after a component's
+ * lifecycle to prove stop() leaves no socket, timer or child process behind.
+ */
+const WATCHED = new Set(['TCPWrap', 'TCPServerWrap', 'UDPWrap', 'Timeout', 'ProcessWrap', 'PipeWrap', 'TTYWrap'])
+
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const name of process.getActiveResourcesInfo()) {
+    if (!WATCHED.has(name)) continue
+    counts[name] = (counts[name] ?? 0) + 1
+  }
+  return counts
+}
+
+/** Waits (bounded) until no more resources are live than in `before`; returns what is still extra. */
+export async function leakedSince(before: Record<string, number>, waitMs = 500): Promise<Record<string, number>> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const now = activeResources()
+    const extra: Record<string, number> = {}
+    for (const [name, count] of Object.entries(now)) {
+      const diff = count - (before[name] ?? 0)
+      if (diff > 0) extra[name] = diff
+    }
+    if (Object.keys(extra).length === 0 || Date.now() >= deadline) return extra
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setTimeout(resolve, 10).unref())
+  }
+}
