@@ -1,0 +1,20 @@
+/** Stable codes of {@link DnsWireError}. */
+export type DnsWireErrorCode =
+  | 'GSLB_DNS_MALFORMED'
+  | 'GSLB_DNS_INVALID_NAME'
+  | 'GSLB_DNS_INVALID_RECORD'
+  | 'GSLB_DNS_INVALID_OPTION'
+
+/**
+ * Raised by the encoder for records the engine built wrongly (a 3-byte A address, a 64-byte label, ...) and by
+ * the transport for invalid options. `parseQuery` never throws: hostile input is a result, not an exception.
+ */
+export class DnsWireError extends Error {
+  readonly code: DnsWireErrorCode
+
+  constructor(code: DnsWireErrorCode, message: string) {
+    super(message)
+    this.name = 'DnsWireError'
+    this.code = code
+  }
+}

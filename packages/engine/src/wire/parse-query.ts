@@ -1,0 +1,208 @@
+import { labelToText, MAX_NAME_WIRE_LENGTH } from './names.js'
+import type { DnsQuestion } from './types.js'
+import {
+  ECS_OPTION_CODE,
+  type EcsOption,
+  type EdnsInfo,
+  type QueryParseResult,
+  Rcode,
+  RRType,
+} from './types.js'
+
+/** Queries carry an OPT and perhaps a TSIG/SIG(0); more additional records than this is not a real query. */
+export const MAX_QUERY_ADDITIONAL = 4
+export const MAX_DNS_MESSAGE_SIZE = 65535
+const MIN_UDP_PAYLOAD = 512
+
+/**
+ * Raw wire bytes of each parsed question's name (including the final zero), so the encoder can echo the question
+ * without re-encoding it. Keyed by the question object: a question the engine builds itself simply is not found.
+ */
+const questionWire = new WeakMap<DnsQuestion, { name: string; wire: Uint8Array }>()
+
+/** The received wire form of `question`'s name, if it came from {@link parseQuery} and its name is unchanged. */
+export function receivedQuestionWire(question: DnsQuestion): Uint8Array | undefined {
+  const entry = questionWire.get(question)
+  return entry !== undefined && entry.name === question.name ? entry.wire : undefined
+}
+
+type ErrorResult = Extract<QueryParseResult, { kind: 'error' }>
+
+/**
+ * Decodes a DNS query from raw bytes. Never throws and does bounded work: the header is validated before anything
+ * else, names in the question may not use compression (a query has nothing to point back to), and additional
+ * records are only skipped, never followed. Hostile packets that should get no answer come back as `drop`; those
+ * that can be answered with FORMERR / NOTIMP / BADVERS come back as `error` with what was understood so far.
+ */
+export function parseQuery(buf: Uint8Array): QueryParseResult {
+  const len = buf.length
+  if (len < 12) return { kind: 'drop', reason: `${len} bytes is shorter than the 12-byte DNS header` }
+  if (len > MAX_DNS_MESSAGE_SIZE) return { kind: 'drop', reason: `${len} bytes is longer than a DNS message` }
+  const flags = buf[2]!
+  if ((flags & 0x80) !== 0) return { kind: 'drop', reason: 'QR=1: the packet is a response, not a query' }
+  const id = (buf[0]! << 8) | buf[1]!
+  const opcode = (flags >> 3) & 0x0f
+  const rd = (flags & 0x01) !== 0
+  const cd = (buf[3]! & 0x10) !== 0
+  const fail = (rcode: number, reason: string, question?: DnsQuestion, edns?: EdnsInfo): ErrorResult => {
+    const result: ErrorResult = { kind: 'error', rcode, id, opcode, rd, cd, reason }
+    if (question !== undefined) result.question = question
+    if (edns !== undefined) result.edns = edns
+    return result
+  }
+  if (opcode !== 0) return fail(Rcode.NOTIMP, `opcode ${opcode} is not implemented (only QUERY)`)
+  const qdcount = (buf[4]! << 8) | buf[5]!
+  const ancount = (buf[6]! << 8) | buf[7]!
+  const nscount = (buf[8]! << 8) | buf[9]!
+  const arcount = (buf[10]! << 8) | buf[11]!
+  if (qdcount !== 1) return fail(Rcode.FORMERR, `QDCOUNT is ${qdcount}, a query has exactly 1 question`)
+  if (ancount !== 0 || nscount !== 0) {
+    return fail(
+      Rcode.FORMERR,
+      `ANCOUNT ${ancount} / NSCOUNT ${nscount}: a query has no answer or authority records`,
+    )
+  }
+  if (arcount > MAX_QUERY_ADDITIONAL) {
+    return fail(Rcode.FORMERR, `ARCOUNT ${arcount} exceeds ${MAX_QUERY_ADDITIONAL} additional records`)
+  }
+
+  let off = 12
+  let name = ''
+  for (;;) {
+    if (off >= len) return fail(Rcode.FORMERR, 'question name runs past the end of the message')
+    const labelLength = buf[off]!
+    if (labelLength === 0) {
+      off += 1
+      break
+    }
+    if ((labelLength & 0xc0) !== 0) {
+      return fail(
+        Rcode.FORMERR,
+        labelLength >= 0xc0
+          ? 'compression pointer in the question name'
+          : `unknown label type 0x${labelLength.toString(16)}`,
+      )
+    }
+    const end = off + 1 + labelLength
+    if (end >= len) return fail(Rcode.FORMERR, 'question name runs past the end of the message')
+    if (end + 1 - 12 > MAX_NAME_WIRE_LENGTH)
+      return fail(Rcode.FORMERR, 'question name is longer than 255 bytes')
+    name = name === '' ? labelToText(buf, off + 1, end) : `${name}.${labelToText(buf, off + 1, end)}`
+    off = end
+  }
+  const nameEnd = off
+  if (off + 4 > len) return fail(Rcode.FORMERR, 'question type/class runs past the end of the message')
+  const question: DnsQuestion = {
+    name,
+    type: (buf[off]! << 8) | buf[off + 1]!,
+    class: (buf[off + 2]! << 8) | buf[off + 3]!,
+  }
+  questionWire.set(question, { name, wire: buf.slice(12, nameEnd) })
+  off += 4
+
+  let edns: EdnsInfo | undefined
+  for (let r = 0; r < arcount; r++) {
+    // Owner name: skipped, never followed. A pointer ends it; each label is bounded by the 255-byte name limit.
+    const ownerStart = off
+    let nameLength = 0
+    for (;;) {
+      if (off >= len)
+        return fail(Rcode.FORMERR, 'additional record runs past the end of the message', question, edns)
+      const labelLength = buf[off]!
+      if (labelLength === 0) {
+        off += 1
+        break
+      }
+      if ((labelLength & 0xc0) === 0xc0) {
+        off += 2
+        break
+      }
+      if ((labelLength & 0xc0) !== 0) {
+        return fail(Rcode.FORMERR, `unknown label type in additional record ${r + 1}`, question, edns)
+      }
+      off += labelLength + 1
+      nameLength += labelLength + 1
+      if (nameLength >= MAX_NAME_WIRE_LENGTH) {
+        return fail(Rcode.FORMERR, `owner name of additional record ${r + 1} is too long`, question, edns)
+      }
+    }
+    if (off + 10 > len)
+      return fail(Rcode.FORMERR, 'additional record runs past the end of the message', question, edns)
+    const type = (buf[off]! << 8) | buf[off + 1]!
+    const rdLength = (buf[off + 8]! << 8) | buf[off + 9]!
+    const rdStart = off + 10
+    const rdEnd = rdStart + rdLength
+    if (rdEnd > len)
+      return fail(Rcode.FORMERR, `RDLENGTH of additional record ${r + 1} runs past the end`, question, edns)
+    if (type === RRType.OPT) {
+      if (edns !== undefined) return fail(Rcode.FORMERR, 'more than one OPT record', question, edns)
+      if (off !== ownerStart + 1 || buf[ownerStart] !== 0) {
+        return fail(Rcode.FORMERR, 'OPT record owner is not the root name', question)
+      }
+      const payload = (buf[off + 2]! << 8) | buf[off + 3]!
+      edns = {
+        udpPayloadSize: Math.max(payload, MIN_UDP_PAYLOAD),
+        version: buf[off + 5]!,
+        dnssecOk: (buf[off + 6]! & 0x80) !== 0,
+      }
+      if (edns.version > 0) {
+        return fail(Rcode.BADVERS, `EDNS version ${edns.version} is not supported (only 0)`, question, edns)
+      }
+      const optionError = parseOptions(buf, rdStart, rdEnd, edns)
+      if (optionError !== undefined) return fail(Rcode.FORMERR, optionError, question, edns)
+    }
+    off = rdEnd
+  }
+  if (off !== len)
+    return fail(Rcode.FORMERR, `${len - off} trailing bytes after the last record`, question, edns)
+
+  const query = edns === undefined ? { id, opcode, rd, cd, question } : { id, opcode, rd, cd, question, edns }
+  return { kind: 'query', query }
+}
+
+/** Walks the OPT options within [start, end); returns a reason on malformed input. Unknown options are ignored. */
+function parseOptions(buf: Uint8Array, start: number, end: number, edns: EdnsInfo): string | undefined {
+  let p = start
+  while (p < end) {
+    if (p + 4 > end) return 'EDNS option header runs past the OPT record'
+    const code = (buf[p]! << 8) | buf[p + 1]!
+    const length = (buf[p + 2]! << 8) | buf[p + 3]!
+    const dataStart = p + 4
+    const dataEnd = dataStart + length
+    if (dataEnd > end) return `EDNS option ${code} runs past the OPT record`
+    if (code === ECS_OPTION_CODE) {
+      if (edns.ecs !== undefined) return 'more than one EDNS Client Subnet option'
+      const ecs = parseEcs(buf, dataStart, dataEnd)
+      if (typeof ecs === 'string') return ecs
+      edns.ecs = ecs
+    }
+    p = dataEnd
+  }
+  return undefined
+}
+
+/** RFC 7871 §6 / §7.1.1: strict validation; every violation is FORMERR. */
+function parseEcs(buf: Uint8Array, start: number, end: number): EcsOption | string {
+  if (end - start < 4) return 'EDNS Client Subnet option shorter than 4 bytes'
+  const family = (buf[start]! << 8) | buf[start + 1]!
+  if (family !== 1 && family !== 2) return `EDNS Client Subnet family ${family} is not 1 (IPv4) or 2 (IPv6)`
+  const sourcePrefixLength = buf[start + 2]!
+  const scopePrefixLength = buf[start + 3]!
+  const bytes = family === 1 ? 4 : 16
+  if (sourcePrefixLength > bytes * 8) {
+    return `EDNS Client Subnet source prefix /${sourcePrefixLength} is too long for family ${family}`
+  }
+  if (scopePrefixLength !== 0) return 'EDNS Client Subnet scope prefix must be 0 in a query'
+  const addressLength = end - start - 4
+  const expected = (sourcePrefixLength + 7) >> 3
+  if (addressLength !== expected) {
+    return `EDNS Client Subnet address has ${addressLength} bytes, /${sourcePrefixLength} needs ${expected}`
+  }
+  const address = new Uint8Array(bytes)
+  for (let i = 0; i < addressLength; i++) address[i] = buf[start + 4 + i]!
+  const spareBits = sourcePrefixLength & 7
+  if (spareBits !== 0 && (address[addressLength - 1]! & (0xff >> spareBits)) !== 0) {
+    return `EDNS Client Subnet address has bits set beyond the /${sourcePrefixLength} source prefix`
+  }
+  return { family, sourcePrefixLength, scopePrefixLength, address }
+}
