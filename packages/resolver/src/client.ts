@@ -1,0 +1,306 @@
+import { randomInt } from 'node:crypto'
+import dgram from 'node:dgram'
+import { isIP, Socket } from 'node:net'
+import * as packet from 'dns-packet'
+import { EDNS_UDP_PAYLOAD_SIZE, MAX_CNAME_CHAIN } from './constants.js'
+import { ResolverError, ResolverErrorCode } from './errors.js'
+import type { Nameserver } from './nameserver.js'
+
+/**
+ * A minimal stub-resolver client: one question, one nameserver, one try. Every query uses a fresh socket
+ * (new random source port, so nothing goes stale behind NAT — HAProxy #1286) and a fresh random ID, caches
+ * nothing, ignores UDP replies whose ID or question do not match, and retries over TCP when the reply is
+ * truncated.
+ */
+
+export type RecordType = 'A' | 'AAAA'
+
+export type QueryResult =
+  | { readonly kind: 'answer'; readonly addresses: readonly string[]; readonly ttl: number }
+  | { readonly kind: 'nxdomain' }
+  | { readonly kind: 'nodata' }
+
+/** Hooks for counters; called synchronously. */
+export interface QueryHooks {
+  sent?(transport: 'udp' | 'tcp'): void
+  /** A UDP datagram was dropped: it did not decode, or its ID or question did not match (spoofing). */
+  ignored?(why: string): void
+  truncated?(): void
+}
+
+export interface QueryOptions {
+  timeout: number
+  maxAddresses: number
+  signal?: AbortSignal
+  hooks?: QueryHooks
+}
+
+const RCODE_NOERROR = 0
+const RCODE_FORMERR = 1
+const RCODE_SERVFAIL = 2
+const RCODE_NXDOMAIN = 3
+const RCODE_REFUSED = 5
+const MAX_TCP_CHUNKS = 1024
+
+export async function query(
+  ns: Nameserver,
+  name: string,
+  type: RecordType,
+  options: QueryOptions,
+): Promise<QueryResult> {
+  let edns = true
+  for (;;) {
+    const id = randomInt(0, 65_536)
+    const request = encodeQuery(id, name, type, edns)
+    const check = (buf: Buffer) => checkReply(buf, id, name, type)
+    options.hooks?.sent?.('udp')
+    let reply = await udpExchange(ns, request, check, options)
+    if (reply.packet.flag_tc) {
+      options.hooks?.truncated?.()
+      options.hooks?.sent?.('tcp')
+      reply = await tcpExchange(ns, name, request, check, options)
+      if (reply.packet.flag_tc) throw bad(ns, name, 'truncated reply over TCP')
+    }
+    // An old server that does not speak EDNS(0) answers FORMERR: ask once more without it (RFC 6891 §7).
+    if (reply.rcode === RCODE_FORMERR && edns) {
+      edns = false
+      continue
+    }
+    return interpret(ns, name, type, reply, options.maxAddresses)
+  }
+}
+
+interface Reply {
+  packet: packet.DecodedPacket
+  rcode: number
+}
+
+function encodeQuery(id: number, name: string, type: RecordType, edns: boolean): Buffer {
+  const opt = { type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_PAYLOAD_SIZE, flags: 0, options: [] }
+  return packet.encode({
+    type: 'query',
+    id,
+    flags: packet.RECURSION_DESIRED,
+    questions: [{ type, name, class: 'IN' }],
+    additionals: edns ? [opt as unknown as packet.Answer] : [],
+  })
+}
+
+/** Returns the reply, or why it must be ignored (over UDP) or rejected (over TCP). */
+function checkReply(buf: Buffer, id: number, name: string, type: RecordType): Reply | string {
+  if (buf.length < 12) return 'shorter than a DNS header'
+  if (buf.readUInt16BE(0) !== id) return 'wrong ID'
+  const rcode = buf.readUInt16BE(2) & 0xf
+  let decoded: packet.DecodedPacket
+  try {
+    decoded = packet.decode(buf)
+  } catch (error) {
+    return `undecodable (${(error as Error).message})`
+  }
+  if (!decoded.flag_qr) return 'not a response'
+  const questions = decoded.questions ?? []
+  // Error replies (FORMERR, SERVFAIL, REFUSED, ...) may legally omit the question; answers may not.
+  const mayOmitQuestion = rcode !== RCODE_NOERROR && rcode !== RCODE_NXDOMAIN
+  if (questions.length === 0 && mayOmitQuestion) return { packet: decoded, rcode }
+  const q = questions[0]
+  if (
+    questions.length !== 1 ||
+    !q ||
+    !sameName(q.name, name) ||
+    q.type !== type ||
+    (q.class !== undefined && q.class !== 'IN')
+  ) {
+    return 'question does not match'
+  }
+  return { packet: decoded, rcode }
+}
+
+function sameName(a: string, b: string): boolean {
+  const strip = (s: string) => (s.endsWith('.') ? s.slice(0, -1) : s).toLowerCase()
+  return strip(a) === strip(b)
+}
+
+function interpret(ns: Nameserver, name: string, type: RecordType, reply: Reply, max: number): QueryResult {
+  switch (reply.rcode) {
+    case RCODE_NOERROR:
+      break
+    case RCODE_NXDOMAIN:
+      return { kind: 'nxdomain' }
+    case RCODE_SERVFAIL:
+      throw new ResolverError(
+        ResolverErrorCode.SERVFAIL,
+        `${ns.label} answered SERVFAIL for ${name} ${type}`,
+        {
+          nameserver: ns.label,
+          name,
+        },
+      )
+    case RCODE_REFUSED:
+      throw new ResolverError(ResolverErrorCode.REFUSED, `${ns.label} answered REFUSED for ${name} ${type}`, {
+        nameserver: ns.label,
+        name,
+      })
+    default:
+      throw bad(ns, name, `rcode ${reply.rcode}`)
+  }
+  const answers = reply.packet.answers ?? []
+  const family = type === 'A' ? 4 : 6
+  let target = name
+  let ttl = Number.POSITIVE_INFINITY
+  for (let hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
+    const addresses: string[] = []
+    for (const record of answers) {
+      if (record.type !== type || !sameName(record.name, target) || !isInternet(record)) continue
+      const address = typeof record.data === 'string' ? record.data : ''
+      if (isIP(address) !== family || addresses.includes(address)) continue
+      ttl = Math.min(ttl, record.ttl ?? 0)
+      if (addresses.length < max) addresses.push(address)
+    }
+    if (addresses.length > 0) return { kind: 'answer', addresses, ttl }
+    const cname = answers.find((r) => r.type === 'CNAME' && sameName(r.name, target) && isInternet(r))
+    if (cname?.type !== 'CNAME' || typeof cname.data !== 'string') return { kind: 'nodata' }
+    ttl = Math.min(ttl, cname.ttl ?? 0)
+    target = cname.data
+  }
+  throw bad(ns, name, `CNAME chain longer than ${MAX_CNAME_CHAIN}`)
+}
+
+function isInternet(record: packet.Answer): boolean {
+  return !('class' in record) || record.class === undefined || record.class === 'IN'
+}
+
+function bad(ns: Nameserver, name: string, why: string): ResolverError {
+  return new ResolverError(
+    ResolverErrorCode.BAD_RESPONSE,
+    `${ns.label} gave an unusable reply for ${name}: ${why}`,
+    {
+      nameserver: ns.label,
+      name,
+    },
+  )
+}
+
+type Check = (buf: Buffer) => Reply | string
+
+/** Runs `body` with a deadline and the caller's signal; `cleanup` always runs once. */
+function exchange(
+  ns: Nameserver,
+  transport: 'UDP' | 'TCP',
+  options: QueryOptions,
+  body: (settle: (result: Reply | Error) => void) => () => void,
+): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(aborted(ns, options.signal))
+      return
+    }
+    let done = false
+    let cleanup: () => void = () => {}
+    const settle = (result: Reply | Error) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', onAbort)
+      cleanup()
+      if (result instanceof Error) reject(result)
+      else resolve(result)
+    }
+    const onAbort = () => settle(aborted(ns, options.signal!))
+    const timer = setTimeout(() => {
+      settle(
+        new ResolverError(
+          ResolverErrorCode.TIMEOUT,
+          `${ns.label} did not answer over ${transport} within ${options.timeout} ms`,
+          { nameserver: ns.label },
+        ),
+      )
+    }, options.timeout)
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    cleanup = body(settle)
+    if (done) cleanup()
+  })
+}
+
+function aborted(ns: Nameserver, signal: AbortSignal): ResolverError {
+  return new ResolverError(ResolverErrorCode.ABORTED, `query to ${ns.label} aborted`, {
+    nameserver: ns.label,
+    cause: signal.reason,
+  })
+}
+
+function socketError(ns: Nameserver, transport: 'UDP' | 'TCP', error: NodeJS.ErrnoException): ResolverError {
+  const refused = error.code === 'ECONNREFUSED'
+  return new ResolverError(
+    refused ? ResolverErrorCode.CONNECTION_REFUSED : ResolverErrorCode.NETWORK,
+    `${ns.label} over ${transport}: ${error.code ?? error.message}`,
+    { nameserver: ns.label, cause: error },
+  )
+}
+
+function udpExchange(ns: Nameserver, request: Buffer, check: Check, options: QueryOptions): Promise<Reply> {
+  return exchange(ns, 'UDP', options, (settle) => {
+    const socket = dgram.createSocket(ns.family === 6 ? 'udp6' : 'udp4')
+    socket.on('error', (error) => settle(socketError(ns, 'UDP', error)))
+    socket.on('message', (buf) => {
+      const reply = check(buf)
+      if (typeof reply === 'string') options.hooks?.ignored?.(reply)
+      else settle(reply)
+    })
+    // connect() makes the kernel drop datagrams from any other address and report ICMP port unreachable.
+    socket.connect(ns.port, ns.host, () => {
+      socket.send(request, (error) => {
+        if (error) settle(socketError(ns, 'UDP', error))
+      })
+    })
+    return () => {
+      socket.removeAllListeners('message')
+      socket.on('error', () => {})
+      try {
+        socket.close()
+      } catch {
+        // already closed
+      }
+    }
+  })
+}
+
+function tcpExchange(
+  ns: Nameserver,
+  name: string,
+  request: Buffer,
+  check: Check,
+  options: QueryOptions,
+): Promise<Reply> {
+  return exchange(ns, 'TCP', options, (settle) => {
+    const socket = new Socket()
+    const chunks: Buffer[] = []
+    let received = 0
+    socket.on('error', (error) => settle(socketError(ns, 'TCP', error)))
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      received += chunk.length
+      if (chunks.length > MAX_TCP_CHUNKS) {
+        settle(bad(ns, name, `reply over TCP arrived in more than ${MAX_TCP_CHUNKS} pieces`))
+        return
+      }
+      if (received < 2) return
+      const all = chunks.length === 1 ? chunk : Buffer.concat(chunks)
+      const length = all.readUInt16BE(0)
+      if (received < 2 + length) return
+      const reply = check(all.subarray(2, 2 + length))
+      settle(typeof reply === 'string' ? bad(ns, name, `over TCP: ${reply}`) : reply)
+    })
+    socket.on('end', () => settle(bad(ns, name, 'TCP connection closed before a complete reply')))
+    socket.connect({ host: ns.host, port: ns.port }, () => {
+      const framed = Buffer.alloc(2 + request.length)
+      framed.writeUInt16BE(request.length, 0)
+      request.copy(framed, 2)
+      socket.write(framed)
+    })
+    return () => {
+      socket.removeAllListeners('data')
+      socket.on('error', () => {})
+      socket.destroy()
+    }
+  })
+}

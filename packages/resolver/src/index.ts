@@ -1,0 +1,39 @@
+/**
+ * @gslb/resolver — keeps the addresses of backend names fresh for the forwarder.
+ *
+ * Asks ordered nameservers (in the field: the local GSLB, then the primary DNS) with its own small DNS client:
+ * per-try timeouts, UDP with TCP on truncation, spoofed replies ignored, no cache between cycles. Keeps the
+ * last-known-good addresses through DNS outages and takes a name offline only after `failThreshold` failed
+ * cycles or an accepted NXDOMAIN/empty answer. Satisfies `@gslb/forwarder`'s `AddressSource` structurally.
+ *
+ * @example
+ * ```ts
+ * import { createResolver } from '@gslb/resolver'
+ *
+ * const resolver = createResolver({ nameservers: ['127.0.0.1:53', '10.0.0.2:53'], interval: 10_000 })
+ * resolver.on('address:change', (e) => console.log(e.name, e.previous, '->', e.current, 'from', e.nameserver))
+ * resolver.track('dicom.mysite.com')
+ * await resolver.start()
+ * console.log(resolver.addresses('dicom.mysite.com'))
+ * await resolver.stop()
+ * ```
+ */
+export type { RecordType } from './client.js'
+export * as defaults from './constants.js'
+export { ResolverError, ResolverErrorCode, type ResolverErrorDetails } from './errors.js'
+export type { NameserverCounters, NegativePolicy } from './lookup.js'
+export { type Nameserver, parseNameserver } from './nameserver.js'
+export type { ResolverOptions } from './options.js'
+export {
+  type AddressChangeEvent,
+  createResolver,
+  type LookupFailEvent,
+  type NameOfflineEvent,
+  type NameOnlineEvent,
+  type NameState,
+  type NameStatus,
+  Resolver,
+  type ResolverEvents,
+  type ResolverSnapshot,
+  type TrackOptions,
+} from './resolver.js'

@@ -1,0 +1,503 @@
+import { EventEmitter } from 'node:events'
+import type { RecordType } from './client.js'
+import { MAX_TRACKED_NAMES } from './constants.js'
+import { invalidOption, ResolverError, ResolverErrorCode } from './errors.js'
+import { emptyCounters, type LookupResult, lookup, type NameserverCounters } from './lookup.js'
+import { normalizeName } from './nameserver.js'
+import { type ResolvedOptions, type ResolverOptions, resolveOptions } from './options.js'
+
+/** Which address families to track for a name; the same shape as the forwarder's `AddressSource.track`. */
+export interface TrackOptions {
+  /** `4` (A, the default), `6` (AAAA) or `'both'`. */
+  family?: 4 | 6 | 'both'
+  /** With `'both'`: which family comes first in the address list. Default 4. */
+  prefer?: 4 | 6
+}
+
+export type NameState = 'unresolved' | 'online' | 'offline'
+
+/** A name's current state; what `resolveNow()` resolves to and what `snapshot()` lists. */
+export interface NameStatus {
+  name: string
+  family: 4 | 6 | 'both'
+  state: NameState
+  addresses: readonly string[]
+  /** The nameserver that gave the current addresses (the preferred family's), or null. */
+  nameserver: string | null
+  /** Smallest TTL (seconds) in the answer that gave the current addresses, or null. */
+  ttl: number | null
+  /** Why the name is offline (`GSLB_RESOLVER_NXDOMAIN`, `_NODATA`, `_FAILED`), or null. */
+  offlineReason: ResolverError | null
+  /** Consecutive cycles in which at least one wanted family failed. */
+  consecutiveFailures: number
+  /** Epoch ms of the last cycle in which no family failed, or null. */
+  lastSuccess: number | null
+  lastError: { code: string; message: string; at: number } | null
+  /** Epoch ms of the next scheduled refresh, or null when not scheduled. */
+  nextRefresh: number | null
+}
+
+export interface ResolverSnapshot {
+  running: boolean
+  nameservers: Array<{ nameserver: string } & NameserverCounters>
+  names: NameStatus[]
+}
+
+export interface AddressChangeEvent {
+  name: string
+  previous: readonly string[]
+  current: readonly string[]
+  /** The nameserver that answered, or null when the change is a drop after failures. */
+  nameserver: string | null
+  /** Smallest TTL (seconds) of the answer, or null. */
+  ttl: number | null
+}
+
+export interface NameOfflineEvent {
+  name: string
+  /** `code` is `GSLB_RESOLVER_NXDOMAIN`, `GSLB_RESOLVER_NODATA` or `GSLB_RESOLVER_FAILED` (cause: the last error). */
+  reason: ResolverError
+  previous: readonly string[]
+}
+
+export interface NameOnlineEvent {
+  name: string
+  addresses: readonly string[]
+  nameserver: string | null
+}
+
+export interface LookupFailEvent {
+  name: string
+  family: 4 | 6
+  error: ResolverError
+  consecutiveFailures: number
+}
+
+export interface ResolverEvents {
+  'address:change': [AddressChangeEvent]
+  'name:offline': [NameOfflineEvent]
+  'name:online': [NameOnlineEvent]
+  /** A family's lookup failed this cycle (every nameserver tried); the last-known-good addresses are kept. */
+  'lookup:fail': [LookupFailEvent]
+}
+
+interface FamilySlot {
+  type: RecordType
+  addresses: readonly string[]
+  failures: number
+  negative: 'nxdomain' | 'nodata' | null
+}
+
+interface Tracked {
+  name: string
+  family: 4 | 6 | 'both'
+  prefer: 4 | 6
+  slots: FamilySlot[]
+  addresses: readonly string[]
+  state: NameState
+  nameserver: string | null
+  ttl: number | null
+  offlineReason: ResolverError | null
+  lastSuccess: number | null
+  lastError: NameStatus['lastError']
+  controller: AbortController
+  timer: NodeJS.Timeout | null
+  nextRefresh: number | null
+  inflight: Promise<NameStatus> | null
+  lastStarted: number
+  deferred: { promise: Promise<NameStatus>; timer: NodeJS.Timeout; reject: (error: Error) => void } | null
+}
+
+const EMPTY: readonly string[] = Object.freeze([])
+
+/**
+ * Keeps the addresses of backend names fresh. Satisfies the forwarder's `AddressSource` structurally.
+ * Address lists are frozen arrays swapped in one assignment: a reader never sees a partial or empty update.
+ */
+export class Resolver extends EventEmitter<ResolverEvents> {
+  readonly #options: ResolvedOptions
+  readonly #names = new Map<string, Tracked>()
+  readonly #counters = new Map<string, NameserverCounters>()
+  #running = false
+  readonly #onAbort = () => void this.stop()
+
+  constructor(options: ResolverOptions) {
+    super()
+    this.#options = resolveOptions(options)
+    for (const ns of this.#options.nameservers) this.#counters.set(ns.label, emptyCounters())
+  }
+
+  /** Listener errors must not stop the refresh loop or leave a name half-updated: report and carry on. */
+  override emit<K extends keyof ResolverEvents>(event: K, ...args: ResolverEvents[K]): boolean {
+    for (const listener of this.listeners(event)) {
+      try {
+        ;(listener as (...a: ResolverEvents[K]) => void)(...args)
+      } catch (error) {
+        process.emitWarning(
+          `@gslb/resolver: a '${String(event)}' listener threw: ${(error as Error)?.stack ?? error}`,
+        )
+      }
+    }
+    return this.listenerCount(event) > 0
+  }
+
+  get running(): boolean {
+    return this.#running
+  }
+
+  /** Current addresses of a tracked name (frozen; empty when unresolved, offline or not tracked). */
+  addresses(name: string): readonly string[] {
+    return this.#names.get(canonical(name))?.addresses ?? EMPTY
+  }
+
+  /** Calls `listener(name, addresses)` on every address change. Returns the unsubscribe function. */
+  subscribe(listener: (name: string, addresses: readonly string[]) => void): () => void {
+    const wrapped = (event: AddressChangeEvent) => listener(event.name, event.current)
+    this.on('address:change', wrapped)
+    return () => {
+      this.off('address:change', wrapped)
+    }
+  }
+
+  /** Starts tracking `name` (idempotent; changing the family keeps the addresses of the families still wanted). */
+  track(name: string, options: TrackOptions = {}): void {
+    const key = normalizeName(name)
+    const family = options.family ?? 4
+    if (family !== 4 && family !== 6 && family !== 'both') {
+      throw invalidOption('family', `expected 4, 6 or 'both', got ${JSON.stringify(family)}`)
+    }
+    const prefer = options.prefer ?? 4
+    if (prefer !== 4 && prefer !== 6)
+      throw invalidOption('prefer', `expected 4 or 6, got ${JSON.stringify(prefer)}`)
+    const types: RecordType[] =
+      family === 'both' ? (prefer === 6 ? ['AAAA', 'A'] : ['A', 'AAAA']) : [family === 6 ? 'AAAA' : 'A']
+    const existing = this.#names.get(key)
+    if (existing) {
+      if (existing.family === family && existing.prefer === prefer) return
+      const old = existing.slots
+      existing.family = family
+      existing.prefer = prefer
+      existing.slots = types.map((type) => old.find((s) => s.type === type) ?? newSlot(type))
+      if (this.#running) this.#kick(existing)
+      return
+    }
+    if (this.#names.size >= MAX_TRACKED_NAMES)
+      throw invalidOption('name', `more than ${MAX_TRACKED_NAMES} names tracked`)
+    const tracked: Tracked = {
+      name: key,
+      family,
+      prefer,
+      slots: types.map(newSlot),
+      addresses: EMPTY,
+      state: 'unresolved',
+      nameserver: null,
+      ttl: null,
+      offlineReason: null,
+      lastSuccess: null,
+      lastError: null,
+      controller: new AbortController(),
+      timer: null,
+      nextRefresh: null,
+      inflight: null,
+      lastStarted: Number.NEGATIVE_INFINITY,
+      deferred: null,
+    }
+    this.#names.set(key, tracked)
+    if (this.#running) this.#kick(tracked)
+  }
+
+  /** Stops tracking `name` and cancels its queries (no-op when not tracked). */
+  untrack(name: string): void {
+    const tracked = this.#names.get(canonical(name))
+    if (!tracked) return
+    this.#names.delete(tracked.name)
+    this.#halt(tracked, 'untracked')
+  }
+
+  /**
+   * Refreshes `name` now (a connect to one of its addresses failed). Concurrent calls share one lookup, and a
+   * name is looked up at most once per `resolveNowMinInterval` (default 250 ms): a call inside that window is
+   * deferred to its end and shared, so a storm of connect failures costs one query per window, not one each.
+   * Resolves to the name's status after the lookup (a failed lookup resolves too: see `consecutiveFailures`).
+   * Rejects with `GSLB_RESOLVER_NOT_TRACKED`, `GSLB_RESOLVER_NOT_RUNNING` or `GSLB_RESOLVER_ABORTED`.
+   */
+  resolveNow(name: string): Promise<NameStatus> {
+    const tracked = this.#names.get(canonical(name))
+    if (!tracked) {
+      return Promise.reject(
+        new ResolverError(ResolverErrorCode.NOT_TRACKED, `'${name}' is not tracked: call track() first`, {
+          name,
+        }),
+      )
+    }
+    if (!this.#running) {
+      return Promise.reject(
+        new ResolverError(ResolverErrorCode.NOT_RUNNING, `resolveNow('${name}') before start()`, { name }),
+      )
+    }
+    if (tracked.inflight) return tracked.inflight
+    if (tracked.deferred) return tracked.deferred.promise
+    const wait = tracked.lastStarted + this.#options.resolveNowMinInterval - Date.now()
+    if (wait <= 0) return this.#refresh(tracked)
+    let resolve!: (status: Promise<NameStatus>) => void
+    let reject!: (error: Error) => void
+    const promise = new Promise<NameStatus>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    promise.catch(() => {}) // the caller may drop it; a rejection here is not an unhandled error
+    const timer = setTimeout(() => {
+      tracked.deferred = null
+      resolve(this.#refresh(tracked))
+    }, wait)
+    tracked.deferred = { promise, timer, reject }
+    return promise
+  }
+
+  /** The status of one tracked name, or undefined. */
+  status(name: string): NameStatus | undefined {
+    const tracked = this.#names.get(canonical(name))
+    return tracked && statusOf(tracked)
+  }
+
+  /** Counters per nameserver and state per name, for the CLI's status page and metrics. */
+  snapshot(): ResolverSnapshot {
+    return {
+      running: this.#running,
+      nameservers: [...this.#counters].map(([nameserver, counters]) => ({ nameserver, ...counters })),
+      names: [...this.#names.values()].map(statusOf),
+    }
+  }
+
+  /**
+   * Starts refreshing every tracked name (and any tracked later). Resolves once each name's first cycle is
+   * done — resolved or not: starting while every nameserver is down is normal. Idempotent.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return
+    const signal = this.#options.signal
+    if (signal?.aborted) {
+      throw new ResolverError(ResolverErrorCode.ABORTED, 'start() with an aborted signal', {
+        cause: signal.reason,
+      })
+    }
+    this.#running = true
+    signal?.addEventListener('abort', this.#onAbort, { once: true })
+    const firsts: Promise<unknown>[] = []
+    for (const tracked of this.#names.values()) {
+      tracked.controller = new AbortController()
+      firsts.push(this.#refresh(tracked).catch(() => {}))
+    }
+    await Promise.all(firsts)
+  }
+
+  /** Stops every timer and cancels every query; resolves when nothing is left running. Idempotent. */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    this.#options.signal?.removeEventListener('abort', this.#onAbort)
+    const pending: Promise<unknown>[] = []
+    for (const tracked of this.#names.values()) {
+      if (tracked.inflight) pending.push(tracked.inflight.catch(() => {}))
+      this.#halt(tracked, 'stopped')
+    }
+    await Promise.all(pending)
+  }
+
+  #halt(tracked: Tracked, why: string): void {
+    tracked.controller.abort(new ResolverError(ResolverErrorCode.ABORTED, `${tracked.name} ${why}`))
+    if (tracked.timer) clearTimeout(tracked.timer)
+    tracked.timer = null
+    tracked.nextRefresh = null
+    if (tracked.deferred) {
+      clearTimeout(tracked.deferred.timer)
+      tracked.deferred.reject(
+        new ResolverError(ResolverErrorCode.ABORTED, `resolveNow('${tracked.name}'): ${why}`, {
+          name: tracked.name,
+        }),
+      )
+      tracked.deferred = null
+    }
+  }
+
+  #kick(tracked: Tracked): void {
+    this.#refresh(tracked).catch(() => {})
+  }
+
+  #refresh(tracked: Tracked): Promise<NameStatus> {
+    if (tracked.inflight) return tracked.inflight
+    if (tracked.timer) clearTimeout(tracked.timer)
+    tracked.timer = null
+    tracked.nextRefresh = null
+    tracked.lastStarted = Date.now()
+    const signal = tracked.controller.signal
+    const run = async (): Promise<NameStatus> => {
+      const options = {
+        ...this.#options,
+        counters: this.#counters,
+        policy: this.#options.negativePolicy,
+        signal,
+      }
+      const slots = tracked.slots
+      const results = await Promise.all(slots.map((slot) => lookup(tracked.name, slot.type, options)))
+      if (signal.aborted) throw signal.reason
+      this.#apply(tracked, slots, results)
+      return statusOf(tracked)
+    }
+    const promise = run().finally(() => {
+      tracked.inflight = null
+      if (this.#running && this.#names.get(tracked.name) === tracked && !signal.aborted)
+        this.#schedule(tracked)
+    })
+    tracked.inflight = promise
+    return promise
+  }
+
+  #apply(tracked: Tracked, slots: FamilySlot[], results: LookupResult[]): void {
+    const now = Date.now()
+    let answered: { nameserver: string; ttl: number } | null = null
+    let failure: ResolverError | null = null
+    results.forEach((result, i) => {
+      const slot = slots[i]!
+      if (result.kind === 'answer') {
+        slot.addresses = result.addresses
+        slot.failures = 0
+        slot.negative = null
+        answered = {
+          nameserver: answered?.nameserver ?? result.nameserver,
+          ttl: Math.min(answered?.ttl ?? Number.POSITIVE_INFINITY, result.ttl),
+        }
+      } else if (result.kind === 'negative') {
+        slot.addresses = EMPTY
+        slot.failures = 0
+        slot.negative = result.reason
+      } else {
+        slot.failures++
+        failure = result.error
+        // A DNS outage keeps the last-known-good addresses; only a long one drops them.
+        if (slot.failures >= this.#options.failThreshold) slot.addresses = EMPTY
+        this.emit('lookup:fail', {
+          name: tracked.name,
+          family: slot.type === 'A' ? 4 : 6,
+          error: result.error,
+          consecutiveFailures: slot.failures,
+        })
+      }
+    })
+    const lastFailure = failure as ResolverError | null
+    if (lastFailure) tracked.lastError = { code: lastFailure.code, message: lastFailure.message, at: now }
+    else tracked.lastSuccess = now
+    const next = slots.flatMap((slot) => slot.addresses)
+    const previous = tracked.addresses
+    const found = answered as { nameserver: string; ttl: number } | null
+    if (found) {
+      tracked.nameserver = found.nameserver
+      tracked.ttl = found.ttl
+    }
+    if (!sameList(previous, next)) {
+      const current = Object.freeze(next)
+      tracked.addresses = current
+      if (current.length === 0) {
+        tracked.nameserver = null
+        tracked.ttl = null
+      }
+      this.emit('address:change', {
+        name: tracked.name,
+        previous,
+        current,
+        nameserver: found?.nameserver ?? null,
+        ttl: found?.ttl ?? null,
+      })
+    }
+    if (next.length > 0) {
+      if (tracked.state !== 'online') {
+        tracked.state = 'online'
+        tracked.offlineReason = null
+        this.emit('name:online', {
+          name: tracked.name,
+          addresses: tracked.addresses,
+          nameserver: tracked.nameserver,
+        })
+      }
+      return
+    }
+    const reason = this.#offlineReason(tracked, slots, lastFailure)
+    if (reason && tracked.state !== 'offline') {
+      tracked.state = 'offline'
+      tracked.offlineReason = reason
+      this.emit('name:offline', { name: tracked.name, reason, previous })
+    }
+  }
+
+  /** Why an empty name is offline, or null while it is still only unresolved (failures below the threshold). */
+  #offlineReason(tracked: Tracked, slots: FamilySlot[], failure: ResolverError | null): ResolverError | null {
+    const name = tracked.name
+    if (slots.every((slot) => slot.negative !== null)) {
+      const nx = slots.some((slot) => slot.negative === 'nxdomain')
+      return new ResolverError(
+        nx ? ResolverErrorCode.NXDOMAIN : ResolverErrorCode.NODATA,
+        nx
+          ? `${name} does not exist (NXDOMAIN)`
+          : `${name} has no ${tracked.family === 'both' ? 'A or AAAA' : slots[0]!.type} records`,
+        { name },
+      )
+    }
+    const failures = Math.max(...slots.map((slot) => slot.failures))
+    if (failures < this.#options.failThreshold) return null
+    return new ResolverError(
+      ResolverErrorCode.FAILED,
+      `${name}: ${failures} consecutive failed lookups (threshold ${this.#options.failThreshold}): ${failure?.message ?? 'no answer'}`,
+      { name, cause: failure ?? undefined },
+    )
+  }
+
+  #schedule(tracked: Tracked): void {
+    const o = this.#options
+    const failures = Math.max(...tracked.slots.map((slot) => slot.failures))
+    let delay: number
+    if (failures > 0) delay = Math.min(o.interval, o.failureInterval * 2 ** Math.min(failures - 1, 30))
+    else if (o.respectTtl && tracked.ttl !== null)
+      delay = Math.min(o.maxTtl, Math.max(o.minTtl, tracked.ttl * 1000))
+    else delay = o.interval
+    delay = Math.max(1, Math.round(delay * (1 + o.jitter * (2 * Math.random() - 1))))
+    tracked.nextRefresh = Date.now() + delay
+    tracked.timer = setTimeout(() => {
+      tracked.timer = null
+      this.#kick(tracked)
+    }, delay)
+  }
+}
+
+function newSlot(type: RecordType): FamilySlot {
+  return { type, addresses: EMPTY, failures: 0, negative: null }
+}
+
+function canonical(name: string): string {
+  const lower = typeof name === 'string' ? name.toLowerCase() : ''
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i])
+}
+
+function statusOf(tracked: Tracked): NameStatus {
+  return {
+    name: tracked.name,
+    family: tracked.family,
+    state: tracked.state,
+    addresses: tracked.addresses,
+    nameserver: tracked.nameserver,
+    ttl: tracked.ttl,
+    offlineReason: tracked.offlineReason,
+    consecutiveFailures: Math.max(...tracked.slots.map((slot) => slot.failures)),
+    lastSuccess: tracked.lastSuccess,
+    lastError: tracked.lastError,
+    nextRefresh: tracked.nextRefresh,
+  }
+}
+
+/** Creates a {@link Resolver}; options are validated here and errors name the option. */
+export function createResolver(options: ResolverOptions): Resolver {
+  return new Resolver(options)
+}
