@@ -1,0 +1,58 @@
+import { createResolver, parseNameserver, ResolverError } from '../src/index.js'
+
+describe('options are validated where they enter, naming the option', () => {
+  const ns = ['127.0.0.1:53']
+  it.each<[string, Record<string, unknown>]>([
+    ['nameservers', { nameservers: [] }],
+    ['nameservers', { nameservers: 'x' }],
+    ['nameservers[1]', { nameservers: ['127.0.0.1', 'dns.example:53'] }],
+    ['nameservers[0]', { nameservers: ['127.0.0.1:0'] }],
+    ['nameservers[0]', { nameservers: ['127.0.0.1:70000'] }],
+    ['nameservers[0]', { nameservers: ['[127.0.0.1]:53'] }],
+    ['nameservers[1]', { nameservers: ['127.0.0.1', '127.0.0.1:53'] }],
+    ['interval', { nameservers: ns, interval: 0 }],
+    ['interval', { nameservers: ns, interval: Number.NaN }],
+    ['jitter', { nameservers: ns, jitter: 0.9 }],
+    ['timeout', { nameservers: ns, timeout: '1s' }],
+    ['failThreshold', { nameservers: ns, failThreshold: 1.5 }],
+    ['maxTtl', { nameservers: ns, minTtl: 5_000, maxTtl: 1_000 }],
+    ['negativePolicy', { nameservers: ns, negativePolicy: 'strict' }],
+    ['respectTtl', { nameservers: ns, respectTtl: 'yes' }],
+    ['signal', { nameservers: ns, signal: {} }],
+  ])('%s: %j', (option, options) => {
+    let error: unknown
+    try {
+      createResolver(options as never)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ResolverError)
+    expect(error).toMatchObject({ code: 'GSLB_RESOLVER_INVALID_OPTION', option })
+    expect((error as Error).message).toContain(`'${option}'`)
+  })
+
+  it.each([
+    ['127.0.0.1', '127.0.0.1:53', 4],
+    ['10.0.0.2:5353', '10.0.0.2:5353', 4],
+    ['::1', '[::1]:53', 6],
+    ['[::1]', '[::1]:53', 6],
+    ['[2001:db8::1]:5353', '[2001:db8::1]:5353', 6],
+  ])('parses nameserver %s as %s', (input, label, family) => {
+    expect(parseNameserver(input, 'ns')).toMatchObject({ label, family })
+  })
+
+  it('track() validates the name and the family', () => {
+    const r = createResolver({ nameservers: ns })
+    expect(() => r.track('bad..name')).toThrow(expect.objectContaining({ option: 'name' }))
+    expect(() => r.track('10.0.0.1')).toThrow(/IP address/)
+    expect(() => r.track(`${'a'.repeat(64)}.example`)).toThrow(expect.objectContaining({ option: 'name' }))
+    expect(() => r.track('ok.example', { family: 5 as 4 })).toThrow(
+      expect.objectContaining({ option: 'family' }),
+    )
+    expect(() => r.track('ok.example', { family: 'both', prefer: 5 as 4 })).toThrow(
+      expect.objectContaining({ option: 'prefer' }),
+    )
+    r.track('OK.Example.')
+    expect(r.snapshot().names.map((n) => n.name)).toEqual(['ok.example'])
+  })
+})

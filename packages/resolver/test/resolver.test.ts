@@ -1,0 +1,423 @@
+import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import {
+  type AddressChangeEvent,
+  createResolver,
+  type NameOfflineEvent,
+  type Resolver,
+  type ResolverOptions,
+} from '../src/index.js'
+import { type FakeNameserver, type Script, startFakeNameserver } from './support/fake-nameserver.js'
+import { closedPort, sleep, waitFor } from './support/wait.js'
+
+const NAME = 'dicom.mysite.example'
+
+describe('Resolver', () => {
+  let gslb: FakeNameserver
+  let primary: FakeNameserver
+  let resolver: Resolver | undefined
+  let before: Record<string, number>
+
+  beforeEach(async () => {
+    before = activeResources()
+    gslb = await startFakeNameserver('127.0.0.1', () => ({ addresses: ['10.1.0.1'], ttl: 300 }))
+    primary = await startFakeNameserver('127.0.0.1', () => ({ addresses: ['10.9.0.1'], ttl: 300 }))
+  })
+
+  afterEach(async () => {
+    await resolver?.stop()
+    resolver = undefined
+    await gslb.close()
+    await primary.close()
+    expect(await leakedSince(before)).toEqual({})
+  })
+
+  function make(options: Partial<ResolverOptions> = {}) {
+    const r = createResolver({
+      nameservers: [gslb.address, primary.address],
+      timeout: 100,
+      jitter: 0,
+      ...options,
+    })
+    const changes: AddressChangeEvent[] = []
+    const offline: NameOfflineEvent[] = []
+    const online: string[][] = []
+    r.on('address:change', (e) => changes.push(e))
+    r.on('name:offline', (e) => offline.push(e))
+    r.on('name:online', (e) => online.push([...e.addresses]))
+    resolver = r
+    return { r, changes, offline, online }
+  }
+
+  it('resolves from the first nameserver and reports who answered and the TTL', async () => {
+    const { r, changes, online } = make()
+    r.track(NAME)
+    await r.start()
+    expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
+    expect(Object.isFrozen(r.addresses(NAME))).toBe(true)
+    expect(changes).toEqual([
+      { name: NAME, previous: [], current: ['10.1.0.1'], nameserver: gslb.address, ttl: 300 },
+    ])
+    expect(online).toEqual([['10.1.0.1']])
+    expect(primary.count()).toBe(0)
+    expect(r.status(NAME)).toMatchObject({
+      state: 'online',
+      nameserver: gslb.address,
+      consecutiveFailures: 0,
+    })
+  })
+
+  it('refreshes every interval, asking the wire each time although the TTL is 300 s (no cache)', async () => {
+    const { r } = make({ interval: 150 })
+    r.track(NAME)
+    await r.start()
+    await sleep(800)
+    await r.stop()
+    // t = 0, 150, 300, 450, 600, 750 → 6 queries (5-7 with timer slack on a loaded machine)
+    expect(gslb.count()).toBeGreaterThanOrEqual(5)
+    expect(gslb.count()).toBeLessThanOrEqual(7)
+  })
+
+  it('with respectTtl, schedules from the TTL clamped to [minTtl, maxTtl]', async () => {
+    gslb.respond = (q) => ({ addresses: ['10.1.0.1'], ttl: q.name.startsWith('short') ? 0 : 3_600 })
+    const { r } = make({ interval: 60_000, respectTtl: true, minTtl: 200, maxTtl: 300 })
+    r.track(`short.${NAME}`)
+    r.track(`long.${NAME}`)
+    await r.start()
+    await sleep(950)
+    await r.stop()
+    const short = gslb.count((q) => q.name.startsWith('short')) // every 200 ms (minTtl): 5
+    const long = gslb.count((q) => q.name.startsWith('long')) // every 300 ms (maxTtl): 4
+    expect(short).toBeGreaterThanOrEqual(4)
+    expect(short).toBeLessThanOrEqual(6)
+    expect(long).toBeGreaterThanOrEqual(3)
+    expect(long).toBeLessThanOrEqual(4)
+    expect(short).toBeGreaterThan(long)
+  })
+
+  it.each<[string, Script | 'closed']>([
+    ['silence', { silence: true }],
+    ['SERVFAIL', { rcode: 'SERVFAIL' }],
+    ['REFUSED', { rcode: 'REFUSED' }],
+    ['a closed port', 'closed'],
+  ])('moves to the next nameserver on %s', async (_, script) => {
+    const first = script === 'closed' ? await closedPort() : gslb.address
+    if (script !== 'closed') gslb.respond = () => script
+    const r = createResolver({ nameservers: [first, primary.address], timeout: 100 })
+    resolver = r
+    r.track(NAME)
+    await r.start()
+    expect(r.addresses(NAME)).toEqual(['10.9.0.1'])
+    const counters = r.snapshot().nameservers[0]!
+    expect(counters.sent).toBe(1)
+    expect(counters.answered).toBe(0)
+    expect(counters.timeout + counters.servfail + counters.refused + counters.connectionRefused).toBe(1)
+  })
+
+  it('retries over TCP on truncation and counts it', async () => {
+    gslb.respond = () => ({ truncate: true, addresses: ['10.1.0.5'] })
+    const { r } = make()
+    r.track(NAME)
+    await r.start()
+    expect(r.addresses(NAME)).toEqual(['10.1.0.5'])
+    expect(r.snapshot().nameservers[0]).toMatchObject({ sent: 2, answered: 1, truncated: 1 })
+  })
+
+  it.each(['id', 'question'] as const)(
+    'ignores spoofed replies (wrong %s) and counts them',
+    async (spoof) => {
+      gslb.respond = () => ({ spoof, spoofAddress: '6.6.6.6', delay: 20, addresses: ['10.1.0.1'] })
+      const { r, changes } = make()
+      r.track(NAME)
+      await r.start()
+      expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
+      expect(changes.flatMap((c) => c.current)).not.toContain('6.6.6.6')
+      expect(r.snapshot().nameservers[0]).toMatchObject({ ignored: 1, answered: 1 })
+    },
+  )
+
+  it('a reply that only ever comes spoofed is a timeout', async () => {
+    gslb.respond = () => ({ spoof: 'id', delay: 5_000 })
+    const { r } = make()
+    r.track(NAME)
+    await r.start()
+    expect(r.addresses(NAME)).toEqual(['10.9.0.1'])
+    expect(r.snapshot().nameservers[0]).toMatchObject({ ignored: 1, timeout: 1 })
+  })
+
+  describe('negative answers', () => {
+    it("'authoritative': NXDOMAIN from the first nameserver takes the name offline at once", async () => {
+      gslb.respond = () => ({ rcode: 'NXDOMAIN' })
+      const { r, offline } = make({ negativePolicy: 'authoritative' })
+      r.track(NAME)
+      await r.start()
+      expect(r.addresses(NAME)).toEqual([])
+      expect(primary.count()).toBe(0)
+      expect(offline).toEqual([
+        expect.objectContaining({
+          name: NAME,
+          reason: expect.objectContaining({ code: 'GSLB_RESOLVER_NXDOMAIN' }),
+        }),
+      ])
+    })
+
+    it("'fallthrough': NXDOMAIN or an empty answer from the local GSLB asks the primary DNS", async () => {
+      gslb.respond = (q) => (q.name.startsWith('nx') ? { rcode: 'NXDOMAIN' } : { addresses: [] })
+      const { r, offline } = make({ negativePolicy: 'fallthrough' })
+      r.track(`nx.${NAME}`)
+      r.track(`empty.${NAME}`)
+      await r.start()
+      expect(r.addresses(`nx.${NAME}`)).toEqual(['10.9.0.1'])
+      expect(r.addresses(`empty.${NAME}`)).toEqual(['10.9.0.1'])
+      expect(r.status(`nx.${NAME}`)?.nameserver).toBe(primary.address)
+      expect(offline).toEqual([])
+      expect(r.snapshot().nameservers[0]).toMatchObject({ nxdomain: 1, nodata: 1 })
+    })
+
+    it("'fallthrough': offline only when every nameserver says so (the last one's reason)", async () => {
+      gslb.respond = () => ({ rcode: 'NXDOMAIN' })
+      primary.respond = (q) => (q.name.startsWith('nx') ? { rcode: 'NXDOMAIN' } : { addresses: [] })
+      const { r, offline } = make({ negativePolicy: 'fallthrough' })
+      r.track(`nx.${NAME}`)
+      r.track(`empty.${NAME}`)
+      await r.start()
+      expect(offline.map((e) => [e.name, e.reason.code]).sort()).toEqual([
+        [`empty.${NAME}`, 'GSLB_RESOLVER_NODATA'],
+        [`nx.${NAME}`, 'GSLB_RESOLVER_NXDOMAIN'],
+      ])
+      expect(gslb.count()).toBe(2)
+      expect(primary.count()).toBe(2)
+    })
+
+    it("'fallthrough': a negative answer while the other nameserver fails is a failed cycle, not offline", async () => {
+      const { r, offline, changes } = make({
+        negativePolicy: 'fallthrough',
+        interval: 5_000,
+        failureInterval: 5_000,
+      })
+      r.track(NAME)
+      await r.start()
+      gslb.respond = () => ({ rcode: 'NXDOMAIN' })
+      primary.respond = () => ({ silence: true })
+      const status = await r.resolveNow(NAME)
+      expect(status).toMatchObject({ state: 'online', addresses: ['10.1.0.1'], consecutiveFailures: 1 })
+      expect(offline).toEqual([])
+      expect(changes).toHaveLength(1)
+    })
+
+    it('NXDOMAIN, then the name appears: online again', async () => {
+      gslb.respond = () => ({ rcode: 'NXDOMAIN' })
+      const { r, offline, online } = make({ negativePolicy: 'authoritative', interval: 100 })
+      r.track(NAME)
+      await r.start()
+      expect(r.status(NAME)?.state).toBe('offline')
+      gslb.respond = () => ({ addresses: ['10.1.0.2'] })
+      await waitFor(() => r.addresses(NAME).length > 0, 'recovery', 1_000)
+      expect(r.addresses(NAME)).toEqual(['10.1.0.2'])
+      expect(offline).toHaveLength(1)
+      expect(online).toEqual([['10.1.0.2']])
+      expect(r.status(NAME)?.offlineReason).toBeNull()
+    })
+  })
+
+  describe('failure policy', () => {
+    it('keeps the last-known-good addresses through failed cycles, then goes offline after failThreshold', async () => {
+      const { r, offline, changes } = make({ interval: 2_000, failureInterval: 50, failThreshold: 3 })
+      r.track(NAME)
+      await r.start()
+      gslb.respond = primary.respond = () => ({ rcode: 'SERVFAIL' })
+      const failures: number[] = []
+      r.on('lookup:fail', (e) => failures.push(e.consecutiveFailures))
+      const started = Date.now()
+      await r.resolveNow(NAME)
+      expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
+      // failure retries come after 50 and 100 ms (backoff), not after the 2 s interval
+      await waitFor(() => offline.length === 1, 'offline after 3 failures', 1_500)
+      expect(Date.now() - started).toBeLessThan(1_000)
+      expect(failures).toEqual([1, 2, 3])
+      expect(offline[0]).toMatchObject({
+        name: NAME,
+        previous: ['10.1.0.1'],
+        reason: { code: 'GSLB_RESOLVER_FAILED' },
+      })
+      expect(offline[0]!.reason.cause).toMatchObject({ code: 'GSLB_RESOLVER_SERVFAIL' })
+      expect(changes.map((c) => c.current)).toEqual([['10.1.0.1'], []])
+      expect(r.status(NAME)).toMatchObject({
+        state: 'offline',
+        consecutiveFailures: 3,
+        lastError: { code: 'GSLB_RESOLVER_SERVFAIL' },
+      })
+      gslb.respond = () => ({ addresses: ['10.1.0.1'] })
+      await waitFor(() => r.addresses(NAME).length === 1, 'recovery', 1_500)
+      expect(r.status(NAME)).toMatchObject({ state: 'online', consecutiveFailures: 0 })
+    })
+
+    it('backs off failure retries: 50, 100, 200 ms ... capped at interval', async () => {
+      gslb.respond = primary.respond = () => ({ rcode: 'REFUSED' })
+      const { r } = make({ interval: 200, failureInterval: 50, failThreshold: 100 })
+      r.track(NAME)
+      await r.start()
+      await sleep(1_000)
+      await r.stop()
+      // t = 0, 50, 150, 350, 550, 750, 950 → 7 cycles; a fixed 50 ms retry would be 20, the interval alone 5
+      const cycles = gslb.count()
+      expect(cycles).toBeGreaterThanOrEqual(6)
+      expect(cycles).toBeLessThanOrEqual(8)
+    })
+
+    it('starts normally while every nameserver is down and resolves when DNS comes back', async () => {
+      gslb.respond = primary.respond = () => ({ silence: true })
+      const { r, offline } = make({ interval: 100, failureInterval: 50, failThreshold: 50, timeout: 50 })
+      r.track(NAME)
+      await r.start()
+      expect(r.status(NAME)).toMatchObject({ state: 'unresolved', addresses: [], consecutiveFailures: 1 })
+      primary.respond = () => ({ addresses: ['10.9.0.1'] })
+      await waitFor(() => r.addresses(NAME).length > 0, 'resolution once DNS is back', 2_000)
+      expect(offline).toEqual([])
+    })
+  })
+
+  describe('resolveNow', () => {
+    it('shares one query among concurrent calls and rate-limits to one per resolveNowMinInterval', async () => {
+      gslb.respond = () => ({ addresses: ['10.1.0.1'], delay: 30 })
+      const { r } = make({ interval: 60_000, resolveNowMinInterval: 200 })
+      r.track(NAME)
+      await r.start()
+      expect(gslb.count()).toBe(1)
+      await sleep(210)
+      const burst = Array.from({ length: 50 }, () => r.resolveNow(NAME))
+      expect(new Set(burst).size).toBe(1)
+      await Promise.all(burst)
+      expect(gslb.count()).toBe(2)
+      // inside the window: deferred to its end and shared
+      const started = Date.now()
+      const deferred = Array.from({ length: 50 }, () => r.resolveNow(NAME))
+      expect(new Set(deferred).size).toBe(1)
+      await Promise.all(deferred)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+      expect(gslb.count()).toBe(3)
+    })
+
+    it('follows a changed answer and resolves to the new status', async () => {
+      const { r, changes } = make({ interval: 60_000, resolveNowMinInterval: 0 })
+      r.track(NAME)
+      await r.start()
+      gslb.respond = () => ({ addresses: ['10.2.0.1'], ttl: 30 })
+      await expect(r.resolveNow(NAME)).resolves.toMatchObject({ addresses: ['10.2.0.1'], ttl: 30 })
+      expect(changes.at(-1)).toMatchObject({ previous: ['10.1.0.1'], current: ['10.2.0.1'] })
+    })
+
+    it('rejects with stable codes for an untracked name, before start, and when stopped while deferred', async () => {
+      const { r } = make({ resolveNowMinInterval: 1_000 })
+      r.track(NAME)
+      await expect(r.resolveNow(NAME)).rejects.toMatchObject({ code: 'GSLB_RESOLVER_NOT_RUNNING' })
+      await r.start()
+      await expect(r.resolveNow('other.example')).rejects.toMatchObject({ code: 'GSLB_RESOLVER_NOT_TRACKED' })
+      const deferred = r.resolveNow(NAME)
+      await r.stop()
+      await expect(deferred).rejects.toMatchObject({ code: 'GSLB_RESOLVER_ABORTED' })
+    })
+  })
+
+  it('swaps address sets atomically: a moving answer never shows an empty set', async () => {
+    let n = 0
+    gslb.respond = () => ({ addresses: [n++ % 2 ? '10.1.0.1' : '10.2.0.1'] })
+    const { r } = make({ interval: 20 })
+    const seen: number[] = []
+    r.subscribe((_name, addresses) => seen.push(addresses.length))
+    r.track(NAME)
+    await r.start()
+    const reads: number[] = []
+    await waitFor(() => {
+      reads.push(r.addresses(NAME).length)
+      return seen.length >= 10
+    }, '10 changes')
+    expect(seen.every((length) => length === 1)).toBe(true)
+    expect(reads.every((length) => length === 1)).toBe(true)
+  })
+
+  it("family 'both' lists the preferred family first", async () => {
+    gslb.respond = () => ({ addresses: ['10.1.0.1', '2001:db8::1'] })
+    const { r } = make()
+    r.track(NAME, { family: 'both', prefer: 6 })
+    r.track(`v4.${NAME}`, { family: 'both' })
+    r.track(`v6.${NAME}`, { family: 6 })
+    await r.start()
+    expect(r.addresses(NAME)).toEqual(['2001:db8::1', '10.1.0.1'])
+    expect(r.addresses(`v4.${NAME}`)).toEqual(['10.1.0.1', '2001:db8::1'])
+    expect(r.addresses(`v6.${NAME}`)).toEqual(['2001:db8::1'])
+  })
+
+  it("family 'both' keeps the family that answers when the other has none", async () => {
+    gslb.respond = () => ({ addresses: ['10.1.0.1'] })
+    primary.respond = () => ({ addresses: [] })
+    const { r, offline } = make()
+    r.track(NAME, { family: 'both', prefer: 6 })
+    await r.start()
+    expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
+    expect(offline).toEqual([])
+  })
+
+  it('untrack cancels the name and subscribe returns a working unsubscribe', async () => {
+    const { r } = make({ interval: 50 })
+    const calls: string[] = []
+    const unsubscribe = r.subscribe((name) => calls.push(name))
+    r.track(NAME)
+    r.track(NAME.toUpperCase()) // idempotent, names are case-insensitive
+    await r.start()
+    expect(calls).toEqual([NAME])
+    unsubscribe()
+    r.untrack(NAME)
+    r.untrack(NAME)
+    const count = gslb.count()
+    await sleep(150)
+    expect(gslb.count()).toBe(count)
+    expect(r.addresses(NAME)).toEqual([])
+    expect(r.snapshot().names).toEqual([])
+  })
+
+  it('a throwing listener does not stop the refresh loop', async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const { r } = make({ interval: 50 })
+      r.subscribe(() => {
+        throw new Error('listener bug')
+      })
+      r.track(NAME)
+      await r.start()
+      gslb.respond = () => ({ addresses: ['10.1.0.9'] })
+      await waitFor(() => r.addresses(NAME)[0] === '10.1.0.9', 'next change', 1_000)
+      expect(r.status(NAME)?.state).toBe('online')
+      expect(emitWarning).toHaveBeenCalledTimes(2)
+      expect(String(emitWarning.mock.calls[0]?.[0])).toContain('listener bug')
+    } finally {
+      emitWarning.mockRestore()
+    }
+  })
+
+  it('stop() while queries hang leaves no socket or timer behind, and the signal stops it too', async () => {
+    gslb.respond = primary.respond = () => ({ silence: true })
+    const controller = new AbortController()
+    const { r } = make({ timeout: 5_000, signal: controller.signal })
+    r.track(NAME)
+    const starting = r.start()
+    await waitFor(() => gslb.count() === 1, 'query sent')
+    const started = Date.now()
+    controller.abort()
+    await starting
+    await waitFor(() => !r.running, 'stopped')
+    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(await leakedSince(before)).toMatchObject({ TCPServerWrap: 2, UDPWrap: 2 }) // only the fake servers
+    await expect(r.start()).rejects.toMatchObject({ code: 'GSLB_RESOLVER_ABORTED' })
+  })
+
+  it('start/stop/start works and stop is idempotent', async () => {
+    const { r } = make()
+    r.track(NAME)
+    await r.start()
+    await r.stop()
+    await r.stop()
+    await r.start()
+    expect(gslb.count()).toBe(2)
+    expect(r.snapshot().running).toBe(true)
+  })
+})
