@@ -1,13 +1,9 @@
 /** Stable codes of {@link DnsWireError}. */
-export type DnsWireErrorCode =
-  | 'GSLB_DNS_MALFORMED'
-  | 'GSLB_DNS_INVALID_NAME'
-  | 'GSLB_DNS_INVALID_RECORD'
-  | 'GSLB_DNS_INVALID_OPTION'
+export type DnsWireErrorCode = 'GSLB_DNS_INVALID_NAME' | 'GSLB_DNS_INVALID_RECORD'
 
 /**
- * Raised by the encoder for records the engine built wrongly (a 3-byte A address, a 64-byte label, ...) and by
- * the transport for invalid options. `parseQuery` never throws: hostile input is a result, not an exception.
+ * Raised by the encoder for records the engine built wrongly (a 3-byte A address, a 64-byte label, ...).
+ * `parseQuery` never throws: hostile input is a result, not an exception.
  */
 export class DnsWireError extends Error {
   readonly code: DnsWireErrorCode

@@ -1,0 +1,7 @@
+export {
+  DEFAULT_MAX_TCP_CONNECTIONS,
+  DEFAULT_MAX_TCP_MESSAGE_SIZE,
+  DEFAULT_TCP_IDLE_TIMEOUT_MS,
+} from './constants.js'
+export { listenDns } from './listen.js'
+export type { DnsClientInfo, DnsHandler, DnsListener, DnsListenerStats, DnsListenOptions } from './types.js'

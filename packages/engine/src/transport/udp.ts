@@ -1,0 +1,58 @@
+import dgram from 'node:dgram'
+import { MAX_UDP_RESPONSE_SIZE } from './constants.js'
+import { type DnsClientInfo, type ListenerContext, runHandler } from './types.js'
+
+/** Binds a UDP socket that answers each datagram synchronously through the handler. */
+export function bindUdp(ctx: ListenerContext, address: string, port: number): Promise<dgram.Socket> {
+  const socket = dgram.createSocket({ type: ctx.family === 6 ? 'udp6' : 'udp4', ipv6Only: ctx.family === 6 })
+  const { stats } = ctx
+  // One shared callback: no closure per datagram. send() errors arrive here, never as an exception.
+  const onSent = (error: Error | null): void => {
+    if (error === null) stats.udpSent++
+    else stats.udpSendErrors++
+  }
+  socket.on('message', (msg, rinfo) => {
+    stats.udpReceived++
+    // A reply to port 0 is impossible (send throws ERR_SOCKET_BAD_PORT); such a datagram is spoofed or broken.
+    if (rinfo.port === 0) {
+      stats.udpDroppedPortZero++
+      return
+    }
+    const client: DnsClientInfo = {
+      address: rinfo.address,
+      port: rinfo.port,
+      transport: 'udp',
+      family: ctx.family,
+    }
+    const response = runHandler(ctx, msg, client)
+    if (response === null || response === undefined) return
+    if (response.length > MAX_UDP_RESPONSE_SIZE) {
+      stats.udpSendErrors++
+      return
+    }
+    try {
+      socket.send(response, rinfo.port, rinfo.address, onSent)
+    } catch {
+      stats.udpSendErrors++
+    }
+  })
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      try {
+        socket.close()
+      } catch {
+        // already closed by the failed bind
+      }
+      reject(error)
+    }
+    socket.once('error', onError)
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', onError)
+      // After binding, socket errors (ICMP-induced, send failures) are counted, never fatal.
+      socket.on('error', () => {
+        stats.udpSendErrors++
+      })
+      resolve(socket)
+    })
+  })
+}
