@@ -42,12 +42,47 @@ const RCODE_NXDOMAIN = 3
 const RCODE_REFUSED = 5
 const MAX_TCP_CHUNKS = 1024
 
+/**
+ * Asks `ns` for `name`'s `type` records. A reply that ends at a CNAME without addresses (a server that does not
+ * chase it, e.g. unbound's local-data) is followed with another query to the same nameserver, up to
+ * MAX_CNAME_CHAIN links in all.
+ */
 export async function query(
   ns: Nameserver,
   name: string,
   type: RecordType,
   options: QueryOptions,
 ): Promise<QueryResult> {
+  let qname = name
+  let links = 0
+  let ttl = Number.POSITIVE_INFINITY
+  const seen = new Set([name.toLowerCase()])
+  for (;;) {
+    const result = await queryOnce(ns, qname, type, options)
+    if (result.kind !== 'cname') {
+      return result.kind === 'answer' ? { ...result, ttl: Math.min(ttl, result.ttl) } : result
+    }
+    links += result.links
+    ttl = Math.min(ttl, result.ttl)
+    const target = result.target.toLowerCase().replace(/\.$/, '')
+    if (links > MAX_CNAME_CHAIN || seen.has(target)) {
+      throw bad(ns, name, `CNAME chain longer than ${MAX_CNAME_CHAIN} or looping (at ${target})`)
+    }
+    seen.add(target)
+    qname = target
+  }
+}
+
+type OnceResult =
+  | QueryResult
+  | { readonly kind: 'cname'; readonly target: string; readonly ttl: number; links: number }
+
+async function queryOnce(
+  ns: Nameserver,
+  name: string,
+  type: RecordType,
+  options: QueryOptions,
+): Promise<OnceResult> {
   let edns = true
   for (;;) {
     const id = randomInt(0, 65_536)
@@ -120,7 +155,7 @@ function sameName(a: string, b: string): boolean {
   return strip(a) === strip(b)
 }
 
-function interpret(ns: Nameserver, name: string, type: RecordType, reply: Reply, max: number): QueryResult {
+function interpret(ns: Nameserver, name: string, type: RecordType, reply: Reply, max: number): OnceResult {
   switch (reply.rcode) {
     case RCODE_NOERROR:
       break
@@ -158,7 +193,9 @@ function interpret(ns: Nameserver, name: string, type: RecordType, reply: Reply,
     }
     if (addresses.length > 0) return { kind: 'answer', addresses, ttl }
     const cname = answers.find((r) => r.type === 'CNAME' && sameName(r.name, target) && isInternet(r))
-    if (cname?.type !== 'CNAME' || typeof cname.data !== 'string') return { kind: 'nodata' }
+    if (cname?.type !== 'CNAME' || typeof cname.data !== 'string') {
+      return hop === 0 ? { kind: 'nodata' } : { kind: 'cname', target, ttl, links: hop }
+    }
     ttl = Math.min(ttl, cname.ttl ?? 0)
     target = cname.data
   }

@@ -20,6 +20,8 @@ export const DEFAULT_NEGATIVE_POLICY = 'fallthrough'
 export const DEFAULT_RESOLVE_NOW_MIN_INTERVAL = 250
 /** Addresses kept per name and family; the rest of an oversized answer is ignored. */
 export const DEFAULT_MAX_ADDRESSES = 64
+/** Keep the nameserver's order (a GSLB's order is its site preference). */
+export const DEFAULT_ORDER = 'answer'
 
 export const DEFAULT_PORT = 53
 /** EDNS(0) UDP payload size we advertise (the DNS flag day 2020 value: no IP fragmentation). */

@@ -23,7 +23,7 @@ export * as defaults from './constants.js'
 export { ResolverError, ResolverErrorCode, type ResolverErrorDetails } from './errors.js'
 export type { NameserverCounters, NegativePolicy } from './lookup.js'
 export { type Nameserver, parseNameserver } from './nameserver.js'
-export type { ResolverOptions } from './options.js'
+export type { AddressOrder, ResolverOptions } from './options.js'
 export {
   type AddressChangeEvent,
   createResolver,

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_TTL,
   DEFAULT_MIN_TTL,
   DEFAULT_NEGATIVE_POLICY,
+  DEFAULT_ORDER,
   DEFAULT_RESOLVE_NOW_MIN_INTERVAL,
   DEFAULT_RESPECT_TTL,
   DEFAULT_TIMEOUT,
@@ -45,9 +46,16 @@ export interface ResolverOptions {
   resolveNowMinInterval?: number
   /** Addresses kept per name and family. Default 64. */
   maxAddresses?: number
+  /**
+   * `'answer'` (default) keeps the nameserver's order — a GSLB's order is its preference (site A, then site B).
+   * `'sorted'` sorts each family's addresses, so a round-robin server's rotation is not reported as a change.
+   */
+  order?: AddressOrder
   /** Aborting it stops the resolver. */
   signal?: AbortSignal
 }
+
+export type AddressOrder = 'answer' | 'sorted'
 
 export interface ResolvedOptions {
   nameservers: readonly Nameserver[]
@@ -62,6 +70,7 @@ export interface ResolvedOptions {
   negativePolicy: NegativePolicy
   resolveNowMinInterval: number
   maxAddresses: number
+  order: AddressOrder
   signal: AbortSignal | undefined
 }
 
@@ -96,6 +105,10 @@ export function resolveOptions(options: ResolverOptions): ResolvedOptions {
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 0.5)) {
     throw invalidOption('jitter', 'expected a fraction between 0 and 0.5')
   }
+  const order = options.order ?? DEFAULT_ORDER
+  if (order !== 'answer' && order !== 'sorted') {
+    throw invalidOption('order', `expected 'answer' or 'sorted', got ${JSON.stringify(order)}`)
+  }
   const signal = options.signal
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw invalidOption('signal', 'expected an AbortSignal')
@@ -124,6 +137,7 @@ export function resolveOptions(options: ResolverOptions): ResolvedOptions {
       DAY,
     ),
     maxAddresses: integer(options.maxAddresses, 'maxAddresses', DEFAULT_MAX_ADDRESSES, 1, 1_024),
+    order,
     signal,
   }
 }

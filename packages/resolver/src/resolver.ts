@@ -360,7 +360,8 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     results.forEach((result, i) => {
       const slot = slots[i]!
       if (result.kind === 'answer') {
-        slot.addresses = result.addresses
+        slot.addresses =
+          this.#options.order === 'sorted' ? [...result.addresses].sort(compareAddresses) : result.addresses
         slot.failures = 0
         slot.negative = null
         answered = {
@@ -466,6 +467,10 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       this.#kick(tracked)
     }, delay)
   }
+}
+
+function compareAddresses(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true })
 }
 
 function newSlot(type: RecordType): FamilySlot {

@@ -28,6 +28,22 @@ describe('query() — one question, one nameserver, one try', () => {
     await expect(ask()).resolves.toEqual({ kind: 'answer', addresses: ['10.1.0.1'], ttl: 30 })
   })
 
+  it('chases a CNAME the server did not follow, with another query to the same nameserver', async () => {
+    ns.respond = (q) =>
+      q.name === 'dicom.example' ? { cname: 'site-b.example', ttl: 20 } : { addresses: ['10.2.0.1'], ttl: 50 }
+    await expect(ask()).resolves.toEqual({ kind: 'answer', addresses: ['10.2.0.1'], ttl: 20 })
+    expect(ns.queries.map((q) => q.name)).toEqual(['dicom.example', 'site-b.example'])
+  })
+
+  it('stops a CNAME loop with a clear error', async () => {
+    ns.respond = (q) => ({ cname: q.name === 'dicom.example' ? 'loop.example' : 'dicom.example' })
+    await expect(ask()).rejects.toMatchObject({
+      code: 'GSLB_RESOLVER_BAD_RESPONSE',
+      message: expect.stringContaining('looping'),
+    })
+    expect(ns.count()).toBe(2)
+  })
+
   it('tells NXDOMAIN from an empty answer', async () => {
     ns.respond = () => ({ rcode: 'NXDOMAIN' })
     await expect(ask()).resolves.toEqual({ kind: 'nxdomain' })

@@ -335,6 +335,21 @@ describe('Resolver', () => {
     expect(reads.every((length) => length === 1)).toBe(true)
   })
 
+  it("order 'sorted' does not report a round-robin rotation as a change; 'answer' does", async () => {
+    let n = 0
+    gslb.respond = () => ({ addresses: n++ % 2 ? ['10.1.0.10', '10.1.0.9'] : ['10.1.0.9', '10.1.0.10'] })
+    const sorted = make({ interval: 30, order: 'sorted' })
+    sorted.r.track(NAME)
+    await sorted.r.start()
+    await waitFor(() => gslb.count() >= 6, '6 cycles')
+    await sorted.r.stop()
+    expect(sorted.changes.map((c) => c.current)).toEqual([['10.1.0.9', '10.1.0.10']])
+    const asAnswered = make({ interval: 30 })
+    asAnswered.r.track(NAME)
+    await asAnswered.r.start()
+    await waitFor(() => asAnswered.changes.length >= 3, 'three rotations')
+  })
+
   it("family 'both' lists the preferred family first", async () => {
     gslb.respond = () => ({ addresses: ['10.1.0.1', '2001:db8::1'] })
     const { r } = make()
