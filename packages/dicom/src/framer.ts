@@ -1,0 +1,115 @@
+import { DEFAULT_MAX_PDU_LENGTH } from './constants.js'
+import { DicomError, invalidOption } from './errors.js'
+import { pduTypeName } from './pdu-decode.js'
+import { PDU_HEADER_LENGTH } from './pdu-types.js'
+
+export interface PduFramerOptions {
+  /** Largest PDU length field accepted (bytes after the 6-byte header). Default 16384. */
+  maxPduLength?: number
+}
+
+/**
+ * Cuts a byte stream into whole PDUs. It checks the type byte and the announced length as soon as a
+ * header is complete, so garbage and oversized PDUs fail before anything is buffered for them.
+ * After an error the framer stays failed: the stream has lost its framing.
+ */
+export class PduFramer {
+  private chunks: Buffer[] = []
+  private size = 0
+  private limit: number
+  private failure: DicomError | undefined
+
+  constructor(options: PduFramerOptions = {}) {
+    this.limit = checkLimit(options.maxPduLength ?? DEFAULT_MAX_PDU_LENGTH)
+  }
+
+  /** Bytes held that do not yet form a whole PDU. */
+  get buffered(): number {
+    return this.size
+  }
+
+  /** Total size of the PDU being collected (header included), or undefined before its header is complete. */
+  get expected(): number | undefined {
+    if (this.size < PDU_HEADER_LENGTH) return undefined
+    return PDU_HEADER_LENGTH + this.peekHeader().readUInt32BE(2)
+  }
+
+  get maxPduLength(): number {
+    return this.limit
+  }
+
+  set maxPduLength(value: number) {
+    this.limit = checkLimit(value)
+  }
+
+  /** Adds bytes; returns every PDU completed by them (each a standalone Buffer: header + body). */
+  push(chunk: Uint8Array): Buffer[] {
+    if (this.failure) throw this.failure
+    if (chunk.length > 0) {
+      this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+      this.size += chunk.length
+    }
+    const pdus: Buffer[] = []
+    try {
+      for (;;) {
+        if (this.size < 1) break
+        const head = this.peekHeader()
+        pduTypeName(head[0]!)
+        if (this.size < PDU_HEADER_LENGTH) break
+        const length = head.readUInt32BE(2)
+        if (length > this.limit) {
+          throw new DicomError(
+            'GSLB_DICOM_PDU_TOO_LARGE',
+            `PDU announces ${length} bytes, more than the maximum of ${this.limit}`,
+          )
+        }
+        const total = PDU_HEADER_LENGTH + length
+        if (this.size < total) break
+        pdus.push(this.take(total))
+      }
+    } catch (error) {
+      this.failure = error as DicomError
+      this.chunks = []
+      this.size = 0
+      throw error
+    }
+    return pdus
+  }
+
+  /** Up to six bytes from the front, copying only when the header spans chunks. */
+  private peekHeader(): Buffer {
+    const first = this.chunks[0]!
+    if (first.length >= PDU_HEADER_LENGTH || this.chunks.length === 1) return first
+    return Buffer.concat(this.chunks, Math.min(this.size, PDU_HEADER_LENGTH))
+  }
+
+  private take(total: number): Buffer {
+    const first = this.chunks[0]!
+    let out: Buffer
+    if (first.length >= total) {
+      out = Buffer.from(first.subarray(0, total))
+      if (first.length === total) this.chunks.shift()
+      else this.chunks[0] = first.subarray(total)
+    } else {
+      out = Buffer.allocUnsafe(total)
+      let filled = 0
+      while (filled < total) {
+        const chunk = this.chunks[0]!
+        const n = Math.min(chunk.length, total - filled)
+        chunk.copy(out, filled, 0, n)
+        filled += n
+        if (n === chunk.length) this.chunks.shift()
+        else this.chunks[0] = chunk.subarray(n)
+      }
+    }
+    this.size -= total
+    return out
+  }
+}
+
+function checkLimit(value: number): number {
+  if (!Number.isInteger(value) || value < 4 || value > 0xffffffff) {
+    throw invalidOption('maxPduLength', `must be an integer 4-4294967295, got ${String(value)}`)
+  }
+  return value
+}
