@@ -23,8 +23,8 @@ export const MAX_ECHO_TIMEOUT_MS = 600_000
 export const DEFAULT_MAX_PDU_LENGTH = 16_384
 export const MIN_MAX_PDU_LENGTH = 1_024
 export const MAX_MAX_PDU_LENGTH = 4 * 1024 * 1024
-/** Largest A-ASSOCIATE PDU accepted (128 presentation contexts with many transfer syntaxes fit). */
-export const MAX_ASSOCIATE_PDU_LENGTH = 65_536
+/** Largest A-ASSOCIATE PDU accepted: 128 presentation contexts proposing 38 transfer syntaxes each take ~130 KB. */
+export const MAX_ASSOCIATE_PDU_LENGTH = 262_144
 /** Largest reassembled command set (a C-ECHO command is under 100 bytes). */
 export const MAX_COMMAND_LENGTH = 65_536
 

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import {
   createVerificationServer,
   decodePdu,
@@ -13,7 +14,6 @@ import {
   PduFramer,
   type VerificationServer,
 } from '../src/index.js'
-import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import { prng, type RawPeer, randomBytes, rawPeer } from './helpers.js'
 
 const HOST = '127.0.0.1'
