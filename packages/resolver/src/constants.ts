@@ -26,8 +26,6 @@ export const DEFAULT_ORDER = 'answer'
 export const DEFAULT_PORT = 53
 /** EDNS(0) UDP payload size we advertise (the DNS flag day 2020 value: no IP fragmentation). */
 export const EDNS_UDP_PAYLOAD_SIZE = 1232
-/** Largest datagram we accept; anything bigger than what we advertised is not read further. */
-export const MAX_UDP_RESPONSE = 65_535
 /** CNAME links followed inside one answer before giving up. */
 export const MAX_CNAME_CHAIN = 8
 /** Names tracked by one resolver; a guard against a runaway caller, not a tuning knob. */
