@@ -1,0 +1,617 @@
+import { EventEmitter } from 'node:events'
+import { type Clock, systemClock, type TimerHandle } from './clock.js'
+import {
+  DEFAULT_HISTORY_SIZE,
+  DEFAULT_INITIAL_SPREAD_MS,
+  DEFAULT_MAX_CONCURRENT,
+  DEFAULT_STOP_GRACE_MS,
+  LIMITS,
+} from './constants.js'
+import { Deque } from './deque.js'
+import { HealthError, HealthErrorCode, invalidOptions } from './errors.js'
+import { DueHeap, type HeapItem } from './heap.js'
+import { runMonitor } from './monitors/index.js'
+import { fromAbort, onAbort } from './monitors/outcome.js'
+import { Ring } from './ring.js'
+import { applyResult, type Counters, effectiveState, nextDelay } from './state.js'
+import type {
+  AdminOverride,
+  ChangeReason,
+  CheckResult,
+  EffectiveState,
+  HealthEvents,
+  HealthSnapshot,
+  HealthState,
+  MonitorOutcome,
+  ResolvedTarget,
+  Target,
+  TargetStatus,
+} from './types.js'
+import { resolveTarget, type TargetDefaults } from './validate.js'
+
+export interface HealthCheckerOptions {
+  /** Timing defaults for targets that leave them out (interval, timeout, rise, fall, ...). */
+  defaults?: TargetDefaults
+  /** Checks in flight at once across all targets (default 256); due checks beyond it wait in FIFO order. */
+  maxConcurrent?: number
+  /** Results kept per target (default 10). */
+  historySize?: number
+  /** A target's first check happens at a random point within min(interval, this) (default 2000 ms). */
+  initialSpreadMs?: number
+  /** How long stop() waits for aborted checks to release their resources (default 2000 ms). */
+  stopGraceMs?: number
+  /** Aborting it stops the checker. */
+  signal?: AbortSignal
+  /** Time source and timers (tests inject a manual clock). */
+  clock?: Clock
+  /** Random source in [0, 1) for jitter and spread (tests inject a fixed one). */
+  random?: () => number
+}
+
+type Listener<E extends keyof HealthEvents> = (event: HealthEvents[E]) => void
+
+/** One checker shared by every component that needs health (the CLI gives the same one to engine and forwarder). */
+export interface HealthChecker {
+  /** Registers a target; scheduled at once when the checker runs. Throws on an invalid or duplicate target. */
+  add(target: Target): TargetStatus
+  /** Replaces a target's settings (same id). Changing what is checked restarts the counts; the state is kept. */
+  update(target: Target): TargetStatus
+  /** Unregisters a target and cancels its check in flight. Returns false when the id was unknown. */
+  remove(id: string): boolean
+  get(id: string): TargetStatus | undefined
+  /** Runs a check now (coalesced with one already queued or in flight) and resolves with its result. */
+  checkNow(id: string): Promise<CheckResult>
+  /** Sets or clears (null) an admin override. Checks keep running. */
+  setAdmin(id: string, override: AdminOverride): TargetStatus
+  snapshot(): HealthSnapshot
+  /** Starts scheduling checks. Idempotent. */
+  start(): void
+  /** Stops scheduling, cancels checks in flight and resolves once their sockets and children are gone. */
+  stop(): Promise<void>
+  readonly running: boolean
+  on<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
+  once<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
+  off<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
+}
+
+interface Waiter {
+  resolve(result: CheckResult): void
+}
+
+interface Entry extends HeapItem, Counters {
+  target: ResolvedTarget
+  admin: AdminOverride
+  effective: EffectiveState
+  /** Monotonic and wall time of the last change of the effective state. */
+  sinceMono: number
+  sinceWall: number
+  history: Ring<CheckResult>
+  /** Bumped whenever results of checks already started must be ignored (update of what is checked, remove). */
+  generation: number
+  removed: boolean
+  /** Set while a check is queued or in flight. */
+  job: Job | null
+}
+
+interface Job {
+  entry: Entry
+  due: number
+  manual: boolean
+  generation: number
+  waiters: Waiter[]
+  controller: AbortController | null
+}
+
+const BUILTIN_SKIP_KEYS = new Set([
+  'interval',
+  'rise',
+  'fall',
+  'fastInterval',
+  'downInterval',
+  'jitter',
+  'meta',
+])
+
+/** Key of everything that decides what a check does; timing-only changes keep the counts. */
+function checkKey(target: ResolvedTarget): string {
+  return JSON.stringify(target, (key, value: unknown) => {
+    if (BUILTIN_SKIP_KEYS.has(key)) return undefined
+    if (value instanceof RegExp) return `re:${String(value)}`
+    if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`
+    return value
+  })
+}
+
+class Checker extends EventEmitter implements HealthChecker {
+  private readonly entries = new Map<string, Entry>()
+  private readonly heap = new DueHeap<Entry>()
+  private readonly queue = new Deque<Job>()
+  private readonly active = new Set<Job>()
+  private readonly draining = new Set<Promise<unknown>>()
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly defaults: TargetDefaults
+  private readonly maxConcurrent: number
+  private readonly historySize: number
+  private readonly initialSpreadMs: number
+  private readonly stopGraceMs: number
+  private timer: TimerHandle | null = null
+  private timerDue = Number.POSITIVE_INFINITY
+  private isRunning = false
+  private readonly signal: AbortSignal | undefined
+
+  constructor(options: HealthCheckerOptions) {
+    super()
+    this.clock = options.clock ?? systemClock
+    this.random = options.random ?? Math.random
+    this.defaults = options.defaults ?? {}
+    this.maxConcurrent = optionInt(
+      options.maxConcurrent,
+      'maxConcurrent',
+      DEFAULT_MAX_CONCURRENT,
+      1,
+      LIMITS.maxConcurrent,
+    )
+    this.historySize = optionInt(
+      options.historySize,
+      'historySize',
+      DEFAULT_HISTORY_SIZE,
+      0,
+      LIMITS.maxHistorySize,
+    )
+    this.initialSpreadMs = optionInt(
+      options.initialSpreadMs,
+      'initialSpreadMs',
+      DEFAULT_INITIAL_SPREAD_MS,
+      0,
+      LIMITS.maxIntervalMs,
+    )
+    this.stopGraceMs = optionInt(options.stopGraceMs, 'stopGraceMs', DEFAULT_STOP_GRACE_MS, 0, 60_000)
+    validateDefaults(this.defaults)
+    const signal = options.signal
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw invalidOptions('signal', 'must be an AbortSignal')
+    this.signal = signal
+    if (signal) onAbort(signal, () => void this.stop())
+  }
+
+  get running(): boolean {
+    return this.isRunning
+  }
+
+  add(input: Target): TargetStatus {
+    const target = resolveTarget(input, this.defaults)
+    if (this.entries.has(target.id)) {
+      throw new HealthError(HealthErrorCode.DuplicateTarget, `target '${target.id}' is already registered`, {
+        field: 'target.id',
+      })
+    }
+    const observed: HealthState = target.initialState
+    const entry: Entry = {
+      target,
+      observed,
+      successes: 0,
+      failures: 0,
+      admin: null,
+      effective: observed,
+      sinceMono: this.clock.now(),
+      sinceWall: this.clock.wallNow(),
+      history: new Ring<CheckResult>(this.historySize),
+      generation: 0,
+      removed: false,
+      job: null,
+      due: 0,
+      heapIndex: -1,
+      heapSeq: 0,
+    }
+    this.entries.set(target.id, entry)
+    if (this.isRunning) this.scheduleFirst(entry)
+    return this.status(entry)
+  }
+
+  update(input: Target): TargetStatus {
+    const target = resolveTarget(input, this.defaults)
+    const entry = this.mustGet(target.id, 'update')
+    const checkChanged = checkKey(entry.target) !== checkKey(target)
+    entry.target = target
+    if (checkChanged) {
+      entry.generation++
+      entry.successes = 0
+      entry.failures = 0
+      entry.job?.controller?.abort(aborted(`target '${target.id}' was updated`))
+    }
+    if (this.isRunning && (checkChanged || this.heap.has(entry))) {
+      this.heap.remove(entry)
+      if (entry.job === null || checkChanged) this.scheduleFirst(entry)
+    }
+    return this.status(entry)
+  }
+
+  remove(id: string): boolean {
+    const entry = this.entries.get(id)
+    if (entry === undefined) return false
+    this.entries.delete(id)
+    entry.removed = true
+    entry.generation++
+    this.heap.remove(entry)
+    entry.job?.controller?.abort(aborted(`target '${id}' was removed`))
+    this.arm()
+    return true
+  }
+
+  get(id: string): TargetStatus | undefined {
+    const entry = this.entries.get(id)
+    return entry === undefined ? undefined : this.status(entry)
+  }
+
+  checkNow(id: string): Promise<CheckResult> {
+    let entry: Entry
+    try {
+      entry = this.mustGet(id, 'checkNow')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return new Promise((resolve) => {
+      if (entry.job !== null) {
+        entry.job.waiters.push({ resolve })
+        return
+      }
+      this.heap.remove(entry)
+      const job: Job = {
+        entry,
+        due: this.clock.now(),
+        manual: true,
+        generation: entry.generation,
+        waiters: [{ resolve }],
+        controller: null,
+      }
+      entry.job = job
+      this.queue.unshift(job)
+      this.pump()
+    })
+  }
+
+  setAdmin(id: string, override: AdminOverride): TargetStatus {
+    if (override !== null && override !== 'force-up' && override !== 'force-down' && override !== 'drain') {
+      throw new HealthError(
+        HealthErrorCode.InvalidTarget,
+        `invalid admin override for '${id}': must be 'force-up', 'force-down', 'drain' or null`,
+        { field: 'override' },
+      )
+    }
+    const entry = this.mustGet(id, 'setAdmin')
+    const previousEffective = entry.effective
+    entry.admin = override
+    this.settle(entry, entry.observed, previousEffective, 'admin', null)
+    return this.status(entry)
+  }
+
+  snapshot(): HealthSnapshot {
+    const counts: Record<EffectiveState, number> = { unknown: 0, up: 0, down: 0, drain: 0 }
+    const targets: TargetStatus[] = []
+    for (const entry of this.entries.values()) {
+      counts[entry.effective]++
+      targets.push(this.status(entry))
+    }
+    return {
+      running: this.isRunning,
+      at: this.clock.wallNow(),
+      inFlight: this.active.size,
+      queued: this.queue.size,
+      counts,
+      targets,
+    }
+  }
+
+  start(): void {
+    if (this.isRunning || this.signal?.aborted) return
+    this.isRunning = true
+    for (const entry of this.entries.values()) {
+      if (entry.job === null && !this.heap.has(entry)) this.scheduleFirst(entry)
+    }
+    this.arm()
+  }
+
+  async stop(): Promise<void> {
+    this.isRunning = false
+    if (this.timer !== null) this.clock.clearTimer(this.timer)
+    this.timer = null
+    this.timerDue = Number.POSITIVE_INFINITY
+    this.heap.clear()
+    const reason = aborted('the health checker stopped')
+    for (const job of this.queue.removeWhere(() => true)) {
+      job.entry.job = null
+      this.resolveWaiters(job, this.abortedResult(job, reason))
+    }
+    for (const job of this.active) job.controller?.abort(reason)
+    await this.drain()
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining.size === 0) return
+    // Wall-clock grace (not the injected clock): it bounds real resources, e.g. a custom monitor ignoring its signal.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.stopGraceMs)
+    })
+    await Promise.race([Promise.allSettled([...this.draining]), grace])
+    clearTimeout(timer)
+  }
+
+  private mustGet(id: string, operation: string): Entry {
+    const entry = this.entries.get(id)
+    if (entry === undefined) {
+      throw new HealthError(HealthErrorCode.UnknownTarget, `${operation}: no target with id '${id}'`, {
+        field: 'id',
+      })
+    }
+    return entry
+  }
+
+  private scheduleFirst(entry: Entry): void {
+    const spread = Math.min(entry.target.interval, this.initialSpreadMs)
+    this.schedule(entry, this.clock.now() + this.random() * spread)
+  }
+
+  private schedule(entry: Entry, due: number): void {
+    entry.due = due
+    this.heap.push(entry)
+    this.arm()
+  }
+
+  /** Keeps exactly one timer armed for the earliest due target. */
+  private arm(): void {
+    if (!this.isRunning) return
+    const next = this.heap.peek()
+    if (next === undefined) {
+      if (this.timer !== null) this.clock.clearTimer(this.timer)
+      this.timer = null
+      this.timerDue = Number.POSITIVE_INFINITY
+      return
+    }
+    if (this.timer !== null && this.timerDue <= next.due) return
+    if (this.timer !== null) this.clock.clearTimer(this.timer)
+    this.timerDue = next.due
+    this.timer = this.clock.setTimer(() => this.onTimer(), next.due - this.clock.now())
+  }
+
+  private onTimer(): void {
+    this.timer = null
+    this.timerDue = Number.POSITIVE_INFINITY
+    const now = this.clock.now()
+    for (let next = this.heap.peek(); next !== undefined && next.due <= now; next = this.heap.peek()) {
+      this.heap.pop()
+      const job: Job = {
+        entry: next,
+        due: next.due,
+        manual: false,
+        generation: next.generation,
+        waiters: [],
+        controller: null,
+      }
+      next.job = job
+      this.queue.push(job)
+    }
+    this.pump()
+    this.arm()
+  }
+
+  /** Starts queued checks while there is room under the concurrency cap. */
+  private pump(): void {
+    while (this.active.size < this.maxConcurrent) {
+      const job = this.queue.shift()
+      if (job === undefined) return
+      if (job.entry.removed || job.generation !== job.entry.generation) {
+        if (job.entry.job === job) job.entry.job = null
+        this.resolveWaiters(
+          job,
+          this.abortedResult(job, aborted(`target '${job.entry.target.id}' changed before its check ran`)),
+        )
+        continue
+      }
+      this.run(job)
+    }
+  }
+
+  private run(job: Job): void {
+    const { entry } = job
+    const target = entry.target
+    const controller = new AbortController()
+    job.controller = controller
+    this.active.add(job)
+    const startedMono = this.clock.now()
+    const startedAt = this.clock.wallNow()
+    const timeout = this.clock.setTimer(
+      () =>
+        controller.abort(new HealthError(HealthErrorCode.Timeout, `no result within ${target.timeout} ms`)),
+      target.timeout,
+    )
+    const monitorRun = runMonitor(target, controller.signal)
+    const tracked: Promise<boolean> = monitorRun.then(
+      () => this.draining.delete(tracked),
+      () => this.draining.delete(tracked),
+    )
+    this.draining.add(tracked)
+    let dropAbort = () => {}
+    // A custom monitor that ignores its signal must not hold the target: stop waiting once the signal aborts.
+    const abortedRun = new Promise<MonitorOutcome>((resolve) => {
+      dropAbort = onAbort(controller.signal, () => resolve(fromAbort(controller.signal)))
+    })
+    void Promise.race([monitorRun, abortedRun]).then((outcome) => {
+      dropAbort()
+      this.clock.clearTimer(timeout)
+      this.active.delete(job)
+      const result: CheckResult = {
+        ok: outcome.ok,
+        code: outcome.code ?? (outcome.ok ? 'ok' : 'failed'),
+        message: outcome.message ?? '',
+        startedAt,
+        durationMs: this.clock.now() - startedMono,
+        lagMs: Math.max(0, startedMono - job.due),
+        manual: job.manual,
+      }
+      if (entry.job === job) entry.job = null
+      const cancelled = controller.signal.aborted && outcome.code === 'aborted'
+      if (!cancelled && !entry.removed && job.generation === entry.generation) {
+        this.record(entry, result)
+        if (this.isRunning && !this.heap.has(entry) && entry.job === null) {
+          const delay = nextDelay(entry, entry.target, this.random)
+          this.schedule(entry, Math.max(startedMono + delay, this.clock.now()))
+        }
+      } else if (this.isRunning && !entry.removed && entry.job === null && !this.heap.has(entry)) {
+        this.scheduleFirst(entry)
+      }
+      this.resolveWaiters(job, result)
+      this.pump()
+    })
+  }
+
+  private record(entry: Entry, result: CheckResult): void {
+    entry.history.push(result)
+    const previousObserved = entry.observed
+    const previousEffective = entry.effective
+    const next = applyResult(entry, result.ok, entry.target)
+    entry.successes = next.successes
+    entry.failures = next.failures
+    entry.observed = next.observed
+    this.emitSafe('check:result', {
+      id: entry.target.id,
+      result,
+      observed: entry.observed,
+      effective: effectiveState(entry.observed, entry.admin),
+      successes: entry.successes,
+      failures: entry.failures,
+    })
+    if (entry.removed) return
+    this.settle(entry, previousObserved, previousEffective, 'check', result)
+  }
+
+  /** Recomputes the effective state and emits 'target:change' when the observed or effective state moved. */
+  private settle(
+    entry: Entry,
+    previousObserved: HealthState,
+    previousEffective: EffectiveState,
+    cause: ChangeReason['cause'],
+    check: CheckResult | null,
+  ): void {
+    entry.effective = effectiveState(entry.observed, entry.admin)
+    if (entry.observed === previousObserved && entry.effective === previousEffective) return
+    const now = this.clock.now()
+    const durationMs = now - entry.sinceMono
+    if (entry.effective !== previousEffective) {
+      entry.sinceMono = now
+      entry.sinceWall = this.clock.wallNow()
+    }
+    const lastError = check !== null && !check.ok ? check.message || check.code : null
+    this.emitSafe('target:change', {
+      id: entry.target.id,
+      previous: previousEffective,
+      current: entry.effective,
+      observed: entry.observed,
+      previousObserved,
+      effective: entry.effective,
+      admin: entry.admin,
+      reason: {
+        cause,
+        message: describeChange(entry, previousObserved, cause, check),
+        lastError,
+        successes: entry.successes,
+        failures: entry.failures,
+        durationMs,
+        check,
+      },
+    })
+  }
+
+  private resolveWaiters(job: Job, result: CheckResult): void {
+    const waiters = job.waiters
+    job.waiters = []
+    for (const waiter of waiters) waiter.resolve(result)
+  }
+
+  private abortedResult(job: Job, reason: HealthError): CheckResult {
+    return {
+      ok: false,
+      code: 'aborted',
+      message: reason.message,
+      startedAt: this.clock.wallNow(),
+      durationMs: 0,
+      lagMs: 0,
+      manual: job.manual,
+    }
+  }
+
+  private emitSafe<E extends keyof HealthEvents>(event: E, payload: HealthEvents[E]): void {
+    for (const listener of this.rawListeners(event)) {
+      try {
+        ;(listener as Listener<E>).call(this, payload)
+      } catch (error) {
+        if (event !== 'listener:error') this.emitSafe('listener:error', { event, error })
+      }
+    }
+  }
+
+  private status(entry: Entry): TargetStatus {
+    return {
+      id: entry.target.id,
+      target: entry.target,
+      observed: entry.observed,
+      effective: entry.effective,
+      admin: entry.admin,
+      successes: entry.successes,
+      failures: entry.failures,
+      since: entry.sinceWall,
+      inFlight: entry.job?.controller != null,
+      lastCheck: entry.history.last() ?? null,
+      history: entry.history.toArray(),
+    }
+  }
+}
+
+function describeChange(
+  entry: Entry,
+  previousObserved: HealthState,
+  cause: ChangeReason['cause'],
+  check: CheckResult | null,
+): string {
+  if (cause === 'admin') {
+    return entry.admin === null
+      ? `admin override cleared (observed ${entry.observed})`
+      : `admin override ${entry.admin}`
+  }
+  const detail = check?.message ? `: ${check.message}` : ''
+  if (previousObserved === 'unknown') return `first check ${check?.ok ? 'succeeded' : 'failed'}${detail}`
+  if (entry.observed === 'up')
+    return `${entry.successes} consecutive successes (rise ${entry.target.rise})${detail}`
+  return `${entry.failures} consecutive failures (fall ${entry.target.fall})${detail}`
+}
+
+function aborted(message: string): HealthError {
+  return new HealthError(HealthErrorCode.Aborted, message)
+}
+
+function optionInt(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidOptions(name, `must be an integer from ${min} to ${max} (got ${String(value)})`)
+  }
+  return value
+}
+
+function validateDefaults(defaults: TargetDefaults): void {
+  if (typeof defaults !== 'object' || defaults === null) throw invalidOptions('defaults', 'must be an object')
+  try {
+    resolveTarget({ id: 'defaults', address: '127.0.0.1', port: 1, monitor: { type: 'tcp' } }, defaults)
+  } catch (error) {
+    if (error instanceof HealthError) throw invalidOptions(error.field ?? 'defaults', error.message)
+    throw error
+  }
+}
+
+/**
+ * Creates a health checker. Targets can be added before or after start().
+ */
+export function createHealthChecker(options: HealthCheckerOptions = {}): HealthChecker {
+  if (typeof options !== 'object' || options === null) throw invalidOptions('options', 'must be an object')
+  return new Checker(options)
+}

@@ -1,0 +1,50 @@
+/**
+ * @packageDocumentation
+ * Health checking for gslb-lb: tcp, http/https, DICOM C-ECHO, DNS, external-command and custom monitors; a
+ * rise/fall state machine per target with admin overrides (force-up, force-down, drain); one scheduler (a single
+ * timer over a min-heap, with a concurrency cap) shared by the engine and the forwarder.
+ *
+ * @example
+ * ```ts
+ * import { createHealthChecker } from '@gslb/health'
+ *
+ * const health = createHealthChecker({ defaults: { interval: 2000, timeout: 1000, rise: 2, fall: 3 } })
+ * health.on('target:change', (e) => console.log(e.id, e.previous, '→', e.current, e.reason.message))
+ * health.add({ id: 'dicom/site-a', address: '10.1.0.10', port: 104, monitor: { type: 'dicom', calledAE: 'PACS' } })
+ * health.start()
+ * // later: await health.stop()
+ * ```
+ */
+
+export type { HealthChecker, HealthCheckerOptions } from './checker.js'
+export { createHealthChecker } from './checker.js'
+export type { Clock, TimerHandle } from './clock.js'
+export * as constants from './constants.js'
+export { HealthError, HealthErrorCode } from './errors.js'
+export type {
+  AdminOverride,
+  ChangeReason,
+  CheckResult,
+  CheckResultEvent,
+  CustomMonitor,
+  DicomMonitor,
+  DnsMonitor,
+  DnsRcode,
+  EffectiveState,
+  ExternalMonitor,
+  HealthEvents,
+  HealthSnapshot,
+  HealthState,
+  HttpMonitor,
+  InitialState,
+  ListenerErrorEvent,
+  MonitorOutcome,
+  MonitorSpec,
+  ResolvedTarget,
+  Target,
+  TargetChangeEvent,
+  TargetStatus,
+  TcpMonitor,
+} from './types.js'
+export type { TargetDefaults } from './validate.js'
+export { resolveTarget } from './validate.js'

@@ -1,0 +1,231 @@
+/** Observed health of a target, derived from its checks. */
+export type HealthState = 'unknown' | 'up' | 'down'
+
+/**
+ * Administrative override. `force-up`/`force-down` pin the effective state; `drain` means "send no new traffic,
+ * let existing connections finish". Checks keep running under every override.
+ */
+export type AdminOverride = 'force-up' | 'force-down' | 'drain' | null
+
+/** What consumers route on: the observed state unless an override says otherwise. */
+export type EffectiveState = HealthState | 'drain'
+
+/** What a target's checks start from (see README "Initial state"). */
+export type InitialState = 'unknown' | 'up' | 'down'
+
+/** Outcome of one monitor run, as a monitor reports it. */
+export interface MonitorOutcome {
+  ok: boolean
+  /** Short machine-readable reason: 'refused', 'timeout', 'status', 'mismatch', 'rcode', 'exit', ... */
+  code?: string
+  /** Human-readable detail: the status line, the rcode, the exit code and stderr tail, ... */
+  message?: string
+}
+
+export interface TcpMonitor {
+  type: 'tcp'
+  /** Bytes written after connecting (≤ 4 KiB). */
+  send?: string | Uint8Array
+  /** Up only if the reply contains this text/bytes or matches this RegExp within `maxBytes`. */
+  expect?: string | Uint8Array | RegExp
+  /** Bytes read while looking for `expect` (default 4 KiB, at most 64 KiB). */
+  maxBytes?: number
+}
+
+export interface HttpMonitor {
+  type: 'http' | 'https'
+  /** Default 'GET'. */
+  method?: string
+  /** Request path with query, starting with '/'. Default '/'. */
+  path?: string
+  /** Host header and (https) TLS SNI. Default: the target address (no SNI for an IP). */
+  hostname?: string
+  /** Status codes that count as up. Default 200–399. */
+  expectStatus?: readonly number[]
+  /** Up only if the body contains this text or matches this RegExp within `maxBodyBytes`. */
+  bodyMatch?: string | RegExp
+  /** Body bytes read while looking for `bodyMatch` (default 64 KiB, at most 64 KiB). */
+  maxBodyBytes?: number
+  /** https: verify the server certificate (default true). */
+  verifyTls?: boolean
+  /** Extra request headers. */
+  headers?: Readonly<Record<string, string>>
+}
+
+export interface DicomMonitor {
+  type: 'dicom'
+  /** Our AE title (default 'GSLB_HEALTH'). */
+  callingAE?: string
+  /** The peer's AE title (default 'ANY-SCP'). */
+  calledAE?: string
+}
+
+export type DnsRcode = 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'NOTIMP' | 'FORMERR'
+
+export interface DnsMonitor {
+  type: 'dns'
+  /** The name to ask the target (a DNS server) for. */
+  name: string
+  /** Record type asked for: 'A' (default) or 'AAAA'. */
+  rrtype?: 'A' | 'AAAA'
+  /** Response code that counts as up (default 'NOERROR'). */
+  expectRcode?: DnsRcode
+  /** Up only if the answer contains this address (NOERROR only). */
+  expectAddress?: string
+}
+
+export interface ExternalMonitor {
+  type: 'external'
+  /** Executable to run (no shell). Exit code 0 = up. */
+  command: string
+  args?: readonly string[]
+  /** Extra environment; GSLB_TARGET_ID, GSLB_TARGET_ADDRESS and GSLB_TARGET_PORT are always set. */
+  env?: Readonly<Record<string, string>>
+  /** stdout and stderr kept per check, each (default 4 KiB). */
+  maxOutputBytes?: number
+}
+
+/** An embedder's own monitor. It must settle promptly once `signal` aborts (the checker also stops waiting). */
+export interface CustomMonitor {
+  type: 'custom'
+  check(target: Target, signal: AbortSignal): Promise<boolean | MonitorOutcome>
+}
+
+export type MonitorSpec =
+  | TcpMonitor
+  | HttpMonitor
+  | DicomMonitor
+  | DnsMonitor
+  | ExternalMonitor
+  | CustomMonitor
+
+/**
+ * Something to check. The address and port are what is *checked*; they may differ from what a consumer serves
+ * (an engine may serve a VIP and check a real server behind it).
+ */
+export interface Target {
+  /** Unique id chosen by the registering component, e.g. 'pool/member' or 'service/server'. */
+  id: string
+  address: string
+  port: number
+  monitor: MonitorSpec
+  /** ms between checks in a steady state. */
+  interval?: number
+  /** ms a check may take; must be below `interval`. */
+  timeout?: number
+  rise?: number
+  fall?: number
+  /** ms between checks while transitioning (a count started but threshold not reached). */
+  fastInterval?: number
+  /** ms between checks while down and steady (default `interval`). */
+  downInterval?: number
+  /** Fraction (0–0.5) of the interval by which each next check moves at random. */
+  jitter?: number
+  initialState?: InitialState
+  /** Opaque data for the embedder; returned in snapshots, never read. */
+  meta?: unknown
+}
+
+/** A target after validation, with every default filled in. */
+export interface ResolvedTarget extends Target {
+  interval: number
+  timeout: number
+  rise: number
+  fall: number
+  fastInterval: number
+  downInterval: number
+  jitter: number
+  initialState: InitialState
+}
+
+/** One check, as recorded in history and reported in 'check:result'. */
+export interface CheckResult {
+  ok: boolean
+  code: string
+  message: string
+  /** Wall-clock time (epoch ms) the check started. */
+  startedAt: number
+  durationMs: number
+  /** How late the check started relative to when it was due (scheduler lag; 0 for checkNow). */
+  lagMs: number
+  /** True when the check was asked for through checkNow(). */
+  manual: boolean
+}
+
+export interface ChangeReason {
+  /** What caused the change: a check result, an admin override, or an update() of the target. */
+  cause: 'check' | 'admin' | 'update'
+  /** One line for logs: "3 consecutive failures (fall 3): connect ECONNREFUSED 127.0.0.1:104". */
+  message: string
+  /** The message of the last failed check, if the last check failed. */
+  lastError: string | null
+  successes: number
+  failures: number
+  /** How long the previous effective state lasted, ms. */
+  durationMs: number
+  /** The check that caused the change (cause 'check'). */
+  check: CheckResult | null
+}
+
+export interface TargetChangeEvent {
+  id: string
+  /** Effective state before the change. */
+  previous: EffectiveState
+  /** Effective state after the change (same as `effective`). */
+  current: EffectiveState
+  observed: HealthState
+  previousObserved: HealthState
+  effective: EffectiveState
+  admin: AdminOverride
+  reason: ChangeReason
+}
+
+export interface CheckResultEvent {
+  id: string
+  result: CheckResult
+  observed: HealthState
+  effective: EffectiveState
+  successes: number
+  failures: number
+}
+
+export interface ListenerErrorEvent {
+  event: string
+  error: unknown
+}
+
+export interface HealthEvents {
+  /** The observed or the effective state of a target changed. */
+  'target:change': TargetChangeEvent
+  /** A check finished. */
+  'check:result': CheckResultEvent
+  /** A listener threw; the checker caught it and carried on. */
+  'listener:error': ListenerErrorEvent
+}
+
+export interface TargetStatus {
+  id: string
+  target: ResolvedTarget
+  observed: HealthState
+  effective: EffectiveState
+  admin: AdminOverride
+  /** Consecutive successes / failures so far. */
+  successes: number
+  failures: number
+  /** Epoch ms of the last change of the effective state (or of add()). */
+  since: number
+  inFlight: boolean
+  lastCheck: CheckResult | null
+  /** Oldest first. */
+  history: CheckResult[]
+}
+
+export interface HealthSnapshot {
+  running: boolean
+  /** Epoch ms the snapshot was taken. */
+  at: number
+  inFlight: number
+  queued: number
+  counts: Record<EffectiveState, number>
+  targets: TargetStatus[]
+}

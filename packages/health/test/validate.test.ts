@@ -1,0 +1,102 @@
+import { createHealthChecker, HealthError, HealthErrorCode, resolveTarget } from '../src/index.js'
+
+const base = { id: 'a', address: '127.0.0.1', port: 104, monitor: { type: 'tcp' } }
+
+function fieldOf(input: unknown): string | undefined {
+  try {
+    resolveTarget(input)
+  } catch (error) {
+    expect(error).toBeInstanceOf(HealthError)
+    expect((error as HealthError).code).toBe(HealthErrorCode.InvalidTarget)
+    expect((error as HealthError).message).toContain((error as HealthError).field)
+    return (error as HealthError).field
+  }
+  throw new Error('expected a validation error')
+}
+
+describe('target validation', () => {
+  test('fills defaults; timeout defaults to min(1000, interval / 2), fastInterval to min(interval, 500)', () => {
+    expect(resolveTarget(base)).toMatchObject({
+      interval: 2000,
+      timeout: 1000,
+      rise: 2,
+      fall: 3,
+      fastInterval: 500,
+      downInterval: 2000,
+      jitter: 0.1,
+      initialState: 'unknown',
+    })
+    expect(resolveTarget({ ...base, interval: 300 })).toMatchObject({ timeout: 150, fastInterval: 300 })
+  })
+
+  test.each([
+    [null, 'target'],
+    [{ ...base, id: '' }, 'target.id'],
+    [{ ...base, id: 'x'.repeat(300) }, 'target.id'],
+    [{ ...base, port: 0 }, 'target.port'],
+    [{ ...base, port: 70000 }, 'target.port'],
+    [{ ...base, address: 'pacs.example' }, 'target.address'],
+    [{ ...base, monitor: undefined }, 'target.monitor'],
+    [{ ...base, monitor: { type: 'icmp' } }, 'target.monitor.type'],
+    [{ ...base, interval: 1000, timeout: 1000 }, 'target.timeout'],
+    [{ ...base, interval: 5 }, 'target.interval'],
+    [{ ...base, rise: 0 }, 'target.rise'],
+    [{ ...base, fall: 1.5 }, 'target.fall'],
+    [{ ...base, jitter: 0.9 }, 'target.jitter'],
+    [{ ...base, fastInterval: 5000 }, 'target.fastInterval'],
+    [{ ...base, initialState: 'maybe' }, 'target.initialState'],
+    [{ ...base, monitor: { type: 'tcp', send: 'x'.repeat(5000) } }, 'target.monitor.send'],
+    [{ ...base, monitor: { type: 'tcp', expect: '' } }, 'target.monitor.expect'],
+    [{ ...base, monitor: { type: 'tcp', maxBytes: 1e6 } }, 'target.monitor.maxBytes'],
+    [{ ...base, monitor: { type: 'http', path: 'health' } }, 'target.monitor.path'],
+    [{ ...base, monitor: { type: 'http', path: '/a b' } }, 'target.monitor.path'],
+    [{ ...base, monitor: { type: 'http', method: 'get' } }, 'target.monitor.method'],
+    [{ ...base, monitor: { type: 'https', hostname: 'bad host' } }, 'target.monitor.hostname'],
+    [{ ...base, monitor: { type: 'http', expectStatus: [200, 99] } }, 'target.monitor.expectStatus[1]'],
+    [{ ...base, monitor: { type: 'http', expectStatus: [] } }, 'target.monitor.expectStatus'],
+    [{ ...base, monitor: { type: 'http', headers: { 'x-a': 'b\r\nc: d' } } }, 'target.monitor.headers.x-a'],
+    [{ ...base, monitor: { type: 'https', verifyTls: 'no' } }, 'target.monitor.verifyTls'],
+    [{ ...base, monitor: { type: 'dicom', calledAE: 'THIS_TITLE_IS_TOO_LONG' } }, 'target.monitor.calledAE'],
+    [{ ...base, monitor: { type: 'dicom', callingAE: '   ' } }, 'target.monitor.callingAE'],
+    [{ ...base, monitor: { type: 'dns' } }, 'target.monitor.name'],
+    [{ ...base, monitor: { type: 'dns', name: 'a..b' } }, 'target.monitor.name'],
+    [{ ...base, monitor: { type: 'dns', name: 'a.b', rrtype: 'MX' } }, 'target.monitor.rrtype'],
+    [{ ...base, monitor: { type: 'dns', name: 'a.b', expectRcode: 'NOPE' } }, 'target.monitor.expectRcode'],
+    [
+      { ...base, monitor: { type: 'dns', name: 'a.b', expectAddress: '::1' } },
+      'target.monitor.expectAddress',
+    ],
+    [{ ...base, monitor: { type: 'external' } }, 'target.monitor.command'],
+    [{ ...base, monitor: { type: 'external', command: 'x', args: [1] } }, 'target.monitor.args[0]'],
+    [{ ...base, monitor: { type: 'external', command: 'x', env: { A: 1 } } }, 'target.monitor.env.A'],
+    [{ ...base, monitor: { type: 'custom' } }, 'target.monitor.check'],
+  ])('%j is rejected naming %s', (input, field) => {
+    expect(fieldOf(input)).toBe(field)
+  })
+
+  test('external and custom monitors accept a non-IP address', () => {
+    expect(
+      resolveTarget({ ...base, address: 'pacs-a', monitor: { type: 'external', command: 'true' } }).address,
+    ).toBe('pacs-a')
+  })
+})
+
+describe('checker options', () => {
+  test.each([
+    [{ maxConcurrent: 0 }, 'maxConcurrent'],
+    [{ historySize: -1 }, 'historySize'],
+    [{ initialSpreadMs: 1.5 }, 'initialSpreadMs'],
+    [{ stopGraceMs: 'x' }, 'stopGraceMs'],
+    [{ defaults: { interval: 500, timeout: 800 } }, 'defaults.timeout'],
+    [{ signal: {} }, 'signal'],
+  ])('%j is rejected naming %s', (options, field) => {
+    expect(() => createHealthChecker(options as never)).toThrow(
+      expect.objectContaining({ code: HealthErrorCode.InvalidOptions, field }),
+    )
+  })
+
+  test('defaults apply to targets that leave a field out', () => {
+    const health = createHealthChecker({ defaults: { interval: 500, rise: 4 } })
+    expect(health.add(base as never).target).toMatchObject({ interval: 500, timeout: 250, rise: 4, fall: 3 })
+  })
+})
