@@ -45,7 +45,7 @@ export function parseCidr(text: string): Cidr {
     throw invalid(text, `prefix length '${lengthText}' has a leading zero`)
   }
   const prefixLength = Number(lengthText)
-  if (prefixLength > max) throw invalid(text, `prefix length ${prefixLength} is out of range 0-${max}`)
+  if (prefixLength > max) throw invalid(text, `prefix length ${lengthText} is out of range 0-${max}`)
   clearHostBits(bytes, prefixLength)
   return { family, bytes, prefixLength }
 }
