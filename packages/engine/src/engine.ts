@@ -1,0 +1,288 @@
+import { EventEmitter } from 'node:events'
+import type { HealthChecker } from '@gslb/health'
+import { createTopology, type Topology, type TopologyOptions } from '@gslb/topology'
+import { buildModel } from './build.js'
+import type { EngineConfig } from './config.js'
+import { configError, EngineError, EngineErrorCode } from './errors.js'
+import { type ExplainClient, type Explanation, explain } from './explain.js'
+import { HealthStore } from './health-store.js'
+import type { MemberHealth, Model, ObservedHealth } from './model.js'
+import { type AnswerClient, answerBytes } from './respond.js'
+import { type EngineStats, Stats } from './stats.js'
+import { type DnsListener, type DnsListenOptions, listenDns } from './transport/index.js'
+
+/** A pino-compatible logger (only `warn` is used). */
+export interface EngineLogger {
+  warn(details: Record<string, unknown>, message: string): void
+}
+
+export interface EngineOptions {
+  config: EngineConfig
+  /** A HealthChecker to register pool members in (ids `pool/member`). The engine never creates one. */
+  health?: HealthChecker
+  /** A topology to locate clients with; default: built from `config.topology`. */
+  topology?: Topology
+  logger?: EngineLogger
+  /** Random source in [0, 1) for weighted choices (tests inject a fixed one). */
+  random?: () => number
+  /** Epoch ms, for automatic SOA serials (tests inject a clock). */
+  now?: () => number
+}
+
+export interface MemberChangeEvent {
+  pool: string
+  member: string
+  /** The effective state answers are based on ('drain' when drained). */
+  state: ObservedHealth | 'drain'
+  previous: ObservedHealth | 'drain'
+  observed: ObservedHealth
+  source: MemberHealth['source']
+}
+
+export interface ConfigUpdateEvent {
+  zones: number
+  pools: number
+  names: number
+  /** Zones whose SOA serial changed. */
+  changedZones: string[]
+}
+
+export interface EngineEvents {
+  'member:change': [MemberChangeEvent]
+  'config:update': [ConfigUpdateEvent]
+}
+
+export interface MemberStatus {
+  pool: string
+  member: string
+  address: string
+  datacenter: string | null
+  enabled: boolean
+  observed: ObservedHealth
+  effective: ObservedHealth
+  drained: boolean
+  source: MemberHealth['source']
+  /** Health target ids registered for this member (one per monitor). */
+  targets: readonly string[]
+}
+
+export type EngineListenOptions = Omit<DnsListenOptions, 'onHandlerError'>
+
+/**
+ * The authoritative GSLB engine. `answer()` is the whole query path without sockets; `listen()` serves it over
+ * UDP and TCP. The current config is one immutable model swapped atomically by `update()`.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  private model: Model
+  private readonly store: HealthStore
+  private readonly counters = new Stats()
+  private readonly dnsListeners = new Set<DnsListener>()
+  private readonly topologyOption: Topology | undefined
+  private readonly logger: EngineLogger | undefined
+  private readonly random: () => number
+  private readonly now: () => number
+  private closed = false
+  private current: EngineConfig
+
+  constructor(options: EngineOptions) {
+    super()
+    if (typeof options !== 'object' || options === null) {
+      throw new EngineError(
+        EngineErrorCode.INVALID_ARGUMENT,
+        'createEngine: options must be an object with a config',
+      )
+    }
+    if (options.health !== undefined && typeof options.health?.add !== 'function') {
+      throw new EngineError(
+        EngineErrorCode.INVALID_ARGUMENT,
+        'health: must be a HealthChecker from @gslb/health',
+      )
+    }
+    if (options.topology !== undefined && typeof options.topology?.lookupSubnet !== 'function') {
+      throw new EngineError(
+        EngineErrorCode.INVALID_ARGUMENT,
+        'topology: must be a Topology from @gslb/topology',
+      )
+    }
+    this.topologyOption = options.topology
+    this.logger = options.logger
+    this.random = options.random ?? Math.random
+    this.now = options.now ?? Date.now
+    this.store = new HealthStore(
+      options.health,
+      (id, health, previous) => this.onMemberChange(id, health, previous),
+      (message, error) => this.warn(message, error),
+    )
+    this.model = this.build(options.config, undefined)
+    this.current = options.config
+    this.store.commit(this.model)
+  }
+
+  /** Answers one DNS message (wire bytes). Returns the response, or null when nothing should be sent. */
+  answer(query: Uint8Array, client: AnswerClient): Uint8Array | null {
+    try {
+      return answerBytes(this.model, this.counters, query, client)
+    } catch (error) {
+      // Only a bug can get here (the parser never throws); count it and send nothing rather than crash.
+      this.counters.errors++
+      this.warn('failed to answer a query', error)
+      return null
+    }
+  }
+
+  /** Serves `answer()` over UDP and/or TCP. May be called several times (e.g. 0.0.0.0 and ::). */
+  async listen(options: EngineListenOptions): Promise<DnsListener> {
+    if (this.closed) throw new EngineError(EngineErrorCode.CLOSED, 'listen: the engine is closed')
+    const listener = await listenDns((query, client) => this.answer(query, client), {
+      ...options,
+      onHandlerError: (error) => this.warn('DNS handler failed', error),
+    })
+    if (this.closed) {
+      await listener.close()
+      throw new EngineError(EngineErrorCode.CLOSED, 'listen: the engine was closed while starting')
+    }
+    this.dnsListeners.add(listener)
+    return listener
+  }
+
+  /** Closes every listener and unregisters the engine's health targets. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.store.close()
+    const listeners = [...this.dnsListeners]
+    this.dnsListeners.clear()
+    await Promise.all(listeners.map((l) => l.close()))
+  }
+
+  /**
+   * Applies a new config atomically: the new model is built and validated completely before it replaces the
+   * old one; members that keep their id keep their health, and only changed health targets are re-registered.
+   * Throws GSLB_ENGINE_INVALID_CONFIG (and changes nothing) when the config is invalid.
+   */
+  update(config: EngineConfig): void {
+    if (this.closed) throw new EngineError(EngineErrorCode.CLOSED, 'update: the engine is closed')
+    const next = this.build(config, this.model)
+    const changedZones: string[] = []
+    for (const [name, zone] of next.zones) {
+      if (this.model.zones.get(name)?.soa.serial !== zone.soa.serial) changedZones.push(name)
+    }
+    this.model = next
+    this.current = config
+    this.store.commit(next)
+    this.emit('config:update', {
+      zones: next.zones.size,
+      pools: next.pools.size,
+      names: next.globals.size,
+      changedZones,
+    })
+  }
+
+  /** The config in force (as given to createEngine or the last successful update). */
+  get config(): EngineConfig {
+    return this.current
+  }
+
+  /** Pushes a member's health (for embedders without a HealthChecker, or to override until the next check). */
+  setHealth(pool: string, member: string, state: ObservedHealth): void {
+    if (state !== 'up' && state !== 'down' && state !== 'unknown') {
+      throw new EngineError(
+        EngineErrorCode.INVALID_ARGUMENT,
+        `state: must be 'up', 'down' or 'unknown', got '${String(state)}'`,
+      )
+    }
+    const found = this.model.pools.get(pool)?.members.find((m) => m.name === member)
+    if (!found) {
+      throw new EngineError(
+        EngineErrorCode.UNKNOWN_MEMBER,
+        `setHealth: pool '${pool}' has no member '${member}'`,
+      )
+    }
+    this.store.push(found.id, state)
+  }
+
+  /** Every member with its health, in pool then priority order. */
+  members(): MemberStatus[] {
+    const out: MemberStatus[] = []
+    for (const pool of this.model.pools.values()) {
+      for (const m of pool.members) {
+        out.push({
+          pool: pool.name,
+          member: m.name,
+          address: m.ip.text,
+          datacenter: m.datacenter ?? null,
+          enabled: m.enabled,
+          observed: m.health.observed,
+          effective: m.health.effective,
+          drained: m.health.drained,
+          source: m.health.source,
+          targets: this.store.targetIds(m.id),
+        })
+      }
+    }
+    return out
+  }
+
+  /** How the engine would answer `name`/`type` for `client`, step by step (JSON-serialisable). */
+  explain(name: string, type: string | number, client: ExplainClient): Explanation {
+    return explain(this.model, name, type, client)
+  }
+
+  /** Query counters since creation. */
+  stats(): EngineStats {
+    return this.counters.snapshot()
+  }
+
+  private build(config: EngineConfig, previous: Model | undefined): Model {
+    return buildModel(config, {
+      previous,
+      healthFor: (id) => this.store.healthFor(id),
+      sitesFor: (raw) => this.sitesFor(raw),
+      now: this.now,
+      random: this.random,
+    })
+  }
+
+  private sitesFor(raw: unknown): Topology | undefined {
+    if (this.topologyOption) return this.topologyOption
+    if (raw === undefined) return undefined
+    try {
+      return createTopology(raw as TopologyOptions)
+    } catch (error) {
+      const path = (error as { path?: unknown }).path
+      const reason = (error as { reason?: unknown }).reason
+      const where = typeof path === 'string' && path !== '' ? `topology.${path}` : 'topology'
+      throw configError(where, typeof reason === 'string' ? reason : (error as Error).message)
+    }
+  }
+
+  private onMemberChange(id: string, health: MemberHealth, previous: MemberHealth): void {
+    const [poolName] = id.split('/', 1) as [string]
+    const pool = this.model.pools.get(poolName)
+    if (pool) pool.version.value++
+    const member = id.slice(poolName.length + 1)
+    const state = (h: MemberHealth) => (h.drained ? 'drain' : h.effective)
+    this.emit('member:change', {
+      pool: poolName,
+      member,
+      state: state(health),
+      previous: state(previous),
+      observed: health.observed,
+      source: health.source,
+    })
+  }
+
+  private warn(message: string, error?: unknown): void {
+    if (!this.logger) return
+    try {
+      this.logger.warn({ err: error }, message)
+    } catch {
+      // A failing logger must not break the engine.
+    }
+  }
+}
+
+/** Creates an engine from a config; throws EngineError GSLB_ENGINE_INVALID_CONFIG naming the path at fault. */
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options)
+}

@@ -1,0 +1,117 @@
+import { configError } from './errors.js'
+import { type ParsedIp, parseIp } from './ip.js'
+import { canonicalName, nameProblem } from './names.js'
+
+/** Small checkers that throw GSLB_ENGINE_INVALID_CONFIG errors naming the path of the offending value. */
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export function requireObject(value: unknown, path: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw configError(path, `must be an object, got ${describe(value)}`)
+  return value
+}
+
+export function optionalObject(value: unknown, path: string): Record<string, unknown> | undefined {
+  return value === undefined ? undefined : requireObject(value, path)
+}
+
+export function requireArray(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw configError(path, `must be an array, got ${describe(value)}`)
+  return value
+}
+
+export function requireString(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw configError(path, `must be a non-empty string, got ${describe(value)}`)
+  return value
+}
+
+export function optionalInteger(
+  value: unknown,
+  path: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw configError(path, `must be an integer from ${min} to ${max}, got ${describe(value)}`)
+  }
+  return value
+}
+
+export function optionalBoolean(value: unknown, path: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw configError(path, `must be true or false, got ${describe(value)}`)
+  return value
+}
+
+export function optionalEnum<T extends string>(
+  value: unknown,
+  path: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw configError(
+      path,
+      `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`,
+    )
+  }
+  return value as T
+}
+
+export function requireAddress(value: unknown, path: string): ParsedIp {
+  const text = requireString(value, path)
+  const parsed = parseIp(text)
+  if (!parsed) throw configError(path, `'${text}' is not an IPv4 or IPv6 address`)
+  return parsed
+}
+
+/** A domain name, canonical (lower case, no trailing dot). */
+export function requireDomainName(value: unknown, path: string): string {
+  const name = canonicalName(requireString(value, path))
+  const problem = nameProblem(name)
+  if (problem) throw configError(path, problem)
+  return name
+}
+
+/** An identifier used in health target ids (`pool/member`): no '/', no spaces. */
+export function requireIdentifier(value: unknown, path: string): string {
+  const text = requireString(value, path)
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(text)) {
+    throw configError(
+      path,
+      `'${text}' may use only letters, digits, '_', '.', ':' and '-' (1 to 128 characters)`,
+    )
+  }
+  return text
+}
+
+export function rejectUnknownKeys(
+  object: Record<string, unknown>,
+  path: string,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key))
+      throw configError(`${path}.${key}`, `unknown setting (known: ${known.join(', ')})`)
+  }
+}
+
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`
+  if (typeof value === 'object') return 'an object'
+  return String(value)
+}
+
+/** A path segment for a key: `pools.dicom`, or `names["a b"]` when the key is not a plain word. */
+export function keyPath(path: string, key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
+}

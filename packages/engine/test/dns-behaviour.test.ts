@@ -1,0 +1,203 @@
+import { createEngine, type Engine } from '../src/index.js'
+import { addresses, decode, opt, query, sampleConfig, ZONE } from './support/dns.js'
+
+const CLIENT = { address: '192.0.2.200', port: 40000 }
+let engine: Engine
+
+beforeEach(() => {
+  engine = createEngine({ config: sampleConfig() })
+})
+afterEach(() => engine.close())
+
+function ask(name: string, type: string, options = {}) {
+  return decode(engine.answer(query(name, type, options), CLIENT))
+}
+
+describe('authoritative answers', () => {
+  test('A for a global name: AA set, RA never, RD copied, id echoed, TTL of the name', () => {
+    const res = ask(`pacs.${ZONE}`, 'A', { id: 777 })
+    expect(res.id).toBe(777)
+    expect(res.rcode).toBe('NOERROR')
+    expect(res.flag_aa).toBe(true)
+    expect(res.flag_ra).toBe(false)
+    expect(res.flag_rd).toBe(true)
+    expect(addresses(res)).toEqual(['10.1.0.50', '10.2.0.50'])
+    expect(res.answers?.[0]?.ttl).toBe(7)
+    expect(ask(`pacs.${ZONE}`, 'A', { rd: false }).flag_rd).toBe(false)
+  })
+
+  test('default TTL of a global name is 5 s', () => {
+    expect(ask(ZONE, 'A').answers?.[0]?.ttl).toBe(5)
+  })
+
+  test('static A, AAAA and TXT records', () => {
+    expect(addresses(ask(`static.${ZONE}`, 'A'))).toEqual(['192.0.2.10', '192.0.2.11'])
+    expect(addresses(ask(`v6.${ZONE}`, 'AAAA'))).toEqual(['2001:db8::10'])
+    const txt = ask(`static.${ZONE}`, 'TXT').answers?.[0]
+    expect(txt?.type).toBe('TXT')
+    expect(((txt?.data ?? []) as Buffer[]).map(String)).toEqual(['hello'])
+  })
+
+  test('the question is echoed with its case; names match case-insensitively', () => {
+    const res = ask('PaCs.DiCoM.Example.ORG', 'A')
+    expect(res.questions?.[0]?.name).toBe('PaCs.DiCoM.Example.ORG')
+    expect(addresses(res)).toEqual(['10.1.0.50', '10.2.0.50'])
+    expect(ask(`pacs.${ZONE}.`, 'A').rcode).toBe('NOERROR')
+  })
+
+  test('NXDOMAIN with the SOA in authority, TTL = min(SOA ttl, minimum)', () => {
+    const res = ask(`nope.${ZONE}`, 'A')
+    expect(res.rcode).toBe('NXDOMAIN')
+    expect(res.flag_aa).toBe(true)
+    expect(res.answers).toHaveLength(0)
+    expect(res.authorities).toHaveLength(1)
+    const soa = res.authorities?.[0]
+    expect(soa?.type).toBe('SOA')
+    expect(soa?.name).toBe(ZONE)
+    expect(soa?.ttl).toBe(30)
+    expect(soa?.data).toMatchObject({
+      mname: 'ns1.dicom.example.org',
+      rname: 'hostmaster.example.org',
+      serial: 2024010101,
+      minimum: 30,
+    })
+  })
+
+  test('NODATA for an existing name without the type (AAAA of an IPv4-only pool)', () => {
+    const res = ask(`pacs.${ZONE}`, 'AAAA')
+    expect(res.rcode).toBe('NOERROR')
+    expect(res.flag_aa).toBe(true)
+    expect(res.answers).toHaveLength(0)
+    expect(res.authorities?.[0]?.type).toBe('SOA')
+    expect(ask(`static.${ZONE}`, 'MX').authorities?.[0]?.type).toBe('SOA')
+  })
+
+  test('NODATA for empty non-terminals, NXDOMAIN below existing names', () => {
+    for (const name of [`deep.${ZONE}`, `b.deep.${ZONE}`]) {
+      const res = ask(name, 'A')
+      expect(res.rcode).toBe('NOERROR')
+      expect(res.answers).toHaveLength(0)
+      expect(res.authorities?.[0]?.type).toBe('SOA')
+    }
+    expect(ask(`x.a.b.deep.${ZONE}`, 'A').rcode).toBe('NXDOMAIN')
+  })
+
+  test('REFUSED without AA for names outside every zone', () => {
+    for (const name of ['example.org', 'www.example.com', '', 'org']) {
+      const res = ask(name, 'A')
+      expect(res.rcode).toBe('REFUSED')
+      expect(res.flag_aa).toBe(false)
+      expect(res.answers).toHaveLength(0)
+    }
+  })
+
+  test('REFUSED for zone transfers and for classes other than IN', () => {
+    expect(ask(ZONE, 'AXFR').rcode).toBe('REFUSED')
+    expect(ask(ZONE, 'A', { class: 'CH' }).rcode).toBe('REFUSED')
+  })
+
+  test('NOTIMP for opcodes other than QUERY', () => {
+    for (const opcode of [1, 2, 4, 5]) {
+      const res = ask(ZONE, 'A', { opcode })
+      expect(res.rcode).toBe('NOTIMP')
+      expect(res.flag_aa).toBe(false)
+    }
+  })
+
+  test('FORMERR for a malformed query that can still be answered (two questions)', () => {
+    const bytes = Buffer.from(query(ZONE, 'A'))
+    bytes.writeUInt16BE(2, 4)
+    const res = decode(engine.answer(bytes, CLIENT))
+    expect(res.rcode).toBe('FORMERR')
+    expect(res.id).toBe(4242)
+  })
+
+  test('no answer at all for responses, and for garbage too short to carry an id', () => {
+    const response = Buffer.from(query(ZONE, 'A'))
+    response[2] = response[2]! | 0x80
+    expect(engine.answer(response, CLIENT)).toBeNull()
+    expect(engine.answer(new Uint8Array([1]), CLIENT)).toBeNull()
+    expect(engine.stats().dropped).toBe(2)
+  })
+
+  test('CNAME chased within our zones, and left for the resolver when it leaves them', () => {
+    const res = ask(`alias.${ZONE}`, 'A')
+    expect(res.rcode).toBe('NOERROR')
+    expect(res.answers?.[0]).toMatchObject({ type: 'CNAME', data: `pacs.${ZONE}` })
+    expect(res.answers?.slice(1).map((a) => a.data)).toEqual(['10.1.0.50', '10.2.0.50'])
+    const far = ask(`far.${ZONE}`, 'A')
+    expect(far.rcode).toBe('NOERROR')
+    expect(far.answers?.map((a) => a.type)).toEqual(['CNAME'])
+    expect(ask(`alias.${ZONE}`, 'CNAME').answers?.map((a) => a.type)).toEqual(['CNAME'])
+  })
+
+  test('SOA and NS at the apex, with glue in additional for in-zone name servers only', () => {
+    const soa = ask(ZONE, 'SOA')
+    expect(soa.answers?.[0]).toMatchObject({ type: 'SOA', ttl: 600 })
+    expect(soa.authorities).toHaveLength(0)
+    const ns = ask(ZONE, 'NS')
+    expect(ns.flag_aa).toBe(true)
+    expect(ns.answers?.map((a) => a.data).sort()).toEqual(['ns.outside.example.net', 'ns1.dicom.example.org'])
+    const glue = ns.additionals?.filter((a) => a.type !== 'OPT').map((a) => `${a.name} ${a.type} ${a.data}`)
+    expect(glue?.sort()).toEqual([
+      'ns1.dicom.example.org A 192.0.2.53',
+      'ns1.dicom.example.org AAAA 2001:db8::53',
+    ])
+    expect(ask(`pacs.${ZONE}`, 'NS').answers).toHaveLength(0)
+    expect(ask(`pacs.${ZONE}`, 'SOA').authorities?.[0]?.type).toBe('SOA')
+  })
+
+  test('ANY is answered minimally (RFC 8482): one RRset', () => {
+    expect(ask(`pacs.${ZONE}`, 'ANY').answers?.map((a) => a.type)).toEqual(['A', 'A'])
+    expect(ask(`static.${ZONE}`, 'ANY').answers?.map((a) => a.type)).toEqual(['A', 'A'])
+    expect(ask(`alias.${ZONE}`, 'ANY').answers?.map((a) => a.type)).toEqual(['CNAME'])
+  })
+})
+
+describe('EDNS(0)', () => {
+  test('an OPT is echoed only when the query had one, advertising 1232', () => {
+    expect(opt(ask(ZONE, 'A'))).toBeUndefined()
+    const res = ask(ZONE, 'A', { edns: 4096 })
+    expect(opt(res)?.udpPayloadSize).toBe(1232)
+  })
+
+  test('BADVERS for EDNS versions other than 0', () => {
+    const res = ask(ZONE, 'A', { ednsVersion: 1 })
+    const record = opt(res)
+    expect(record).toBeDefined()
+    expect(((record?.extendedRcode ?? 0) << 4) | (res.flags! & 0xf)).toBe(16)
+  })
+
+  test('TC=1 when the answer does not fit the buffer; the whole answer over TCP', () => {
+    const big = sampleConfig()
+    big.zones[ZONE]!.records!.push({
+      name: 'big',
+      type: 'A',
+      value: Array.from({ length: 60 }, (_, i) => `198.51.100.${i + 1}`),
+    })
+    engine.update(big)
+    const udp = ask(`big.${ZONE}`, 'A', { edns: 512 })
+    expect(udp.flag_tc).toBe(true)
+    expect(udp.answers).toHaveLength(0)
+    const noEdns = ask(`big.${ZONE}`, 'A')
+    expect(noEdns.flag_tc).toBe(true)
+    const roomy = ask(`big.${ZONE}`, 'A', { edns: 4096 })
+    expect(roomy.flag_tc).toBe(false)
+    expect(roomy.answers).toHaveLength(60)
+    const tcp = decode(engine.answer(query(`big.${ZONE}`, 'A'), { ...CLIENT, transport: 'tcp' }))
+    expect(tcp.flag_tc).toBe(false)
+    expect(tcp.answers).toHaveLength(60)
+  })
+})
+
+describe('stats', () => {
+  test('counts responses by rcode and transport', () => {
+    ask(ZONE, 'A')
+    ask(`nope.${ZONE}`, 'A')
+    engine.answer(query('outside.test', 'A'), { ...CLIENT, transport: 'tcp' })
+    const stats = engine.stats()
+    expect(stats.queries).toEqual({ udp: 2, tcp: 1, total: 3 })
+    expect(stats.responses.udp).toEqual({ NOERROR: 1, NXDOMAIN: 1 })
+    expect(stats.responses.tcp).toEqual({ REFUSED: 1 })
+  })
+})
