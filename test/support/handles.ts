@@ -2,7 +2,15 @@
  * Snapshot of the live libuv resources that tests care about. Compare before/after a component's
  * lifecycle to prove stop() leaves no socket, timer or child process behind.
  */
-const WATCHED = new Set(['TCPWrap', 'TCPServerWrap', 'UDPWrap', 'Timeout', 'ProcessWrap', 'PipeWrap', 'TTYWrap'])
+const WATCHED = new Set([
+  'TCPWrap',
+  'TCPServerWrap',
+  'UDPWrap',
+  'Timeout',
+  'ProcessWrap',
+  'PipeWrap',
+  'TTYWrap',
+])
 
 export function activeResources(): Record<string, number> {
   const counts: Record<string, number> = {}
@@ -14,7 +22,10 @@ export function activeResources(): Record<string, number> {
 }
 
 /** Waits (bounded) until no more resources are live than in `before`; returns what is still extra. */
-export async function leakedSince(before: Record<string, number>, waitMs = 500): Promise<Record<string, number>> {
+export async function leakedSince(
+  before: Record<string, number>,
+  waitMs = 500,
+): Promise<Record<string, number>> {
   const deadline = Date.now() + waitMs
   for (;;) {
     const now = activeResources()
