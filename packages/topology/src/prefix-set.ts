@@ -62,7 +62,12 @@ export function createPrefixSet(cidrs: Iterable<string | Cidr>, name = 'cidrs'):
 }
 
 function formatItem(item: Cidr): string {
-  if (item === null || typeof item !== 'object' || !(item.bytes instanceof Uint8Array)) {
+  if (
+    item === null ||
+    typeof item !== 'object' ||
+    !(item.bytes instanceof Uint8Array) ||
+    (item.bytes.length !== 4 && item.bytes.length !== 16)
+  ) {
     throw new TopologyError(
       TopologyErrorCode.INVALID_CIDR,
       'must be a CIDR string or { family, bytes, prefixLength }',

@@ -1,5 +1,5 @@
 import { createTopology, formatAddress, parseCidr, type Topology } from '@gslb/topology'
-import { prng, Reference, type RefPrefix, unifiedWords } from './reference'
+import { prng, Reference, type RefPrefix, unifiedWords } from './reference.js'
 
 const DATACENTERS = ['siteA', 'siteB', 'siteC', 'siteD']
 
