@@ -32,10 +32,11 @@ import {
  */
 export function decodePdu(bytes: Uint8Array): Pdu {
   const buf = asBuffer(bytes)
-  if (buf.length < PDU_HEADER_LENGTH) {
-    throw malformed('PDU', `needs a ${PDU_HEADER_LENGTH}-byte header, got ${buf.length} byte(s)`)
-  }
+  if (buf.length === 0) throw malformed('PDU', `needs a ${PDU_HEADER_LENGTH}-byte header, got 0 bytes`)
   const name = pduTypeName(buf[0]!)
+  if (buf.length < PDU_HEADER_LENGTH) {
+    throw malformed(name, `needs a ${PDU_HEADER_LENGTH}-byte header, got ${buf.length} byte(s)`)
+  }
   const length = buf.readUInt32BE(2)
   if (buf.length !== PDU_HEADER_LENGTH + length) {
     throw malformed(
