@@ -116,12 +116,18 @@ async function main() {
     ['measured (s)', (elapsed / 1000).toFixed(1)],
     ['checks', lags.length],
     ['checks/s', (lags.length / (elapsed / 1000)).toFixed(0)],
-    ['failed checks', `${failures}${failures ? ` (${[...failureCodes].map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`],
+    [
+      'failed checks',
+      `${failures}${failures ? ` (${[...failureCodes].map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`,
+    ],
     ['lag p50 (ms)', percentile(lags, 50).toFixed(2)],
     ['lag p90 (ms)', percentile(lags, 90).toFixed(2)],
     ['lag p99 (ms)', percentile(lags, 99).toFixed(2)],
     ['lag max (ms)', (lags.at(-1) ?? Number.NaN).toFixed(2)],
-    ['checks per target min / max (expected)', `${minPerTarget} / ${maxPerTarget} (${expectedPerTarget.toFixed(1)})`],
+    [
+      'checks per target min / max (expected)',
+      `${minPerTarget} / ${maxPerTarget} (${expectedPerTarget.toFixed(1)})`,
+    ],
     ['peak in flight (cap)', `${peakInFlight} (${values['max-concurrent']})`],
     ['CPU user + sys (ms)', cpuMs.toFixed(0)],
     ['CPU (% of one core)', ((cpuMs / elapsed) * 100).toFixed(1)],
@@ -134,11 +140,15 @@ async function main() {
   const p99 = percentile(lags, 99)
   if (values.mode === 'accept') {
     const ok = p99 < 100 && minPerTarget >= Math.floor(expectedPerTarget * 0.8)
-    console.log(`\ntarget: p99 lag < 100 ms and no target below 80 % of its expected checks → ${ok ? 'PASS' : 'FAIL'}`)
+    console.log(
+      `\ntarget: p99 lag < 100 ms and no target below 80 % of its expected checks → ${ok ? 'PASS' : 'FAIL'}`,
+    )
     process.exitCode = ok ? 0 : 1
   } else {
     const ok = peakInFlight <= Number(values['max-concurrent']) && maxPerTarget - minPerTarget <= 2
-    console.log(`\ntarget: never above the cap and checks shared evenly (max − min ≤ 2) → ${ok ? 'PASS' : 'FAIL'}`)
+    console.log(
+      `\ntarget: never above the cap and checks shared evenly (max − min ≤ 2) → ${ok ? 'PASS' : 'FAIL'}`,
+    )
     process.exitCode = ok ? 0 : 1
   }
 }

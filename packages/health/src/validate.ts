@@ -247,7 +247,7 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
   return monitor as unknown as MonitorSpec
 }
 
-/** Validates a target and fills in defaults. Throws HealthError GSLB_HEALTH_INVALID_TARGET naming the field. */
+/** Validates a target and fills in defaults (the result is frozen). Throws HealthError GSLB_HEALTH_INVALID_TARGET naming the field. */
 export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): ResolvedTarget {
   if (!isObject(input)) throw invalidTarget('target', 'must be an object')
   const id = text(input.id, 'target.id', LIMITS.maxIdLength)
@@ -297,7 +297,7 @@ export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): Re
       `must be 'unknown', 'up' or 'down' (got ${describe(initialState)})`,
     )
   }
-  return {
+  return Object.freeze({
     ...(input as unknown as Target),
     id,
     address,
@@ -311,5 +311,5 @@ export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): Re
     downInterval,
     jitter,
     initialState,
-  }
+  })
 }
