@@ -13,8 +13,8 @@ export interface EngineConfig {
 
 export interface ZoneConfig {
   soa?: SoaConfig
-  /** The zone's name servers (at least one). Names inside the zone need glue `addresses`. */
-  ns: NameServerConfig[]
+  /** The zone's name servers (at least one); a plain string is a name without glue. Names inside the zone need glue `addresses`. */
+  ns: (NameServerConfig | string)[]
   nsTtl?: number
   records?: StaticRecordConfig[]
 }

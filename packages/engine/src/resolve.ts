@@ -183,7 +183,10 @@ function poolAnswer(
   onPool: ((decision: PoolDecision) => void) | undefined,
 ): Outcome {
   const pool = global.pool
-  if (pool.byFamily[family].length === 0) return 'nodata'
+  if (pool.byFamily[family].length === 0) {
+    onPool?.({ global, family, selection: { outcome: 'no-members', members: [] }, client })
+    return 'nodata'
+  }
   let datacenter: string | undefined
   if (pool.method === 'topology') {
     locate(model, client)

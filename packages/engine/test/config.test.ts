@@ -1,0 +1,220 @@
+import { createEngine, type EngineConfig, EngineError } from '../src/index.js'
+import { decode, query, sampleConfig, ZONE } from './support/dns.js'
+
+type Mutate = (config: EngineConfig & Record<string, unknown>) => void
+
+const cases: [string, Mutate, string][] = [
+  ['no zones', (c) => (c.zones = {}), 'zones'],
+  ['unknown top-level key', (c) => (c.pool = {}), 'config.pool'],
+  [
+    'bad zone name',
+    (c) => (c.zones['bad..name'] = { ns: ['ns.example.net'] } as never),
+    'zones["bad..name"]',
+  ],
+  ['zone without ns', (c) => (c.zones[ZONE]!.ns = []), `zones["${ZONE}"].ns`],
+  [
+    'in-zone ns without glue',
+    (c) => c.zones[ZONE]!.ns.push({ name: `ns2.${ZONE}` }),
+    `zones["${ZONE}"].ns[2].addresses`,
+  ],
+  [
+    'glue for an out-of-zone ns',
+    (c) => c.zones[ZONE]!.ns.push({ name: 'ns.other.net', addresses: ['192.0.2.1'] }),
+    `zones["${ZONE}"].ns[2].addresses`,
+  ],
+  [
+    'bad glue',
+    (c) => (c.zones[ZONE]!.ns[0] = { name: `ns1.${ZONE}`, addresses: ['1.2.3'] }),
+    `zones["${ZONE}"].ns[0].addresses[0]`,
+  ],
+  ['bad soa timer', (c) => (c.zones[ZONE]!.soa = { refresh: -1 }), `zones["${ZONE}"].soa.refresh`],
+  ['bad rname', (c) => (c.zones[ZONE]!.soa = { rname: 'a.b@example.org' }), `zones["${ZONE}"].soa.rname`],
+  [
+    'A record with IPv6',
+    (c) => c.zones[ZONE]!.records!.push({ name: 'x', type: 'A', value: '::1' }),
+    `zones["${ZONE}"].records[6].value`,
+  ],
+  [
+    'unknown record type',
+    (c) => c.zones[ZONE]!.records!.push({ name: 'x', type: 'MX' as 'A', value: 'y' }),
+    `zones["${ZONE}"].records[6].type`,
+  ],
+  [
+    'CNAME beside other data',
+    (c) => c.zones[ZONE]!.records!.push({ name: 'static', type: 'CNAME', value: 'x.example.com' }),
+    `zones["${ZONE}"].records[6]`,
+  ],
+  [
+    'CNAME at the apex',
+    (c) => c.zones[ZONE]!.records!.push({ name: '@', type: 'CNAME', value: 'x.example.com' }),
+    `zones["${ZONE}"].records[6]`,
+  ],
+  [
+    'wildcard',
+    (c) => c.zones[ZONE]!.records!.push({ name: '*', type: 'A', value: '192.0.2.1' }),
+    `zones["${ZONE}"].records[6].name`,
+  ],
+  [
+    'name outside every zone',
+    (c) => (c.names!['www.example.com'] = { pool: 'main' }),
+    'names["www.example.com"]',
+  ],
+  ['name with unknown pool', (c) => (c.names![`x.${ZONE}`] = { pool: 'nope' }), `names["x.${ZONE}"].pool`],
+  ['name on a static A', (c) => (c.names![`static.${ZONE}`] = { pool: 'main' }), `names["static.${ZONE}"]`],
+  ['negative ttl', (c) => (c.names![`x.${ZONE}`] = { pool: 'main', ttl: -5 }), `names["x.${ZONE}"].ttl`],
+  ['pool without members', (c) => (c.pools!.main!.members = []), 'pools.main.members'],
+  ['bad method', (c) => (c.pools!.main!.method = 'random' as 'wrr'), 'pools.main.method'],
+  [
+    'bad member address',
+    (c) => (c.pools!.main!.members[1]!.address = '10.0.0.300'),
+    'pools.main.members[1].address',
+  ],
+  ['duplicate member', (c) => (c.pools!.main!.members[1]!.name = 'a'), 'pools.main.members[1].name'],
+  [
+    'member name with a slash',
+    (c) => (c.pools!.main!.members[1]!.name = 'b/1'),
+    'pools.main.members[1].name',
+  ],
+  ['weight 0', (c) => (c.pools!.main!.members[0]!.weight = 0), 'pools.main.members[0].weight'],
+  ['maxAnswers 0', (c) => (c.pools!.main!.maxAnswers = 0), 'pools.main.maxAnswers'],
+  ['bad allDown', (c) => (c.pools!.main!.allDown = 'servfail' as 'any'), 'pools.main.allDown'],
+  ['bad fallback address', (c) => (c.pools!.main!.allDown = ['192.0.2.1', 'x']), 'pools.main.allDown[1]'],
+  ['bad unknownAs', (c) => (c.pools!.main!.unknownAs = 'maybe' as 'up'), 'pools.main.unknownAs'],
+  [
+    'topology member without datacenter',
+    (c) => delete c.pools!.geo!.members[0]!.datacenter,
+    'pools.geo.members[0].datacenter',
+  ],
+  [
+    'member in an unknown datacenter',
+    (c) => (c.pools!.geo!.members[0]!.datacenter = 'siteZ'),
+    'pools.geo.members[0].datacenter',
+  ],
+  ['topology pool without topology', (c) => delete c.topology, 'pools.geo.method'],
+  [
+    'bad topology CIDR',
+    (c) => (c.topology!.datacenters.siteA = ['10.1.0.0/33']),
+    'topology.datacenters.siteA[0]',
+  ],
+  ['bad ECS trust list', (c) => (c.ecs = { trusted: ['10.0.0.0/8', 'nope'] }), 'ecs.trusted[1]'],
+]
+
+describe('config validation names the path', () => {
+  test.each(cases)('%s', (_, mutate, path) => {
+    const config = sampleConfig() as EngineConfig & Record<string, unknown>
+    mutate(config)
+    let error: unknown
+    try {
+      createEngine({ config })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(EngineError)
+    expect(error).toMatchObject({ code: 'GSLB_ENGINE_INVALID_CONFIG', path })
+    expect((error as Error).message.startsWith(`${path}: `)).toBe(true)
+  })
+
+  test('non-object configs and options', () => {
+    expect(() => createEngine({ config: null as never })).toThrow(expect.objectContaining({ path: 'config' }))
+    expect(() => createEngine(undefined as never)).toThrow(
+      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
+    )
+    expect(() => createEngine({ config: sampleConfig(), health: {} as never })).toThrow(
+      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
+    )
+  })
+})
+
+describe('config forms', () => {
+  test('record names: relative, @, or full; NS as plain strings; rname as a mailbox', async () => {
+    const engine = createEngine({
+      config: {
+        zones: {
+          'Example.TEST.': {
+            soa: { rname: 'ops@example.test' },
+            ns: ['ns.elsewhere.net'],
+            records: [
+              { name: '@', type: 'TXT', value: ['v=1', 'v=2'] },
+              { name: 'www', type: 'A', value: '192.0.2.1' },
+              { name: 'full.example.test', type: 'AAAA', value: '2001:DB8::0:1' },
+            ],
+          },
+        },
+      },
+    })
+    const client = { address: '127.0.0.1' }
+    expect(decode(engine.answer(query('example.test', 'TXT'), client)).answers).toHaveLength(2)
+    expect(decode(engine.answer(query('www.example.test', 'A'), client)).answers?.[0]?.data).toBe('192.0.2.1')
+    expect(decode(engine.answer(query('full.example.test', 'AAAA'), client)).answers?.[0]?.data).toBe(
+      '2001:db8::1',
+    )
+    const soa = decode(engine.answer(query('example.test', 'SOA'), client)).answers?.[0]?.data
+    expect(soa).toMatchObject({ mname: 'ns.elsewhere.net', rname: 'ops.example.test' })
+    await engine.close()
+  })
+
+  test('nested zones: the longest zone owns its names', async () => {
+    const engine = createEngine({
+      config: {
+        zones: {
+          'example.test': {
+            ns: ['ns.elsewhere.net'],
+            records: [{ name: 'www', type: 'A', value: '192.0.2.1' }],
+          },
+          'sub.example.test': {
+            ns: ['ns.elsewhere.net'],
+            records: [{ name: 'www', type: 'A', value: '192.0.2.2' }],
+          },
+        },
+      },
+    })
+    const client = { address: '127.0.0.1' }
+    const nx = decode(engine.answer(query('nope.sub.example.test', 'A'), client))
+    expect(nx.authorities?.[0]?.name).toBe('sub.example.test')
+    expect(decode(engine.answer(query('www.sub.example.test', 'A'), client)).answers?.[0]?.data).toBe(
+      '192.0.2.2',
+    )
+    await engine.close()
+  })
+})
+
+describe('SOA serial', () => {
+  function serialOf(engine: ReturnType<typeof createEngine>): number {
+    return decode(engine.answer(query(ZONE, 'SOA'), { address: '127.0.0.1' })).answers?.[0]?.data.serial
+  }
+
+  test('automatic: time based, kept while the zone is unchanged, increased when it changes', async () => {
+    let now = 1_700_000_000_000
+    const config = sampleConfig()
+    delete config.zones[ZONE]!.soa
+    const engine = createEngine({ config, now: () => now })
+    expect(serialOf(engine)).toBe(1_700_000_000)
+    now += 5000
+    engine.update(sampleConfigWithoutSoa())
+    expect(serialOf(engine)).toBe(1_700_000_000)
+    const changed = sampleConfigWithoutSoa()
+    changed.names![`new.${ZONE}`] = { pool: 'main' }
+    const updates: unknown[] = []
+    engine.on('config:update', (e) => updates.push(e))
+    engine.update(changed)
+    expect(serialOf(engine)).toBe(1_700_000_005)
+    expect(updates).toEqual([{ zones: 1, pools: 2, names: 4, changedZones: [ZONE] }])
+    // a clock that went back still moves the serial forward
+    now -= 60_000
+    engine.update(sampleConfigWithoutSoa())
+    expect(serialOf(engine)).toBe(1_700_000_006)
+    await engine.close()
+  })
+
+  test('fixed serial is served as given', async () => {
+    const engine = createEngine({ config: sampleConfig() })
+    expect(serialOf(engine)).toBe(2024010101)
+    await engine.close()
+  })
+
+  function sampleConfigWithoutSoa(): EngineConfig {
+    const config = sampleConfig()
+    delete config.zones[ZONE]!.soa
+    return config
+  }
+})
