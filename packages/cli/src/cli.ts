@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander'
+import { registerDemoCommand } from './commands/demo.js'
+import { registerEchoCommand } from './commands/echo.js'
+import { registerExplainCommand } from './commands/explain.js'
+import type { CliIo } from './commands/io.js'
+import { registerRunCommand } from './commands/run.js'
+import { registerSimpleCommands } from './commands/simple.js'
+import { EXIT } from './constants.js'
+import { CliError, ConfigError } from './errors.js'
+import { VERSION } from './version.js'
+
+export type { CliIo }
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof ConfigError) return EXIT.config
+  if (error instanceof CliError) {
+    switch (error.code) {
+      case 'GSLB_CONFIG_INVALID':
+      case 'GSLB_CONFIG_UNREADABLE':
+        return EXIT.config
+      case 'GSLB_CLI_USAGE':
+        return EXIT.usage
+      case 'GSLB_ADMIN_UNREACHABLE':
+        return EXIT.unreachable
+      default:
+        return EXIT.failure
+    }
+  }
+  return EXIT.failure
+}
+
+/**
+ * Runs `gslb-lb` with `argv` (without the node and script paths) and resolves to the exit code; never calls
+ * `process.exit`. Long-running commands (run, demo) resolve when they end.
+ */
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const fullIo: CliIo = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    env: io.env ?? process.env,
+    ...(io.signal ? { signal: io.signal } : {}),
+    handleSignals: io.handleSignals ?? false,
+  }
+  let exitCode: number = EXIT.ok
+  const setExit = (code: number) => {
+    exitCode = code
+  }
+  const program = new Command('gslb-lb')
+    .description('GSLB DNS engine, name resolver and DICOM-aware L4 forwarder for legacy imaging modalities')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => fullIo.stdout.write(text),
+      writeErr: (text) => fullIo.stderr.write(text),
+    })
+  registerSimpleCommands(program, fullIo, setExit)
+  registerRunCommand(program, fullIo, setExit)
+  registerExplainCommand(program, fullIo, setExit)
+  registerEchoCommand(program, fullIo, setExit)
+  registerDemoCommand(program, fullIo, setExit)
+  for (const command of program.commands) command.exitOverride()
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return exitCode
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return EXIT.ok
+      }
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    fullIo.stderr.write(`gslb-lb: ${message}\n`)
+    return exitCodeOf(error)
+  }
+}

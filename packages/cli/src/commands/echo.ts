@@ -1,0 +1,44 @@
+import { echo } from '@gslb/dicom'
+import type { Command } from 'commander'
+import { EXIT } from '../constants.js'
+import { CliError } from '../errors.js'
+import { type CliIo, durationOption, print, printJson } from './io.js'
+import type { ExitSetter } from './simple.js'
+
+export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSetter): void {
+  program
+    .command('echo')
+    .description('send a DICOM C-ECHO (verification) to host:port; exit 0 when it succeeds')
+    .argument('<host>', 'address or name of the DICOM server (or a VIP)')
+    .argument('<port>', 'port, e.g. 104 or 11112')
+    .option('--calling-ae <title>', 'our AE title', 'GSLB_ECHOSCU')
+    .option('--called-ae <title>', "the server's AE title", 'ANY-SCP')
+    .option('--timeout <duration>', 'how long the whole exchange may take', '5s')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        host: string,
+        portText: string,
+        options: { callingAe: string; calledAe: string; timeout: string; json?: boolean },
+      ) => {
+        const port = Number(portText)
+        if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+          throw new CliError('GSLB_CLI_USAGE', `<port>: '${portText}' is not a port (1-65535)`)
+        }
+        const timeoutMs = durationOption(options.timeout, '--timeout')
+        const result = await echo({
+          host,
+          port,
+          callingAE: options.callingAe,
+          calledAE: options.calledAe,
+          timeoutMs,
+          ...(io.signal ? { signal: io.signal } : {}),
+        })
+        if (options.json) printJson(io, { host, port, ...result })
+        else if (result.ok)
+          print(io, `C-ECHO ${host}:${port} ok in ${result.rttMs.toFixed(1)} ms (${result.reason})`)
+        else print(io, `C-ECHO ${host}:${port} failed at ${result.stage}: ${result.reason}`)
+        if (!result.ok) setExit(EXIT.failure)
+      },
+    )
+}

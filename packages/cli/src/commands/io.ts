@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs'
+import { parseHostPort } from '../config/addresses.js'
+import { loadConfig } from '../config/load.js'
+import type { Config, Endpoint } from '../config/types.js'
+import { DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT } from '../constants.js'
+import { parseDuration } from '../duration.js'
+import { CliError } from '../errors.js'
+
+/** Where a command writes, and what it reads from its environment; tests pass their own. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  env: Record<string, string | undefined>
+  /** Aborting it ends long-running commands (run, demo) as SIGTERM would. */
+  signal?: AbortSignal
+  /** Lets `run` install process signal handlers (off in tests). */
+  handleSignals?: boolean
+}
+
+export const SYSTEM_CONFIG = '/etc/gslb-lb/config.json'
+
+export function print(io: CliIo, text = ''): void {
+  io.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+export function durationOption(value: string, name: string): number {
+  try {
+    return parseDuration(value, name)
+  } catch (error) {
+    throw new CliError('GSLB_CLI_USAGE', (error as Error).message)
+  }
+}
+
+export interface AdminOptions {
+  config?: string
+  admin?: string
+  token?: string
+}
+
+/** Finds a running node's admin API: --admin, else the config's admin section (-c, $GSLB_LB_CONFIG, /etc/gslb-lb/config.json), else 127.0.0.1:9180. */
+export async function resolveAdmin(
+  options: AdminOptions,
+  io: CliIo,
+): Promise<{ admin: Endpoint; token?: string; config?: Config }> {
+  const token = options.token ?? io.env.GSLB_LB_TOKEN
+  if (options.admin) {
+    const admin = parseHostPort(options.admin, DEFAULT_ADMIN_PORT)
+    if (!admin) throw new CliError('GSLB_CLI_USAGE', `--admin: '${options.admin}' is not address[:port]`)
+    return { admin, ...(token ? { token } : {}) }
+  }
+  const file =
+    options.config ?? io.env.GSLB_LB_CONFIG ?? (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
+  if (!file)
+    return {
+      admin: { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT },
+      ...(token ? { token } : {}),
+    }
+  const config = await loadConfig(file)
+  const admin = config.admin?.listen ?? { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT }
+  const configToken = token ?? config.admin?.token
+  return { admin, config, ...(configToken ? { token: configToken } : {}) }
+}

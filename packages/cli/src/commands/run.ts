@@ -1,0 +1,90 @@
+import type { Command } from 'commander'
+import { loadConfig } from '../config/load.js'
+import { EXIT, LOG_LEVELS } from '../constants.js'
+import { CliError } from '../errors.js'
+import { createLogger } from '../log.js'
+import { GslbNode } from '../node/node.js'
+import type { CliIo } from './io.js'
+import type { ExitSetter } from './simple.js'
+
+export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSetter): void {
+  program
+    .command('run')
+    .description(
+      'run the node: engine, resolvers, services and admin API from one config (SIGHUP reloads, SIGTERM drains)',
+    )
+    .requiredOption('-c, --config <file>', 'config file')
+    .option('--log-level <level>', `override logging.level (${LOG_LEVELS.join(', ')})`)
+    .option('--log-format <format>', 'override logging.format (auto, json, pretty)')
+    .action(async (options: { config: string; logLevel?: string; logFormat?: string }) => {
+      const config = await loadConfig(options.config)
+      const logging = { ...config.logging }
+      if (options.logLevel !== undefined) {
+        if (!(LOG_LEVELS as readonly string[]).includes(options.logLevel)) {
+          throw new CliError(
+            'GSLB_CLI_USAGE',
+            `--log-level: '${options.logLevel}' is not one of ${LOG_LEVELS.join(', ')}`,
+          )
+        }
+        logging.level = options.logLevel as (typeof LOG_LEVELS)[number]
+      }
+      if (options.logFormat !== undefined) {
+        if (!['auto', 'json', 'pretty'].includes(options.logFormat)) {
+          throw new CliError(
+            'GSLB_CLI_USAGE',
+            `--log-format: '${options.logFormat}' is not auto, json or pretty`,
+          )
+        }
+        logging.format = options.logFormat as 'auto' | 'json' | 'pretty'
+      }
+      const logger = createLogger(logging, io.stdout)
+      const node = new GslbNode({ config, configFile: options.config, logger })
+      try {
+        await node.start(io.signal ? { signal: io.signal } : {})
+      } catch (error) {
+        logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'node failed to start')
+        setExit(EXIT.failure)
+        return
+      }
+      await runUntilStopped(node, io)
+    })
+}
+
+/** Waits for SIGTERM/SIGINT (or `io.signal`), then drains; SIGHUP reloads. A second SIGINT/SIGTERM stops at once. */
+export async function runUntilStopped(node: GslbNode, io: CliIo): Promise<void> {
+  let stopping: Promise<void> | undefined
+  let resolveDone!: () => void
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve
+  })
+  const shutdown = (why: string) => {
+    if (stopping) {
+      node.logger.warn({ signal: why }, 'second stop request: closing connections now')
+      void node.stop()
+      return
+    }
+    node.logger.info({ signal: why }, 'stopping')
+    stopping = node.close().finally(resolveDone)
+  }
+  const onHup = () => void node.reload()
+  const onTerm = () => shutdown('SIGTERM')
+  const onInt = () => shutdown('SIGINT')
+  const onAbort = () => shutdown('abort')
+  if (io.handleSignals) {
+    process.on('SIGHUP', onHup)
+    process.on('SIGTERM', onTerm)
+    process.on('SIGINT', onInt)
+  }
+  if (io.signal?.aborted) onAbort()
+  else io.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    await done
+  } finally {
+    io.signal?.removeEventListener('abort', onAbort)
+    if (io.handleSignals) {
+      process.off('SIGHUP', onHup)
+      process.off('SIGTERM', onTerm)
+      process.off('SIGINT', onInt)
+    }
+  }
+}

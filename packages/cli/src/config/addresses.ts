@@ -1,0 +1,51 @@
+import { isIP } from 'node:net'
+
+/** `address[:port]` as written in a resolver's nameserver list: `10.0.0.2`, `127.0.0.1:5353`, `[::1]:53`, `::1`. */
+export function parseHostPort(
+  text: string,
+  defaultPort: number,
+): { address: string; port: number } | undefined {
+  let address = text
+  let port = defaultPort
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text)
+  if (bracketed) {
+    address = bracketed[1]!
+    if (bracketed[2] !== undefined) port = Number(bracketed[2])
+  } else if (isIP(text) === 0) {
+    const colon = text.lastIndexOf(':')
+    if (colon <= 0) return undefined
+    address = text.slice(0, colon)
+    port = Number(text.slice(colon + 1))
+    if (!/^\d+$/.test(text.slice(colon + 1))) return undefined
+  }
+  if (isIP(address) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined
+  return { address, port }
+}
+
+/** True for a valid `address/prefix` (or a bare address). */
+export function isCidr(text: string): boolean {
+  const slash = text.indexOf('/')
+  const address = slash < 0 ? text : text.slice(0, slash)
+  const family = isIP(address)
+  if (family === 0) return false
+  if (slash < 0) return true
+  const prefix = text.slice(slash + 1)
+  if (!/^\d{1,3}$/.test(prefix)) return false
+  return Number(prefix) <= (family === 4 ? 32 : 128)
+}
+
+export function isLoopback(address: string): boolean {
+  if (isIP(address) === 4) return address.startsWith('127.')
+  const lower = address.toLowerCase()
+  return lower === '::1' || lower.startsWith('::ffff:127.')
+}
+
+/** True when `address` is the wildcard of its family (0.0.0.0 or ::). */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::'
+}
+
+/** `address:port` for messages and keys, with brackets around IPv6. */
+export function formatEndpoint(address: string, port: number): string {
+  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`
+}

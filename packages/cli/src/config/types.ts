@@ -1,0 +1,182 @@
+/**
+ * A validated gslb-lb configuration. It mirrors the JSON file (see `schema/gslb-lb.schema.json`), except that
+ * every duration is a number of milliseconds.
+ */
+
+export interface Endpoint {
+  address: string
+  port: number
+}
+
+export interface Thresholds {
+  interval?: number
+  timeout?: number
+  rise?: number
+  fall?: number
+}
+
+interface MonitorBase extends Thresholds {
+  port?: number
+}
+
+export type MonitorConfig =
+  | (MonitorBase & { type: 'tcp'; send?: string; expect?: string })
+  | (MonitorBase & { type: 'dicom'; callingAE?: string; calledAE?: string })
+  | (MonitorBase & {
+      type: 'http' | 'https'
+      method?: string
+      path?: string
+      hostname?: string
+      expectStatus?: number[]
+      bodyMatch?: string
+      verifyTls?: boolean
+    })
+  | (MonitorBase & {
+      type: 'dns'
+      name: string
+      rrtype?: 'A' | 'AAAA'
+      expectRcode?: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'NOTIMP' | 'FORMERR'
+      expectAddress?: string
+    })
+  | (MonitorBase & { type: 'external'; command: string[] })
+
+export interface NodeConfig {
+  name: string
+  site?: string
+  drainTimeout?: number
+}
+
+export interface TopologyConfig {
+  datacenters: Record<string, { cidrs: string[]; description?: string }>
+  preferences?: Record<string, string[]>
+}
+
+export interface HealthConfig {
+  profile?: 'normal' | 'fast'
+  defaults?: Thresholds
+}
+
+export interface ZoneConfig {
+  name: string
+  ttl?: number
+  soa?: {
+    mname?: string
+    rname?: string
+    serial?: number
+    refresh?: number
+    retry?: number
+    expire?: number
+    minimum?: number
+    ttl?: number
+  }
+  nameservers: (string | { name: string; addresses: string[] })[]
+  records?: { name: string; type: 'A' | 'AAAA' | 'CNAME' | 'TXT'; value: string | string[]; ttl?: number }[]
+}
+
+export interface MemberConfig {
+  name: string
+  address: string
+  datacenter?: string
+  weight?: number
+  priority?: number
+  enabled?: boolean
+  monitorAddress?: string
+}
+
+export interface PoolConfig {
+  method?: 'failover' | 'topology' | 'wrr' | 'all'
+  allDown?: 'any' | 'refuse' | 'empty' | string[]
+  unknownAs?: 'up' | 'down'
+  maxAnswers?: number
+  monitor?: string
+  port?: number
+  members: MemberConfig[]
+}
+
+export interface GlobalNameConfig {
+  name: string
+  pool: string
+  ttl?: number
+}
+
+export interface GslbConfig {
+  listen: Endpoint[]
+  zones: ZoneConfig[]
+  pools?: Record<string, PoolConfig>
+  names?: GlobalNameConfig[]
+  ecs?: { enabled?: boolean; trusted?: string[] }
+}
+
+export interface ResolverConfig {
+  nameservers: string[]
+  interval?: number
+  timeout?: number
+  failThreshold?: number
+  negativePolicy?: 'fallthrough' | 'authoritative'
+  respectTtl?: boolean
+}
+
+export interface AddressBackend {
+  address: string
+  port: number
+  weight?: number
+  backup?: boolean
+}
+
+export interface NameBackend {
+  name: string
+  port: number
+  resolver: string
+  weight?: number
+  backup?: boolean
+  family?: 4 | 6 | 'both'
+  prefer?: 4 | 6
+}
+
+export type BackendConfig = AddressBackend | NameBackend
+
+export interface ServiceConfig {
+  listen: Endpoint[]
+  backends: BackendConfig[]
+  balance?: 'first' | 'roundrobin' | 'leastconn' | 'source'
+  monitor?: string
+  retries?: number
+  limits?: {
+    maxConnections?: number
+    maxConnectionsPerClient?: number
+    connectTimeout?: number
+    idleTimeout?: number
+    finTimeout?: number
+  }
+  allow?: string[]
+  passive?: { failures?: number; hold?: number }
+  onMarkedDown?: 'keep' | 'shutdown'
+  sniffDicom?: boolean
+  proxyProtocol?: 1 | 2
+}
+
+export interface AdminConfig {
+  listen?: Endpoint
+  token?: string
+}
+
+export interface LoggingConfig {
+  level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  format?: 'auto' | 'json' | 'pretty'
+}
+
+export interface Config {
+  node: NodeConfig
+  topology?: TopologyConfig
+  health?: HealthConfig
+  monitors?: Record<string, MonitorConfig>
+  gslb?: GslbConfig
+  resolvers?: Record<string, ResolverConfig>
+  services?: Record<string, ServiceConfig>
+  admin?: AdminConfig
+  logging?: LoggingConfig
+}
+
+export function isNameBackend(backend: BackendConfig): backend is NameBackend {
+  return 'name' in backend
+}

@@ -1,0 +1,43 @@
+/** Defaults of `gslb-lb`. Everything here can be overridden in the JSON configuration. */
+
+export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1'
+export const DEFAULT_ADMIN_PORT = 9180
+/** Largest request body the admin API reads; every action fits in far less. */
+export const ADMIN_MAX_BODY_BYTES = 4 * 1024
+export const ADMIN_REQUEST_TIMEOUT_MS = 10_000
+export const ADMIN_CLIENT_TIMEOUT_MS = 3_000
+
+/** Health-check defaults ("normal" profile): a dead target is noticed in ~3 × 2 s, back after 2 good checks. */
+export const HEALTH_PROFILES = {
+  normal: { interval: 2_000, timeout: 1_000, rise: 2, fall: 3 },
+  /** Notices a dead site within ~2 s; for the DNS-proxy path where modalities must not notice. */
+  fast: { interval: 1_000, timeout: 500, rise: 2, fall: 2 },
+} as const
+
+export const DEFAULT_SERVICE_LIMITS = {
+  connectTimeout: 3_000,
+  idleTimeout: 3_600_000,
+  maxConnections: 1_000,
+}
+
+export const DEFAULT_NAME_TTL = 10
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000
+export const DEFAULT_DNS_PORT = 53
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Exit codes of `gslb-lb` (documented in the README). */
+export const EXIT = {
+  ok: 0,
+  /** A command failed at run time (node unhealthy, echo failed, self-check failed). */
+  failure: 1,
+  /** Bad command line. */
+  usage: 2,
+  /** The configuration is invalid or unreadable. */
+  config: 3,
+  /** The running node's admin API could not be reached. */
+  unreachable: 4,
+} as const
+
+/** The resolver nameserver entry that means "this node's own GSLB engine, wherever its first listener is bound". */
+export const LOCAL_ENGINE_NAMESERVER = 'engine'

@@ -1,0 +1,53 @@
+/**
+ * @gslb/cli — `gslb-lb`: the GSLB engine, the resolvers, the L4 forwarder and an admin API in one process, from
+ * one JSON config (schema: `schema/gslb-lb.schema.json`). The binary is `gslb-lb`; this module exposes the same
+ * pieces for embedding and tests: config loading and validation, the node, the admin API and the command line.
+ *
+ * @example
+ * ```ts
+ * import { GslbNode, loadConfig } from '@gslb/cli'
+ *
+ * const config = await loadConfig('/etc/gslb-lb/config.json') // throws ConfigError listing every problem
+ * const node = new GslbNode({ config, configFile: '/etc/gslb-lb/config.json' })
+ * await node.start()
+ * console.log(node.check()) // { healthy: true, reasons: [] }
+ * await node.reload() // re-reads the file; an invalid one changes nothing
+ * await node.close({ deadlineMs: 10_000 })
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { type AdminRequest, type AdminResponse, adminRequest } from './admin/client.js'
+export {
+  ADMIN_ACTIONS,
+  type AdminAction,
+  type AdminHandlers,
+  type AdminServer,
+  type AdminServerOptions,
+  createAdminServer,
+} from './admin/server.js'
+export { type CliIo, main } from './cli.js'
+export { demoConfig } from './commands/demo.js'
+export { formatExplanation } from './commands/explain.js'
+export { starterConfig } from './config/init.js'
+export { loadConfig, parseConfigText } from './config/load.js'
+export { configSchema } from './config/schema.js'
+export type * from './config/types.js'
+export { validateConfig } from './config/validate.js'
+export * as constants from './constants.js'
+export { formatDuration, parseDuration } from './duration.js'
+export { CliError, type CliErrorCode, ConfigError, type ConfigIssue } from './errors.js'
+export { createLogger, formatLogLine } from './log.js'
+export { createMetrics, type NodeMetrics } from './metrics.js'
+export { engineConfig } from './node/engine.js'
+export { forwarderServices } from './node/mapping.js'
+export {
+  createNodeFromFile,
+  GslbNode,
+  type NodeEvents,
+  type NodeOptions,
+  type ReloadResult,
+} from './node/node.js'
+export type * from './node/status.js'
+export { formatStatus } from './status-format.js'
+export { VERSION } from './version.js'

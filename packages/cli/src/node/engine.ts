@@ -1,0 +1,134 @@
+import {
+  createEngine,
+  type Engine,
+  type EngineConfig,
+  type ExplainClient,
+  type Explanation,
+} from '@gslb/engine'
+import type { HealthChecker } from '@gslb/health'
+import type { Config, Endpoint } from '../config/types.js'
+import type { Logger } from '../log.js'
+import { monitorSpec, thresholdsFor } from './mapping.js'
+
+/** What the node needs from @gslb/engine: one engine listening on every `gslb.listen` endpoint. */
+export interface EngineHandle {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Applies the gslb part of a new config atomically; throws (changing nothing) when the engine refuses it. */
+  update(config: Config): Promise<void>
+  /** Bound endpoints (real ports when 0 was configured). */
+  addresses(): Endpoint[]
+  /** Health-target ids of a member (one per monitor; none when its pool has no monitor). */
+  targetIds(pool: string, member: string): readonly string[]
+  /** What answers follow for a member: 'up', 'down', 'unknown' or 'drain'. */
+  memberState(pool: string, member: string): string | undefined
+  setHealth(pool: string, member: string, state: 'up' | 'down' | 'unknown'): void
+  explain(name: string, type: string, client: ExplainClient): Explanation
+  readonly engine: Engine
+}
+
+/** The engine's config, from the gslb, topology, monitors and health parts of a node config. */
+export function engineConfig(config: Config): EngineConfig {
+  const gslb = config.gslb
+  if (!gslb) return { zones: {} }
+  const out: EngineConfig = { zones: {} }
+  for (const zone of gslb.zones) {
+    out.zones[zone.name] = {
+      ns: zone.nameservers.map((ns) =>
+        typeof ns === 'string' ? { name: ns } : { name: ns.name, addresses: ns.addresses },
+      ),
+      ...(zone.soa ? { soa: { ...zone.soa } } : {}),
+      ...(zone.ttl !== undefined ? { nsTtl: zone.ttl } : {}),
+      ...(zone.records ? { records: zone.records.map((r) => ({ ...r })) } : {}),
+    }
+  }
+  if (gslb.pools) {
+    out.pools = {}
+    for (const [name, pool] of Object.entries(gslb.pools)) {
+      const monitor = pool.monitor === undefined ? undefined : config.monitors?.[pool.monitor]
+      const monitors: unknown[] = []
+      if (monitor) {
+        const t = thresholdsFor(config, monitor)
+        monitors.push({
+          port: pool.port ?? monitor.port,
+          monitor: monitorSpec(monitor),
+          interval: t.interval,
+          timeout: t.timeout,
+          rise: t.rise,
+          fall: t.fall,
+        })
+      }
+      out.pools[name] = {
+        members: pool.members.map((m) => ({ ...m })),
+        ...(pool.method ? { method: pool.method } : {}),
+        ...(pool.maxAnswers !== undefined ? { maxAnswers: pool.maxAnswers } : {}),
+        ...(pool.allDown !== undefined ? { allDown: pool.allDown } : {}),
+        ...(pool.unknownAs !== undefined ? { unknownAs: pool.unknownAs } : {}),
+        ...(monitors.length > 0 ? { monitors } : {}),
+      }
+    }
+  }
+  if (gslb.names) {
+    out.names = {}
+    for (const entry of gslb.names)
+      out.names[entry.name] = { pool: entry.pool, ...(entry.ttl !== undefined ? { ttl: entry.ttl } : {}) }
+  }
+  if (config.topology) {
+    out.topology = {
+      datacenters: Object.fromEntries(
+        Object.entries(config.topology.datacenters).map(([dc, { cidrs }]) => [dc, cidrs]),
+      ),
+      ...(config.topology.preferences ? { preferences: config.topology.preferences } : {}),
+    }
+  }
+  if (gslb.ecs) out.ecs = { ...gslb.ecs }
+  return out
+}
+
+export function createEngineHandle(
+  config: Config,
+  health: HealthChecker | undefined,
+  logger: Logger,
+): EngineHandle {
+  const engine = createEngine({ config: engineConfig(config), ...(health ? { health } : {}), logger })
+  const listeners: { address: string; port: number; close(): Promise<void> }[] = []
+  engine.on('member:change', (e) => {
+    const log = e.state === 'down' ? logger.warn.bind(logger) : logger.info.bind(logger)
+    log(
+      { pool: e.pool, member: e.member, previous: e.previous, state: e.state, source: e.source },
+      'member changed',
+    )
+  })
+  const member = (pool: string, name: string) =>
+    engine.members().find((m) => m.pool === pool && m.member === name)
+  return {
+    engine,
+    async start() {
+      try {
+        for (const endpoint of config.gslb?.listen ?? []) {
+          listeners.push(await engine.listen({ address: endpoint.address, port: endpoint.port }))
+        }
+      } catch (error) {
+        await Promise.allSettled(listeners.splice(0).map((l) => l.close()))
+        await engine.close()
+        throw error
+      }
+    },
+    async stop() {
+      listeners.length = 0
+      await engine.close()
+    },
+    async update(next) {
+      engine.update(engineConfig(next))
+    },
+    addresses: () => listeners.map((l) => ({ address: l.address, port: l.port })),
+    targetIds: (pool, name) => member(pool, name)?.targets ?? [],
+    memberState: (pool, name) => {
+      const m = member(pool, name)
+      if (!m) return undefined
+      return m.drained ? 'drain' : m.effective
+    },
+    setHealth: (pool, name, state) => engine.setHealth(pool, name, state),
+    explain: (name, type, client) => engine.explain(name, type, client),
+  }
+}

@@ -1,0 +1,550 @@
+import { EventEmitter } from 'node:events'
+import { sniffAssociation } from '@gslb/dicom'
+import { createForwarder, type Forwarder } from '@gslb/forwarder'
+import { createHealthChecker, type HealthChecker } from '@gslb/health'
+import { createResolver } from '@gslb/resolver'
+import { type AdminAction, type AdminServer, createAdminServer } from '../admin/server.js'
+import { formatEndpoint } from '../config/addresses.js'
+import { loadConfig } from '../config/load.js'
+import type { Config, Endpoint } from '../config/types.js'
+import {
+  DEFAULT_ADMIN_ADDRESS,
+  DEFAULT_ADMIN_PORT,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  HEALTH_PROFILES,
+} from '../constants.js'
+import { CliError, ConfigError, type ConfigIssue } from '../errors.js'
+import { createLogger, type Logger } from '../log.js'
+import { createMetrics, type NodeMetrics } from '../metrics.js'
+import { VERSION } from '../version.js'
+import { ResolverSet } from './address-sources.js'
+import { createEngineHandle, type EngineHandle } from './engine.js'
+import { forwarderServices, nameRoutes, resolverOptions } from './mapping.js'
+import { buildStatus, checkNode } from './observe.js'
+import type { NodeStatus } from './status.js'
+
+export interface NodeOptions {
+  config: Config
+  /** The file `reload()` re-reads (SIGHUP, `POST /reload`). */
+  configFile?: string
+  logger?: Logger
+  /** Replaces `admin.listen` (tests use port 0). */
+  adminListen?: Endpoint | false
+}
+
+export interface ReloadResult {
+  [key: string]: unknown
+  applied: boolean
+  changes?: string[]
+  error?: string
+  issues?: readonly ConfigIssue[]
+}
+
+export interface NodeEvents {
+  /** A config was applied at reload. */
+  'config:reload': [ReloadResult]
+  /** A reload was refused (invalid config, or applying it failed); the node keeps running the previous one. */
+  'config:reject': [ReloadResult]
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * One gslb-lb node: the health checker, the GSLB engine, the named resolvers, the forwarder and the admin API,
+ * wired from one config. `reload()` applies a new config without dropping connections or resetting health.
+ */
+export class GslbNode extends EventEmitter<NodeEvents> {
+  config: Config
+  readonly logger: Logger
+  readonly health: HealthChecker
+  readonly metrics: NodeMetrics
+  readonly resolvers = new ResolverSet()
+  readonly startedAt = Date.now()
+  engine: EngineHandle | undefined
+  forwarder: Forwarder | undefined
+  #admin: AdminServer | undefined
+  #configFile: string | undefined
+  #configLoadedAt = Date.now()
+  #reloads = { applied: 0, rejected: 0, lastError: undefined as string | undefined }
+  #adminListen: Endpoint | false | undefined
+  #reloading: Promise<unknown> = Promise.resolve()
+  #running = false
+
+  constructor(options: NodeOptions) {
+    super()
+    this.config = options.config
+    this.#configFile = options.configFile
+    this.#adminListen = options.adminListen
+    this.logger = options.logger ?? createLogger(options.config.logging)
+    this.metrics = createMetrics((metrics) => this.#refreshMetrics(metrics))
+    this.metrics.info.set(
+      { node: this.config.node.name, site: this.config.node.site ?? '', version: VERSION },
+      1,
+    )
+    this.health = createHealthChecker({ defaults: HEALTH_PROFILES[this.config.health?.profile ?? 'normal'] })
+    this.#observeHealth()
+  }
+
+  get running(): boolean {
+    return this.#running
+  }
+
+  /** Starts health checks, the engine, the resolvers, the forwarder and the admin API, in that order. */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#running) return
+    options.signal?.throwIfAborted()
+    this.#running = true
+    try {
+      this.health.start()
+      if (this.config.gslb) {
+        this.engine = createEngineHandle(this.config, this.health, this.logger.child({ component: 'engine' }))
+        await this.engine.start()
+        this.logger.info(
+          { listen: this.engine.addresses().map((a) => formatEndpoint(a.address, a.port)) },
+          'engine listening',
+        )
+      }
+      this.resolvers.setRoutes(nameRoutes(this.config))
+      for (const [name, resolverConfig] of Object.entries(this.config.resolvers ?? {})) {
+        await this.#startResolver(name, resolverConfig)
+      }
+      this.forwarder = createForwarder(
+        {
+          services: forwarderServices(this.config),
+          addressSource: this.resolvers,
+          health: this.health,
+          logger: this.logger.child({ component: 'forwarder' }),
+        },
+        sniffAssociation,
+      )
+      this.#observeForwarder(this.forwarder)
+      await this.forwarder.start(options)
+      for (const name of Object.keys(this.config.services ?? {})) {
+        const bound = this.forwarder.addresses(name).map((a) => formatEndpoint(a.address, a.port))
+        this.logger.info({ service: name, listen: bound }, 'service listening')
+      }
+      await this.#startAdmin()
+      this.logger.info(
+        { node: this.config.node.name, site: this.config.node.site, version: VERSION },
+        'node started',
+      )
+    } catch (error) {
+      await this.stop().catch(() => {})
+      throw error
+    }
+  }
+
+  async #startResolver(
+    name: string,
+    resolverConfig: NonNullable<Config['resolvers']>[string],
+  ): Promise<void> {
+    const resolver = createResolver(resolverOptions(resolverConfig, this.engine?.addresses()[0]))
+    resolver.on('address:change', (e) => {
+      this.metrics.resolverLookups.inc({ name: e.name, result: 'change' })
+      this.logger.info(
+        { resolver: name, name: e.name, previous: e.previous, current: e.current, nameserver: e.nameserver },
+        'addresses changed',
+      )
+    })
+    resolver.on('lookup:fail', (e) => {
+      this.metrics.resolverLookups.inc({ name: e.name, result: 'fail' })
+      this.logger.warn({ resolver: name, ...e }, 'lookup failed; keeping the last good addresses')
+    })
+    resolver.on('name:offline', (e) => this.logger.warn({ resolver: name, ...e }, 'name offline'))
+    resolver.on('name:online', (e) => this.logger.info({ resolver: name, ...e }, 'name online'))
+    const previous = this.resolvers.set(name, resolver)
+    await resolver.start()
+    // A replaced resolver: settle the first answers before the old one goes, so the forwarder never sees a gap.
+    if (previous) {
+      await Promise.allSettled(this.resolvers.namesOf(name).map(([tracked]) => resolver.resolveNow(tracked)))
+      await previous.stop()
+    }
+  }
+
+  async #startAdmin(): Promise<void> {
+    if (this.#adminListen === false) return
+    const listen = this.#adminListen ??
+      this.config.admin?.listen ?? { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT }
+    const admin = createAdminServer({
+      listen,
+      token: () => this.config.admin?.token,
+      handlers: {
+        status: () => this.status(),
+        check: () => this.check(),
+        metrics: async () => ({
+          contentType: this.metrics.registry.contentType,
+          body: await this.metrics.registry.metrics(),
+        }),
+        reload: () => this.reload(),
+        explain: (query) => this.explain(query),
+        act: (kind, group, id, action) => this.act(kind, group, id, action),
+      },
+    })
+    const bound = await admin.start()
+    this.#admin = admin
+    this.logger.info({ listen: formatEndpoint(bound.address, bound.port) }, 'admin API listening')
+  }
+
+  /** Where the admin API is bound (real port when 0 was configured). */
+  adminAddress(): Endpoint | undefined {
+    return this.#admin?.address()
+  }
+
+  /** Where a service is bound. */
+  serviceAddresses(service: string): Endpoint[] {
+    return this.forwarder?.addresses(service) ?? []
+  }
+
+  engineAddresses(): Endpoint[] {
+    return this.engine?.addresses() ?? []
+  }
+
+  status(): NodeStatus {
+    return buildStatus(this, {
+      startedAt: this.startedAt,
+      configFile: this.#configFile,
+      configLoadedAt: this.#configLoadedAt,
+      reloads: this.#reloads,
+    })
+  }
+
+  /** How the engine answers `name` for `client` right now, with live health. */
+  explain(query: { name: string; client: string; type?: string; ecs?: string }): unknown {
+    if (!this.engine) throw new CliError('GSLB_CLI_USAGE', 'this node runs no GSLB engine')
+    try {
+      return this.engine.explain(query.name, query.type ?? 'A', {
+        address: query.client,
+        ...(query.ecs ? { ecs: query.ecs } : {}),
+      })
+    } catch (error) {
+      throw new CliError('GSLB_CLI_USAGE', (error as Error).message, { cause: error })
+    }
+  }
+
+  check(): { healthy: boolean; reasons: string[] } {
+    return checkNode(this)
+  }
+
+  /** An admin override on a pool member (`members`) or a service server (`servers`). */
+  act(kind: 'members' | 'servers', group: string, id: string, action: AdminAction): unknown {
+    const override = action === 'clear' ? null : action
+    if (kind === 'members') {
+      const pool = this.config.gslb?.pools?.[group]
+      if (!pool) throw new CliError('GSLB_NODE_STATE', `no pool '${group}'`)
+      if (!pool.members.some((m) => m.name === id))
+        throw new CliError('GSLB_NODE_STATE', `no member '${id}' in pool '${group}'`)
+      const ids = this.engine?.targetIds(group, id) ?? []
+      if (ids.length === 0) {
+        // No monitor: health is whatever is pushed, so force-up/force-down/clear push it; drain needs checks.
+        if (action === 'drain' || !this.engine) {
+          throw new CliError(
+            'GSLB_NODE_STATE',
+            `pool '${group}' has no monitor: its members can be forced up or down, not drained`,
+          )
+        }
+        this.engine.setHealth(
+          group,
+          id,
+          action === 'force-up' ? 'up' : action === 'force-down' ? 'down' : 'unknown',
+        )
+      } else {
+        for (const target of ids) this.health.setAdmin(target, override)
+      }
+      this.logger.info({ pool: group, member: id, action }, 'member override')
+      return { pool: group, member: id, admin: override, state: this.engine?.memberState(group, id) }
+    }
+    const targetId = `${group}/${id}`
+    if (!this.config.services?.[group]) throw new CliError('GSLB_NODE_STATE', `no service '${group}'`)
+    if (!this.health.get(targetId)) {
+      const servers =
+        this.forwarder
+          ?.stats()
+          .find((s) => s.name === group)
+          ?.servers.map((s) => s.id) ?? []
+      throw new CliError(
+        'GSLB_NODE_STATE',
+        servers.includes(id)
+          ? `service '${group}' has no monitor, so its servers have no health to override`
+          : `no server '${id}' in service '${group}' (servers: ${servers.join(', ') || 'none'})`,
+      )
+    }
+    const status = this.health.setAdmin(targetId, override)
+    this.logger.info({ service: group, server: id, action }, 'server override')
+    return { service: group, server: id, admin: override, state: status.effective }
+  }
+
+  /**
+   * Re-reads the config file (or takes `next`) and applies the difference. An invalid config changes nothing:
+   * the node keeps running the previous one and the result says why.
+   */
+  reload(next?: Config): Promise<ReloadResult> {
+    const run = this.#reloading.then(() => this.#reload(next))
+    this.#reloading = run.catch(() => {})
+    return run
+  }
+
+  async #reload(next: Config | undefined): Promise<ReloadResult> {
+    let config: Config
+    try {
+      if (next) config = next
+      else if (this.#configFile) config = await loadConfig(this.#configFile)
+      else
+        throw new CliError('GSLB_CONFIG_UNREADABLE', 'this node was started without a config file to re-read')
+    } catch (error) {
+      return this.#rejected(error)
+    }
+    const changes: string[] = []
+    try {
+      await this.#apply(config, changes)
+    } catch (error) {
+      return this.#rejected(error, changes)
+    }
+    this.#configLoadedAt = Date.now()
+    this.#reloads.applied++
+    this.metrics.reloads.inc({ result: 'applied' })
+    const result: ReloadResult = { applied: true, changes }
+    this.logger.info({ changes }, changes.length > 0 ? 'config reloaded' : 'config reloaded (no changes)')
+    this.emit('config:reload', result)
+    return result
+  }
+
+  #rejected(error: unknown, partial: string[] = []): ReloadResult {
+    const message = error instanceof Error ? error.message : String(error)
+    this.#reloads.rejected++
+    this.#reloads.lastError = message
+    this.metrics.reloads.inc({ result: 'rejected' })
+    const result: ReloadResult = {
+      applied: false,
+      error:
+        error instanceof ConfigError ? `invalid configuration${error.file ? ` ${error.file}` : ''}` : message,
+      ...(error instanceof ConfigError ? { issues: error.issues } : {}),
+      ...(partial.length > 0 ? { changes: partial } : {}),
+    }
+    this.logger.error(
+      { error: result.error, issues: result.issues },
+      'config reload refused; keeping the running config',
+    )
+    this.emit('config:reject', result)
+    return result
+  }
+
+  async #apply(next: Config, changes: string[]): Promise<void> {
+    const previous = this.config
+    if (Boolean(previous.gslb) !== Boolean(next.gslb)) {
+      throw new CliError('GSLB_NODE_STATE', 'adding or removing the gslb section needs a restart')
+    }
+    if (!same(previous.gslb?.listen, next.gslb?.listen)) {
+      changes.push('gslb.listen: changed in the file; the engine keeps its listeners until a restart')
+    }
+    if (!same(previous.admin?.listen, next.admin?.listen)) {
+      changes.push('admin.listen: changed in the file; the admin API keeps its listener until a restart')
+    }
+    // The engine first: it validates its whole config before changing anything.
+    if (
+      this.engine &&
+      next.gslb &&
+      (!same(previous.gslb, next.gslb) ||
+        !same(previous.topology, next.topology) ||
+        !same(previous.monitors, next.monitors) ||
+        !same(previous.health, next.health))
+    ) {
+      await this.engine.update(next)
+      changes.push('engine: zones, pools and names updated')
+    }
+    this.config = next
+    this.logger.level = next.logging?.level ?? 'info'
+    // Resolvers that are new or changed start (and settle) before the forwarder routes names to them.
+    this.resolvers.setRoutes(nameRoutes(next))
+    for (const [name, resolverConfig] of Object.entries(next.resolvers ?? {})) {
+      const before = previous.resolvers?.[name]
+      if (before && same(before, resolverConfig)) continue
+      await this.#startResolver(name, resolverConfig)
+      changes.push(`resolver ${name}: ${before ? 'replaced' : 'added'}`)
+    }
+    const forwarderChanged =
+      !same(previous.services, next.services) ||
+      !same(previous.monitors, next.monitors) ||
+      !same(previous.health, next.health)
+    if (this.forwarder && forwarderChanged) {
+      await this.forwarder.update(forwarderServices(next))
+      for (const name of new Set([
+        ...Object.keys(previous.services ?? {}),
+        ...Object.keys(next.services ?? {}),
+      ])) {
+        const before = previous.services?.[name]
+        const after = next.services?.[name]
+        if (!before) changes.push(`service ${name}: added`)
+        else if (!after) changes.push(`service ${name}: removed (draining)`)
+        else if (!same(before, after)) changes.push(`service ${name}: updated`)
+      }
+    }
+    for (const name of Object.keys(previous.resolvers ?? {})) {
+      if (next.resolvers?.[name]) continue
+      await this.resolvers.delete(name)?.stop()
+      changes.push(`resolver ${name}: removed`)
+    }
+    if (!same(previous.admin?.token, next.admin?.token)) changes.push('admin: token changed')
+    if (!same(previous.node, next.node)) {
+      this.metrics.info.reset()
+      this.metrics.info.set({ node: next.node.name, site: next.node.site ?? '', version: VERSION }, 1)
+      changes.push('node: updated')
+    }
+  }
+
+  /**
+   * Graceful stop: stop accepting, let established connections finish until `deadlineMs` (default
+   * node.drainTimeout, 30 s), then stop the engine, resolvers, checks and admin API.
+   */
+  async close(options: { deadlineMs?: number } = {}): Promise<void> {
+    const deadlineMs = options.deadlineMs ?? this.config.node.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS
+    const forwarder = this.forwarder
+    if (forwarder) {
+      this.logger.info({ deadlineMs }, 'draining connections')
+      await forwarder.close({ deadlineMs: Math.round(deadlineMs) })
+    }
+    await this.stop()
+  }
+
+  /** Stops everything now (established connections are closed). */
+  async stop(): Promise<void> {
+    const wasRunning = this.#running
+    this.#running = false
+    const forwarder = this.forwarder
+    this.forwarder = undefined
+    await forwarder
+      ?.stop()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'forwarder stop failed'))
+    for (const [name] of this.resolvers.entries()) {
+      await this.resolvers
+        .delete(name)
+        ?.stop()
+        .catch(() => {})
+    }
+    const engine = this.engine
+    this.engine = undefined
+    await engine?.stop().catch((error: unknown) => this.logger.error({ err: error }, 'engine stop failed'))
+    await this.health.stop()
+    const admin = this.#admin
+    this.#admin = undefined
+    await admin?.stop()
+    if (wasRunning) this.logger.info({ node: this.config.node.name }, 'node stopped')
+  }
+
+  #observeHealth(): void {
+    this.health.on('check:result', (e) => {
+      this.metrics.checks.inc({ target: e.id, result: e.result.ok ? 'ok' : 'fail' })
+    })
+    this.health.on('target:change', (e) => {
+      this.metrics.stateChanges.inc({ target: e.id, state: e.current })
+      const log =
+        e.current === 'down' ? this.logger.warn.bind(this.logger) : this.logger.info.bind(this.logger)
+      log(
+        { target: e.id, previous: e.previous, current: e.current, admin: e.admin, reason: e.reason.message },
+        'health changed',
+      )
+    })
+  }
+
+  #observeForwarder(forwarder: Forwarder): void {
+    forwarder.on('connection:close', (log) => {
+      this.metrics.connections.inc({ service: log.service })
+      this.metrics.bytes.inc({ service: log.service, direction: 'in' }, log.bytesFromClient)
+      this.metrics.bytes.inc({ service: log.service, direction: 'out' }, log.bytesFromServer)
+      this.logger.info(
+        {
+          service: log.service,
+          client: formatEndpoint(log.client.address, log.client.port),
+          server: log.server,
+          end: log.end,
+          durationMs: log.durationMs,
+          bytesIn: log.bytesFromClient,
+          bytesOut: log.bytesFromServer,
+          ...(log.attempts.length > 1 ? { attempts: log.attempts } : {}),
+          ...(log.callingAE ? { callingAE: log.callingAE, calledAE: log.calledAE } : {}),
+        },
+        'connection closed',
+      )
+    })
+    forwarder.on('connection:reject', (e) => this.logger.warn({ ...e }, 'connection rejected'))
+    forwarder.on('server:change', (e) => this.logger.info({ ...e }, 'server state changed'))
+    forwarder.on('listener:error', (e) =>
+      this.logger.error({ service: e.service, listen: e.listen, err: e.error.message }, 'listener error'),
+    )
+    forwarder.on('connect:fail', (e) => {
+      // The forwarder logs the failure itself; the node adds the fast failover.
+      this.metrics.connectFailures.inc({ service: e.service })
+      this.#fastFailover(e.service, e.address)
+    })
+  }
+
+  /**
+   * A connect to `address` failed: every engine member serving (or checked at) that address is checked now, and
+   * the service's backend names are looked up again, so the next answer already skips a dead site.
+   */
+  #fastFailover(service: string, address: string): void {
+    for (const [poolName, pool] of Object.entries(this.config.gslb?.pools ?? {})) {
+      for (const member of pool.members) {
+        if (member.address !== address && member.monitorAddress !== address) continue
+        for (const id of this.engine?.targetIds(poolName, member.name) ?? []) {
+          this.health.checkNow(id).catch(() => {})
+        }
+      }
+    }
+    for (const backend of this.config.services?.[service]?.backends ?? []) {
+      if ('name' in backend) this.resolvers.resolveNow(backend.name).catch(() => {})
+    }
+  }
+
+  readonly #dnsSeen = new Map<string, number>()
+
+  #refreshMetrics(metrics: NodeMetrics): void {
+    // The engine counts responses by rcode since it started; the counter grows by the difference.
+    const responses = this.engine?.engine.stats().responses
+    if (responses) {
+      const totals = new Map<string, number>()
+      for (const byRcode of [responses.udp, responses.tcp]) {
+        for (const [rcode, count] of Object.entries(byRcode))
+          totals.set(rcode, (totals.get(rcode) ?? 0) + count)
+      }
+      for (const [rcode, total] of totals) {
+        const delta = total - (this.#dnsSeen.get(rcode) ?? 0)
+        if (delta > 0) metrics.dnsQueries.inc({ rcode }, delta)
+        this.#dnsSeen.set(rcode, total)
+      }
+    }
+    const value = (state: string | undefined) =>
+      state === 'up' ? 1 : state === 'down' || state === 'drain' ? 0 : -1
+    metrics.memberUp.reset()
+    for (const [poolName, pool] of Object.entries(this.config.gslb?.pools ?? {})) {
+      for (const member of pool.members) {
+        const state = this.engine?.memberState(poolName, member.name)
+        metrics.memberUp.set({ pool: poolName, member: member.name, address: member.address }, value(state))
+      }
+    }
+    metrics.serverUp.reset()
+    metrics.connectionsActive.reset()
+    metrics.resolverAddresses.reset()
+    for (const stats of this.forwarder?.stats() ?? []) {
+      metrics.connectionsActive.set({ service: stats.name }, stats.active)
+      for (const server of stats.servers) {
+        metrics.serverUp.set(
+          { service: stats.name, server: server.id },
+          value(server.state === 'draining' ? 'drain' : server.state),
+        )
+      }
+    }
+    for (const [, resolver] of this.resolvers.entries()) {
+      for (const name of resolver.snapshot().names)
+        metrics.resolverAddresses.set({ name: name.name }, name.addresses.length)
+    }
+  }
+}
+
+/** Creates a node from a config file (validated; throws `ConfigError` listing every problem). */
+export async function createNodeFromFile(
+  file: string,
+  options: Omit<NodeOptions, 'config' | 'configFile'> = {},
+): Promise<GslbNode> {
+  const config = await loadConfig(file)
+  return new GslbNode({ ...options, config, configFile: file })
+}

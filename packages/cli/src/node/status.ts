@@ -1,0 +1,62 @@
+import type { Endpoint } from '../config/types.js'
+
+/** One health-checked thing (a pool member or a service server) as `GET /status` shows it. */
+export interface TargetView {
+  id: string
+  address: string
+  port: number
+  /** Effective state: what traffic follows ('unknown' | 'up' | 'down' | 'drain'). */
+  state: string
+  observed: string
+  admin: string | null
+  since?: number
+  lastCheck?: { ok: boolean; message: string; at: number; durationMs: number } | null
+}
+
+export interface MemberView extends TargetView {
+  name: string
+  datacenter?: string
+}
+
+export interface PoolView {
+  name: string
+  method: string
+  members: MemberView[]
+}
+
+export interface ResolverView {
+  name: string
+  nameservers: string[]
+  names: { name: string; state: string; addresses: readonly string[]; lastError?: string | null }[]
+}
+
+export interface ServerView extends TargetView {
+  connections?: number
+}
+
+export interface ServiceView {
+  name: string
+  listen: Endpoint[]
+  listening: boolean
+  connections: { active: number; total: number }
+  servers: ServerView[]
+}
+
+/** What `GET /status` returns. */
+export interface NodeStatus {
+  node: {
+    name: string
+    site?: string
+    version: string
+    pid: number
+    startedAt: string
+    uptimeMs: number
+    configFile?: string
+    configLoadedAt: string
+    reloads: { applied: number; rejected: number; lastError?: string }
+  }
+  engine: { listening: Endpoint[] } | null
+  pools: PoolView[]
+  resolvers: ResolverView[]
+  services: ServiceView[]
+}
