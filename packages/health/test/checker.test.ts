@@ -285,6 +285,47 @@ describe('scheduler', () => {
     expect(health.snapshot().counts).toEqual({ unknown: 0, up: 50, down: 0, drain: 0 })
   })
 
+  test('500 targets with jitter over 20 s of manual time: every target checked on schedule, none starved', async () => {
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0
+      return seed / 2 ** 32
+    }
+    const { clock, health } = setup({ random, defaults: { interval: 1000, timeout: 500, jitter: 0.1 } })
+    current = health
+    const calls = new Map<string, number[]>()
+    for (let i = 0; i < 500; i++) {
+      const id = `t${i}`
+      calls.set(id, [])
+      health.add({
+        ...base,
+        id,
+        monitor: {
+          type: 'custom',
+          check: async () => {
+            calls.get(id)!.push(clock.now())
+            return true
+          },
+        },
+      })
+    }
+    const lags: number[] = []
+    health.on('check:result', (event) => lags.push(event.result.lagMs))
+    health.start()
+    await clock.advance(20_000)
+    for (const times of calls.values()) {
+      expect(times.length).toBeGreaterThanOrEqual(19)
+      expect(times.length).toBeLessThanOrEqual(23)
+      for (let i = 2; i < times.length; i++) {
+        const gap = times[i]! - times[i - 1]!
+        expect(gap).toBeGreaterThanOrEqual(900)
+        expect(gap).toBeLessThanOrEqual(1100)
+      }
+    }
+    expect(Math.max(...lags)).toBe(0)
+    expect(clock.pending).toBe(1)
+  })
+
   test('history keeps the last N results, oldest first', async () => {
     const { clock, health } = setup({ historySize: 3 })
     current = health
