@@ -81,6 +81,7 @@ interface ResolvedEchoOptions {
 }
 
 const CONTEXT_ID = 1
+const EMPTY = Buffer.alloc(0)
 const MESSAGE_ID = 1
 
 /**
@@ -192,17 +193,19 @@ class EchoExchange {
 
   private onData(chunk: Buffer): void {
     if (this.settled) return
-    let pdus: Buffer[]
-    try {
-      pdus = this.framer.push(chunk)
-    } catch (error) {
-      this.fail(`peer sent bytes that are not DICOM during the ${this.stage} stage: ${messageOf(error)}`, {
-        sendAbort: true,
-      })
-      return
-    }
-    for (const bytes of pdus) {
-      if (this.settled) return
+    for (;;) {
+      let bytes: Buffer | undefined
+      try {
+        this.framer.append(chunk)
+        chunk = EMPTY
+        bytes = this.framer.next()
+      } catch (error) {
+        this.fail(`peer sent bytes that are not DICOM during the ${this.stage} stage: ${messageOf(error)}`, {
+          sendAbort: true,
+        })
+        return
+      }
+      if (bytes === undefined) return
       let pdu: Pdu
       try {
         pdu = decodePdu(bytes)
@@ -213,6 +216,7 @@ class EchoExchange {
         return
       }
       this.onPdu(pdu)
+      if (this.settled) return
     }
   }
 

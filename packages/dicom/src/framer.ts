@@ -42,38 +42,48 @@ export class PduFramer {
     this.limit = checkLimit(value)
   }
 
-  /** Adds bytes; returns every PDU completed by them (each a standalone Buffer: header + body). */
+  /** Adds bytes and returns every PDU they complete (each a standalone Buffer: header + body). */
   push(chunk: Uint8Array): Buffer[] {
-    if (this.failure) throw this.failure
-    if (chunk.length > 0) {
-      this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-      this.size += chunk.length
-    }
+    this.append(chunk)
     const pdus: Buffer[] = []
+    for (let pdu = this.next(); pdu !== undefined; pdu = this.next()) pdus.push(pdu)
+    return pdus
+  }
+
+  /** Adds bytes without framing them yet; take PDUs with next(). */
+  append(chunk: Uint8Array): void {
+    if (this.failure) throw this.failure
+    if (chunk.length === 0) return
+    this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+    this.size += chunk.length
+  }
+
+  /**
+   * The next whole PDU, or undefined until more bytes arrive. The limit in force when a PDU's header
+   * is examined applies, so a consumer can tighten it between PDUs (after the association, say).
+   */
+  next(): Buffer | undefined {
+    if (this.failure) throw this.failure
+    if (this.size === 0) return undefined
     try {
-      for (;;) {
-        if (this.size < 1) break
-        const head = this.peekHeader()
-        pduTypeName(head[0]!)
-        if (this.size < PDU_HEADER_LENGTH) break
-        const length = head.readUInt32BE(2)
-        if (length > this.limit) {
-          throw new DicomError(
-            'GSLB_DICOM_PDU_TOO_LARGE',
-            `PDU announces ${length} bytes, more than the maximum of ${this.limit}`,
-          )
-        }
-        const total = PDU_HEADER_LENGTH + length
-        if (this.size < total) break
-        pdus.push(this.take(total))
+      const head = this.peekHeader()
+      pduTypeName(head[0]!)
+      if (this.size < PDU_HEADER_LENGTH) return undefined
+      const length = head.readUInt32BE(2)
+      if (length > this.limit) {
+        throw new DicomError(
+          'GSLB_DICOM_PDU_TOO_LARGE',
+          `PDU announces ${length} bytes, more than the maximum of ${this.limit}`,
+        )
       }
+      const total = PDU_HEADER_LENGTH + length
+      return this.size < total ? undefined : this.take(total)
     } catch (error) {
       this.failure = error as DicomError
       this.chunks = []
       this.size = 0
       throw error
     }
-    return pdus
   }
 
   /** Up to six bytes from the front, copying only when the header spans chunks. */

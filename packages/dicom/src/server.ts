@@ -315,17 +315,17 @@ class Association {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closing') return
-    let pdus: Buffer[]
     try {
-      pdus = this.framer.push(chunk)
+      this.framer.append(chunk)
     } catch (error) {
       this.protocolError(error as DicomError)
       return
     }
-    for (const bytes of pdus) {
-      if (this.closed) return
+    while (!this.closed) {
       let pdu: Pdu
       try {
+        const bytes = this.framer.next()
+        if (bytes === undefined) return
         pdu = decodePdu(bytes)
       } catch (error) {
         this.protocolError(error as DicomError)
