@@ -11,7 +11,7 @@ export interface Unbound {
   readonly port: number
   /** Stops the server (SIGTERM, then SIGKILL after 2 s). */
   stop(): Promise<void>
-  /** Starts it again on the same port with the same config. */
+  /** Starts it again on the same port with the same config (no-op while it runs). */
   restart(): Promise<void>
   /** Removes the temp directory; stops first if needed. */
   dispose(): Promise<void>
@@ -81,6 +81,7 @@ export async function startUnbound(
   let output = ''
 
   const up = async () => {
+    if (child && child.exitCode === null) return
     child = spawn(binary, ['-d', '-c', config], { stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout?.on('data', (d) => (output += d))
     child.stderr?.on('data', (d) => (output += d))
