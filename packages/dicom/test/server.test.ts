@@ -288,6 +288,28 @@ describe('verification server', () => {
     expect(await aborted).toMatchObject({ by: 'server', reason: 'no data from the peer for 150 ms' })
   })
 
+  it('stops reading from a peer that never reads its responses, then ends it at the idle timeout', async () => {
+    const { server, port } = await start({ idleTimeoutMs: 500 })
+    let answered = 0
+    server.on('echo:answer', () => answered++)
+    const aborted = new Promise((resolve) => server.once('association:abort', resolve))
+    const socket = connect({ host: HOST, port })
+    socket.on('error', () => undefined)
+    socket.pause() // never read
+    const sent = 60_000
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(request([VERIFY]))
+    const echoRq = encodeFragments(1, true, encodeCEchoRq({ messageId: 1 }), 0)[0]!
+    socket.write(Buffer.concat(Array.from({ length: sent }, () => echoRq)))
+    expect(await aborted).toMatchObject({
+      by: 'server',
+      reason: 'the peer read none of our responses for 500 ms',
+    })
+    socket.destroy()
+    expect(answered).toBeGreaterThan(0)
+    expect(answered).toBeLessThan(sent)
+  })
+
   it('rejects associations beyond maxConnections (transient, local-limit-exceeded) and recovers', async () => {
     const { server, port } = await start({ maxConnections: 1 })
     const holder = connect({ host: HOST, port })
