@@ -253,7 +253,12 @@ function exchange(
       )
     }, options.timeout)
     options.signal?.addEventListener('abort', onAbort, { once: true })
-    cleanup = body(settle)
+    try {
+      cleanup = body(settle)
+    } catch (error) {
+      settle(socketError(ns, transport, error as NodeJS.ErrnoException))
+      return
+    }
     if (done) cleanup()
   })
 }

@@ -104,6 +104,8 @@ interface Tracked {
   timer: NodeJS.Timeout | null
   nextRefresh: number | null
   inflight: Promise<NameStatus> | null
+  /** The wanted families changed during a lookup: look up again as soon as it ends. */
+  stale: boolean
   lastStarted: number
   deferred: { promise: Promise<NameStatus>; timer: NodeJS.Timeout; reject: (error: Error) => void } | null
 }
@@ -129,7 +131,8 @@ export class Resolver extends EventEmitter<ResolverEvents> {
 
   /** Listener errors must not stop the refresh loop or leave a name half-updated: report and carry on. */
   override emit<K extends keyof ResolverEvents>(event: K, ...args: ResolverEvents[K]): boolean {
-    for (const listener of this.listeners(event)) {
+    // rawListeners: once() wrappers must run (and so remove themselves), not the bare functions.
+    for (const listener of this.rawListeners(event)) {
       try {
         ;(listener as (...a: ResolverEvents[K]) => void)(...args)
       } catch (error) {
@@ -178,6 +181,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       existing.family = family
       existing.prefer = prefer
       existing.slots = types.map((type) => old.find((s) => s.type === type) ?? newSlot(type))
+      existing.stale = existing.inflight !== null
       if (this.#running) this.#kick(existing)
       return
     }
@@ -199,6 +203,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       timer: null,
       nextRefresh: null,
       inflight: null,
+      stale: false,
       lastStarted: Number.NEGATIVE_INFINITY,
       deferred: null,
     }
@@ -346,8 +351,13 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     }
     const promise = run().finally(() => {
       tracked.inflight = null
-      if (this.#running && this.#names.get(tracked.name) === tracked && !signal.aborted)
+      if (!this.#running || this.#names.get(tracked.name) !== tracked || signal.aborted) return
+      if (tracked.stale) {
+        tracked.stale = false
+        this.#kick(tracked)
+      } else {
         this.#schedule(tracked)
+      }
     })
     tracked.inflight = promise
     return promise

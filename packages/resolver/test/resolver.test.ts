@@ -372,6 +372,32 @@ describe('Resolver', () => {
     expect(offline).toEqual([])
   })
 
+  it('once() listeners run once', async () => {
+    const { r } = make({ interval: 30 })
+    let n = 0
+    gslb.respond = () => ({ addresses: [`10.1.0.${(n++ % 2) + 1}`] })
+    const calls: string[][] = []
+    const listeners = r.listenerCount('address:change')
+    r.once('address:change', (e) => calls.push([...e.current]))
+    r.track(NAME)
+    await r.start()
+    await waitFor(() => gslb.count() >= 4, '4 cycles')
+    expect(calls).toEqual([['10.1.0.1']])
+    expect(r.listenerCount('address:change')).toBe(listeners)
+  })
+
+  it('changing the family during a lookup looks the new family up as soon as that lookup ends', async () => {
+    gslb.respond = () => ({ addresses: ['10.1.0.1', '2001:db8::1'], delay: 50 })
+    const { r } = make({ interval: 60_000 })
+    r.track(NAME)
+    const starting = r.start()
+    await waitFor(() => gslb.count() === 1, 'first query')
+    r.track(NAME, { family: 'both', prefer: 6 })
+    await starting
+    await waitFor(() => r.addresses(NAME).length === 2, 'both families', 1_000)
+    expect(r.addresses(NAME)).toEqual(['2001:db8::1', '10.1.0.1'])
+  })
+
   it('untrack cancels the name and subscribe returns a working unsubscribe', async () => {
     const { r } = make({ interval: 50 })
     const calls: string[] = []
