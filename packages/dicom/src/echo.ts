@@ -19,7 +19,7 @@ import {
   STATUS_SUCCESS,
   VERIFICATION_SOP_CLASS,
 } from './constants.js'
-import { isDicomError } from './errors.js'
+import { type EchoStage, hex4, messageOf, networkReason, statusText } from './echo-reasons.js'
 import { PduFramer } from './framer.js'
 import {
   checkAETitle,
@@ -41,8 +41,7 @@ import {
 import type { AssociateAcPdu, Pdu } from './pdu-types.js'
 import { describeAbort, describeReject } from './words.js'
 
-/** How far an echo got: the stage reached, or the stage it failed at. */
-export type EchoStage = 'tcp' | 'associate' | 'echo' | 'release'
+export type { EchoStage } from './echo-reasons.js'
 
 export interface EchoOptions {
   host: string
@@ -410,54 +409,4 @@ class EchoExchange {
     this.socket?.destroy()
     this.resolve(result)
   }
-}
-
-function messageOf(error: unknown): string {
-  if (isDicomError(error)) return error.message
-  return error instanceof Error ? error.message : String(error)
-}
-
-function hex4(value: number | undefined): string {
-  return (value ?? 0).toString(16).padStart(4, '0')
-}
-
-/** C-ECHO statuses (PS3.7 Table 9.3-13 and Annex C). */
-function statusText(status: number): string {
-  switch (status) {
-    case 0x0122:
-      return 'refused: SOP class not supported'
-    case 0x0210:
-      return 'duplicate invocation'
-    case 0x0211:
-      return 'unrecognized operation'
-    case 0x0212:
-      return 'mistyped argument'
-    default:
-      if ((status & 0xf000) === 0xa000 || (status & 0xf000) === 0xc000) return 'failure'
-      if ((status & 0xf000) === 0xb000) return 'warning'
-      return 'unexpected status'
-  }
-}
-
-function networkReason(error: NodeJS.ErrnoException, stage: EchoStage, target: string, host: string): string {
-  const code = error.code ?? 'error'
-  if (stage === 'tcp') {
-    switch (code) {
-      case 'ECONNREFUSED':
-        return `TCP connection to ${target} refused (nothing listening on that port?)`
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-      case 'EAI_NONAME':
-        return `cannot resolve host '${host}' (${code})`
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-        return `no route to ${target} (${code})`
-      default:
-        return `TCP connection to ${target} failed: ${error.message}`
-    }
-  }
-  if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return `peer reset the connection during the ${stage} stage (${code})`
-  }
-  return `connection error during the ${stage} stage: ${error.message}`
 }
