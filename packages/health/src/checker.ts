@@ -1,78 +1,29 @@
 import { EventEmitter } from 'node:events'
-import { type Clock, systemClock, type TimerHandle } from './clock.js'
-import {
-  DEFAULT_HISTORY_SIZE,
-  DEFAULT_INITIAL_SPREAD_MS,
-  DEFAULT_MAX_CONCURRENT,
-  DEFAULT_STOP_GRACE_MS,
-  LIMITS,
-} from './constants.js'
+import type { Clock, TimerHandle } from './clock.js'
 import { Deque } from './deque.js'
-import { HealthError, HealthErrorCode, invalidOptions } from './errors.js'
+import { HealthError, HealthErrorCode } from './errors.js'
 import { DueHeap, type HeapItem } from './heap.js'
 import { runMonitor } from './monitors/index.js'
 import { fromAbort, onAbort } from './monitors/outcome.js'
+import { type HealthCheckerOptions, type ResolvedCheckerOptions, resolveCheckerOptions } from './options.js'
 import { Ring } from './ring.js'
-import { applyResult, type Counters, effectiveState, nextDelay } from './state.js'
+import { applyResult, type Counters, describeChange, effectiveState, nextDelay } from './state.js'
 import type {
   AdminOverride,
   ChangeReason,
   CheckResult,
   EffectiveState,
+  HealthChecker,
   HealthEvents,
   HealthSnapshot,
   HealthState,
+  Listener,
   MonitorOutcome,
   ResolvedTarget,
   Target,
   TargetStatus,
 } from './types.js'
-import { resolveTarget, type TargetDefaults } from './validate.js'
-
-export interface HealthCheckerOptions {
-  /** Timing defaults for targets that leave them out (interval, timeout, rise, fall, ...). */
-  defaults?: TargetDefaults
-  /** Checks in flight at once across all targets (default 256); due checks beyond it wait in FIFO order. */
-  maxConcurrent?: number
-  /** Results kept per target (default 10). */
-  historySize?: number
-  /** A target's first check happens at a random point within min(interval, this) (default 2000 ms). */
-  initialSpreadMs?: number
-  /** How long stop() waits for aborted checks to release their resources (default 2000 ms). */
-  stopGraceMs?: number
-  /** Aborting it stops the checker. */
-  signal?: AbortSignal
-  /** Time source and timers (tests inject a manual clock). */
-  clock?: Clock
-  /** Random source in [0, 1) for jitter and spread (tests inject a fixed one). */
-  random?: () => number
-}
-
-type Listener<E extends keyof HealthEvents> = (event: HealthEvents[E]) => void
-
-/** One checker shared by every component that needs health (the CLI gives the same one to engine and forwarder). */
-export interface HealthChecker {
-  /** Registers a target; scheduled at once when the checker runs. Throws on an invalid or duplicate target. */
-  add(target: Target): TargetStatus
-  /** Replaces a target's settings (same id). Changing what is checked restarts the counts; the state is kept. */
-  update(target: Target): TargetStatus
-  /** Unregisters a target and cancels its check in flight. Returns false when the id was unknown. */
-  remove(id: string): boolean
-  get(id: string): TargetStatus | undefined
-  /** Runs a check now (coalesced with one already queued or in flight) and resolves with its result. */
-  checkNow(id: string): Promise<CheckResult>
-  /** Sets or clears (null) an admin override. Checks keep running. */
-  setAdmin(id: string, override: AdminOverride): TargetStatus
-  snapshot(): HealthSnapshot
-  /** Starts scheduling checks. Idempotent. */
-  start(): void
-  /** Stops scheduling, cancels checks in flight and resolves once their sockets and children are gone. */
-  stop(): Promise<void>
-  readonly running: boolean
-  on<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
-  once<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
-  off<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
-}
+import { checkKey, resolveTarget } from './validate.js'
 
 interface Waiter {
   resolve(result: CheckResult): void
@@ -102,77 +53,23 @@ interface Job {
   controller: AbortController | null
 }
 
-const BUILTIN_SKIP_KEYS = new Set([
-  'interval',
-  'rise',
-  'fall',
-  'fastInterval',
-  'downInterval',
-  'jitter',
-  'meta',
-])
-
-/** Key of everything that decides what a check does; timing-only changes keep the counts. */
-function checkKey(target: ResolvedTarget): string {
-  return JSON.stringify(target, (key, value: unknown) => {
-    if (BUILTIN_SKIP_KEYS.has(key)) return undefined
-    if (value instanceof RegExp) return `re:${String(value)}`
-    if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`
-    return value
-  })
-}
-
 class Checker extends EventEmitter implements HealthChecker {
   private readonly entries = new Map<string, Entry>()
   private readonly heap = new DueHeap<Entry>()
   private readonly queue = new Deque<Job>()
   private readonly active = new Set<Job>()
   private readonly draining = new Set<Promise<unknown>>()
+  private readonly options: ResolvedCheckerOptions
   private readonly clock: Clock
-  private readonly random: () => number
-  private readonly defaults: TargetDefaults
-  private readonly maxConcurrent: number
-  private readonly historySize: number
-  private readonly initialSpreadMs: number
-  private readonly stopGraceMs: number
   private timer: TimerHandle | null = null
   private timerDue = Number.POSITIVE_INFINITY
   private isRunning = false
-  private readonly signal: AbortSignal | undefined
 
-  constructor(options: HealthCheckerOptions) {
+  constructor(options: ResolvedCheckerOptions) {
     super()
-    this.clock = options.clock ?? systemClock
-    this.random = options.random ?? Math.random
-    this.defaults = options.defaults ?? {}
-    this.maxConcurrent = optionInt(
-      options.maxConcurrent,
-      'maxConcurrent',
-      DEFAULT_MAX_CONCURRENT,
-      1,
-      LIMITS.maxConcurrent,
-    )
-    this.historySize = optionInt(
-      options.historySize,
-      'historySize',
-      DEFAULT_HISTORY_SIZE,
-      0,
-      LIMITS.maxHistorySize,
-    )
-    this.initialSpreadMs = optionInt(
-      options.initialSpreadMs,
-      'initialSpreadMs',
-      DEFAULT_INITIAL_SPREAD_MS,
-      0,
-      LIMITS.maxIntervalMs,
-    )
-    this.stopGraceMs = optionInt(options.stopGraceMs, 'stopGraceMs', DEFAULT_STOP_GRACE_MS, 0, 60_000)
-    validateDefaults(this.defaults)
-    const signal = options.signal
-    if (signal !== undefined && !(signal instanceof AbortSignal))
-      throw invalidOptions('signal', 'must be an AbortSignal')
-    this.signal = signal
-    if (signal) onAbort(signal, () => void this.stop())
+    this.options = options
+    this.clock = options.clock
+    if (options.signal) onAbort(options.signal, () => void this.stop())
   }
 
   get running(): boolean {
@@ -180,7 +77,7 @@ class Checker extends EventEmitter implements HealthChecker {
   }
 
   add(input: Target): TargetStatus {
-    const target = resolveTarget(input, this.defaults)
+    const target = resolveTarget(input, this.options.defaults)
     if (this.entries.has(target.id)) {
       throw new HealthError(HealthErrorCode.DuplicateTarget, `target '${target.id}' is already registered`, {
         field: 'target.id',
@@ -196,7 +93,7 @@ class Checker extends EventEmitter implements HealthChecker {
       effective: observed,
       sinceMono: this.clock.now(),
       sinceWall: this.clock.wallNow(),
-      history: new Ring<CheckResult>(this.historySize),
+      history: new Ring<CheckResult>(this.options.historySize),
       generation: 0,
       removed: false,
       job: null,
@@ -210,7 +107,7 @@ class Checker extends EventEmitter implements HealthChecker {
   }
 
   update(input: Target): TargetStatus {
-    const target = resolveTarget(input, this.defaults)
+    const target = resolveTarget(input, this.options.defaults)
     const entry = this.mustGet(target.id, 'update')
     const checkChanged = checkKey(entry.target) !== checkKey(target)
     entry.target = target
@@ -304,7 +201,7 @@ class Checker extends EventEmitter implements HealthChecker {
   }
 
   start(): void {
-    if (this.isRunning || this.signal?.aborted) return
+    if (this.isRunning || this.options.signal?.aborted) return
     this.isRunning = true
     for (const entry of this.entries.values()) {
       if (entry.job === null && !this.heap.has(entry)) this.scheduleFirst(entry)
@@ -332,7 +229,7 @@ class Checker extends EventEmitter implements HealthChecker {
     // Wall-clock grace (not the injected clock): it bounds real resources, e.g. a custom monitor ignoring its signal.
     let timer: ReturnType<typeof setTimeout> | undefined
     const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.stopGraceMs)
+      timer = setTimeout(resolve, this.options.stopGraceMs)
     })
     await Promise.race([Promise.allSettled([...this.draining]), grace])
     clearTimeout(timer)
@@ -349,8 +246,8 @@ class Checker extends EventEmitter implements HealthChecker {
   }
 
   private scheduleFirst(entry: Entry): void {
-    const spread = Math.min(entry.target.interval, this.initialSpreadMs)
-    this.schedule(entry, this.clock.now() + this.random() * spread)
+    const spread = Math.min(entry.target.interval, this.options.initialSpreadMs)
+    this.schedule(entry, this.clock.now() + this.options.random() * spread)
   }
 
   private schedule(entry: Entry, due: number): void {
@@ -398,7 +295,7 @@ class Checker extends EventEmitter implements HealthChecker {
 
   /** Starts queued checks while there is room under the concurrency cap. */
   private pump(): void {
-    while (this.active.size < this.maxConcurrent) {
+    while (this.active.size < this.options.maxConcurrent) {
       const job = this.queue.shift()
       if (job === undefined) return
       if (job.entry.removed || job.generation !== job.entry.generation) {
@@ -454,8 +351,9 @@ class Checker extends EventEmitter implements HealthChecker {
       const cancelled = controller.signal.aborted && outcome.code === 'aborted'
       if (!cancelled && !entry.removed && job.generation === entry.generation) {
         this.record(entry, result)
-        if (this.isRunning && !this.heap.has(entry) && entry.job === null) {
-          const delay = nextDelay(entry, entry.target, this.random)
+        // A listener may have removed, updated or rescheduled the target, or stopped the checker.
+        if (this.isRunning && !entry.removed && !this.heap.has(entry) && entry.job === null) {
+          const delay = nextDelay(entry, entry.target, this.options.random)
           this.schedule(entry, Math.max(startedMono + delay, this.clock.now()))
         }
       } else if (this.isRunning && !entry.removed && entry.job === null && !this.heap.has(entry)) {
@@ -513,7 +411,7 @@ class Checker extends EventEmitter implements HealthChecker {
       admin: entry.admin,
       reason: {
         cause,
-        message: describeChange(entry, previousObserved, cause, check),
+        message: describeChange(entry, entry.target, previousObserved, cause, check),
         lastError,
         successes: entry.successes,
         failures: entry.failures,
@@ -568,50 +466,13 @@ class Checker extends EventEmitter implements HealthChecker {
   }
 }
 
-function describeChange(
-  entry: Entry,
-  previousObserved: HealthState,
-  cause: ChangeReason['cause'],
-  check: CheckResult | null,
-): string {
-  if (cause === 'admin') {
-    return entry.admin === null
-      ? `admin override cleared (observed ${entry.observed})`
-      : `admin override ${entry.admin}`
-  }
-  const detail = check?.message ? `: ${check.message}` : ''
-  if (previousObserved === 'unknown') return `first check ${check?.ok ? 'succeeded' : 'failed'}${detail}`
-  if (entry.observed === 'up')
-    return `${entry.successes} consecutive successes (rise ${entry.target.rise})${detail}`
-  return `${entry.failures} consecutive failures (fall ${entry.target.fall})${detail}`
-}
-
 function aborted(message: string): HealthError {
   return new HealthError(HealthErrorCode.Aborted, message)
-}
-
-function optionInt(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidOptions(name, `must be an integer from ${min} to ${max} (got ${String(value)})`)
-  }
-  return value
-}
-
-function validateDefaults(defaults: TargetDefaults): void {
-  if (typeof defaults !== 'object' || defaults === null) throw invalidOptions('defaults', 'must be an object')
-  try {
-    resolveTarget({ id: 'defaults', address: '127.0.0.1', port: 1, monitor: { type: 'tcp' } }, defaults)
-  } catch (error) {
-    if (error instanceof HealthError) throw invalidOptions(error.field ?? 'defaults', error.message)
-    throw error
-  }
 }
 
 /**
  * Creates a health checker. Targets can be added before or after start().
  */
 export function createHealthChecker(options: HealthCheckerOptions = {}): HealthChecker {
-  if (typeof options !== 'object' || options === null) throw invalidOptions('options', 'must be an object')
-  return new Checker(options)
+  return new Checker(resolveCheckerOptions(options))
 }

@@ -16,11 +16,11 @@
  * ```
  */
 
-export type { HealthChecker, HealthCheckerOptions } from './checker.js'
 export { createHealthChecker } from './checker.js'
 export type { Clock, TimerHandle } from './clock.js'
 export * as constants from './constants.js'
 export { HealthError, HealthErrorCode } from './errors.js'
+export type { HealthCheckerOptions } from './options.js'
 export type {
   AdminOverride,
   ChangeReason,
@@ -32,11 +32,13 @@ export type {
   DnsRcode,
   EffectiveState,
   ExternalMonitor,
+  HealthChecker,
   HealthEvents,
   HealthSnapshot,
   HealthState,
   HttpMonitor,
   InitialState,
+  Listener,
   ListenerErrorEvent,
   MonitorOutcome,
   MonitorSpec,

@@ -1,4 +1,11 @@
-import type { AdminOverride, EffectiveState, HealthState, ResolvedTarget } from './types.js'
+import type {
+  AdminOverride,
+  ChangeReason,
+  CheckResult,
+  EffectiveState,
+  HealthState,
+  ResolvedTarget,
+} from './types.js'
 
 export interface Counters {
   observed: HealthState
@@ -57,4 +64,23 @@ export function nextDelay(
   else if (counters.observed === 'down') base = target.downInterval
   const spread = base * target.jitter
   return base + (random() * 2 - 1) * spread
+}
+
+/** One line for logs about why a target's state changed. */
+export function describeChange(
+  now: Counters & { admin: AdminOverride },
+  target: Pick<ResolvedTarget, 'rise' | 'fall'>,
+  previousObserved: HealthState,
+  cause: ChangeReason['cause'],
+  check: CheckResult | null,
+): string {
+  if (cause === 'admin') {
+    return now.admin === null
+      ? `admin override cleared (observed ${now.observed})`
+      : `admin override ${now.admin}`
+  }
+  const detail = check?.message ? `: ${check.message}` : ''
+  if (previousObserved === 'unknown') return `first check ${check?.ok ? 'succeeded' : 'failed'}${detail}`
+  if (now.observed === 'up') return `${now.successes} consecutive successes (rise ${target.rise})${detail}`
+  return `${now.failures} consecutive failures (fall ${target.fall})${detail}`
 }

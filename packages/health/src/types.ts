@@ -153,8 +153,8 @@ export interface CheckResult {
 }
 
 export interface ChangeReason {
-  /** What caused the change: a check result, an admin override, or an update() of the target. */
-  cause: 'check' | 'admin' | 'update'
+  /** What caused the change: a check result or an admin override. */
+  cause: 'check' | 'admin'
   /** One line for logs: "3 consecutive failures (fall 3): connect ECONNREFUSED 127.0.0.1:104". */
   message: string
   /** The message of the last failed check, if the last check failed. */
@@ -228,4 +228,30 @@ export interface HealthSnapshot {
   queued: number
   counts: Record<EffectiveState, number>
   targets: TargetStatus[]
+}
+
+export type Listener<E extends keyof HealthEvents> = (event: HealthEvents[E]) => void
+
+/** One checker shared by every component that needs health (the CLI gives the same one to engine and forwarder). */
+export interface HealthChecker {
+  /** Registers a target; scheduled at once when the checker runs. Throws on an invalid or duplicate target. */
+  add(target: Target): TargetStatus
+  /** Replaces a target's settings (same id). Changing what is checked restarts the counts; the state is kept. */
+  update(target: Target): TargetStatus
+  /** Unregisters a target and cancels its check in flight. Returns false when the id was unknown. */
+  remove(id: string): boolean
+  get(id: string): TargetStatus | undefined
+  /** Runs a check now (coalesced with one already queued or in flight) and resolves with its result. */
+  checkNow(id: string): Promise<CheckResult>
+  /** Sets or clears (null) an admin override. Checks keep running. */
+  setAdmin(id: string, override: AdminOverride): TargetStatus
+  snapshot(): HealthSnapshot
+  /** Starts scheduling checks. Idempotent. */
+  start(): void
+  /** Stops scheduling, cancels checks in flight and resolves once their sockets and children are gone. */
+  stop(): Promise<void>
+  readonly running: boolean
+  on<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
+  once<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
+  off<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
 }

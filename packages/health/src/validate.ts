@@ -313,3 +313,15 @@ export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): Re
     initialState,
   })
 }
+
+const TIMING_KEYS = new Set(['interval', 'rise', 'fall', 'fastInterval', 'downInterval', 'jitter', 'meta'])
+
+/** Key of everything that decides what a check does; timing-only changes keep the counts. */
+export function checkKey(target: ResolvedTarget): string {
+  return JSON.stringify(target, (key, value: unknown) => {
+    if (TIMING_KEYS.has(key)) return undefined
+    if (value instanceof RegExp) return `re:${String(value)}`
+    if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('hex')}`
+    return value
+  })
+}

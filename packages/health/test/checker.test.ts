@@ -382,6 +382,19 @@ describe('add, update, remove', () => {
     )
   })
 
+  test('a listener may remove the target from inside check:result; it is not scheduled again', async () => {
+    const { clock, health } = setup()
+    current = health
+    const { state, monitor } = scripted(clock)
+    health.add({ ...base, id: 'a', monitor })
+    health.on('check:result', (event) => health.remove(event.id))
+    health.start()
+    await clock.advance(0)
+    await clock.advance(5000)
+    expect(state.calls).toEqual([0])
+    expect(clock.pending).toBe(0)
+  })
+
   test('a duplicate id is refused', () => {
     const { health } = setup()
     health.add({ ...base, id: 'a', monitor: { type: 'tcp' } })

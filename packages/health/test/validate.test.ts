@@ -89,6 +89,9 @@ describe('checker options', () => {
     [{ stopGraceMs: 'x' }, 'stopGraceMs'],
     [{ defaults: { interval: 500, timeout: 800 } }, 'defaults.timeout'],
     [{ signal: {} }, 'signal'],
+    [{ clock: { now: () => 0 } }, 'clock.wallNow'],
+    [{ random: 0.5 }, 'random'],
+    [null, 'options'],
   ])('%j is rejected naming %s', (options, field) => {
     expect(() => createHealthChecker(options as never)).toThrow(
       expect.objectContaining({ code: HealthErrorCode.InvalidOptions, field }),
