@@ -82,6 +82,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly random: () => number
   private readonly now: () => number
   private closed = false
+  private readonly hasChecker: boolean
   private current: EngineConfig
 
   constructor(options: EngineOptions) {
@@ -116,6 +117,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.model = this.build(options.config, undefined)
     this.current = options.config
     this.store.commit(this.model)
+    this.hasChecker = options.health !== undefined
+    this.warnUnmonitored()
+  }
+
+  private warnUnmonitored(): void {
+    if (this.hasChecker || this.model.targets.size === 0) return
+    this.warn('pools have monitors but no HealthChecker was given: members stay unknown until setHealth()')
   }
 
   /** Answers one DNS message (wire bytes). Returns the response, or null when nothing should be sent. */
@@ -170,6 +178,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.model = next
     this.current = config
     this.store.commit(next)
+    this.warnUnmonitored()
     this.emit('config:update', {
       zones: next.zones.size,
       pools: next.pools.size,

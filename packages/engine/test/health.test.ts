@@ -206,3 +206,11 @@ test('setHealth without a checker, and its errors', () => {
     expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
   )
 })
+
+test('monitors without a HealthChecker: a warning, and members stay unknown (counted per unknownAs)', () => {
+  const warn = jest.fn()
+  engine = createEngine({ config: config(), logger: { warn } })
+  expect(warn).toHaveBeenCalledWith(expect.any(Object), expect.stringContaining('no HealthChecker'))
+  expect(engine.members().map((m) => m.observed)).toEqual(['unknown', 'unknown'])
+  expect(ask()).toEqual(['10.1.0.1'])
+})
