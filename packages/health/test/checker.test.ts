@@ -390,6 +390,7 @@ describe('add, update, remove', () => {
     health.on('check:result', (event) => health.remove(event.id))
     health.start()
     await clock.advance(0)
+    expect(clock.pending).toBe(0) // no timer armed for it
     await clock.advance(5000)
     expect(state.calls).toEqual([0])
     expect(clock.pending).toBe(0)
