@@ -73,7 +73,7 @@ export async function query(
   }
 }
 
-type OnceResult =
+export type OnceResult =
   | QueryResult
   | { readonly kind: 'cname'; readonly target: string; readonly ttl: number; links: number }
 
@@ -105,7 +105,7 @@ async function queryOnce(
   }
 }
 
-interface Reply {
+export interface Reply {
   packet: packet.DecodedPacket
   rcode: number
 }
@@ -122,7 +122,7 @@ function encodeQuery(id: number, name: string, type: RecordType, edns: boolean):
 }
 
 /** Returns the reply, or why it must be ignored (over UDP) or rejected (over TCP). */
-function checkReply(buf: Buffer, id: number, name: string, type: RecordType): Reply | string {
+export function checkReply(buf: Buffer, id: number, name: string, type: RecordType): Reply | string {
   if (buf.length < 12) return 'shorter than a DNS header'
   if (buf.readUInt16BE(0) !== id) return 'wrong ID'
   const rcode = buf.readUInt16BE(2) & 0xf
@@ -155,7 +155,13 @@ function sameName(a: string, b: string): boolean {
   return strip(a) === strip(b)
 }
 
-function interpret(ns: Nameserver, name: string, type: RecordType, reply: Reply, max: number): OnceResult {
+export function interpret(
+  ns: Nameserver,
+  name: string,
+  type: RecordType,
+  reply: Reply,
+  max: number,
+): OnceResult {
   switch (reply.rcode) {
     case RCODE_NOERROR:
       break

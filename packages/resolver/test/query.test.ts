@@ -1,7 +1,7 @@
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import { query } from '../src/client.js'
 import { parseNameserver } from '../src/nameserver.js'
-import { type FakeNameserver, startFakeNameserver } from './support/fake-nameserver.js'
+import { type FakeNameserver, type Script, startFakeNameserver } from './support/fake-nameserver.js'
 import { closedPort } from './support/wait.js'
 
 describe('query() — one question, one nameserver, one try', () => {
@@ -79,6 +79,33 @@ describe('query() — one question, one nameserver, one try', () => {
     ns.respond = () => ({ truncate: true, addresses: ['10.0.0.7'] })
     await expect(ask()).resolves.toMatchObject({ addresses: ['10.0.0.7'] })
     expect(ns.queries.map((q) => q.transport)).toEqual(['udp', 'tcp'])
+  })
+
+  it.each<[string, Script['tcp'], string]>([
+    ['a reply with the wrong ID', 'wrong-id', 'GSLB_RESOLVER_BAD_RESPONSE'],
+    ['a connection closed without a reply', 'close', 'GSLB_RESOLVER_BAD_RESPONSE'],
+    ['a reply truncated again', 'truncated-again', 'GSLB_RESOLVER_BAD_RESPONSE'],
+    ['silence', 'silence', 'GSLB_RESOLVER_TIMEOUT'],
+    ['a 64 KiB length prefix and then nothing', 'huge-length', 'GSLB_RESOLVER_TIMEOUT'],
+  ])('after truncation, TCP with %s fails cleanly', async (_, tcp, code) => {
+    ns.respond = () => ({ truncate: true, tcp, addresses: ['10.0.0.7'] })
+    const before = activeResources()
+    await expect(ask('A', 150)).rejects.toMatchObject({ code, nameserver: ns.address })
+    expect(await leakedSince(before)).toEqual({})
+  })
+
+  it('ignores garbage datagrams before the real reply', async () => {
+    const garbage = [Buffer.alloc(0), Buffer.from('hello'), Buffer.alloc(12, 0xff), Buffer.alloc(2_000, 0x41)]
+    ns.respond = () => ({ garbage, delay: 20, addresses: ['10.0.0.1'] })
+    const ignored: string[] = []
+    await expect(
+      query(parseNameserver(ns.address, 'ns'), 'dicom.example', 'A', {
+        timeout: 500,
+        maxAddresses: 64,
+        hooks: { ignored: (why) => ignored.push(why) },
+      }),
+    ).resolves.toMatchObject({ addresses: ['10.0.0.1'] })
+    expect(ignored).toHaveLength(4)
   })
 
   it.each(['id', 'question'] as const)(

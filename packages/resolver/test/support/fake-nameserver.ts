@@ -19,6 +19,10 @@ export interface Script {
   /** Over UDP: first send a forged reply (wrong ID or wrong question) carrying `spoofAddress`. */
   spoof?: 'id' | 'question'
   spoofAddress?: string
+  /** Over TCP: misbehave instead of answering. */
+  tcp?: 'wrong-id' | 'close' | 'silence' | 'huge-length' | 'truncated-again'
+  /** Over UDP: send these raw bytes first (garbage the client must ignore). */
+  garbage?: readonly Buffer[]
 }
 
 export interface SeenQuery {
@@ -104,6 +108,7 @@ export async function startFakeNameserver(
     const script = server.respond(seen)
     if (script.silence) return
     const send = (buf: Buffer) => udp.send(buf, rinfo.port, rinfo.address)
+    for (const junk of script.garbage ?? []) send(junk)
     if (script.spoof) {
       const forged = { ...request, questions: request.questions }
       if (script.spoof === 'id') forged.id = ((request.id ?? 0) + 1) & 0xffff
@@ -125,9 +130,14 @@ export async function startFakeNameserver(
       const seen = describe(request, 'tcp', socket.remotePort ?? 0)
       queries.push(seen)
       const script = server.respond(seen)
-      if (script.silence) return
+      if (script.silence || script.tcp === 'silence') return
+      if (script.tcp === 'close') return void socket.end()
+      if (script.tcp === 'huge-length') return void socket.write(Buffer.from([0xff, 0xff, 0, 0, 0]))
       later(script.delay, () => {
-        const body = reply(request, script, seen, false)
+        const wrongId =
+          script.tcp === 'wrong-id' ? { ...request, id: ((request.id ?? 0) + 1) & 0xffff } : request
+        const again = script.tcp === 'truncated-again'
+        const body = reply(wrongId, { ...script, truncate: again }, seen, again)
         const framed = Buffer.alloc(2 + body.length)
         framed.writeUInt16BE(body.length, 0)
         body.copy(framed, 2)
