@@ -90,6 +90,23 @@ describe('tcp monitor', () => {
     expect(wrong).toMatchObject({ ok: false, code: 'timeout' })
   })
 
+  test('send without expect writes the bytes before closing', async () => {
+    const received: string[] = []
+    const server = await tcpServer((socket) => {
+      let text = ''
+      socket.on('data', (chunk) => {
+        text += chunk.toString()
+      })
+      socket.on('close', () => received.push(text))
+    })
+    const result = await checkOnce({ address, port: server.port, monitor: { type: 'tcp', send: 'QUIT\r\n' } })
+    for (let i = 0; i < 100 && received.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    await server.close()
+    expect(result).toMatchObject({ ok: true, message: 'connected and sent' })
+    expect(received).toEqual(['QUIT\r\n'])
+  })
+
   test('stops reading at maxBytes and fails with mismatch', async () => {
     const server = await tcpServer((socket) => {
       socket.write('x'.repeat(100))

@@ -38,8 +38,13 @@ export function checkTcp(
     const dropAbort = onAbort(signal, () => finish(fromAbort(signal)))
     socket.once('error', (error) => finish(fromError(error, signal)))
     socket.once('connect', () => {
+      if (monitor.expect === undefined) {
+        if (monitor.send === undefined) return finish(up('connected'))
+        // Nothing to wait for but the bytes leaving: a polite QUIT should reach the peer before we close.
+        socket.write(monitor.send, () => finish(up('connected and sent')))
+        return
+      }
       if (monitor.send !== undefined) socket.write(monitor.send)
-      if (monitor.expect === undefined) return finish(up('connected'))
       socket.on('data', (chunk: Buffer) => {
         const room = maxBytes - received.length
         received = Buffer.concat([received, room < chunk.length ? chunk.subarray(0, room) : chunk])
