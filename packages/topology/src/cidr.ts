@@ -1,4 +1,4 @@
-import { formatAddress, isIPv4Mapped, parseAddress, toIPv4Mapped } from './address.js'
+import { formatAddress, ipv4ToUint32, isIPv4Mapped, parseAddress, toIPv4Mapped } from './address.js'
 import { MAX_ADDRESS_TEXT_LENGTH } from './constants.js'
 import { TopologyError, TopologyErrorCode } from './errors.js'
 
@@ -88,4 +88,31 @@ export function cidrContains(cidr: Cidr, address: Uint8Array): boolean {
   }
   if (address.length === 4) return prefixBitsEqual(cidr.bytes, toIPv4Mapped(address), cidr.prefixLength)
   return address.length === 16 && prefixBitsEqual(cidr.bytes, address, cidr.prefixLength)
+}
+
+/**
+ * Fast path for the common case, without allocation: valid IPv4 CIDR text (or bare IPv4 address) →
+ * `network * 64 + prefixLength` with host bits cleared, or -1 for anything else (IPv6 or invalid; call
+ * {@link parseCidr} for those, which also explains what is wrong).
+ */
+export function ipv4CidrToPacked(text: string): number {
+  const slash = text.indexOf('/')
+  if (slash < 0) {
+    const address = ipv4ToUint32(text)
+    return address < 0 ? -1 : address * 64 + 32
+  }
+  const address = ipv4ToUint32(text, 0, slash)
+  if (address < 0) return -1
+  const digits = text.length - slash - 1
+  const d0 = text.charCodeAt(slash + 1) - 48
+  let length: number
+  if (digits === 1 && d0 >= 0 && d0 <= 9) length = d0
+  else if (digits === 2 && d0 >= 1 && d0 <= 3) {
+    const d1 = text.charCodeAt(slash + 2) - 48
+    if (d1 < 0 || d1 > 9) return -1
+    length = d0 * 10 + d1
+    if (length > 32) return -1
+  } else return -1
+  const mask = length === 0 ? 0 : -1 << (32 - length)
+  return ((address & mask) >>> 0) * 64 + length
 }

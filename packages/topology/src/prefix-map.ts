@@ -50,11 +50,17 @@ export class PrefixMap {
     return this.v6.insert(wordsFromBytes(bytes, new Int32Array(4)), prefixLength, value)
   }
 
+  /** {@link insert} for an IPv4 prefix held as an unsigned 32-bit integer and its length. */
+  insertUint32(network: number, prefixLength: number, value: number): number {
+    if (this.sealed) throw new Error('PrefixMap is sealed')
+    scratchWord[0] = network
+    return this.v4.insert(scratchWord, prefixLength, value)
+  }
+
   /** Ends building: no inserts after this. */
   seal(): void {
-    this.v4.seal()
     this.v6.seal()
-    this.v4.setRootFallback(this.v6.subnet(MAPPED_WORDS, MAPPED_BITS))
+    this.v4.seal(this.v6.subnet(MAPPED_WORDS, MAPPED_BITS))
     this.sealed = true
   }
 

@@ -1,5 +1,5 @@
 import { isIPv4Mapped } from './address.js'
-import { type Cidr, formatCidr, parseCidr } from './cidr.js'
+import { type Cidr, formatCidr, ipv4CidrToPacked, parseCidr } from './cidr.js'
 import {
   DATACENTER_NAME_PATTERN,
   MAX_DATACENTER_NAME_LENGTH,
@@ -102,10 +102,12 @@ function unknownDatacenter(path: string, name: string, known: readonly string[])
   )
 }
 
-interface PrefixEntry {
-  readonly match: TopologyMatch
-  readonly path: string
-  readonly text: string
+/** What a topology keeps about each configured prefix; index = the value stored in the trie. */
+interface Entries {
+  readonly datacenter: string[]
+  readonly text: string[]
+  /** Index of the entry within its datacenter's list (for error paths). */
+  readonly position: number[]
 }
 
 /**
@@ -131,41 +133,61 @@ export function createTopology(options: TopologyOptions): Topology {
     )
   }
   const map = new PrefixMap()
-  const entries: PrefixEntry[] = []
+  const entries: Entries = { datacenter: [], text: [], position: [] }
   for (const name of names) {
     const path = namePath('datacenters', name)
     checkName(name, path)
     const list: unknown = datacenters[name]
     if (!Array.isArray(list)) throw optionError(path, 'must be an array of CIDR strings')
-    if (entries.length + list.length > MAX_PREFIXES) {
+    if (entries.text.length + list.length > MAX_PREFIXES) {
       throw optionError('datacenters', `more than ${MAX_PREFIXES} prefixes in total`)
     }
     for (let i = 0; i < list.length; i++) {
-      const entryPath = `${path}[${i}]`
       const text: unknown = list[i]
-      if (typeof text !== 'string') throw optionError(entryPath, `must be a CIDR string, got ${typeof text}`)
-      let cidr: Cidr
-      try {
-        cidr = parseCidr(text)
-      } catch (error) {
-        throw atPath(error, entryPath)
+      if (typeof text !== 'string')
+        throw optionError(`${path}[${i}]`, `must be a CIDR string, got ${typeof text}`)
+      const index = entries.text.length
+      let previous: number
+      const packed = ipv4CidrToPacked(text)
+      if (packed >= 0) {
+        const length = packed % 64
+        previous = map.insertUint32((packed - length) / 64, length, index)
+      } else {
+        let cidr: Cidr
+        try {
+          cidr = parseCidr(text)
+        } catch (error) {
+          throw atPath(error, `${path}[${i}]`)
+        }
+        previous = map.insert(cidr, index)
       }
-      const previous = map.insert(cidr, entries.length)
-      if (previous >= 0) {
-        const first = entries[previous]!
-        throw new TopologyError(
-          TopologyErrorCode.DUPLICATE_PREFIX,
-          `prefix ${first.match.cidr} is already listed as ${first.path} (${quote(first.text)})` +
-            (first.match.datacenter === name ? '' : `; a prefix can belong to one datacenter only`),
-          { path: entryPath, input: text },
-        )
-      }
-      entries.push({ match: Object.freeze(describe(name, cidr)), path: entryPath, text })
+      if (previous >= 0) throw duplicate(entries, previous, name, text, `${path}[${i}]`)
+      entries.datacenter.push(name)
+      entries.text.push(text)
+      entries.position.push(i)
     }
   }
   map.seal()
   const fallbacks = readPreferences(preferences, names)
   return new TopologyImpl(names, map, entries, fallbacks)
+}
+
+function duplicate(
+  entries: Entries,
+  previous: number,
+  name: string,
+  text: string,
+  path: string,
+): TopologyError {
+  const firstName = entries.datacenter[previous]!
+  const firstText = entries.text[previous]!
+  const firstPath = `${namePath('datacenters', firstName)}[${entries.position[previous]}]`
+  return new TopologyError(
+    TopologyErrorCode.DUPLICATE_PREFIX,
+    `prefix ${describe(firstName, parseCidr(firstText)).cidr} is already listed as ${firstPath} (${quote(firstText)})` +
+      (firstName === name ? '' : '; a prefix can belong to one datacenter only'),
+    { path, input: text },
+  )
 }
 
 /** IPv4-mapped IPv6 prefixes are reported in their IPv4 form, the form they match in. */
@@ -222,20 +244,23 @@ class TopologyImpl implements Topology {
   readonly datacenters: readonly string[]
   readonly prefixCount: number
   private readonly map: PrefixMap
-  private readonly matches: readonly TopologyMatch[]
+  private readonly entries: Entries
+  /** Match objects, made on first use: most prefixes are never explained. */
+  private readonly matches: (TopologyMatch | undefined)[]
   private readonly orders = new Map<string, readonly string[]>()
   private readonly defaultOrder: readonly string[]
 
   constructor(
     names: readonly string[],
     map: PrefixMap,
-    entries: readonly PrefixEntry[],
+    entries: Entries,
     fallbacks: ReadonlyMap<string, readonly string[]>,
   ) {
     this.datacenters = Object.freeze([...names])
-    this.prefixCount = entries.length
+    this.prefixCount = entries.text.length
     this.map = map
-    this.matches = entries.map((entry) => entry.match)
+    this.entries = entries
+    this.matches = new Array(entries.text.length)
     this.defaultOrder = this.datacenters
     for (const name of names) {
       const order = [name, ...(fallbacks.get(name) ?? [])]
@@ -258,16 +283,29 @@ class TopologyImpl implements Topology {
     )
   }
 
+  private matchAt(index: number): TopologyMatch | undefined {
+    if (index < 0) return undefined
+    let match = this.matches[index]
+    if (match === undefined) {
+      const datacenter = this.entries.datacenter[index]!
+      match = Object.freeze(describe(datacenter, parseCidr(this.entries.text[index]!)))
+      this.matches[index] = match
+    }
+    return match
+  }
+
   lookup(address: string | Uint8Array): string | undefined {
-    return this.matches[this.index(address)]?.datacenter
+    const index = this.index(address)
+    return index < 0 ? undefined : this.entries.datacenter[index]
   }
 
   lookupUint32(address: number): string | undefined {
-    return this.matches[this.map.lookupUint32(address)]?.datacenter
+    const index = this.map.lookupUint32(address)
+    return index < 0 ? undefined : this.entries.datacenter[index]
   }
 
   match(address: string | Uint8Array): TopologyMatch | undefined {
-    return this.matches[this.index(address)]
+    return this.matchAt(this.index(address))
   }
 
   lookupSubnet(family: 4 | 6, address: Uint8Array, sourcePrefixLength: number): SubnetMatch {
@@ -293,7 +331,7 @@ class TopologyImpl implements Topology {
         `holds ${address.length} bytes but source prefix length ${sourcePrefixLength} needs ${needed}`,
       )
     }
-    const match = this.matches[this.map.subnet(family, address, sourcePrefixLength)]
+    const match = this.matchAt(this.map.subnet(family, address, sourcePrefixLength))
     return { datacenter: match?.datacenter, match, scopePrefixLength: this.map.scope }
   }
 

@@ -16,6 +16,10 @@
 const NO_VALUE = -1
 /** `minLen` of a subtree without any prefix. */
 const NONE = 255
+/** The IPv4 first-level index covers the top 16 bits... */
+const INDEX_BITS = 16
+/** ...and is built only for tries big enough to pay for its 512 KiB. */
+const INDEX_MIN_NODES = 1024
 
 export class PrefixTrie {
   readonly words: 1 | 4
@@ -29,6 +33,8 @@ export class PrefixTrie {
   private value: Int32Array
   /** Shortest prefix length with a value in each node's subtree (node included); filled by seal(). */
   private minLen: Uint8Array = new Uint8Array(0)
+  private indexStart: Int32Array | undefined
+  private indexBest: Int32Array | undefined
   /** Scope of the last {@link subnet} call (kept here so the hot path allocates nothing). */
   scope = 0
 
@@ -49,11 +55,6 @@ export class PrefixTrie {
   /** Value stored for the whole space (/0), or -1. */
   get rootValue(): number {
     return this.value[0]!
-  }
-
-  /** Sets the /0 value when none was inserted (used for the IPv6 cover of IPv4 space). */
-  setRootFallback(value: number): void {
-    if (this.value[0]! < 0) this.value[0] = value
   }
 
   /** Shortest prefix length stored anywhere in the trie, or 255 when empty. Valid after seal(). */
@@ -161,8 +162,12 @@ export class PrefixTrie {
     }
   }
 
-  /** Trims the buffers and computes per-subtree shortest prefix lengths. Call once after the inserts. */
-  seal(): void {
+  /**
+   * Ends building: trims the buffers, computes per-subtree shortest prefix lengths and, for large IPv4
+   * tries, the first-level index. `rootFallback` is the value for the whole space when no /0 was inserted
+   * (it does not count as a prefix for {@link shortestPrefix}).
+   */
+  seal(rootFallback = NO_VALUE): void {
     const n = this.size
     this.key = this.key.slice(0, n * this.words)
     this.len = this.len.slice(0, n)
@@ -189,6 +194,37 @@ export class PrefixTrie {
       }
     }
     this.minLen = minLen
+    if (this.value[0]! < 0) this.value[0] = rootFallback
+    if (this.words === 1 && n >= INDEX_MIN_NODES) this.buildIndex()
+  }
+
+  /**
+   * First level of the IPv4 lookup: for each /16, the best value among prefixes of length < 16 that cover
+   * it and the first node of length >= 16 inside it. Random lookups then touch two table slots and a
+   * short path below (a few nodes) instead of ~20 scattered nodes from the root: an expansion by 2^16
+   * slots at the top only, where it is cheap, with path compression below.
+   */
+  private buildIndex(): void {
+    const start = new Int32Array(1 << INDEX_BITS)
+    const best = new Int32Array(1 << INDEX_BITS).fill(this.value[0]!)
+    const stack = [0]
+    while (stack.length > 0) {
+      const node = stack.pop()!
+      for (const child of [this.left[node]!, this.right[node]!]) {
+        if (child === 0) continue
+        const childLength = this.len[child]!
+        const slot = this.key[child]! >>> (32 - INDEX_BITS)
+        if (childLength >= INDEX_BITS) {
+          start[slot] = child
+          continue
+        }
+        const v = this.value[child]!
+        if (v >= 0) best.fill(v, slot, slot + (1 << (INDEX_BITS - childLength)))
+        stack.push(child)
+      }
+    }
+    this.indexStart = start
+    this.indexBest = best
   }
 
   /** Longest match for an IPv4 address given as a 32-bit integer (one-word tries only). */
@@ -198,9 +234,23 @@ export class PrefixTrie {
     const left = this.left
     const right = this.right
     const values = this.value
-    let best = values[0]!
-    let node = 0
-    let nodeLength = 0
+    let best: number
+    let node: number
+    let nodeLength: number
+    const start = this.indexStart
+    if (start === undefined) {
+      best = values[0]!
+      node = 0
+      nodeLength = 0
+    } else {
+      const slot = k >>> (32 - INDEX_BITS)
+      best = this.indexBest![slot]!
+      node = start[slot]!
+      if (node === 0) return best
+      nodeLength = len[node]!
+      if (((k ^ key[node]!) & (-1 << (32 - nodeLength))) !== 0) return best
+      if (values[node]! >= 0) best = values[node]!
+    }
     while (nodeLength < 32) {
       const child = k << nodeLength < 0 ? right[node]! : left[node]!
       if (child === 0) break
