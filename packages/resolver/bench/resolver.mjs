@@ -18,11 +18,23 @@ const NAMES = quick ? 200 : 2_000
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function fakeServer({ silent = false } = {}) {
-  const udp = dgram.createSocket('udp4')
-  await new Promise((resolve) => udp.bind(0, '127.0.0.1', resolve))
-  const port = udp.address().port
-  const tcp = net.createServer((s) => s.destroy())
-  await new Promise((resolve) => tcp.listen(port, '127.0.0.1', resolve))
+  // UDP and TCP on the same free port (retry when the TCP side of a fresh UDP port is taken)
+  let udp
+  let tcp
+  let port
+  for (let attempt = 0; ; attempt++) {
+    udp = dgram.createSocket('udp4')
+    await new Promise((resolve) => udp.bind(0, '127.0.0.1', resolve))
+    port = udp.address().port
+    tcp = net.createServer((s) => s.destroy())
+    const ok = await new Promise((resolve) => {
+      tcp.once('error', () => resolve(false))
+      tcp.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (ok) break
+    await new Promise((resolve) => udp.close(resolve))
+    if (attempt > 20) throw new Error('no free port')
+  }
   let queries = 0
   udp.on('message', (msg, rinfo) => {
     queries++
@@ -78,29 +90,29 @@ async function latency() {
   // interleave the two in rounds so machine noise hits both alike
   const oursTimes = []
   const aresTimes = []
+  const seen = { ours: 0, ares: 0 }
   for (let round = 0; round < 3; round++) {
+    let q = server.queries
     oursTimes.push(...(await measure(() => ours.resolveNow('dicom.bench.example'))))
+    seen.ours += server.queries - q
+    q = server.queries
     aresTimes.push(...(await measure(() => ares.resolve4('dicom.bench.example', { ttl: true }))))
+    seen.ares += server.queries - q
   }
   oursTimes.sort((a, b) => a - b)
   aresTimes.sort((a, b) => a - b)
   await ours.stop()
   await server.close()
   console.log(`\n### Per-query latency, ${3 * QUERIES} sequential A queries each, loopback UDP\n`)
-  row(['client', 'p50 ms', 'p90 ms', 'p99 ms', 'queries/s'])
-  row(['---', '---', '---', '---', '---'])
-  for (const [name, t] of [
-    ['@gslb/resolver resolveNow()', oursTimes],
-    ['node:dns Resolver.resolve4 (c-ares)', aresTimes],
+  row(['client', 'p50 ms', 'p90 ms', 'p99 ms', 'calls/s', 'queries the server saw'])
+  row(['---', '---', '---', '---', '---', '---'])
+  for (const [name, t, wire] of [
+    ['@gslb/resolver resolveNow()', oursTimes, seen.ours],
+    ['node:dns Resolver.resolve4 (c-ares)', aresTimes, seen.ares],
   ]) {
     const total = t.reduce((a, b) => a + b, 0)
-    row([
-      name,
-      percentile(t, 50).toFixed(3),
-      percentile(t, 90).toFixed(3),
-      percentile(t, 99).toFixed(3),
-      Math.round((t.length / total) * 1000),
-    ])
+    const p = (n) => percentile(t, n).toFixed(3)
+    row([name, p(50), p(90), p(99), Math.round((t.length / total) * 1000), wire])
   }
 }
 
