@@ -7,9 +7,12 @@ import {
   encodeAbort,
   encodeAssociateAc,
   encodeAssociateRj,
+  encodeCEchoRq,
   encodeCEchoRsp,
   encodeFragments,
+  encodePData,
   encodeReleaseRp,
+  encodeReleaseRq,
   IMPLICIT_VR_LITTLE_ENDIAN,
   PduFramer,
   type VerificationServer,
@@ -83,6 +86,18 @@ describe('echo() against our verification server', () => {
       source: 'service-user',
       reason: 'called-AE-title-not-recognized',
     })
+  })
+
+  it('works over IPv6 loopback and with a host name', async () => {
+    const v6 = createVerificationServer({ aeTitle: 'PACS_MAIN', host: '::1', port: 0 })
+    const v6port = (await v6.listen()).port
+    try {
+      const result = await echo({ host: '::1', port: v6port, timeoutMs: 2_000 })
+      expect(result).toMatchObject({ ok: true })
+    } finally {
+      await v6.close()
+    }
+    expect((await echo({ host: 'localhost', port, calledAE: 'PACS_MAIN', timeoutMs: 2_000 })).ok).toBe(true)
   })
 
   it('runs many echoes concurrently', async () => {
@@ -276,6 +291,112 @@ describe('echo() failure stages', () => {
     })
     const result = await echo({ host: HOST, port: peer.port, timeoutMs: 2_000 })
     expect(result).toMatchObject({ ok: true, stage: 'release', status: 0 })
+  })
+
+  function respondWith(command: Buffer, pdvExtra: { contextId?: number; command?: boolean } = {}) {
+    return scripted((socket, pdu) => {
+      if (pdu.type !== 'P-DATA-TF') return
+      socket.write(
+        encodePData([
+          {
+            contextId: pdvExtra.contextId ?? 1,
+            command: pdvExtra.command ?? true,
+            last: true,
+            data: command,
+          },
+        ]),
+      )
+    })
+  }
+
+  it.each([
+    [
+      'a response to another message',
+      () => respondWith(encodeCEchoRsp({ messageIdBeingRespondedTo: 2 })),
+      'C-ECHO-RSP answers message 2, not 1',
+    ],
+    [
+      'a C-ECHO-RQ instead of a response',
+      () => respondWith(encodeCEchoRq({ messageId: 1 })),
+      'expected a C-ECHO-RSP (0x8030), got command 0x0030',
+    ],
+    [
+      'a malformed command',
+      () => respondWith(Buffer.from([1, 2, 3])),
+      'peer sent a malformed C-ECHO response: command set: tag element needs 2 byte(s) but only 1 remain (at byte 2)',
+    ],
+    [
+      'a data set',
+      () => respondWith(encodeCEchoRsp({ messageIdBeingRespondedTo: 1 }), { command: false }),
+      'peer sent a data set while a C-ECHO response (which has none) was expected',
+    ],
+    [
+      'another presentation context',
+      () => respondWith(encodeCEchoRsp({ messageIdBeingRespondedTo: 1 }), { contextId: 3 }),
+      'peer answered on presentation context 3, which was never proposed',
+    ],
+    [
+      'a release request',
+      () => scripted((socket) => socket.write(encodeReleaseRq())),
+      'peer asked to release the association before answering the C-ECHO',
+    ],
+    [
+      'a second association response',
+      () =>
+        scripted((socket) =>
+          socket.write(
+            encodeAssociateRj({
+              result: 'rejected-permanent',
+              source: 'service-user',
+              reason: 'no-reason-given',
+            }),
+          ),
+        ),
+      'unexpected A-ASSOCIATE-RJ while waiting for the C-ECHO response',
+    ],
+    [
+      'garbage',
+      () => scripted((socket) => socket.write(Buffer.from([0x99, 1, 2]))),
+      'peer sent bytes that are not DICOM during the echo stage: unrecognized PDU type 0x99',
+    ],
+    [
+      'a malformed PDU',
+      () => scripted((socket) => socket.write(Buffer.from([0x05, 0, 0, 0, 0, 0]))),
+      'peer sent a malformed PDU during the echo stage: A-RELEASE-RQ: length must be 4, got 0',
+    ],
+    [
+      'a close',
+      () => scripted((socket) => socket.end()),
+      'peer closed the connection before answering the C-ECHO',
+    ],
+  ])('fails at echo when the peer sends %s', async (_name, makePeer, reason) => {
+    peer = await makePeer()
+    const result = await echo({ host: HOST, port: peer.port, timeoutMs: 2_000 })
+    expect(result).toEqual({ ok: false, stage: 'echo', rttMs: expect.any(Number), reason })
+  })
+
+  it('fails at associate on an unexpected PDU (a P-DATA before the AC)', async () => {
+    peer = await rawPeer((socket) =>
+      socket.once('data', () =>
+        socket.write(encodePData([{ contextId: 1, command: true, last: true, data: Buffer.alloc(2) }])),
+      ),
+    )
+    const result = await echo({ host: HOST, port: peer.port, timeoutMs: 2_000 })
+    expect(result).toMatchObject({
+      ok: false,
+      stage: 'associate',
+      reason: 'unexpected P-DATA-TF while waiting for the association response',
+    })
+  })
+
+  it('sends an A-ABORT to the peer when it gives up', async () => {
+    const received: Buffer[] = []
+    peer = await rawPeer((socket) => socket.on('data', (chunk) => received.push(chunk)))
+    await echo({ host: HOST, port: peer.port, timeoutMs: 200 })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const bytes = Buffer.concat(received)
+    expect(bytes[0]).toBe(0x01)
+    expect([...bytes.subarray(bytes.length - 10)]).toEqual([7, 0, 0, 0, 0, 4, 0, 0, 0, 0])
   })
 
   it('resolves (does not reject) when the caller aborts', async () => {

@@ -95,6 +95,25 @@ describe('PduFramer', () => {
     expect(failure(() => framer.push(data)).code).toBe('GSLB_DICOM_PDU_TOO_LARGE')
   })
 
+  it('regression: a limit lowered after the association applies to a PDU that arrived in the same chunk', () => {
+    // Bug: push() framed every PDU of a chunk with the limit in force before the caller could lower it.
+    const framer = new PduFramer({ maxPduLength: 1_000 })
+    framer.append(Buffer.concat([rq, data.subarray(0, 6)]))
+    expect(framer.next()?.equals(rq)).toBe(true)
+    framer.maxPduLength = 100
+    expect(failure(() => framer.next()).code).toBe('GSLB_DICOM_PDU_TOO_LARGE')
+  })
+
+  it('next() returns undefined until a PDU is complete', () => {
+    const framer = new PduFramer()
+    expect(framer.next()).toBeUndefined()
+    framer.append(release.subarray(0, 7))
+    expect(framer.next()).toBeUndefined()
+    framer.append(release.subarray(7))
+    expect(framer.next()?.equals(release)).toBe(true)
+    expect(framer.next()).toBeUndefined()
+  })
+
   it.each([0, 3, 1.5, -1, 2 ** 32, Number.NaN])('refuses maxPduLength %p naming the option', (value) => {
     const error = failure(() => new PduFramer({ maxPduLength: value }))
     expect(error.code).toBe('GSLB_DICOM_INVALID_OPTION')
