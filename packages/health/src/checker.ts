@@ -40,6 +40,8 @@ interface Entry extends HeapItem, Counters {
   /** Bumped whenever results of checks already started must be ignored (update of what is checked, remove). */
   generation: number
   removed: boolean
+  /** Set while a monitor run has not settled, even after its check was given up on (a signal it ignored). */
+  unsettled: boolean
   /** Set while a check is queued or in flight. */
   job: Job | null
 }
@@ -96,6 +98,7 @@ class Checker extends EventEmitter implements HealthChecker {
       history: new Ring<CheckResult>(this.options.historySize),
       generation: 0,
       removed: false,
+      unsettled: false,
       job: null,
       due: 0,
       heapIndex: -1,
@@ -323,12 +326,18 @@ class Checker extends EventEmitter implements HealthChecker {
         controller.abort(new HealthError(HealthErrorCode.Timeout, `no result within ${target.timeout} ms`)),
       target.timeout,
     )
-    const monitorRun = runMonitor(target, controller.signal)
-    const tracked: Promise<boolean> = monitorRun.then(
-      () => this.draining.delete(tracked),
-      () => this.draining.delete(tracked),
-    )
-    this.draining.add(tracked)
+    // A monitor that ignored its signal gets no second call until its first settles: one stuck run per target at
+    // most, instead of a new leaked socket or promise every interval.
+    const monitorRun = entry.unsettled ? Promise.resolve(STUCK) : runMonitor(target, controller.signal)
+    if (!entry.unsettled) {
+      entry.unsettled = true
+      const settled = () => {
+        entry.unsettled = false
+        this.draining.delete(tracked)
+      }
+      const tracked: Promise<void> = monitorRun.then(settled, settled)
+      this.draining.add(tracked)
+    }
     let dropAbort = () => {}
     // A custom monitor that ignores its signal must not hold the target: stop waiting once the signal aborts.
     const abortedRun = new Promise<MonitorOutcome>((resolve) => {
@@ -464,6 +473,12 @@ class Checker extends EventEmitter implements HealthChecker {
       history: entry.history.toArray(),
     }
   }
+}
+
+const STUCK: MonitorOutcome = {
+  ok: false,
+  code: 'stuck',
+  message: 'the previous check of this target has not finished yet although it was aborted',
 }
 
 function aborted(message: string): HealthError {

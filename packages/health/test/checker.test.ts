@@ -127,7 +127,7 @@ describe('state machine', () => {
   })
 
   test('a check that ignores its signal fails with code timeout after the timeout', async () => {
-    const { clock, health } = setup()
+    const { clock, health } = setup({ stopGraceMs: 50 })
     current = health
     const { state, monitor } = scripted(clock)
     state.hang = true
@@ -141,6 +141,37 @@ describe('state machine', () => {
     await clock.advance(1)
     expect(results).toEqual(['timeout@300'])
     expect(health.get('a')).toMatchObject({ observed: 'down', lastCheck: { ok: false, code: 'timeout' } })
+  })
+
+  test('a monitor that ignores its signal is not called again until its run settles (code stuck)', async () => {
+    const { clock, health } = setup({ stopGraceMs: 50 })
+    current = health
+    let release: (value: boolean) => void = () => {}
+    const calls: number[] = []
+    health.add({
+      ...base,
+      id: 'a',
+      monitor: {
+        type: 'custom',
+        check: () => {
+          calls.push(clock.now())
+          return new Promise<boolean>((resolve) => {
+            release = resolve
+          })
+        },
+      },
+    })
+    health.start()
+    await clock.advance(500) // the first run times out but never settles
+    await clock.advance(500) // the next check (t=1000) does not call the monitor again
+    expect(calls).toEqual([0])
+    expect(health.get('a')!.history.map((r) => r.code)).toEqual(['timeout', 'stuck'])
+    release(true)
+    await clock.advance(1000)
+    expect(calls).toEqual([0, 2000])
+    release(true)
+    await clock.advance(0)
+    expect(health.get('a')!.lastCheck).toMatchObject({ ok: true, code: 'ok' })
   })
 })
 
