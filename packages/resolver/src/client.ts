@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto'
-import dgram from 'node:dgram'
-import { isIP, Socket } from 'node:net'
+import { isIP } from 'node:net'
 import * as packet from 'dns-packet'
 import { EDNS_UDP_PAYLOAD_SIZE, MAX_CNAME_CHAIN } from './constants.js'
-import { ResolverError, ResolverErrorCode } from './errors.js'
+import { badResponse, ResolverError, ResolverErrorCode } from './errors.js'
 import type { Nameserver } from './nameserver.js'
+import { type Reply, tcpExchange, udpExchange } from './transport.js'
 
 /**
  * A minimal stub-resolver client: one question, one nameserver, one try. Every query uses a fresh socket
@@ -40,7 +40,6 @@ const RCODE_FORMERR = 1
 const RCODE_SERVFAIL = 2
 const RCODE_NXDOMAIN = 3
 const RCODE_REFUSED = 5
-const MAX_TCP_CHUNKS = 1024
 
 /**
  * Asks `ns` for `name`'s `type` records. A reply that ends at a CNAME without addresses (a server that does not
@@ -88,12 +87,13 @@ async function queryOnce(
     const id = randomInt(0, 65_536)
     const request = encodeQuery(id, name, type, edns)
     const check = (buf: Buffer) => checkReply(buf, id, name, type)
+    const exchange = { timeout: options.timeout, signal: options.signal, ignored: options.hooks?.ignored }
     options.hooks?.sent?.('udp')
-    let reply = await udpExchange(ns, request, check, options)
+    let reply = await udpExchange(ns, request, check, exchange)
     if (reply.packet.flag_tc) {
       options.hooks?.truncated?.()
       options.hooks?.sent?.('tcp')
-      reply = await tcpExchange(ns, name, request, check, options)
+      reply = await tcpExchange(ns, name, request, check, exchange)
       if (reply.packet.flag_tc) throw bad(ns, name, 'truncated reply over TCP')
     }
     // An old server that does not speak EDNS(0) answers FORMERR: ask once more without it (RFC 6891 §7).
@@ -103,11 +103,6 @@ async function queryOnce(
     }
     return interpret(ns, name, type, reply, options.maxAddresses)
   }
-}
-
-export interface Reply {
-  packet: packet.DecodedPacket
-  rcode: number
 }
 
 function encodeQuery(id: number, name: string, type: RecordType, edns: boolean): Buffer {
@@ -213,142 +208,5 @@ function isInternet(record: packet.Answer): boolean {
 }
 
 function bad(ns: Nameserver, name: string, why: string): ResolverError {
-  return new ResolverError(
-    ResolverErrorCode.BAD_RESPONSE,
-    `${ns.label} gave an unusable reply for ${name}: ${why}`,
-    {
-      nameserver: ns.label,
-      name,
-    },
-  )
-}
-
-type Check = (buf: Buffer) => Reply | string
-
-/** Runs `body` with a deadline and the caller's signal; `cleanup` always runs once. */
-function exchange(
-  ns: Nameserver,
-  transport: 'UDP' | 'TCP',
-  options: QueryOptions,
-  body: (settle: (result: Reply | Error) => void) => () => void,
-): Promise<Reply> {
-  return new Promise<Reply>((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(aborted(ns, options.signal))
-      return
-    }
-    let done = false
-    let cleanup: () => void = () => {}
-    const settle = (result: Reply | Error) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      options.signal?.removeEventListener('abort', onAbort)
-      cleanup()
-      if (result instanceof Error) reject(result)
-      else resolve(result)
-    }
-    const onAbort = () => settle(aborted(ns, options.signal!))
-    const timer = setTimeout(() => {
-      settle(
-        new ResolverError(
-          ResolverErrorCode.TIMEOUT,
-          `${ns.label} did not answer over ${transport} within ${options.timeout} ms`,
-          { nameserver: ns.label },
-        ),
-      )
-    }, options.timeout)
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      cleanup = body(settle)
-    } catch (error) {
-      settle(socketError(ns, transport, error as NodeJS.ErrnoException))
-      return
-    }
-    if (done) cleanup()
-  })
-}
-
-function aborted(ns: Nameserver, signal: AbortSignal): ResolverError {
-  return new ResolverError(ResolverErrorCode.ABORTED, `query to ${ns.label} aborted`, {
-    nameserver: ns.label,
-    cause: signal.reason,
-  })
-}
-
-function socketError(ns: Nameserver, transport: 'UDP' | 'TCP', error: NodeJS.ErrnoException): ResolverError {
-  const refused = error.code === 'ECONNREFUSED'
-  return new ResolverError(
-    refused ? ResolverErrorCode.CONNECTION_REFUSED : ResolverErrorCode.NETWORK,
-    `${ns.label} over ${transport}: ${error.code ?? error.message}`,
-    { nameserver: ns.label, cause: error },
-  )
-}
-
-function udpExchange(ns: Nameserver, request: Buffer, check: Check, options: QueryOptions): Promise<Reply> {
-  return exchange(ns, 'UDP', options, (settle) => {
-    const socket = dgram.createSocket(ns.family === 6 ? 'udp6' : 'udp4')
-    socket.on('error', (error) => settle(socketError(ns, 'UDP', error)))
-    socket.on('message', (buf) => {
-      const reply = check(buf)
-      if (typeof reply === 'string') options.hooks?.ignored?.(reply)
-      else settle(reply)
-    })
-    // connect() makes the kernel drop datagrams from any other address and report ICMP port unreachable.
-    socket.connect(ns.port, ns.host, () => {
-      socket.send(request, (error) => {
-        if (error) settle(socketError(ns, 'UDP', error))
-      })
-    })
-    return () => {
-      socket.removeAllListeners('message')
-      socket.on('error', () => {})
-      try {
-        socket.close()
-      } catch {
-        // already closed
-      }
-    }
-  })
-}
-
-function tcpExchange(
-  ns: Nameserver,
-  name: string,
-  request: Buffer,
-  check: Check,
-  options: QueryOptions,
-): Promise<Reply> {
-  return exchange(ns, 'TCP', options, (settle) => {
-    const socket = new Socket()
-    const chunks: Buffer[] = []
-    let received = 0
-    socket.on('error', (error) => settle(socketError(ns, 'TCP', error)))
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk)
-      received += chunk.length
-      if (chunks.length > MAX_TCP_CHUNKS) {
-        settle(bad(ns, name, `reply over TCP arrived in more than ${MAX_TCP_CHUNKS} pieces`))
-        return
-      }
-      if (received < 2) return
-      const all = chunks.length === 1 ? chunk : Buffer.concat(chunks)
-      const length = all.readUInt16BE(0)
-      if (received < 2 + length) return
-      const reply = check(all.subarray(2, 2 + length))
-      settle(typeof reply === 'string' ? bad(ns, name, `over TCP: ${reply}`) : reply)
-    })
-    socket.on('end', () => settle(bad(ns, name, 'TCP connection closed before a complete reply')))
-    socket.connect({ host: ns.host, port: ns.port }, () => {
-      const framed = Buffer.alloc(2 + request.length)
-      framed.writeUInt16BE(request.length, 0)
-      request.copy(framed, 2)
-      socket.write(framed)
-    })
-    return () => {
-      socket.removeAllListeners('data')
-      socket.on('error', () => {})
-      socket.destroy()
-    }
-  })
+  return badResponse(ns.label, name, why)
 }

@@ -60,3 +60,14 @@ export class ResolverError extends Error {
 export function invalidOption(option: string, why: string): ResolverError {
   return new ResolverError(ResolverErrorCode.INVALID_OPTION, `invalid option '${option}': ${why}`, { option })
 }
+
+export function badResponse(nameserver: string, name: string, why: string): ResolverError {
+  return new ResolverError(
+    ResolverErrorCode.BAD_RESPONSE,
+    `${nameserver} gave an unusable reply for ${name}: ${why}`,
+    {
+      nameserver,
+      name,
+    },
+  )
+}

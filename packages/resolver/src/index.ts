@@ -24,16 +24,15 @@ export { ResolverError, ResolverErrorCode, type ResolverErrorDetails } from './e
 export type { NameserverCounters, NegativePolicy } from './lookup.js'
 export { type Nameserver, parseNameserver } from './nameserver.js'
 export type { AddressOrder, ResolverOptions } from './options.js'
-export {
-  type AddressChangeEvent,
-  createResolver,
-  type LookupFailEvent,
-  type NameOfflineEvent,
-  type NameOnlineEvent,
-  type NameState,
-  type NameStatus,
-  Resolver,
-  type ResolverEvents,
-  type ResolverSnapshot,
-  type TrackOptions,
-} from './resolver.js'
+export { createResolver, Resolver } from './resolver.js'
+export type {
+  AddressChangeEvent,
+  LookupFailEvent,
+  NameOfflineEvent,
+  NameOnlineEvent,
+  NameState,
+  NameStatus,
+  ResolverEvents,
+  ResolverSnapshot,
+  TrackOptions,
+} from './types.js'
