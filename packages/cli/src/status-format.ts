@@ -63,8 +63,9 @@ export function formatStatus(status: NodeStatus): string {
       out.push(
         table(
           service.servers.map((s) => [
-            s.id,
-            formatEndpoint(s.address, s.port),
+            s.id === formatEndpoint(s.address, s.port)
+              ? s.id
+              : `${s.id} (${formatEndpoint(s.address, s.port)})`,
             state(s),
             lastCheck(s),
             s.connections !== undefined ? `${s.connections} conn` : '',

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { createEngine, type Explanation } from '@gslb/engine'
 import type { Command } from 'commander'
 import { adminRequest } from '../admin/client.js'
@@ -92,6 +93,8 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
     .option('--offline', 'never ask a running node; assume health as --assume/--down say')
     .option('--json', 'print the explanation as JSON')
     .action(async (options: ExplainOptions) => {
+      if (isIP(options.client) === 0)
+        throw new CliError('GSLB_CLI_USAGE', `--client: '${options.client}' is not an IP address`)
       if (!STATES.includes(options.assume))
         throw new CliError('GSLB_CLI_USAGE', `--assume: '${options.assume}' is not up, down or unknown`)
       const config = await loadConfig(options.config)

@@ -33,12 +33,23 @@ export function validateConfig(input: unknown, file?: string): Config {
   if (!validate(input)) {
     throw new ConfigError(schemaIssues(validate.errors ?? []), file)
   }
-  const config = normalizeDurations(structuredClone(input), configSchema, configSchema) as Config
+  const config = normalizeDurations(withoutComments(input), configSchema, configSchema) as Config
   const issues = crossReferenceIssues(config)
   if (issues.length > 0) throw new ConfigError(issues, file)
   const deep = libraryIssues(config)
   if (deep.length > 0) throw new ConfigError(deep, file)
   return config
+}
+
+/** A copy without `$comment` and `$schema` keys: they are for people and editors, not for the components. */
+function withoutComments(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutComments)
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [key, child] of Object.entries(value)) {
+    if (key !== '$comment' && key !== '$schema') out[key] = withoutComments(child)
+  }
+  return out
 }
 
 // --- schema errors → `path: message` ---

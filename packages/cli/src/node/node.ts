@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { isIP } from 'node:net'
 import { sniffAssociation } from '@gslb/dicom'
 import { createForwarder, type Forwarder } from '@gslb/forwarder'
 import { createHealthChecker, type HealthChecker } from '@gslb/health'
@@ -211,6 +212,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   /** How the engine answers `name` for `client` right now, with live health. */
   explain(query: { name: string; client: string; type?: string; ecs?: string }): unknown {
     if (!this.engine) throw new CliError('GSLB_CLI_USAGE', 'this node runs no GSLB engine')
+    if (isIP(query.client) === 0)
+      throw new CliError('GSLB_CLI_USAGE', `client: '${query.client}' is not an IP address`)
     try {
       return this.engine.explain(query.name, query.type ?? 'A', {
         address: query.client,

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { echo } from '@gslb/dicom'
+import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import type { GslbNode } from '../src/node/node.js'
+import { until } from './helpers.js'
+import { closeFixture, createFixture, type Fixture, startNode, validate } from './node-fixture.js'
+
+let fixture: Fixture
+let node: GslbNode
+let dir: string
+let file: string
+let before: Record<string, number>
+
+beforeAll(async () => {
+  before = activeResources()
+  fixture = await createFixture()
+  dir = mkdtempSync(join(tmpdir(), 'gslb-node-'))
+  file = join(dir, 'config.json')
+  writeFileSync(file, JSON.stringify(fixture.raw()))
+  node = await startNode(validate(fixture.raw()), file)
+})
+
+afterAll(async () => {
+  await node.close({ deadlineMs: 0 })
+  await closeFixture(fixture)
+  rmSync(dir, { recursive: true })
+  expect(await leakedSince(before, 2_000)).toEqual({})
+})
+
+const vip = (service: string) => node.serviceAddresses(service)[0]!
+
+test('a C-ECHO through the DNS-proxy VIP reaches the PACS behind the name the engine answers', async () => {
+  const { address, port } = vip('PROXY')
+  const result = await echo({
+    host: address,
+    port,
+    callingAE: 'MODALITY',
+    calledAE: 'PACS_TEST',
+    timeoutMs: 3_000,
+  })
+  expect(result).toMatchObject({ ok: true, status: 0 })
+  const status = node.status()
+  expect(status.resolvers[0]!.names[0]).toMatchObject({
+    name: 'dicom.test.lan',
+    state: 'online',
+    addresses: ['127.0.0.1'],
+  })
+  expect(status.pools[0]!.members[0]).toMatchObject({ name: 'siteA', state: 'up' })
+  expect(status.services.find((s) => s.name === 'PROXY')!.connections.total).toBeGreaterThanOrEqual(1)
+})
+
+async function openThrough(port: number): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port })
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  return socket
+}
+
+async function roundTrip(socket: Socket, text: string): Promise<string> {
+  const reply = new Promise<string>((resolve) => socket.once('data', (data) => resolve(String(data))))
+  socket.write(text)
+  return reply
+}
+
+test('a reload applies the difference without dropping an established connection or resetting health', async () => {
+  const socket = await openThrough(vip('PLAIN').port)
+  let closed = false
+  socket.on('close', () => {
+    closed = true
+  })
+  expect(await roundTrip(socket, 'before')).toBe('before')
+  const member = node.health.get('dicom/siteA')!
+  const server = node.health.get(`PLAIN/127.0.0.1:${fixture.tcpEcho.port}`)!
+  expect(member.effective).toBe('up')
+
+  writeFileSync(
+    file,
+    JSON.stringify(
+      fixture.raw((c) => {
+        c.services.PLAIN.limits = { idleTimeout: '10m' }
+        c.services.EXTRA = {
+          listen: [{ address: '127.0.0.1', port: 0 }],
+          backends: [{ address: '127.0.0.1', port: fixture.tcpEcho.port }],
+        }
+        c.gslb.names[0].ttl = 2
+        c.resolvers.local.interval = '300ms'
+      }),
+    ),
+  )
+  const result = await node.reload()
+  expect(result.applied).toBe(true)
+  expect(result.changes).toEqual(
+    expect.arrayContaining([
+      'engine: zones, pools and names updated',
+      'resolver local: replaced',
+      'service PLAIN: updated',
+      'service EXTRA: added',
+    ]),
+  )
+  expect(await roundTrip(socket, 'after')).toBe('after')
+  expect(closed).toBe(false)
+  expect(node.health.get('dicom/siteA')).toMatchObject({ effective: 'up', since: member.since })
+  expect(node.health.get(`PLAIN/127.0.0.1:${fixture.tcpEcho.port}`)).toMatchObject({
+    effective: 'up',
+    since: server.since,
+  })
+  expect(node.serviceAddresses('EXTRA')).toHaveLength(1)
+  const { address, port } = vip('PROXY')
+  expect((await echo({ host: address, port, timeoutMs: 3_000 })).ok).toBe(true)
+  socket.destroy()
+})
+
+test('an invalid config at reload changes nothing and says why', async () => {
+  writeFileSync(file, JSON.stringify(fixture.raw((c) => (c.gslb.names[0].pool = 'missing'))))
+  const result = await node.reload()
+  expect(result).toMatchObject({ applied: false, error: `invalid configuration ${file}` })
+  expect(result.issues).toEqual([
+    { path: 'gslb.names[0].pool', message: "unknown pool 'missing' (known: dicom)" },
+  ])
+  expect(node.status().node.reloads).toMatchObject({ rejected: 1 })
+  const { address, port } = vip('PROXY')
+  expect((await echo({ host: address, port, timeoutMs: 3_000 })).ok).toBe(true)
+  writeFileSync(file, 'not json')
+  expect((await node.reload()).applied).toBe(false)
+})
+
+test('a connect failure checks the engine members at that address at once (fast failover)', async () => {
+  const checksBefore = node.health.get('dicom/siteA')!.history.filter((c) => c.manual).length
+  node.forwarder!.emit('connect:fail', {
+    service: 'PROXY',
+    server: '127.0.0.1:1',
+    address: '127.0.0.1',
+    port: 1,
+    error: new Error('ECONNREFUSED'),
+  })
+  await until(
+    'a manual check of dicom/siteA ran',
+    () => node.health.get('dicom/siteA')!.history.filter((c) => c.manual).length > checksBefore,
+  )
+})
+
+test('member and server overrides through the node', async () => {
+  const server = `127.0.0.1:${fixture.pacsPort}`
+  expect(node.act('servers', 'CLUSTER', server, 'force-down')).toMatchObject({
+    admin: 'force-down',
+    state: 'down',
+  })
+  await until('the node reports the service unhealthy', () => !node.check().healthy)
+  expect(node.check().reasons).toEqual([`service CLUSTER has no up server (${server} down)`])
+  node.act('servers', 'CLUSTER', server, 'clear')
+  await until('the node is healthy again', () => node.check().healthy)
+  expect(node.act('members', 'dicom', 'siteA', 'drain')).toMatchObject({ admin: 'drain', state: 'drain' })
+  node.act('members', 'dicom', 'siteA', 'clear')
+  expect(() => node.act('members', 'dicom', 'siteZ', 'drain')).toThrow(
+    expect.objectContaining({ code: 'GSLB_NODE_STATE' }),
+  )
+  expect(() => node.act('servers', 'NOPE', 'x', 'drain')).toThrow(
+    expect.objectContaining({ code: 'GSLB_NODE_STATE' }),
+  )
+  expect(() => node.act('servers', 'PROXY', '127.0.0.1:1', 'drain')).toThrow(
+    /no server '127.0.0.1:1' in service 'PROXY'/,
+  )
+})
