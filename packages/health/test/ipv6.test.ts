@@ -1,6 +1,7 @@
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { fakeDns } from './support/fake-dns.js'
 import { checkOnce } from './support/once.js'
 
 describe('monitors over IPv6 loopback (::1)', () => {
@@ -33,6 +34,23 @@ describe('monitors over IPv6 loopback (::1)', () => {
       http.closeAllConnections()
       await new Promise<void>((resolve) => http.close(() => resolve()))
       await new Promise<void>((resolve) => tcp.close(() => resolve()))
+    }
+    expect(await leakedSince(before)).toEqual({})
+  })
+
+  test('dns asks a server on [::1]', async () => {
+    const before = activeResources()
+    const dns = await fakeDns({ 'pacs.test': { rcode: 'NOERROR', addresses: ['192.0.2.7'] } }, '::1')
+    try {
+      const result = await checkOnce({
+        address: '::1',
+        port: dns.port,
+        monitor: { type: 'dns', name: 'pacs.test', expectAddress: '192.0.2.7' },
+      })
+      expect(result).toMatchObject({ ok: true })
+      expect(dns.queries).toEqual(['pacs.test'])
+    } finally {
+      await dns.close()
     }
     expect(await leakedSince(before)).toEqual({})
   })

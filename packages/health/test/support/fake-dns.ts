@@ -44,11 +44,12 @@ function respond(query: Buffer, answer: FakeAnswer): Buffer {
   return Buffer.concat([header, query.subarray(12, end), ...records])
 }
 
-/** A tiny UDP DNS server on 127.0.0.1 answering from `zone` (name → answer); unknown names get no reply. */
+/** A tiny UDP DNS server on `host` (default 127.0.0.1) answering from `zone` (name → answer); unknown names get no reply. */
 export async function fakeDns(
   zone: Record<string, FakeAnswer>,
+  host = '127.0.0.1',
 ): Promise<{ port: number; queries: string[]; close(): Promise<void> }> {
-  const socket = createSocket('udp4')
+  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4')
   const queries: string[] = []
   socket.on('message', (message, remote) => {
     if (message.length < 17) return
@@ -57,7 +58,7 @@ export async function fakeDns(
     const answer = zone[name]
     if (answer !== undefined) socket.send(respond(message, answer), remote.port, remote.address)
   })
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve))
   return {
     port: socket.address().port,
     queries,
