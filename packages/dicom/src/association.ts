@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { aeTitleProblem } from './bytes.js'
 import { decodeCommand, encodeCEchoRsp } from './command.js'
 import {
   COMMAND_C_ECHO_RQ,
@@ -11,7 +12,7 @@ import {
   MAX_COMMAND_LENGTH,
   VERIFICATION_SOP_CLASS,
 } from './constants.js'
-import type { DicomError } from './errors.js'
+import { asDicomError, type DicomError } from './errors.js'
 import { PduFramer } from './framer.js'
 import { decodePdu } from './pdu-decode.js'
 import {
@@ -24,6 +25,9 @@ import {
 import type { AssociateRqPdu, Pdu, Pdv, PresentationContextAc } from './pdu-types.js'
 import type { EventSink, PeerInfo, ResolvedServerOptions } from './server-types.js'
 import type { AbortReason, RejectReason, RejectResult, RejectSource } from './words.js'
+
+/** A P-DATA-TF variable field needs 6 bytes of PDV header plus at least one byte of data. */
+const MIN_PEER_MAX_LENGTH = 7
 
 type AssociationState = 'awaiting-request' | 'associated' | 'closing'
 
@@ -91,20 +95,19 @@ export class Association {
     try {
       this.framer.append(chunk)
     } catch (error) {
-      this.protocolError(error as DicomError)
+      this.protocolError(asDicomError(error))
       return
     }
     while (!this.closed) {
-      let pdu: Pdu
       try {
         const bytes = this.framer.next()
         if (bytes === undefined) return
-        pdu = decodePdu(bytes)
+        this.onPdu(decodePdu(bytes))
       } catch (error) {
-        this.protocolError(error as DicomError)
+        // Values the decoder accepts but an answer cannot carry end up here too: abort, never crash.
+        this.protocolError(asDicomError(error))
         return
       }
-      this.onPdu(pdu)
     }
   }
 
@@ -163,15 +166,28 @@ export class Association {
       this.reject('rejected-permanent', 'service-user', 'application-context-name-not-supported')
       return
     }
-    if (this.options.acceptedCalledAE && !this.options.acceptedCalledAE.has(rq.calledAE)) {
+    const calledUnknown = this.options.acceptedCalledAE && !this.options.acceptedCalledAE.has(rq.calledAE)
+    if (calledUnknown || aeTitleProblem(rq.calledAE)) {
       this.reject('rejected-permanent', 'service-user', 'called-AE-title-not-recognized')
+      return
+    }
+    if (aeTitleProblem(rq.callingAE)) {
+      this.reject('rejected-permanent', 'service-user', 'calling-AE-title-not-recognized')
+      return
+    }
+    const maxLength = rq.userInformation.maxLength ?? 0
+    if (maxLength > 0 && maxLength < MIN_PEER_MAX_LENGTH) {
+      this.abort(
+        `requestor maximum length ${maxLength} leaves no room for a response`,
+        'invalid-PDU-parameter-value',
+      )
       return
     }
     const presentationContexts = rq.presentationContexts.map((pc) => negotiate(pc))
     for (const pc of presentationContexts) {
       if (pc.result === 'acceptance') this.accepted.set(pc.id, pc.transferSyntax!)
     }
-    this.peerMaxLength = rq.userInformation.maxLength ?? 0
+    this.peerMaxLength = maxLength
     this.send(
       encodeAssociateAc({
         calledAE: rq.calledAE,
@@ -233,7 +249,7 @@ export class Association {
     try {
       command = decodeCommand(bytes)
     } catch (error) {
-      this.protocolError(error as DicomError)
+      this.protocolError(asDicomError(error))
       return false
     }
     if (command.commandField !== COMMAND_C_ECHO_RQ || command.messageId === undefined || command.hasDataSet) {

@@ -214,7 +214,11 @@ class EchoExchange {
         })
         return
       }
-      this.onPdu(pdu)
+      try {
+        this.onPdu(pdu)
+      } catch (error) {
+        this.fail(`cannot handle the peer's ${pdu.type}: ${messageOf(error)}`, { sendAbort: true })
+      }
       if (this.settled) return
     }
   }

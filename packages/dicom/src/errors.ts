@@ -37,3 +37,10 @@ export function isDicomError(value: unknown): value is DicomError {
 export function invalidOption(option: string, problem: string): DicomError {
   return new DicomError('GSLB_DICOM_INVALID_OPTION', `invalid option '${option}': ${problem}`)
 }
+
+/** Network-facing code never lets an exception escape: anything unexpected becomes a malformed-PDU error. */
+export function asDicomError(error: unknown): DicomError {
+  if (isDicomError(error)) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new DicomError('GSLB_DICOM_MALFORMED_PDU', `cannot handle the PDU: ${message}`, { cause: error })
+}

@@ -188,6 +188,43 @@ describe('verification server', () => {
     expect(await rejected).toMatchObject({ source, reason, callingAE: 'CT_SCANNER_3' })
   })
 
+  it('rejects AE titles it could not echo back (all spaces, control characters)', async () => {
+    const { port } = await start()
+    const blankCalling = request([VERIFY])
+    blankCalling.fill(0x20, 26, 42)
+    expect((await exchange(port, [blankCalling])).pdus).toEqual([
+      {
+        type: 'A-ASSOCIATE-RJ',
+        result: 'rejected-permanent',
+        source: 'service-user',
+        reason: 'calling-AE-title-not-recognized',
+      },
+    ])
+    const controlCalled = request([VERIFY])
+    controlCalled[12] = 0x07
+    expect((await exchange(port, [controlCalled])).pdus).toEqual([
+      {
+        type: 'A-ASSOCIATE-RJ',
+        result: 'rejected-permanent',
+        source: 'service-user',
+        reason: 'called-AE-title-not-recognized',
+      },
+    ])
+  })
+
+  it('aborts a request whose maximum length leaves no room for a response', async () => {
+    const { port } = await start()
+    const rq = encodeAssociateRq({
+      calledAE: 'PACS_MAIN',
+      callingAE: 'CT',
+      presentationContexts: [VERIFY],
+      userInformation: { maxLength: 6 },
+    })
+    expect((await exchange(port, [rq])).pdus).toEqual([
+      { type: 'A-ABORT', source: 'service-provider', reason: 'invalid-PDU-parameter-value' },
+    ])
+  })
+
   it('accepts any called AE by default and the listed ones with a list', async () => {
     const any = await start()
     expect((await echo({ host: HOST, port: any.port, calledAE: 'WHATEVER' })).ok).toBe(true)
