@@ -95,7 +95,10 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     }
   }
 
-  /** Starts tracking `name` (idempotent; changing the family keeps the addresses of the families still wanted). */
+  /**
+   * Starts tracking `name` (idempotent). Calling it again with another family takes effect at the next lookup —
+   * at once when running — and keeps the last-known-good addresses of the families still wanted.
+   */
   track(name: string, options: TrackOptions = {}): void {
     const key = normalizeName(name)
     const family = options.family ?? 4
@@ -244,6 +247,9 @@ export class Resolver extends EventEmitter<ResolverEvents> {
 
   #halt(tracked: Tracked, why: string): void {
     tracked.controller.abort(new ResolverError(ResolverErrorCode.ABORTED, `${tracked.name} ${why}`))
+    // the aborted lookup settles on its own; a start() right after must not join it
+    tracked.inflight = null
+    tracked.stale = false
     if (tracked.timer) clearTimeout(tracked.timer)
     tracked.timer = null
     tracked.nextRefresh = null
@@ -282,8 +288,8 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       this.#apply(tracked, slots, results)
       return statusOf(tracked)
     }
-    const promise = run().finally(() => {
-      tracked.inflight = null
+    const promise: Promise<NameStatus> = run().finally(() => {
+      if (tracked.inflight === promise) tracked.inflight = null
       if (!this.#running || this.#names.get(tracked.name) !== tracked || signal.aborted) return
       if (tracked.stale) {
         tracked.stale = false
@@ -366,7 +372,8 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       return
     }
     const reason = this.#offlineReason(tracked, slots, lastFailure)
-    if (reason && tracked.state !== 'offline') {
+    // a new reason (e.g. NXDOMAIN after failures) is reported again; the same one is not repeated every cycle
+    if (reason && (tracked.state !== 'offline' || tracked.offlineReason?.code !== reason.code)) {
       tracked.state = 'offline'
       tracked.offlineReason = reason
       this.emit('name:offline', { name: tracked.name, reason, previous })

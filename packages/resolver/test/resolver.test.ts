@@ -451,6 +451,32 @@ describe('Resolver', () => {
     await expect(r.start()).rejects.toMatchObject({ code: 'GSLB_RESOLVER_ABORTED' })
   })
 
+  it('start() right after a stop() that was not awaited still refreshes', async () => {
+    gslb.respond = () => ({ addresses: ['10.1.0.1'], delay: 40 })
+    const { r } = make({ interval: 50 })
+    r.track(NAME)
+    void r.start()
+    await waitFor(() => gslb.count() === 1, 'first query')
+    const stopping = r.stop()
+    const starting = r.start()
+    await Promise.all([stopping, starting])
+    await waitFor(() => gslb.count() >= 4, 'refreshes after the restart', 1_000)
+    expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
+  })
+
+  it('reports a new offline reason, but not the same one every cycle', async () => {
+    gslb.respond = primary.respond = () => ({ rcode: 'SERVFAIL' })
+    const { r, offline } = make({ interval: 30, failureInterval: 10, failThreshold: 2 })
+    r.track(NAME)
+    await r.start()
+    await waitFor(() => offline.length === 1, 'offline after failures')
+    await waitFor(() => gslb.count() >= 6, 'more failed cycles')
+    expect(offline.map((e) => e.reason.code)).toEqual(['GSLB_RESOLVER_FAILED'])
+    gslb.respond = primary.respond = () => ({ rcode: 'NXDOMAIN' })
+    await waitFor(() => offline.length === 2, 'the new reason')
+    expect(offline[1]).toMatchObject({ previous: [], reason: { code: 'GSLB_RESOLVER_NXDOMAIN' } })
+  })
+
   it('start/stop/start works and stop is idempotent', async () => {
     const { r } = make()
     r.track(NAME)
