@@ -39,3 +39,12 @@ export function invalidOptions(field: string, why: string): HealthError {
     field,
   })
 }
+
+const CODES = new Set<string>(Object.values(HealthErrorCode))
+
+/** True for a HealthError, also one from another copy of this package (matches on name and code, not instanceof). */
+export function isHealthError(error: unknown): error is HealthError {
+  if (typeof error !== 'object' || error === null) return false
+  const { name, code } = error as { name?: unknown; code?: unknown }
+  return name === 'HealthError' && typeof code === 'string' && CODES.has(code)
+}

@@ -19,7 +19,7 @@
 export { createHealthChecker } from './checker.js'
 export type { Clock, TimerHandle } from './clock.js'
 export * as constants from './constants.js'
-export { HealthError, HealthErrorCode } from './errors.js'
+export { HealthError, HealthErrorCode, isHealthError } from './errors.js'
 export type { HealthCheckerOptions } from './options.js'
 export type {
   AdminOverride,

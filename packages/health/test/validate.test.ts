@@ -1,4 +1,10 @@
-import { createHealthChecker, HealthError, HealthErrorCode, resolveTarget } from '../src/index.js'
+import {
+  createHealthChecker,
+  HealthError,
+  HealthErrorCode,
+  isHealthError,
+  resolveTarget,
+} from '../src/index.js'
 
 const base = { id: 'a', address: '127.0.0.1', port: 104, monitor: { type: 'tcp' } }
 
@@ -101,5 +107,21 @@ describe('checker options', () => {
   test('defaults apply to targets that leave a field out', () => {
     const health = createHealthChecker({ defaults: { interval: 500, rise: 4 } })
     expect(health.add(base as never).target).toMatchObject({ interval: 500, timeout: 250, rise: 4, fall: 3 })
+  })
+})
+
+describe('isHealthError', () => {
+  test('matches on name and code, not on instanceof', () => {
+    expect(isHealthError(new HealthError(HealthErrorCode.Timeout, 'x'))).toBe(true)
+    expect(
+      isHealthError({
+        name: 'HealthError',
+        code: 'GSLB_HEALTH_INVALID_TARGET',
+        message: 'from another copy',
+      }),
+    ).toBe(true)
+    expect(isHealthError({ name: 'HealthError', code: 'GSLB_DICOM_TIMEOUT' })).toBe(false)
+    expect(isHealthError(new Error('plain'))).toBe(false)
+    expect(isHealthError(null)).toBe(false)
   })
 })
