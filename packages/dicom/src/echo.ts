@@ -28,6 +28,7 @@ import {
   checkObject,
   checkPort,
   checkSignal,
+  checkTimeout,
   hostPort,
 } from './options.js'
 import { decodePdu } from './pdu-decode.js'
@@ -100,7 +101,7 @@ function resolveEchoOptions(options: EchoOptions): ResolvedEchoOptions {
     port: checkPort(o.port, 'port', false),
     callingAE: checkAETitle(o.callingAE ?? DEFAULT_CALLING_AE, 'callingAE'),
     calledAE: checkAETitle(o.calledAE ?? DEFAULT_CALLED_AE, 'calledAE'),
-    timeoutMs: checkInteger(o.timeoutMs ?? DEFAULT_ECHO_TIMEOUT_MS, 'timeoutMs', 1, MAX_ECHO_TIMEOUT_MS),
+    timeoutMs: checkTimeout(o.timeoutMs ?? DEFAULT_ECHO_TIMEOUT_MS, 'timeoutMs', MAX_ECHO_TIMEOUT_MS),
     signal: checkSignal(o.signal, 'signal'),
     maxPduLength: checkInteger(
       o.maxPduLength ?? DEFAULT_MAX_PDU_LENGTH,

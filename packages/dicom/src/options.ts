@@ -38,6 +38,14 @@ export function checkInteger(value: unknown, name: string, min: number, max: num
   return value
 }
 
+/** A positive number of milliseconds (fractions are rounded up to whole ms). */
+export function checkTimeout(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw invalidOption(name, `expected milliseconds > 0 and <= ${max}, got ${String(value)}`)
+  }
+  return Math.ceil(value)
+}
+
 export function checkSignal(value: unknown, name: string): AbortSignal | undefined {
   if (value === undefined) return undefined
   if (!(value instanceof AbortSignal)) throw invalidOption(name, 'expected an AbortSignal')

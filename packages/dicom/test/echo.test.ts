@@ -411,6 +411,14 @@ describe('echo() failure stages', () => {
     })
   })
 
+  it('accepts a fractional timeout (rounded up to whole milliseconds)', async () => {
+    peer = await rawPeer(() => undefined)
+    const result = await echo({ host: HOST, port: peer.port, timeoutMs: 50.2 })
+    expect(result.reason).toBe(
+      'peer accepted the TCP connection but sent no association response within 51 ms',
+    )
+  })
+
   it('does not connect when the signal is already aborted', async () => {
     const result = await echo({ host: HOST, port: 1, signal: AbortSignal.abort() })
     expect(result).toMatchObject({
@@ -433,6 +441,9 @@ describe('echo() option validation', () => {
     [{ host: HOST, port: 104, calledAE: '    ' }, 'calledAE'],
     [{ host: HOST, port: 104, timeoutMs: 0 }, 'timeoutMs'],
     [{ host: HOST, port: 104, timeoutMs: Number.NaN }, 'timeoutMs'],
+    [{ host: HOST, port: 104, timeoutMs: 600_001 }, 'timeoutMs'],
+    [{ host: HOST, port: 104, timeoutMs: '100' }, 'timeoutMs'],
+    [null, 'options'],
     [{ host: HOST, port: 104, signal: {} }, 'signal'],
     [{ host: HOST, port: 104, maxPduLength: 10 }, 'maxPduLength'],
   ])('rejects %j naming %s', async (options, name) => {

@@ -3,10 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { activeResources, leakedSince } from '../../../../test/support/handles.js'
 import { requirePeer } from '../../../../test/support/peers.js'
 import { createVerificationServer, echo, sniffAssociation, type VerificationServer } from '../../src/index.js'
 
 const HOST = '127.0.0.1'
+const before = activeResources()
+
+afterAll(async () => {
+  // Peers are killed and awaited, servers closed, sockets destroyed: nothing of ours stays open.
+  expect(await leakedSince(before, 2_000)).toEqual({})
+})
 
 async function freePort(): Promise<number> {
   const server = createServer()
