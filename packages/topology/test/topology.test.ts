@@ -77,6 +77,33 @@ describe('lookup', () => {
     expect(() => example.match(null as unknown as string)).toThrow('got null')
   })
 
+  it('accepts bare addresses, /0 and host prefixes, and normalises host bits', () => {
+    const topology = createTopology({
+      datacenters: {
+        host: ['10.9.9.9', '2001:db8::9'],
+        any: ['0.0.0.0/0'],
+        net: ['10.9.9.200/24', '10.1.2.3/8'],
+      },
+    })
+    expect(topology.match('10.9.9.9')).toMatchObject({ datacenter: 'host', cidr: '10.9.9.9/32' })
+    expect(topology.match('10.9.9.8')).toMatchObject({ datacenter: 'net', cidr: '10.9.9.0/24' })
+    expect(topology.match('10.200.0.1')).toMatchObject({ datacenter: 'net', cidr: '10.0.0.0/8' })
+    expect(topology.match('11.0.0.1')).toMatchObject({ datacenter: 'any', cidr: '0.0.0.0/0' })
+    expect(topology.match('2001:db8::9')).toMatchObject({ datacenter: 'host', cidr: '2001:db8::9/128' })
+  })
+
+  it.each([
+    ['10.0.0.0/08', "prefix length '08' has a leading zero"],
+    ['10.0.0.0/3x', "prefix length '3x' is not a decimal number"],
+    ['10.0.0.0/100', 'prefix length 100 is out of range 0-32'],
+    ['10.0.0.0/', 'prefix length is empty'],
+    ['10.0.0.0/ 8', "prefix length ' 8' is not a decimal number"],
+  ])('rejects %j in a configuration like parseCidr does', (cidr, reason) => {
+    expect(() => createTopology({ datacenters: { a: [cidr] } })).toThrow(
+      expect.objectContaining({ code: 'GSLB_TOPOLOGY_INVALID_CIDR', reason, path: 'datacenters.a[0]' }),
+    )
+  })
+
   it('an empty topology matches nothing', () => {
     const empty = createTopology({ datacenters: {} })
     expect(empty.lookup('10.0.0.1')).toBeUndefined()
