@@ -6,7 +6,6 @@ export type CliErrorCode =
   | 'GSLB_ADMIN_UNREACHABLE'
   | 'GSLB_ADMIN_REFUSED'
   | 'GSLB_NODE_STATE'
-  | 'GSLB_CHECK_FAILED'
 
 /** Base error of `@gslb/cli`. */
 export class CliError extends Error {

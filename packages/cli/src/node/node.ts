@@ -23,6 +23,7 @@ import { createEngineHandle, type EngineHandle } from './engine.js'
 import { forwarderServices, nameRoutes, resolverOptions } from './mapping.js'
 import { buildStatus, checkNode } from './observe.js'
 import type { NodeStatus } from './status.js'
+import { MetricsRefresher, observeForwarder, observeHealth } from './telemetry.js'
 
 export interface NodeOptions {
   config: Config
@@ -77,13 +78,14 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     this.#configFile = options.configFile
     this.#adminListen = options.adminListen
     this.logger = options.logger ?? createLogger(options.config.logging)
-    this.metrics = createMetrics((metrics) => this.#refreshMetrics(metrics))
+    const refresher = new MetricsRefresher()
+    this.metrics = createMetrics((metrics) => refresher.refresh(metrics, this))
     this.metrics.info.set(
       { node: this.config.node.name, site: this.config.node.site ?? '', version: VERSION },
       1,
     )
     this.health = createHealthChecker({ defaults: HEALTH_PROFILES[this.config.health?.profile ?? 'normal'] })
-    this.#observeHealth()
+    observeHealth(this.health, this.metrics, this.logger)
   }
 
   get running(): boolean {
@@ -118,7 +120,9 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         },
         sniffAssociation,
       )
-      this.#observeForwarder(this.forwarder)
+      observeForwarder(this.forwarder, this.metrics, this.logger, (e) =>
+        this.#fastFailover(e.service, e.address),
+      )
       await this.forwarder.start(options)
       for (const name of Object.keys(this.config.services ?? {})) {
         const bound = this.forwarder.addresses(name).map((a) => formatEndpoint(a.address, a.port))
@@ -433,53 +437,6 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     if (wasRunning) this.logger.info({ node: this.config.node.name }, 'node stopped')
   }
 
-  #observeHealth(): void {
-    this.health.on('check:result', (e) => {
-      this.metrics.checks.inc({ target: e.id, result: e.result.ok ? 'ok' : 'fail' })
-    })
-    this.health.on('target:change', (e) => {
-      this.metrics.stateChanges.inc({ target: e.id, state: e.current })
-      const log =
-        e.current === 'down' ? this.logger.warn.bind(this.logger) : this.logger.info.bind(this.logger)
-      log(
-        { target: e.id, previous: e.previous, current: e.current, admin: e.admin, reason: e.reason.message },
-        'health changed',
-      )
-    })
-  }
-
-  #observeForwarder(forwarder: Forwarder): void {
-    forwarder.on('connection:close', (log) => {
-      this.metrics.connections.inc({ service: log.service })
-      this.metrics.bytes.inc({ service: log.service, direction: 'in' }, log.bytesFromClient)
-      this.metrics.bytes.inc({ service: log.service, direction: 'out' }, log.bytesFromServer)
-      this.logger.info(
-        {
-          service: log.service,
-          client: formatEndpoint(log.client.address, log.client.port),
-          server: log.server,
-          end: log.end,
-          durationMs: log.durationMs,
-          bytesIn: log.bytesFromClient,
-          bytesOut: log.bytesFromServer,
-          ...(log.attempts.length > 1 ? { attempts: log.attempts } : {}),
-          ...(log.callingAE ? { callingAE: log.callingAE, calledAE: log.calledAE } : {}),
-        },
-        'connection closed',
-      )
-    })
-    forwarder.on('connection:reject', (e) => this.logger.warn({ ...e }, 'connection rejected'))
-    forwarder.on('server:change', (e) => this.logger.info({ ...e }, 'server state changed'))
-    forwarder.on('listener:error', (e) =>
-      this.logger.error({ service: e.service, listen: e.listen, err: e.error.message }, 'listener error'),
-    )
-    forwarder.on('connect:fail', (e) => {
-      // The forwarder logs the failure itself; the node adds the fast failover.
-      this.metrics.connectFailures.inc({ service: e.service })
-      this.#fastFailover(e.service, e.address)
-    })
-  }
-
   /**
    * A connect to `address` failed: every engine member serving (or checked at) that address is checked now, and
    * the service's backend names are looked up again, so the next answer already skips a dead site.
@@ -495,50 +452,6 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     }
     for (const backend of this.config.services?.[service]?.backends ?? []) {
       if ('name' in backend) this.resolvers.resolveNow(backend.name).catch(() => {})
-    }
-  }
-
-  readonly #dnsSeen = new Map<string, number>()
-
-  #refreshMetrics(metrics: NodeMetrics): void {
-    // The engine counts responses by rcode since it started; the counter grows by the difference.
-    const responses = this.engine?.engine.stats().responses
-    if (responses) {
-      const totals = new Map<string, number>()
-      for (const byRcode of [responses.udp, responses.tcp]) {
-        for (const [rcode, count] of Object.entries(byRcode))
-          totals.set(rcode, (totals.get(rcode) ?? 0) + count)
-      }
-      for (const [rcode, total] of totals) {
-        const delta = total - (this.#dnsSeen.get(rcode) ?? 0)
-        if (delta > 0) metrics.dnsQueries.inc({ rcode }, delta)
-        this.#dnsSeen.set(rcode, total)
-      }
-    }
-    const value = (state: string | undefined) =>
-      state === 'up' ? 1 : state === 'down' || state === 'drain' ? 0 : -1
-    metrics.memberUp.reset()
-    for (const [poolName, pool] of Object.entries(this.config.gslb?.pools ?? {})) {
-      for (const member of pool.members) {
-        const state = this.engine?.memberState(poolName, member.name)
-        metrics.memberUp.set({ pool: poolName, member: member.name, address: member.address }, value(state))
-      }
-    }
-    metrics.serverUp.reset()
-    metrics.connectionsActive.reset()
-    metrics.resolverAddresses.reset()
-    for (const stats of this.forwarder?.stats() ?? []) {
-      metrics.connectionsActive.set({ service: stats.name }, stats.active)
-      for (const server of stats.servers) {
-        metrics.serverUp.set(
-          { service: stats.name, server: server.id },
-          value(server.state === 'draining' ? 'drain' : server.state),
-        )
-      }
-    }
-    for (const [, resolver] of this.resolvers.entries()) {
-      for (const name of resolver.snapshot().names)
-        metrics.resolverAddresses.set({ name: name.name }, name.addresses.length)
     }
   }
 }
