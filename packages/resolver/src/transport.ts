@@ -98,11 +98,13 @@ export function udpExchange(
       else settle(reply)
     })
     // connect() makes the kernel drop datagrams from any other address and report ICMP port unreachable.
-    socket.connect(ns.port, ns.host, () => {
+    // Without a connect callback, a failed connect is an 'error' event (handled above).
+    socket.once('connect', () => {
       socket.send(request, (error) => {
         if (error) settle(socketError(ns, 'UDP', error))
       })
     })
+    socket.connect(ns.port, ns.host)
     return () => {
       socket.removeAllListeners('message')
       socket.on('error', () => {})

@@ -52,29 +52,10 @@ export async function startFakeNameserver(
   host = '127.0.0.1',
   respond: Responder = () => ({}),
 ): Promise<FakeNameserver> {
-  const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4')
-  const tcp = net.createServer()
   const timers = new Set<NodeJS.Timeout>()
   const sockets = new Set<net.Socket>()
   const queries: SeenQuery[] = []
-  let port = 0
-  for (let attempt = 0; ; attempt++) {
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject)
-      udp.bind(0, host, () => {
-        udp.off('error', reject)
-        resolve()
-      })
-    })
-    port = udp.address().port
-    const ok = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false))
-      tcp.listen(port, host, () => resolve(true))
-    })
-    if (ok) break
-    if (attempt >= 20) throw new Error('no free port for UDP+TCP')
-    await new Promise<void>((resolve) => udp.close(() => resolve()))
-  }
+  const { udp, tcp, port } = await bindPair(host)
 
   const server: FakeNameserver = {
     address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
@@ -146,6 +127,29 @@ export async function startFakeNameserver(
     })
   })
   return server
+}
+
+/** A UDP socket and a TCP server on the same free port; retried (fresh sockets) when the TCP side is taken. */
+async function bindPair(host: string): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4')
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject)
+      udp.bind(0, host, () => {
+        udp.off('error', reject)
+        resolve()
+      })
+    })
+    const port = udp.address().port
+    const tcp = net.createServer()
+    const ok = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false))
+      tcp.listen(port, host, () => resolve(true))
+    })
+    if (ok) return { udp, tcp, port }
+    await new Promise<void>((resolve) => udp.close(() => resolve()))
+    if (attempt >= 50) throw new Error(`no free port for UDP+TCP on ${host} after ${attempt + 1} tries`)
+  }
 }
 
 function describe(request: packet.DecodedPacket, transport: 'udp' | 'tcp', port: number): SeenQuery {
