@@ -30,7 +30,7 @@ interface Tracked {
   state: NameState
   nameserver: string | null
   ttl: number | null
-  offlineReason: ResolverError | null
+  offlineReason: NameStatus['offlineReason']
   lastSuccess: number | null
   lastError: NameStatus['lastError']
   controller: AbortController
@@ -375,7 +375,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     // a new reason (e.g. NXDOMAIN after failures) is reported again; the same one is not repeated every cycle
     if (reason && (tracked.state !== 'offline' || tracked.offlineReason?.code !== reason.code)) {
       tracked.state = 'offline'
-      tracked.offlineReason = reason
+      tracked.offlineReason = { code: reason.code, message: reason.message, at: Date.now() }
       this.emit('name:offline', { name: tracked.name, reason, previous })
     }
   }

@@ -23,8 +23,8 @@ export interface NameStatus {
   nameserver: string | null
   /** Smallest TTL (seconds) in the answer that gave the current addresses, or null. */
   ttl: number | null
-  /** Why the name is offline (`GSLB_RESOLVER_NXDOMAIN`, `_NODATA`, `_FAILED`), or null. */
-  offlineReason: ResolverError | null
+  /** Why the name is offline (`code`: `GSLB_RESOLVER_NXDOMAIN`, `_NODATA`, `_FAILED`), or null. Plain data (JSON). */
+  offlineReason: { code: string; message: string; at: number } | null
   /** Consecutive cycles in which at least one wanted family failed. */
   consecutiveFailures: number
   /** Epoch ms of the last cycle in which no family failed, or null. */

@@ -241,6 +241,10 @@ describe('Resolver', () => {
       })
       expect(offline[0]!.reason.cause).toMatchObject({ code: 'GSLB_RESOLVER_SERVFAIL' })
       expect(changes.map((c) => c.current)).toEqual([['10.1.0.1'], []])
+      expect(JSON.parse(JSON.stringify(r.snapshot())).names[0].offlineReason).toMatchObject({
+        code: 'GSLB_RESOLVER_FAILED',
+        message: expect.stringContaining('3 consecutive failed lookups'),
+      })
       expect(r.status(NAME)).toMatchObject({
         state: 'offline',
         consecutiveFailures: 3,
