@@ -1,0 +1,216 @@
+import type { BlockList } from 'node:net'
+
+/**
+ * A source of address sets for backend names that change over time. Owned by the forwarder;
+ * `@gslb/resolver`'s Resolver satisfies it structurally.
+ */
+export interface AddressSource {
+  /** Current addresses for a tracked name (immutable array; empty when offline or not yet resolved). */
+  addresses(name: string): readonly string[]
+  /** Called whenever a name's address set changes. Returns an unsubscribe function. */
+  subscribe(listener: (name: string, addresses: readonly string[]) => void): () => void
+  /** Ask for a fresh lookup now (a connect to one of the name's addresses failed). */
+  resolveNow(name: string): Promise<unknown>
+  /** Start tracking a name (idempotent). */
+  track(name: string, options?: { family?: 4 | 6 | 'both'; prefer?: 4 | 6 }): void
+  untrack(name: string): void
+}
+
+/** The pino-compatible subset of a logger the forwarder writes to. */
+export interface Logger {
+  debug?(fields: object, message: string): void
+  info(fields: object, message: string): void
+  warn(fields: object, message: string): void
+  error(fields: object, message: string): void
+}
+
+export type BalanceMethod = 'first' | 'roundrobin' | 'leastconn' | 'source'
+
+/** A backend given by address: one server. */
+export interface StaticBackend {
+  address: string
+  port: number
+  /** Relative share for `roundrobin`, `leastconn` and `source` (1..256, 0 = never chosen). Default 1. */
+  weight?: number
+  /** Used only when no primary server is up. */
+  backup?: boolean
+}
+
+/** A backend given by DNS name: every address the AddressSource has for it becomes a server. */
+export interface NameBackend {
+  name: string
+  port: number
+  weight?: number
+  backup?: boolean
+  family?: 4 | 6 | 'both'
+  prefer?: 4 | 6
+}
+
+export type Backend = StaticBackend | NameBackend
+
+/** Active health checks for a service's servers, run by the given health checker. */
+export interface ServiceCheck {
+  type: 'tcp' | 'dicom'
+  intervalMs?: number
+  timeoutMs?: number
+  /** Consecutive successes before up. */
+  rise?: number
+  /** Consecutive failures before down. */
+  fall?: number
+  /** DICOM checks: our AE title. */
+  callingAE?: string
+  /** DICOM checks: the server's AE title. */
+  calledAE?: string
+}
+
+export interface ServiceConfig {
+  /** Unique service name; health target ids are `<name>/<server>`. */
+  name: string
+  /** `address:port` strings (`[::1]:104` for IPv6) or objects. Port 0 picks a free port (tests). */
+  listen: ReadonlyArray<string | { address: string; port: number }>
+  backends: readonly Backend[]
+  /** Default `first`. */
+  balance?: BalanceMethod
+  connectTimeoutMs?: number
+  /** Further servers tried after a failed connect. Default 3. */
+  retries?: number
+  /** 0 disables the idle timeout. */
+  idleTimeoutMs?: number
+  finTimeoutMs?: number
+  keepAliveDelayMs?: number
+  /** Max concurrent connections for the service; 0 = unlimited. */
+  maxConnections?: number
+  /** Max concurrent connections from one client IP; 0 = unlimited. */
+  maxConnectionsPerClient?: number
+  /** Only clients in these subnets/addresses (`10.0.0.0/8`, `::1`) or this BlockList are served. */
+  allow?: readonly string[] | BlockList
+  /** PROXY protocol header sent to the backend before any client byte. */
+  proxyProtocol?: false | 1 | 2
+  /** Peek at the client's first bytes for a DICOM A-ASSOCIATE-RQ; AE titles go into the connection log. */
+  sniffDicom?: boolean
+  /** What happens to a server's connections when it goes down or drains. Default `keep`. */
+  onMarkedDown?: 'keep' | 'shutdown'
+  /** Passive health: consecutive connect failures that take a server out for `holdMs`. */
+  passive?: { failures?: number; holdMs?: number }
+  /** Active checks through the forwarder's health checker; omitted = no active checks. */
+  check?: ServiceCheck
+  backlog?: number
+}
+
+export interface ForwarderOptions {
+  services: readonly ServiceConfig[]
+  addressSource?: AddressSource
+  health?: HealthRegistry
+  logger?: Logger
+}
+
+/**
+ * The subset of `@gslb/health`'s HealthChecker the forwarder uses; a HealthChecker satisfies it structurally.
+ * The forwarder registers one target per server, id `<service>/<server>`, and routes on its effective state.
+ */
+export interface HealthRegistry {
+  add(target: HealthTargetSpec): unknown
+  remove(id: string): unknown
+  checkNow(id: string): unknown
+  on(event: 'target:change', listener: (change: HealthChange) => void): unknown
+  off(event: 'target:change', listener: (change: HealthChange) => void): unknown
+}
+
+export interface HealthChange {
+  id: string
+  effective: 'unknown' | 'up' | 'down' | 'drain'
+}
+
+/** The target the forwarder registers per server (a `@gslb/health` Target). */
+export interface HealthTargetSpec {
+  id: string
+  address: string
+  port: number
+  monitor: { type: 'tcp' } | { type: 'dicom'; callingAE?: string; calledAE?: string }
+  interval: number
+  timeout: number
+  rise?: number
+  fall?: number
+  meta?: unknown
+}
+
+export type ServerState = 'up' | 'down' | 'unknown' | 'draining'
+
+export interface ConnectAttempt {
+  server: string
+  address: string
+  port: number
+  /** Error code of a failed attempt (`ECONNREFUSED`, `GSLB_FORWARDER_CONNECT_TIMEOUT`, ...); absent for the one that worked. */
+  error?: string
+  durationMs: number
+}
+
+export type ConnectionEnd =
+  | 'closed'
+  | 'client-reset'
+  | 'server-reset'
+  | 'idle-timeout'
+  | 'fin-timeout'
+  | 'no-server'
+  | 'connect-failed'
+  | 'server-down'
+  | 'shutdown'
+
+export interface ConnectionLog {
+  id: number
+  service: string
+  client: { address: string; port: number }
+  /** Server id (`address:port`) that carried the connection, or null when none did. */
+  server: string | null
+  attempts: readonly ConnectAttempt[]
+  bytesFromClient: number
+  bytesFromServer: number
+  startedAt: number
+  durationMs: number
+  end: ConnectionEnd
+  /** With `sniffDicom`, when the client's first bytes were an A-ASSOCIATE-RQ. */
+  callingAE?: string
+  calledAE?: string
+}
+
+export type RejectReason = 'not-allowed' | 'max-connections' | 'max-connections-per-client' | 'closing'
+
+export interface ForwarderEvents {
+  'connection:close': [ConnectionLog]
+  'connection:reject': [{ service: string; client: { address: string; port: number }; reason: RejectReason }]
+  'connect:fail': [{ service: string; server: string; address: string; port: number; error: Error }]
+  'server:change': [
+    { service: string; server: string; previous: ServerState; current: ServerState; reason: string },
+  ]
+  'listener:error': [{ service: string; listen: string; error: Error }]
+}
+
+export interface ServerStats {
+  id: string
+  address: string
+  port: number
+  /** DNS name the server came from, when it is name-backed. */
+  source: string | null
+  backup: boolean
+  weight: number
+  state: ServerState
+  active: number
+  total: number
+  failedConnects: number
+  bytesFromClient: number
+  bytesFromServer: number
+}
+
+export interface ServiceStats {
+  name: string
+  listeners: Array<{ address: string; port: number }>
+  active: number
+  total: number
+  rejected: number
+  failedConnects: number
+  bytesFromClient: number
+  bytesFromServer: number
+  /** Bytes accepted from one side and not yet handed to the kernel for the other (bounded by backpressure). */
+  buffered: number
+  servers: ServerStats[]
+}
