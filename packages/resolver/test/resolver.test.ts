@@ -268,7 +268,7 @@ describe('Resolver', () => {
       expect(cycles).toBeLessThanOrEqual(8)
     })
 
-    it('starts normally while every nameserver is down and resolves when DNS comes back', async () => {
+    it('HAProxy #807/#1740: starts normally while every nameserver is down and resolves when DNS comes back', async () => {
       gslb.respond = primary.respond = () => ({ silence: true })
       const { r, offline } = make({ interval: 100, failureInterval: 50, failThreshold: 50, timeout: 50 })
       r.track(NAME)
@@ -278,6 +278,20 @@ describe('Resolver', () => {
       await waitFor(() => r.addresses(NAME).length > 0, 'resolution once DNS is back', 2_000)
       expect(offline).toEqual([])
     })
+  })
+
+  it('HAProxy #1286 regression: after timeouts every query still leaves from a new socket (source port)', async () => {
+    gslb.respond = () => ({ silence: true })
+    const { r } = make({ interval: 40, failureInterval: 20, timeout: 30, failThreshold: 100 })
+    r.track(NAME)
+    await r.start()
+    await waitFor(() => gslb.count() >= 5, '5 timed-out queries')
+    gslb.respond = () => ({ addresses: ['10.1.0.3'] })
+    await waitFor(() => r.addresses(NAME)[0] === '10.1.0.3', 'recovery on the local GSLB')
+    await r.stop()
+    // one reused socket would show one port; the kernel may, rarely, hand out a recently freed port again
+    const ports = gslb.queries.map((q) => q.port)
+    expect(new Set(ports).size).toBeGreaterThanOrEqual(ports.length - 1)
   })
 
   describe('resolveNow', () => {
@@ -322,7 +336,7 @@ describe('Resolver', () => {
     })
   })
 
-  it('swaps address sets atomically: a moving answer never shows an empty set', async () => {
+  it('nginx#1656 regression: swaps address sets atomically, a moving answer never shows an empty set', async () => {
     let n = 0
     gslb.respond = () => ({ addresses: [n++ % 2 ? '10.1.0.1' : '10.2.0.1'] })
     const { r } = make({ interval: 20 })

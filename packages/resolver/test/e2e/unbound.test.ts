@@ -50,7 +50,7 @@ describe('against Debian unbound as the primary DNS', () => {
     })
   })
 
-  it('gets a 150-address answer that does not fit in 1232 bytes by retrying over TCP', async () => {
+  it('HAProxy #341/#1421: gets a 150-address answer that does not fit in 1232 bytes by retrying over TCP', async () => {
     resolver = createResolver({ nameservers: [unbound.address], timeout: 1_000, maxAddresses: 200 })
     resolver.track(`big.${ZONE}`)
     await resolver.start()
