@@ -35,6 +35,8 @@ export class PrefixTrie {
   private minLen: Uint8Array = new Uint8Array(0)
   private indexStart: Int32Array | undefined
   private indexBest: Int32Array | undefined
+  private indexResume: Int32Array | undefined
+  private indexResumeScope: Uint8Array | undefined
   /** Scope of the last {@link subnet} call (kept here so the hot path allocates nothing). */
   scope = 0
 
@@ -205,12 +207,21 @@ export class PrefixTrie {
    * slots at the top only, where it is cheap, with path compression below.
    */
   private buildIndex(): void {
-    const start = new Int32Array(1 << INDEX_BITS)
-    const best = new Int32Array(1 << INDEX_BITS).fill(this.value[0]!)
-    const stack = [0]
+    const slots = 1 << INDEX_BITS
+    const start = new Int32Array(slots)
+    const best = new Int32Array(slots).fill(this.value[0]!)
+    // For subnet(): the deepest node shorter than /16 on each slot's path and the walk's scope on arriving
+    // there; a walk for a source of /16 or longer resumes from it (everything above depends only on the slot).
+    const resume = new Int32Array(slots)
+    const resumeScope = new Uint8Array(slots)
+    const stack: number[] = [0, 0]
     while (stack.length > 0) {
+      const scope = stack.pop()!
       const node = stack.pop()!
-      for (const child of [this.left[node]!, this.right[node]!]) {
+      const l = this.left[node]!
+      const r = this.right[node]!
+      const childScope = l !== 0 && r !== 0 ? Math.max(scope, this.len[node]! + 1) : scope
+      for (const child of [l, r]) {
         if (child === 0) continue
         const childLength = this.len[child]!
         const slot = this.key[child]! >>> (32 - INDEX_BITS)
@@ -218,13 +229,19 @@ export class PrefixTrie {
           start[slot] = child
           continue
         }
+        const end = slot + (1 << (INDEX_BITS - childLength))
         const v = this.value[child]!
-        if (v >= 0) best.fill(v, slot, slot + (1 << (INDEX_BITS - childLength)))
-        stack.push(child)
+        if (v >= 0) best.fill(v, slot, end)
+        const arrival = v >= 0 ? childLength : childScope
+        resume.fill(child, slot, end)
+        resumeScope.fill(arrival, slot, end)
+        stack.push(child, arrival)
       }
     }
     this.indexStart = start
     this.indexBest = best
+    this.indexResume = resume
+    this.indexResumeScope = resumeScope
   }
 
   /** Longest match for an IPv4 address given as a 32-bit integer (one-word tries only). */
@@ -302,6 +319,13 @@ export class PrefixTrie {
     let best = values[0]!
     let scope = 0
     let node = 0
+    const resume = this.indexResume
+    if (resume !== undefined && source >= INDEX_BITS) {
+      const slot = k[0]! >>> (32 - INDEX_BITS)
+      node = resume[slot]!
+      best = this.indexBest![slot]!
+      scope = this.indexResumeScope![slot]!
+    }
     for (;;) {
       const nodeLength = len[node]!
       const l = this.left[node]!
