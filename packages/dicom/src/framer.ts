@@ -15,6 +15,8 @@ export interface PduFramerOptions {
  */
 export class PduFramer {
   private chunks: Buffer[] = []
+  /** Index of the first chunk still held. */
+  private head = 0
   private size = 0
   private limit: number
   private failure: DicomError | undefined
@@ -81,6 +83,7 @@ export class PduFramer {
     } catch (error) {
       this.failure = error as DicomError
       this.chunks = []
+      this.head = 0
       this.size = 0
       throw error
     }
@@ -88,31 +91,47 @@ export class PduFramer {
 
   /** Up to six bytes from the front, copying only when the header spans chunks. */
   private peekHeader(): Buffer {
-    const first = this.chunks[0]!
-    if (first.length >= PDU_HEADER_LENGTH || this.chunks.length === 1) return first
-    return Buffer.concat(this.chunks, Math.min(this.size, PDU_HEADER_LENGTH))
+    const first = this.chunks[this.head]!
+    if (first.length >= PDU_HEADER_LENGTH || this.chunks.length - this.head === 1) return first
+    // Copy at most six bytes from the first few chunks: a peer trickling one byte per segment must
+    // not make every read rescan all the chunks held so far.
+    const header = Buffer.alloc(Math.min(this.size, PDU_HEADER_LENGTH))
+    let filled = 0
+    for (let i = this.head; filled < header.length; i++) {
+      const chunk = this.chunks[i]!
+      filled += chunk.copy(header, filled, 0, Math.min(chunk.length, header.length - filled))
+    }
+    return header
   }
 
+  /** Removes `total` bytes from the front. Chunks are consumed by index: Array#shift is O(n). */
   private take(total: number): Buffer {
-    const first = this.chunks[0]!
+    const first = this.chunks[this.head]!
     let out: Buffer
     if (first.length >= total) {
       out = Buffer.from(first.subarray(0, total))
-      if (first.length === total) this.chunks.shift()
-      else this.chunks[0] = first.subarray(total)
+      if (first.length === total) this.head++
+      else this.chunks[this.head] = first.subarray(total)
     } else {
       out = Buffer.allocUnsafe(total)
       let filled = 0
       while (filled < total) {
-        const chunk = this.chunks[0]!
+        const chunk = this.chunks[this.head]!
         const n = Math.min(chunk.length, total - filled)
         chunk.copy(out, filled, 0, n)
         filled += n
-        if (n === chunk.length) this.chunks.shift()
-        else this.chunks[0] = chunk.subarray(n)
+        if (n === chunk.length) this.head++
+        else this.chunks[this.head] = chunk.subarray(n)
       }
     }
     this.size -= total
+    if (this.head === this.chunks.length) {
+      this.chunks = []
+      this.head = 0
+    } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head)
+      this.head = 0
+    }
     return out
   }
 }

@@ -104,6 +104,16 @@ describe('PduFramer', () => {
     expect(failure(() => framer.next()).code).toBe('GSLB_DICOM_PDU_TOO_LARGE')
   })
 
+  it('stays linear when a peer trickles a large PDU one byte per read', () => {
+    // Regression guard: each read used to rescan every chunk held so far while the first was under 6 bytes.
+    const big = encodePData([{ contextId: 1, command: false, last: true, data: Buffer.alloc(200_000, 1) }])
+    const framer = new PduFramer({ maxPduLength: 262_144 })
+    const out: Buffer[] = []
+    for (let i = 0; i < big.length; i++) out.push(...framer.push(big.subarray(i, i + 1)))
+    expect(out).toHaveLength(1)
+    expect(out[0]!.equals(big)).toBe(true)
+  })
+
   it('next() returns undefined until a PDU is complete', () => {
     const framer = new PduFramer()
     expect(framer.next()).toBeUndefined()
