@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -297,3 +297,49 @@ test('the built bin runs under node (after `pnpm build`)', () => {
   })
   expect(out).toContain('valid')
 })
+
+test('the built bin: SIGHUP reloads the file, SIGTERM drains and exits 0', async () => {
+  const fixture = await createFixture()
+  const bin = join(__dirname, '..', 'dist', 'bin.cjs')
+  const adminPort = await freePort()
+  const file = join(dir, 'signals.json')
+  const write = (ttl: number) =>
+    writeFileSync(
+      file,
+      JSON.stringify(
+        fixture.raw((c) => {
+          c.admin.listen.port = adminPort
+          c.gslb.names[0].ttl = ttl
+          c.logging.level = 'info'
+        }),
+      ),
+    )
+  write(1)
+  const child = spawn(process.execPath, [bin, 'run', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk) => {
+    output += String(chunk)
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  try {
+    const admin = `127.0.0.1:${adminPort}`
+    await until(
+      'the node is healthy',
+      async () => (await run(['check', '--admin', admin, '-q'])).code === 0,
+      15_000,
+    )
+    write(2)
+    child.kill('SIGHUP')
+    await until('the reload was applied', async () => {
+      const status = await run(['status', '--admin', admin, '--json'])
+      return status.code === 0 && JSON.parse(status.out).node.reloads.applied === 1
+    })
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(output).toContain('"msg":"config reloaded"')
+    expect(output).toContain('"msg":"node stopped"')
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await closeFixture(fixture)
+  }
+}, 30_000)
