@@ -49,20 +49,27 @@ export class FrameReader {
   }
 }
 
-/** Connects, writes `bytes`, collects `expected` framed replies (or whatever came before close/timeout). */
+/**
+ * Connects, writes `bytes`, collects `expected` framed replies (or whatever came before close/timeout). With
+ * `halfClose` the client sends FIN after writing: the server answers what it got, then closes.
+ */
 export function tcpExchange(
   host: string,
   port: number,
   bytes: Uint8Array,
   expected: number,
   timeoutMs = 2000,
+  halfClose = false,
 ): Promise<{ messages: Buffer[]; closedByServer: boolean }> {
   return new Promise((resolve) => {
     const reader = new FrameReader()
     const socket = net.connect({ host, port })
     let closedByServer = false
     const timer = setTimeout(() => socket.destroy(), timeoutMs)
-    socket.on('connect', () => socket.write(bytes))
+    socket.on('connect', () => {
+      socket.write(bytes)
+      if (halfClose) socket.end()
+    })
     socket.on('data', (chunk) => {
       reader.push(chunk)
       if (reader.messages.length >= expected) socket.destroy()

@@ -196,7 +196,15 @@ describe('listenDns', () => {
     const stats = createStats()
     let calls = 0
     const socket = await bindUdp(
-      { handler: () => (calls++, Uint8Array.of(1)), stats, family: 4, onHandlerError: undefined },
+      {
+        handler: () => {
+          calls++
+          return Uint8Array.of(1)
+        },
+        stats,
+        family: 4,
+        onHandlerError: undefined,
+      },
       '127.0.0.1',
       0,
     )
