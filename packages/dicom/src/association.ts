@@ -47,6 +47,7 @@ export class Association {
   private command: Buffer[] = []
   private commandLength = 0
   private commandContext = 0
+  private requestTimer: NodeJS.Timeout | undefined
 
   constructor(socket: Socket, options: ResolvedServerOptions, server: EventSink, overLimit: boolean) {
     this.socket = socket
@@ -60,6 +61,9 @@ export class Association {
     const socket = this.socket
     socket.setTimeout(this.options.idleTimeoutMs)
     socket.on('timeout', () => this.onIdle())
+    // PS3.8's ARTIM timer: the whole request must arrive in time, so trickling bytes cannot hold a slot.
+    this.requestTimer = setTimeout(() => this.onRequestTimeout(), this.options.idleTimeoutMs)
+    socket.once('close', () => clearTimeout(this.requestTimer))
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     // A reset by the peer is routine for a server; the close event reports it.
     socket.on('error', () => socket.destroy())
@@ -76,6 +80,11 @@ export class Association {
       return
     }
     this.socket.destroy()
+  }
+
+  private onRequestTimeout(): void {
+    if (this.state !== 'awaiting-request') return
+    this.abort(`no complete A-ASSOCIATE-RQ within ${this.options.idleTimeoutMs} ms`, 'reason-not-specified')
   }
 
   private onIdle(): void {
@@ -156,6 +165,7 @@ export class Association {
   }
 
   private onRequest(rq: AssociateRqPdu): void {
+    clearTimeout(this.requestTimer)
     this.callingAE = rq.callingAE
     this.calledAE = rq.calledAE
     if ((rq.protocolVersion & 0x0001) === 0) {

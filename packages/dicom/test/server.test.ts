@@ -347,6 +347,28 @@ describe('verification server', () => {
     expect(answered).toBeLessThan(sent)
   })
 
+  it('aborts a peer that trickles its request slower than idleTimeoutMs allows in total (ARTIM)', async () => {
+    const { server, port } = await start({ idleTimeoutMs: 300 })
+    const aborted = new Promise((resolve) => server.once('association:abort', resolve))
+    const socket = connect({ host: HOST, port })
+    socket.on('error', () => undefined)
+    const rq = request([VERIFY])
+    let sent = 0
+    const trickle = setInterval(() => {
+      if (sent < rq.length) socket.write(rq.subarray(sent, ++sent))
+    }, 50)
+    try {
+      expect(await aborted).toMatchObject({
+        by: 'server',
+        reason: 'no complete A-ASSOCIATE-RQ within 300 ms',
+      })
+    } finally {
+      clearInterval(trickle)
+      socket.destroy()
+    }
+    expect(sent).toBeLessThan(rq.length)
+  })
+
   it('rejects associations beyond maxConnections (transient, local-limit-exceeded) and recovers', async () => {
     const { server, port } = await start({ maxConnections: 1 })
     const holder = connect({ host: HOST, port })
