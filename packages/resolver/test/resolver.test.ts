@@ -113,6 +113,20 @@ describe('Resolver', () => {
     expect(counters.timeout + counters.servfail + counters.refused + counters.connectionRefused).toBe(1)
   })
 
+  it('waits for a slow nameserver up to the per-try timeout, and not longer', async () => {
+    gslb.respond = (q) => ({ addresses: ['10.1.0.1'], delay: q.name.startsWith('late') ? 600 : 150 })
+    const r = createResolver({ nameservers: [gslb.address, primary.address], timeout: 400 })
+    resolver = r
+    r.track(`slow.${NAME}`)
+    r.track(`late.${NAME}`)
+    const started = Date.now()
+    await r.start()
+    expect(Date.now() - started).toBeLessThan(600)
+    expect(r.status(`slow.${NAME}`)).toMatchObject({ addresses: ['10.1.0.1'], nameserver: gslb.address })
+    expect(r.status(`late.${NAME}`)).toMatchObject({ addresses: ['10.9.0.1'], nameserver: primary.address })
+    expect(r.snapshot().nameservers[0]).toMatchObject({ sent: 2, answered: 1, timeout: 1 })
+  })
+
   it('retries over TCP on truncation and counts it', async () => {
     gslb.respond = () => ({ truncate: true, addresses: ['10.1.0.5'] })
     const { r } = make()
