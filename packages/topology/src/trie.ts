@@ -2,15 +2,17 @@
  * Longest-prefix-match trie over 32-bit (IPv4, one word) or 128-bit (IPv6, four words) keys.
  *
  * Why a path-compressed binary trie (PATRICIA with stored prefixes) rather than a stride/expansion trie:
- * - every node is a real prefix or a branch point, so n prefixes make at most 2n nodes and the depth is
- *   about log2(n) for real tables (~20 steps for 100k random IPv4 prefixes), each step one XOR and mask on
- *   an Int32Array; no allocation per lookup;
+ * - every node is a real prefix or a branch point, so n prefixes make at most 2n nodes; each step is one
+ *   XOR and mask on an Int32Array; no allocation per lookup;
  * - build is O(n·W) with no prefix expansion, so memory and build time stay linear in the table size
- *   whatever the prefix lengths (a /9 in a 16-8-8 stride table expands to 128 slots; a /20 forces a
- *   256-slot chunk);
+ *   whatever the prefix lengths (in a 16-8-8 stride table a /9 expands to 128 slots and every /17-/24
+ *   forces a 256-slot chunk);
  * - the exact tree shape is what the EDNS Client Subnet scope needs: where the client's path leaves the
  *   trie is exactly where the answer can first change (see {@link PrefixTrie.subnet}).
- * Nodes live in parallel typed arrays (struct of arrays) so the tree is a few flat buffers for the GC.
+ * Its weakness is depth: ~20 dependent, cache-missing reads for 100k random IPv4 prefixes. So large IPv4
+ * tries get one stride level on top, a 2^16-slot index by the top 16 bits (see buildIndex), which leaves a
+ * few nodes per lookup. IPv6 gets none: real IPv6 tables share their top bits, so such a level would not
+ * spread them. Nodes live in parallel typed arrays (struct of arrays): a few flat buffers for the GC.
  */
 
 const NO_VALUE = -1
@@ -48,15 +50,6 @@ export class PrefixTrie {
     this.left = new Int32Array(capacity)
     this.right = new Int32Array(capacity)
     this.value = new Int32Array(capacity).fill(NO_VALUE)
-  }
-
-  get nodeCount(): number {
-    return this.size
-  }
-
-  /** Value stored for the whole space (/0), or -1. */
-  get rootValue(): number {
-    return this.value[0]!
   }
 
   /** Shortest prefix length stored anywhere in the trie, or 255 when empty. Valid after seal(). */
