@@ -42,6 +42,11 @@ export function formatStatus(status: NodeStatus): string {
       `engine listening on ${status.engine.listening.map((e) => formatEndpoint(e.address, e.port)).join(', ') || 'nothing'}`,
     )
   }
+  for (const site of status.sites) {
+    const members =
+      site.members.map((m) => `${m.pool}/${m.member} ${m.state}`).join(', ') || 'no pool members'
+    out.push(`site ${site.name}${site.self ? ' (this node)' : ''}: ${site.subnets} subnet(s); ${members}`)
+  }
   for (const pool of status.pools) {
     out.push(`pool ${pool.name} (${pool.method})`)
     out.push(table(pool.members.map((m) => [m.name, m.address, m.datacenter ?? '', state(m), lastCheck(m)])))

@@ -167,6 +167,7 @@ describe('against a running node', () => {
     const text = await run(['status', '--admin', admin])
     expect(text.code).toBe(0)
     expect(text.out).toContain('node test-node (site A)')
+    expect(text.out).toContain('site A (this node): 1 subnet(s); dicom/siteA up')
     expect(text.out).toMatch(/pool dicom \(failover\)\n\s+siteA\s+127\.0\.0\.1\s+A\s+up/)
     expect(text.out).toMatch(/resolver local → engine\n\s+dicom\.test\.lan\s+online\s+127\.0\.0\.1/)
     expect(text.out).toContain('service PROXY on 127.0.0.1:')

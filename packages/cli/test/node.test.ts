@@ -126,6 +126,23 @@ test('an invalid config at reload changes nothing and says why', async () => {
   expect((await node.reload()).applied).toBe(false)
 })
 
+test('resolver settings that get no answer are not applied: the running resolver keeps its addresses', async () => {
+  writeFileSync(
+    file,
+    JSON.stringify(
+      fixture.raw((c) => (c.resolvers.local = { nameservers: ['192.0.2.1'], timeout: '200ms' })),
+    ),
+  )
+  const result = await node.reload()
+  expect(result.applied).toBe(true)
+  expect(result.changes).toContain(
+    'resolver local: NOT replaced (the new settings got no answer; the running resolver stays)',
+  )
+  expect(node.status().resolvers[0]!.names[0]!.addresses).toEqual(['127.0.0.1'])
+  const { address, port } = vip('PROXY')
+  expect((await echo({ host: address, port, timeoutMs: 3_000 })).ok).toBe(true)
+})
+
 test('a connect failure checks the engine members at that address at once (fast failover)', async () => {
   const checksBefore = node.health.get('dicom/siteA')!.history.filter((c) => c.manual).length
   node.forwarder!.emit('connect:fail', {

@@ -70,6 +70,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   #reloads = { applied: 0, rejected: 0, lastError: undefined as string | undefined }
   #adminListen: Endpoint | false | undefined
   #reloading: Promise<unknown> = Promise.resolve()
+  /** The settings each running resolver was started with (a replacement that got no answers is not applied). */
+  readonly #resolverConfigs = new Map<string, NonNullable<Config['resolvers']>[string]>()
   #running = false
 
   constructor(options: NodeOptions) {
@@ -139,10 +141,15 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     }
   }
 
+  /**
+   * Starts the resolver called `name` with `resolverConfig`. A replacement is swapped in only once it has an
+   * answer for every name the old one tracks, so the forwarder never sees a gap and a reload in the middle of a
+   * DNS outage never throws away the last known good addresses. Returns false when the old one was kept.
+   */
   async #startResolver(
     name: string,
     resolverConfig: NonNullable<Config['resolvers']>[string],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const resolver = createResolver(resolverOptions(resolverConfig, this.engine?.addresses()[0]))
     resolver.on('address:change', (e) => {
       this.metrics.resolverLookups.inc({ name: e.name, result: 'change' })
@@ -157,13 +164,29 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     })
     resolver.on('name:offline', (e) => this.logger.warn({ resolver: name, ...e }, 'name offline'))
     resolver.on('name:online', (e) => this.logger.info({ resolver: name, ...e }, 'name online'))
-    const previous = this.resolvers.set(name, resolver)
+    const names = this.resolvers.namesOf(name)
+    for (const [tracked, options] of names) resolver.track(tracked, options)
     await resolver.start()
-    // A replaced resolver: settle the first answers before the old one goes, so the forwarder never sees a gap.
+    const previous = this.resolvers.get(name)
     if (previous) {
-      await Promise.allSettled(this.resolvers.namesOf(name).map(([tracked]) => resolver.resolveNow(tracked)))
-      await previous.stop()
+      const settled = await Promise.allSettled(names.map(([tracked]) => resolver.resolveNow(tracked)))
+      const unresolved = names.filter(([tracked], i) => {
+        const result = settled[i]
+        return result?.status !== 'fulfilled' || resolver.addresses(tracked).length === 0
+      })
+      if (unresolved.length > 0) {
+        await resolver.stop()
+        this.logger.warn(
+          { resolver: name, unresolved: unresolved.map(([tracked]) => tracked) },
+          'new resolver settings got no answer; keeping the running resolver',
+        )
+        return false
+      }
     }
+    this.resolvers.set(name, resolver)
+    this.#resolverConfigs.set(name, resolverConfig)
+    await previous?.stop()
+    return true
   }
 
   async #startAdmin(): Promise<void> {
@@ -363,10 +386,12 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     // Resolvers that are new or changed start (and settle) before the forwarder routes names to them.
     this.resolvers.setRoutes(nameRoutes(next))
     for (const [name, resolverConfig] of Object.entries(next.resolvers ?? {})) {
-      const before = previous.resolvers?.[name]
-      if (before && same(before, resolverConfig)) continue
-      await this.#startResolver(name, resolverConfig)
-      changes.push(`resolver ${name}: ${before ? 'replaced' : 'added'}`)
+      const running = this.#resolverConfigs.get(name)
+      if (running && same(running, resolverConfig)) continue
+      const replaced = await this.#startResolver(name, resolverConfig)
+      changes.push(
+        `resolver ${name}: ${!running ? 'added' : replaced ? 'replaced' : 'NOT replaced (the new settings got no answer; the running resolver stays)'}`,
+      )
     }
     const forwarderChanged =
       !same(previous.services, next.services) ||
@@ -388,6 +413,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     for (const name of Object.keys(previous.resolvers ?? {})) {
       if (next.resolvers?.[name]) continue
       await this.resolvers.delete(name)?.stop()
+      this.#resolverConfigs.delete(name)
       changes.push(`resolver ${name}: removed`)
     }
     if (!same(previous.admin?.token, next.admin?.token)) changes.push('admin: token changed')

@@ -58,6 +58,16 @@ export function buildStatus(
       }
     }),
   }))
+  const sites = Object.entries(config.topology?.datacenters ?? {}).map(([name, dc]) => ({
+    name,
+    self: config.node.site === name,
+    subnets: dc.cidrs.length,
+    members: pools.flatMap((pool) =>
+      pool.members
+        .filter((m) => m.datacenter === name)
+        .map((m) => ({ pool: pool.name, member: m.name, address: m.address, state: m.state })),
+    ),
+  }))
   const resolvers = node.resolvers.entries().map(([name, resolver]) => ({
     name,
     nameservers: config.resolvers?.[name]?.nameservers ?? [],
@@ -106,6 +116,7 @@ export function buildStatus(
       },
     },
     engine: node.engine ? { listening: node.engine.addresses() } : null,
+    sites,
     pools,
     resolvers,
     services,

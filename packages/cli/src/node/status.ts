@@ -18,6 +18,14 @@ export interface MemberView extends TargetView {
   datacenter?: string
 }
 
+export interface SiteView {
+  name: string
+  /** This node's own site (node.site). */
+  self: boolean
+  subnets: number
+  members: { pool: string; member: string; address: string; state: string }[]
+}
+
 export interface PoolView {
   name: string
   method: string
@@ -56,6 +64,8 @@ export interface NodeStatus {
     reloads: { applied: number; rejected: number; lastError?: string }
   }
   engine: { listening: Endpoint[] } | null
+  /** The datacenters of the topology, with the pool members in each and their state. */
+  sites: SiteView[]
   pools: PoolView[]
   resolvers: ResolverView[]
   services: ServiceView[]
