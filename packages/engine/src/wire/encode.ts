@@ -1,6 +1,6 @@
 import { DnsWireError } from './errors.js'
-import { asciiLower, nameToLabels } from './names.js'
-import { MAX_DNS_MESSAGE_SIZE, receivedQuestionWire } from './parse-query.js'
+import { asciiLower, MAX_LABEL_LENGTH, MAX_NAME_WIRE_LENGTH, nameToLabels } from './names.js'
+import { MAX_DNS_MESSAGE_SIZE } from './parse-query.js'
 import {
   type DnsQuestion,
   ECS_OPTION_CODE,
@@ -124,9 +124,59 @@ function writeOpt(out: Uint8Array, off: number, msg: ResponseMessage, edns: Resp
   return off + 19 + bytes
 }
 
+/**
+ * Wire length of a name made only of printable ASCII labels without escapes (what parseQuery returns for ordinary
+ * names, and what configs contain), or -1 when the general path must encode it.
+ */
+function plainWireLength(name: string): number {
+  if (name === '') return 1
+  let labelLength = 0
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c === 0x2e) {
+      if (labelLength === 0 || labelLength > MAX_LABEL_LENGTH) return -1
+      labelLength = 0
+    } else if (c === 0x5c || c >= 0x80) {
+      return -1
+    } else {
+      labelLength++
+    }
+  }
+  if (labelLength === 0 || labelLength > MAX_LABEL_LENGTH || name.length + 2 > MAX_NAME_WIRE_LENGTH) return -1
+  return name.length + 2
+}
+
+/** Writes a name {@link plainWireLength} accepted; returns the offset after it. */
+function writePlainName(out: Uint8Array, off: number, name: string): number {
+  if (name === '') {
+    out[off] = 0
+    return off + 1
+  }
+  let lengthAt = off
+  let p = off + 1
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c === 0x2e) {
+      out[lengthAt] = p - lengthAt - 1
+      lengthAt = p
+    } else {
+      out[p] = c
+    }
+    p++
+  }
+  out[lengthAt] = p - lengthAt - 1
+  out[p] = 0
+  return p + 1
+}
+
+/** The question name on the wire: exactly the received bytes, as the name text round-trips. */
 function questionWire(question: DnsQuestion): Uint8Array {
-  const received = receivedQuestionWire(question)
-  if (received !== undefined) return received
+  const plainLength = plainWireLength(question.name)
+  if (plainLength > 0) {
+    const wire = new Uint8Array(plainLength)
+    writePlainName(wire, 0, question.name)
+    return wire
+  }
   const { labels, wireLength } = nameToLabels(question.name)
   const wire = new Uint8Array(wireLength)
   let off = 0
@@ -164,14 +214,17 @@ function encodeAddressAnswers(
     }
     answerBytes += rr.type === 'A' ? 16 : 28
   }
-  const qwire = questionWire(question)
+  const plainLength = plainWireLength(question.name)
+  const qwire = plainLength > 0 ? undefined : questionWire(question)
+  const nameLength = qwire === undefined ? plainLength : qwire.length
   const edns = msg.edns
-  const size = 12 + qwire.length + 4 + answerBytes + optLength(edns)
+  const size = 12 + nameLength + 4 + answerBytes + optLength(edns)
   if (size > limit) return encodeTruncated(msg, limit)
   const out = Buffer.allocUnsafe(size)
   writeHeader(out, msg, false, [1, answers.length, 0, edns === undefined ? 0 : 1])
-  out.set(qwire, 12)
-  let off = 12 + qwire.length
+  if (qwire === undefined) writePlainName(out, 12, question.name)
+  else out.set(qwire, 12)
+  let off = 12 + nameLength
   out[off] = (question.type >> 8) & 0xff
   out[off + 1] = question.type & 0xff
   out[off + 2] = (question.class >> 8) & 0xff

@@ -14,16 +14,20 @@ export const MAX_QUERY_ADDITIONAL = 4
 export const MAX_DNS_MESSAGE_SIZE = 65535
 const MIN_UDP_PAYLOAD = 512
 
-/**
- * Raw wire bytes of each parsed question's name (including the final zero), so the encoder can echo the question
- * without re-encoding it. Keyed by the question object: a question the engine builds itself simply is not found.
- */
-const questionWire = new WeakMap<DnsQuestion, { name: string; wire: Uint8Array }>()
+/** Question name text is assembled here (≤ 254 bytes); parsing is synchronous, so one buffer serves all calls. */
+const nameScratch = Buffer.alloc(MAX_NAME_WIRE_LENGTH)
 
-/** The received wire form of `question`'s name, if it came from {@link parseQuery} and its name is unchanged. */
-export function receivedQuestionWire(question: DnsQuestion): Uint8Array | undefined {
-  const entry = questionWire.get(question)
-  return entry !== undefined && entry.name === question.name ? entry.wire : undefined
+/** Presentation form of an uncompressed, already validated wire name in [start, end). */
+function escapedName(buf: Uint8Array, start: number, end: number): string {
+  let name = ''
+  let off = start
+  while (off < end - 1) {
+    const labelLength = buf[off]!
+    const label = labelToText(buf, off + 1, off + 1 + labelLength)
+    name = name === '' ? label : `${name}.${label}`
+    off += 1 + labelLength
+  }
+  return name
 }
 
 type ErrorResult = Extract<QueryParseResult, { kind: 'error' }>
@@ -66,8 +70,11 @@ export function parseQuery(buf: Uint8Array): QueryParseResult {
     return fail(Rcode.FORMERR, `ARCOUNT ${arcount} exceeds ${MAX_QUERY_ADDITIONAL} additional records`)
   }
 
+  // Question name: labels are copied into a scratch buffer with '.' separators; a name whose bytes are all plain
+  // printable ASCII (the usual case) is then one native latin1 decode, anything else takes the escaping path.
   let off = 12
-  let name = ''
+  let textLength = 0
+  let plain = true
   for (;;) {
     if (off >= len) return fail(Rcode.FORMERR, 'question name runs past the end of the message')
     const labelLength = buf[off]!
@@ -87,17 +94,22 @@ export function parseQuery(buf: Uint8Array): QueryParseResult {
     if (end >= len) return fail(Rcode.FORMERR, 'question name runs past the end of the message')
     if (end + 1 - 12 > MAX_NAME_WIRE_LENGTH)
       return fail(Rcode.FORMERR, 'question name is longer than 255 bytes')
-    name = name === '' ? labelToText(buf, off + 1, end) : `${name}.${labelToText(buf, off + 1, end)}`
+    if (textLength > 0) nameScratch[textLength++] = 0x2e
+    for (let i = off + 1; i < end; i++) {
+      const c = buf[i]!
+      if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c) plain = false
+      nameScratch[textLength++] = c
+    }
     off = end
   }
   const nameEnd = off
+  const name = plain ? nameScratch.toString('latin1', 0, textLength) : escapedName(buf, 12, nameEnd)
   if (off + 4 > len) return fail(Rcode.FORMERR, 'question type/class runs past the end of the message')
   const question: DnsQuestion = {
     name,
     type: (buf[off]! << 8) | buf[off + 1]!,
     class: (buf[off + 2]! << 8) | buf[off + 3]!,
   }
-  questionWire.set(question, { name, wire: buf.slice(12, nameEnd) })
   off += 4
 
   let edns: EdnsInfo | undefined

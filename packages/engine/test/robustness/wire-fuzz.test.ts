@@ -109,7 +109,7 @@ describe('transport robustness: hostile packets over UDP and TCP', () => {
 
   it('a raw TCP client sending a 64 KB pointer bomb frame gets FORMERR and the connection stays usable', async () => {
     const before = activeResources()
-    const listener = await listenDns(respond, { address: '127.0.0.1', port: 0, udp: false })
+    const listener = await listenDns((query) => respond(query), { address: '127.0.0.1', port: 0, udp: false })
     const bomb = pointerChainBomb(65535)
     const started = performance.now()
     const result = await tcpExchange(
