@@ -52,6 +52,12 @@ const framerStream = () => {
     framer.push(stream.subarray(offset, offset + 65_536))
 }
 
+const big = encodePData([{ contextId: 1, command: false, last: true, data: Buffer.alloc(200_000, 1) }])
+const framerTrickle = () => {
+  const framer = new PduFramer({ maxPduLength: 262_144 })
+  for (let i = 0; i < big.length; i++) framer.push(big.subarray(i, i + 1))
+}
+
 const rows = [
   [`encodeAssociateRq (16 contexts, ${rq.length} B)`, () => encodeAssociateRq(rqInit)],
   [`decodePdu A-ASSOCIATE-RQ (${rq.length} B)`, () => decodePdu(rq)],
@@ -59,6 +65,7 @@ const rows = [
   ['encodeCEchoRq', () => encodeCEchoRq({ messageId: 1 })],
   ['decodeCommand C-ECHO-RQ', () => decodeCommand(command)],
   ['PduFramer 1 MiB of 16 KiB P-DATA in 64 KiB chunks', framerStream],
+  [`PduFramer ${big.length} B PDU pushed one byte at a time`, framerTrickle],
 ]
 
 console.log('| operation | ops/s |')
