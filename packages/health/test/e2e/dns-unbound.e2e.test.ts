@@ -1,7 +1,7 @@
 import { requirePeer } from '../../../../test/support/peers.js'
+import { startUnbound, type Unbound } from '../../../../test/support/unbound.js'
 import { createHealthChecker } from '../../src/index.js'
 import { checkOnce } from '../support/once.js'
-import { startUnbound, type Unbound } from './support/unbound.js'
 
 const ZONE = 'pacs.example'
 

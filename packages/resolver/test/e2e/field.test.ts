@@ -1,6 +1,7 @@
 import { createEngine, type DnsListener, type Engine } from '@gslb/engine'
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
 import { requirePeer } from '../../../../test/support/peers.js'
+import { startUnbound, type Unbound } from '../../../../test/support/unbound.js'
 import {
   type AddressChangeEvent,
   createResolver,
@@ -8,7 +9,6 @@ import {
   type Resolver,
   type ResolverOptions,
 } from '../../src/index.js'
-import { startUnbound, type Unbound } from './support/unbound.js'
 
 // The field topology on loopback: the local GSLB (@gslb/engine) answers first, the primary DNS (Debian unbound)
 // after it. In the field the primary delegates the zone to the GSLBs; here it serves a fixed fallback address for

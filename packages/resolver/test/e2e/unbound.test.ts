@@ -1,7 +1,7 @@
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
 import { requirePeer } from '../../../../test/support/peers.js'
+import { startUnbound, type Unbound } from '../../../../test/support/unbound.js'
 import { createResolver, type NameOfflineEvent, type Resolver } from '../../src/index.js'
-import { startUnbound, type Unbound } from './support/unbound.js'
 
 const ZONE = 'mysite.example'
 const BIG = Array.from({ length: 150 }, (_, i) => `big.${ZONE}. 5 IN A 10.8.${i >> 8}.${i & 255}`)
