@@ -1,5 +1,5 @@
 // Lookup throughput of @gslb/topology against a linear scan, on the BUILT package.
-// Run: pnpm --filter @gslb/topology build && node packages/topology/bench/lookup.mjs
+// Run: pnpm --filter @gslb/topology build && node --expose-gc packages/topology/bench/lookup.mjs
 // Prints a markdown table. Timings are noisy on a shared machine: compare the rows of one run.
 import { createTopology, formatAddress, ipv4ToUint32, parseAddress } from '../dist/index.js'
 
@@ -168,6 +168,17 @@ function scan6(address) {
   return best < 0 ? undefined : names[v6[best].dc]
 }
 
+function memoryOf(build) {
+  globalThis.gc?.()
+  const before = process.memoryUsage()
+  const kept = build()
+  globalThis.gc?.()
+  const after = process.memoryUsage()
+  const mb = (after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers) / 1e6
+  return { kept, mb }
+}
+const memory = memoryOf(() => createTopology({ datacenters: v4Config }))
+
 const buildTimes = []
 let topology
 for (let i = 0; i < 5; i++)
@@ -213,4 +224,8 @@ console.log('| build | ms (median) |')
 console.log('| --- | ---: |')
 console.log(`| createTopology, 100,000 IPv4 prefixes (parse + insert) | ${median(buildTimes).toFixed(1)} |`)
 console.log(`| createTopology, 10,000 IPv6 prefixes (parse + insert) | ${buildV6.toFixed(1)} |`)
+if (memory.kept && globalThis.gc) {
+  console.log('')
+  console.log(`memory held by the 100k IPv4 topology (node --expose-gc): ${memory.mb.toFixed(1)} MB`)
+}
 if (sink < 0) console.log(sink)
