@@ -27,7 +27,7 @@ export {
   createAdminServer,
 } from './admin/server.js'
 export { type CliIo, main } from './cli.js'
-export { demoConfig } from './commands/demo.js'
+export { type Demo, DemoSite, demoConfig, startDemo } from './commands/demo.js'
 export { formatExplanation } from './commands/explain.js'
 export { starterConfig } from './config/init.js'
 export { loadConfig, parseConfigText } from './config/load.js'

@@ -17,7 +17,7 @@ const SITE_VIPS = { A: '127.0.0.11', B: '127.0.0.12' } as const
 type SiteName = keyof typeof SITE_VIPS
 
 /** A simulated site: a verification server standing in for the site's PACS, which can be killed and restored. */
-class Site {
+export class DemoSite {
   pacs: VerificationServer | undefined
   port = 0
   /** Associations from our own echoes (not health checks) that reached this site. */
@@ -136,14 +136,14 @@ export function demoConfig(options: {
 
 export interface Demo {
   node: GslbNode
-  sites: Record<SiteName, Site>
+  sites: Record<SiteName, DemoSite>
   vip: Endpoint
   admin: Endpoint | undefined
   stop(): Promise<void>
 }
 
 export async function startDemo(options: { vipPort: number; adminPort: number }, io: CliIo): Promise<Demo> {
-  const sites = { A: new Site('A'), B: new Site('B') }
+  const sites = { A: new DemoSite('A'), B: new DemoSite('B') }
   await sites.A.start()
   await sites.B.start()
   try {
