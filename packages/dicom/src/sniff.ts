@@ -13,8 +13,13 @@ export interface SniffComplete {
   applicationContext: string
   protocolVersion: number
   userInformation: UserInformation
-  /** Size of the A-ASSOCIATE-RQ PDU, header included: the bytes examined. */
+  /** Size of the A-ASSOCIATE-RQ PDU, header included, as its header announces it. */
   pduLength: number
+  /**
+   * True when the request is larger than `maxBytes`: the result describes the items that fit in the
+   * bytes examined (AE titles always; presentation contexts and user information as far as they fit).
+   */
+  truncated: boolean
 }
 
 export interface SniffNeedMore {
@@ -62,15 +67,11 @@ export function sniffAssociation(firstBytes: Uint8Array, options: SniffOptions =
   const total = PDU_HEADER_LENGTH + length
   if (length < 68)
     return { status: 'not-dicom', reason: `A-ASSOCIATE-RQ length ${length} is below the minimum of 68` }
-  if (total > maxBytes) {
-    return {
-      status: 'not-dicom',
-      reason: `A-ASSOCIATE-RQ of ${total} bytes exceeds the ${maxBytes} bytes examined`,
-    }
-  }
-  if (firstBytes.length < total) return { status: 'need-more', needed: total - firstBytes.length }
+  const examined = Math.min(total, maxBytes)
+  if (firstBytes.length < examined) return { status: 'need-more', needed: examined - firstBytes.length }
   try {
-    const rq = decodePdu(firstBytes.subarray(0, total))
+    const bytes = firstBytes.subarray(0, examined)
+    const rq = decodePdu(total > maxBytes ? wholeItemsOf(bytes) : bytes)
     if (rq.type !== 'A-ASSOCIATE-RQ') return { status: 'not-dicom', reason: 'not an A-ASSOCIATE-RQ' }
     return {
       status: 'complete',
@@ -82,9 +83,27 @@ export function sniffAssociation(firstBytes: Uint8Array, options: SniffOptions =
       protocolVersion: rq.protocolVersion,
       userInformation: rq.userInformation,
       pduLength: total,
+      truncated: total > maxBytes,
     }
   } catch (error) {
     if (isDicomError(error)) return { status: 'not-dicom', reason: error.message }
     throw error
   }
+}
+
+/**
+ * The leading part of an oversized request that holds only whole top-level items, with its length
+ * field rewritten, so the strict decoder can read what fits.
+ */
+function wholeItemsOf(bytes: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let end = PDU_HEADER_LENGTH + 68
+  while (end + 4 <= bytes.length) {
+    const next = end + 4 + view.getUint16(end + 2)
+    if (next > bytes.length) break
+    end = next
+  }
+  const cut = Uint8Array.from(bytes.subarray(0, end))
+  new DataView(cut.buffer).setUint32(2, end - PDU_HEADER_LENGTH)
+  return cut
 }

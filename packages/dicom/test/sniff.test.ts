@@ -38,6 +38,7 @@ describe('sniffAssociation', () => {
         implementationVersionName: 'MODALITY_1',
       },
       pduLength: rq.length,
+      truncated: false,
     })
     if (result.status === 'complete') expect(result.presentationContexts).toHaveLength(3)
   })
@@ -75,11 +76,6 @@ describe('sniffAssociation', () => {
       Buffer.from([1, 0, 0, 0, 0, 10]),
       'A-ASSOCIATE-RQ length 10 is below the minimum of 68',
     ],
-    [
-      'a huge length',
-      Buffer.from([1, 0, 0xff, 0xff, 0xff, 0xff]),
-      'A-ASSOCIATE-RQ of 4294967301 bytes exceeds the 65536 bytes examined',
-    ],
   ])('says not-dicom for %s', (_name, bytes, reason) => {
     expect(sniffAssociation(bytes)).toEqual({ status: 'not-dicom', reason })
   })
@@ -94,11 +90,45 @@ describe('sniffAssociation', () => {
     })
   })
 
-  it('honours maxBytes', () => {
-    expect(sniffAssociation(rq, { maxBytes: rq.length }).status).toBe('complete')
-    expect(sniffAssociation(rq, { maxBytes: rq.length - 1 })).toEqual({
-      status: 'not-dicom',
-      reason: `A-ASSOCIATE-RQ of ${rq.length} bytes exceeds the ${rq.length - 1} bytes examined`,
+  it('reads what fits of a request larger than maxBytes, and says it is truncated', () => {
+    const contexts = Array.from({ length: 128 }, (_, i) => ({
+      id: 2 * i + 1,
+      abstractSyntax: `1.2.840.10008.5.1.4.1.1.${i}`,
+      transferSyntaxes: [IMPLICIT_VR_LITTLE_ENDIAN],
+    }))
+    const big = encodeAssociateRq({
+      calledAE: 'PACS_MAIN',
+      callingAE: 'CT',
+      presentationContexts: contexts,
+      userInformation: {},
+    })
+    expect(sniffAssociation(big.subarray(0, 500), { maxBytes: 1_000 })).toEqual({
+      status: 'need-more',
+      needed: 500,
+    })
+    const result = sniffAssociation(big.subarray(0, 1_000), { maxBytes: 1_000 })
+    if (result.status !== 'complete') throw new Error(JSON.stringify(result))
+    expect(result).toMatchObject({
+      callingAE: 'CT',
+      calledAE: 'PACS_MAIN',
+      pduLength: big.length,
+      truncated: true,
+    })
+    expect(result.abstractSyntaxes.length).toBeGreaterThan(5)
+    expect(result.abstractSyntaxes).toEqual(
+      contexts.slice(0, result.abstractSyntaxes.length).map((c) => c.abstractSyntax),
+    )
+    expect(sniffAssociation(big)).toMatchObject({ status: 'complete', truncated: false })
+    expect(sniffAssociation(rq, { maxBytes: rq.length })).toMatchObject({
+      status: 'complete',
+      truncated: false,
+    })
+  })
+
+  it('asks for at most maxBytes for a huge announced length', () => {
+    expect(sniffAssociation(Buffer.from([1, 0, 0xff, 0xff, 0xff, 0xff]))).toEqual({
+      status: 'need-more',
+      needed: 65_530,
     })
   })
 

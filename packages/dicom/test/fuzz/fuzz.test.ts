@@ -60,9 +60,14 @@ describe('fuzzing (seeded, reproducible)', () => {
       const base = i % 2 === 0 ? PDU_CORPUS[0]! : PDU_CORPUS[i % PDU_CORPUS.length]!
       const input = mutate(random, base, random() < 0.8)
       try {
-        const result = sniffAssociation(input)
+        // A third of the inputs also exercise the truncated path (requests larger than maxBytes).
+        const maxBytes = i % 3 === 0 ? 74 + Math.floor(random() * 300) : 65_536
+        const result = sniffAssociation(input, { maxBytes })
         statuses[result.status]++
-        if (result.status === 'need-more' && !(result.needed > 0 && input.length + result.needed <= 65_536)) {
+        if (
+          result.status === 'need-more' &&
+          !(result.needed > 0 && input.length + result.needed <= maxBytes)
+        ) {
           problems.push(`#${i} ${input.toString('hex')}: need-more asks for ${result.needed}`)
         }
         if (result.status === 'not-dicom' && result.reason.length === 0) problems.push(`#${i}: empty reason`)
