@@ -303,7 +303,6 @@ export class Association {
     this.socket.destroy()
   }
 
-  /** After RJ or RP the requestor closes the connection (PS3.8 9.2.2); the idle timeout bounds the wait. */
   /**
    * A peer that keeps sending requests but never reads the responses must not grow our memory:
    * stop reading until the responses drain (the idle timeout ends a peer that never reads).
@@ -314,6 +313,7 @@ export class Association {
     this.socket.once('drain', () => this.socket.resume())
   }
 
+  /** After RJ or RP the requestor closes the connection (PS3.8 9.2.2); the idle timeout bounds the wait. */
   private closeGracefully(): void {
     this.state = 'closing'
     this.socket.end()
