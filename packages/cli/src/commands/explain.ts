@@ -69,7 +69,7 @@ export function formatExplanation(e: Explanation): string {
         `  ${c.position !== null ? `#${c.position}` : '  '} ${c.member.padEnd(12)} ${c.address.padEnd(16)} ${(c.datacenter ?? '-').padEnd(6)} ${state.padEnd(8)}${c.eligible ? 'eligible' : 'not eligible'}`,
       )
     }
-    out.push(`  ${d.reason}`)
+    if (d.reason !== e.reason) out.push(`  ${d.reason}`)
   }
   out.push(`why: ${e.reason}`)
   return out.join('\n')

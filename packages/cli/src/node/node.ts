@@ -327,7 +327,12 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     try {
       await this.#apply(config, changes)
     } catch (error) {
-      return this.#rejected(error, changes)
+      if (changes.length === 0) return this.#rejected(error)
+      const message = error instanceof Error ? error.message : String(error)
+      return this.#rejected(
+        new CliError('GSLB_NODE_STATE', `applied only in part (${changes.join('; ')}): ${message}`),
+        changes,
+      )
     }
     this.#configLoadedAt = Date.now()
     this.#reloads.applied++
