@@ -136,6 +136,26 @@ describe('echo() against dcmtk SCPs', () => {
     expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true])
   })
 
+  it('reports the rejection of a storescp started with --refuse', async () => {
+    const refusePort = await freePort()
+    const refusing = await startPeer(
+      requirePeer('storescp', 'dcmtk'),
+      ['--refuse', '-od', dir, String(refusePort)],
+      refusePort,
+      dir,
+    )
+    try {
+      const result = await echo({ host: HOST, port: refusePort, timeoutMs: 5_000 })
+      expect(result).toMatchObject({
+        ok: false,
+        stage: 'associate',
+        reason: 'association rejected by called AE: no reason given (permanent)',
+      })
+    } finally {
+      await stopPeer(refusing)
+    }
+  })
+
   it('verifies dcmqrscp under its configured AE title', async () => {
     const result = await echo({ host: HOST, port: qrPort, calledAE: 'PACS_QR', timeoutMs: 5_000 })
     expect(result).toMatchObject({ ok: true, stage: 'release', status: 0 })
@@ -218,6 +238,34 @@ describe('dcmtk echoscu against our verification server', () => {
     const { code } = await run(echoscu, ['--abort', '-aec', 'PACS_MAIN', HOST, String(port)])
     expect(code).toBe(0)
     expect(await aborted).toMatchObject({ by: 'peer', callingAE: 'ECHOSCU', calledAE: 'PACS_MAIN' })
+  })
+
+  it('rejects the storage SOP class storescu proposes, per presentation context', async () => {
+    const storescu = requirePeer('storescu', 'dcmtk')
+    const dump2dcm = requirePeer('dump2dcm', 'dcmtk')
+    const dir = mkdtempSync(join(tmpdir(), 'gslb-dicom-e2e-'))
+    try {
+      const dump = join(dir, 'ct.dump')
+      writeFileSync(dump, '(0008,0016) UI =CTImageStorage\n(0008,0018) UI [1.2.3.4.5.6.7.8]\n')
+      expect((await run(dump2dcm, ['+te', dump, join(dir, 'ct.dcm')])).code).toBe(0)
+      const accepted = new Promise<{ presentationContexts: { result: string }[] }>((resolve) =>
+        server.once('association:accept', resolve),
+      )
+      const { code, output } = await run(storescu, [
+        '-aec',
+        'PACS_MAIN',
+        HOST,
+        String(port),
+        join(dir, 'ct.dcm'),
+      ])
+      expect(code).not.toBe(0)
+      expect(output).toContain('No Acceptable Presentation Contexts')
+      const { presentationContexts } = await accepted
+      expect(presentationContexts.length).toBeGreaterThan(0)
+      expect(presentationContexts.every((pc) => pc.result === 'abstract-syntax-not-supported')).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('rejects a wrong called AE title (echoscu -aet X -aec WRONG)', async () => {
