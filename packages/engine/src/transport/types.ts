@@ -31,6 +31,7 @@ export interface DnsListenerStats {
   udpReceived: number
   /** Datagrams from source port 0: no reply is possible (and answering would crash naive servers). */
   udpDroppedPortZero: number
+  /** Responses handed to the socket. */
   udpSent: number
   /** Failed or impossible sends (an error from the socket, a response larger than a UDP payload). */
   udpSendErrors: number

@@ -37,26 +37,31 @@ function clampSize(maxSize: number): number {
   return maxSize > MAX_DNS_MESSAGE_SIZE ? MAX_DNS_MESSAGE_SIZE : Math.floor(maxSize)
 }
 
-function headerFlags(msg: ResponseMessage, truncated: boolean): [number, number] {
+function writeHeader(
+  out: Uint8Array,
+  msg: ResponseMessage,
+  truncated: boolean,
+  qdcount: number,
+  ancount: number,
+  nscount: number,
+  arcount: number,
+): void {
   let rcode = msg.rcode
   // An extended rcode cannot be expressed without OPT; SERVFAIL is the honest fallback.
   if (rcode > 15 && msg.edns === undefined) rcode = Rcode.SERVFAIL
-  const b2 =
-    0x80 | ((msg.opcode & 0x0f) << 3) | (msg.aa ? 0x04 : 0) | (truncated ? 0x02 : 0) | (msg.rd ? 0x01 : 0)
-  const b3 = (msg.cd ? 0x10 : 0) | (rcode & 0x0f)
-  return [b2, b3]
-}
-
-function writeHeader(out: Uint8Array, msg: ResponseMessage, truncated: boolean, counts: number[]): void {
-  const [b2, b3] = headerFlags(msg, truncated)
   out[0] = (msg.id >> 8) & 0xff
   out[1] = msg.id & 0xff
-  out[2] = b2
-  out[3] = b3
-  for (let i = 0; i < 4; i++) {
-    out[4 + i * 2] = (counts[i]! >> 8) & 0xff
-    out[5 + i * 2] = counts[i]! & 0xff
-  }
+  out[2] =
+    0x80 | ((msg.opcode & 0x0f) << 3) | (msg.aa ? 0x04 : 0) | (truncated ? 0x02 : 0) | (msg.rd ? 0x01 : 0)
+  out[3] = (msg.cd ? 0x10 : 0) | (rcode & 0x0f)
+  out[4] = qdcount >> 8
+  out[5] = qdcount & 0xff
+  out[6] = ancount >> 8
+  out[7] = ancount & 0xff
+  out[8] = nscount >> 8
+  out[9] = nscount & 0xff
+  out[10] = arcount >> 8
+  out[11] = arcount & 0xff
 }
 
 function ecsAddressBytes(ecs: EcsOption): number {
@@ -221,7 +226,7 @@ function encodeAddressAnswers(
   const size = 12 + nameLength + 4 + answerBytes + optLength(edns)
   if (size > limit) return encodeTruncated(msg, limit)
   const out = Buffer.allocUnsafe(size)
-  writeHeader(out, msg, false, [1, answers.length, 0, edns === undefined ? 0 : 1])
+  writeHeader(out, msg, false, 1, answers.length, 0, edns === undefined ? 0 : 1)
   if (qwire === undefined) writePlainName(out, 12, question.name)
   else out.set(qwire, 12)
   let off = 12 + nameLength
@@ -264,7 +269,7 @@ function encodeTruncated(msg: ResponseMessage, limit: number): Uint8Array {
   const qwire = msg.question === undefined ? undefined : questionWire(msg.question)
   const size = 12 + (qwire === undefined ? 0 : qwire.length + 4) + optLength(msg.edns)
   const out = Buffer.allocUnsafe(Math.min(size, limit))
-  writeHeader(out, msg, true, [qwire === undefined ? 0 : 1, 0, 0, msg.edns === undefined ? 0 : 1])
+  writeHeader(out, msg, true, qwire === undefined ? 0 : 1, 0, 0, msg.edns === undefined ? 0 : 1)
   let off = 12
   if (qwire !== undefined && msg.question !== undefined) {
     out.set(qwire, off)
@@ -419,14 +424,17 @@ function encodeGeneral(msg: ResponseMessage, limit: number): Uint8Array {
     if (err instanceof Overflow) return encodeTruncated(msg, limit)
     throw err
   }
-  const counts = [
+  const out = Buffer.allocUnsafe(w.off + opt)
+  const arcount = msg.additional.length + (msg.edns === undefined ? 0 : 1)
+  writeHeader(
+    out,
+    msg,
+    false,
     msg.question === undefined ? 0 : 1,
     msg.answers.length,
     msg.authority.length,
-    msg.additional.length + (msg.edns === undefined ? 0 : 1),
-  ]
-  const out = Buffer.allocUnsafe(w.off + opt)
-  writeHeader(out, msg, false, counts)
+    arcount,
+  )
   out.set(scratch.subarray(12, w.off), 12)
   if (msg.edns !== undefined) writeOpt(out, w.off, msg, msg.edns)
   return out
