@@ -8,8 +8,8 @@ import type { ConnectAttempt, ConnectionEnd, ConnectionLog } from './types.js'
 
 /** What a sniffer says about the client's first bytes (the shape of `@gslb/dicom`'s `sniffAssociation`). */
 export type SniffResult =
-  | { status: 'complete'; callingAE: string; calledAE: string }
-  | { status: 'need-more' }
+  | { status: 'complete'; callingAE: string; calledAE: string; abstractSyntaxes: readonly string[] }
+  | { status: 'need-more'; needed?: number }
   | { status: 'not-dicom' }
 
 export type Sniffer = (firstBytes: Uint8Array) => SniffResult
@@ -52,8 +52,9 @@ export class Connection implements Closable {
   private ended: ConnectionEnd | null = null
   private sniffChunks: Buffer[] | null = null
   private sniffLength = 0
-  private callingAE: string | undefined
-  private calledAE: string | undefined
+  private sniffWanted = 0
+  private association: { callingAE: string; calledAE: string; abstractSyntaxes: readonly string[] } | null =
+    null
   private lastActivity = -1
   private lastActiveAt = 0
 
@@ -280,14 +281,18 @@ export class Connection implements Closable {
     chunks.push(chunk)
     this.sniffLength += chunk.length
     let done = this.sniffLength >= SNIFF_MAX_BYTES
+    // the sniffer says how many bytes it still needs: no copy until they are all here
+    if (!done && this.sniffLength < this.sniffWanted) return
     try {
       const result = this.host.sniffer!(chunks.length === 1 ? chunk : Buffer.concat(chunks, this.sniffLength))
       if (result.status === 'complete') {
-        this.callingAE = result.callingAE
-        this.calledAE = result.calledAE
+        const { callingAE, calledAE, abstractSyntaxes } = result
+        this.association = { callingAE, calledAE, abstractSyntaxes }
         done = true
       } else if (result.status === 'not-dicom') {
         done = true
+      } else {
+        this.sniffWanted = this.sniffLength + (result.needed ?? 1)
       }
     } catch {
       done = true
@@ -364,9 +369,10 @@ export class Connection implements Closable {
       durationMs: Date.now() - this.startedAt,
       end,
     }
-    if (this.callingAE !== undefined) {
-      log.callingAE = this.callingAE
-      log.calledAE = this.calledAE!
+    if (this.association !== null) {
+      log.callingAE = this.association.callingAE
+      log.calledAE = this.association.calledAE
+      log.abstractSyntaxes = this.association.abstractSyntaxes
     }
     this.host.closed(this, log)
   }

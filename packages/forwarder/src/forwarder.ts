@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { sniffAssociation } from '@gslb/dicom'
 import type { Sniffer } from './connection.js'
 import { DEFAULT_CLOSE_DEADLINE_MS } from './constants.js'
 import { ForwarderConfigError, ForwarderError, ForwarderErrorCode } from './errors.js'
@@ -205,8 +206,10 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
   }
 }
 
+const sniffDicom: Sniffer = (firstBytes) => sniffAssociation(firstBytes)
+
 /** Validates the options and creates a forwarder; call `start()` to bind its listeners. */
-export function createForwarder(options: ForwarderOptions, sniffer: Sniffer | null = null): Forwarder {
+export function createForwarder(options: ForwarderOptions): Forwarder {
   if (typeof options !== 'object' || options === null)
     throw new ForwarderConfigError('options', 'expected an object')
   const services = resolveServices(options.services)
@@ -231,6 +234,6 @@ export function createForwarder(options: ForwarderOptions, sniffer: Sniffer | nu
     options.addressSource ?? null,
     options.health ?? null,
     options.logger ?? null,
-    sniffer,
+    sniffDicom,
   )
 }

@@ -180,6 +180,9 @@ function check(value: unknown, option: string): ResolvedService['check'] | null 
     intervalMs: integer(value.intervalMs, `${option}.intervalMs`, DEFAULT_CHECK_INTERVAL_MS, 10, 3_600_000),
     timeoutMs: integer(value.timeoutMs, `${option}.timeoutMs`, DEFAULT_CHECK_TIMEOUT_MS, 10, 600_000),
   }
+  if (resolved.timeoutMs >= resolved.intervalMs) {
+    throw new ForwarderConfigError(`${option}.timeoutMs`, `must be below intervalMs (${resolved.intervalMs})`)
+  }
   if (value.rise !== undefined) resolved.rise = integer(value.rise, `${option}.rise`, 1, 1, 100)
   if (value.fall !== undefined) resolved.fall = integer(value.fall, `${option}.fall`, 1, 1, 100)
   for (const key of ['callingAE', 'calledAE'] as const) {

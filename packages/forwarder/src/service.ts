@@ -293,7 +293,15 @@ export class Service implements ConnectionHost {
     }
     if (check.rise !== undefined) target.rise = check.rise
     if (check.fall !== undefined) target.fall = check.fall
-    health.add(target)
+    try {
+      health.add(target)
+    } catch (error) {
+      // a duplicate id (another forwarder registered it) must not stop this one from forwarding
+      this.context.logger?.error(
+        { service: this.config.name, server: server.id, err: error },
+        'health target rejected',
+      )
+    }
   }
 
   private unregister(server: Server): void {
@@ -449,6 +457,11 @@ export class Service implements ConnectionHost {
     this.servers = []
   }
 
+  /** Servers in rotation in priority order, then the draining ones. */
+  private orderedServers(): Server[] {
+    return [...this.servers, ...[...this.byId.values()].filter((server) => server.draining)]
+  }
+
   stats(): ServiceStats {
     let bytesFromClient = this.closedBytesFromClient
     let bytesFromServer = this.closedBytesFromServer
@@ -475,7 +488,7 @@ export class Service implements ConnectionHost {
       bytesFromClient,
       bytesFromServer,
       buffered,
-      servers: [...this.byId.values()].map((server) => ({
+      servers: this.orderedServers().map((server) => ({
         id: server.id,
         address: server.address,
         port: server.port,

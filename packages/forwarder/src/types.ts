@@ -171,6 +171,8 @@ export interface ConnectionLog {
   /** With `sniffDicom`, when the client's first bytes were an A-ASSOCIATE-RQ. */
   callingAE?: string
   calledAE?: string
+  /** With `sniffDicom`: the SOP classes the A-ASSOCIATE-RQ proposed. */
+  abstractSyntaxes?: readonly string[]
 }
 
 export type RejectReason = 'not-allowed' | 'max-connections' | 'max-connections-per-client' | 'closing'

@@ -1,0 +1,273 @@
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import type { ConnectionLog, ForwarderEvents } from '../src/index.js'
+import { startBlackhole } from './blackhole.js'
+import {
+  connectTo,
+  echo,
+  FakeAddressSource,
+  readAll,
+  startBackend,
+  startForwarder,
+  until,
+} from './helpers.js'
+
+async function roundTrip(port: number, text = 'hello'): Promise<string> {
+  const socket = await connectTo(port)
+  const reply = readAll(socket)
+  socket.end(text)
+  const { data, error } = await reply
+  if (error) throw error
+  return data.toString()
+}
+
+/** A port with nothing listening: bind, read the port, close. */
+async function deadPort(): Promise<number> {
+  const backend = await startBackend(() => {})
+  const port = (backend.server.address() as AddressInfo).port
+  await backend.close()
+  return port
+}
+
+describe('failover between servers', () => {
+  const before = activeResources()
+  afterAll(async () => {
+    expect(await leakedSince(before, 2_000)).toEqual({})
+  })
+
+  test('a refused connect is retried on the next server before the client notices', async () => {
+    const dead = await deadPort()
+    const live = await startBackend(echo)
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        backends: [
+          { address: '127.0.0.1', port: dead },
+          { address: '127.0.0.1', port: live.port },
+        ],
+      },
+    ])
+    const failures: ForwarderEvents['connect:fail'][0][] = []
+    forwarder.on('connect:fail', (event) => failures.push(event))
+    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
+    expect(await roundTrip(port)).toBe('hello')
+    const [log] = await closed
+    expect(log.end).toBe('closed')
+    expect(log.server).toBe(`127.0.0.1:${live.port}`)
+    expect(log.attempts.map((attempt) => attempt.error)).toEqual(['ECONNREFUSED', undefined])
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatchObject({ service: 'svc', server: `127.0.0.1:${dead}`, port: dead })
+    expect((failures[0]!.error as NodeJS.ErrnoException).code).toBe('ECONNREFUSED')
+    await forwarder.stop()
+    await live.close()
+  })
+
+  test('a blackholed server (connect timeout) falls over to the next server', async () => {
+    const hole = await startBlackhole()
+    const live = await startBackend(echo)
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        connectTimeoutMs: 200,
+        backends: [
+          { address: '127.0.0.1', port: hole.port },
+          { address: '127.0.0.1', port: live.port },
+        ],
+      },
+    ])
+    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
+    const started = Date.now()
+    expect(await roundTrip(port)).toBe('hello')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(180)
+    const [log] = await closed
+    expect(log.attempts[0]).toMatchObject({
+      server: `127.0.0.1:${hole.port}`,
+      error: 'GSLB_FORWARDER_CONNECT_TIMEOUT',
+    })
+    expect(log.server).toBe(`127.0.0.1:${live.port}`)
+    await forwarder.stop()
+    await live.close()
+    await hole.close()
+  })
+
+  test('consecutive connect failures mark a server down passively for the hold time', async () => {
+    const dead = await deadPort()
+    const live = await startBackend(echo)
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        passive: { failures: 2, holdMs: 300 },
+        backends: [
+          { address: '127.0.0.1', port: dead },
+          { address: '127.0.0.1', port: live.port },
+        ],
+      },
+    ])
+    const changes: ForwarderEvents['server:change'][0][] = []
+    forwarder.on('server:change', (change) => changes.push(change))
+    const logs: ConnectionLog[] = []
+    forwarder.on('connection:close', (log) => logs.push(log))
+    for (let i = 0; i < 4; i++) expect(await roundTrip(port)).toBe('hello')
+    await until(() => logs.length === 4, 2_000, 'logs')
+    // two failures mark it down; the next connections go straight to the live server
+    expect(logs.map((log) => log.attempts.length)).toEqual([2, 2, 1, 1])
+    expect(changes[0]).toMatchObject({ server: `127.0.0.1:${dead}`, previous: 'unknown', current: 'down' })
+    const state = () => forwarder.stats()[0]!.servers.find((server) => server.port === dead)!.state
+    expect(state()).toBe('down')
+    await until(() => state() === 'unknown', 2_000, 'hold over')
+    expect(changes[1]).toMatchObject({ previous: 'down', current: 'unknown', reason: 'passive hold over' })
+    await forwarder.stop()
+    await live.close()
+  })
+
+  test('with every server failing the client is closed after retries, and the log says why', async () => {
+    const deadA = await deadPort()
+    const deadB = await deadPort()
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        retries: 5,
+        backends: [
+          { address: '127.0.0.1', port: deadA },
+          { address: '127.0.0.1', port: deadB },
+        ],
+      },
+    ])
+    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
+    const socket = await connectTo(port)
+    const result = await readAll(socket)
+    expect(result.data.length).toBe(0)
+    const [log] = await closed
+    expect(log.end).toBe('connect-failed')
+    expect(log.server).toBeNull()
+    // each server is tried once per connection
+    expect(log.attempts).toHaveLength(2)
+    await forwarder.stop()
+  })
+
+  test('retries are bounded by `retries`', async () => {
+    const dead = await Promise.all([deadPort(), deadPort(), deadPort()])
+    const live = await startBackend(echo)
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        retries: 1,
+        backends: [
+          ...dead.map((p) => ({ address: '127.0.0.1', port: p })),
+          { address: '127.0.0.1', port: live.port },
+        ],
+      },
+    ])
+    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
+    const socket = await connectTo(port)
+    await readAll(socket)
+    const [log] = await closed
+    expect(log.end).toBe('connect-failed')
+    expect(log.attempts).toHaveLength(2)
+    await forwarder.stop()
+    await live.close()
+  })
+
+  test('backup servers take connections only when no primary is up', async () => {
+    const dead = await deadPort()
+    const primary = await startBackend((socket) => socket.end('primary'))
+    const backup = await startBackend((socket) => socket.end('backup'))
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        balance: 'roundrobin',
+        backends: [
+          { address: '127.0.0.1', port: backup.port, backup: true },
+          { address: '127.0.0.1', port: primary.port },
+          { address: '127.0.0.1', port: dead },
+        ],
+      },
+    ])
+    const seen = new Set<string>()
+    for (let i = 0; i < 6; i++) seen.add(await roundTrip(port, ''))
+    expect([...seen]).toEqual(['primary'])
+    await primary.close()
+    expect(await roundTrip(port, '')).toBe('backup')
+    await forwarder.stop()
+    await backup.close()
+  })
+
+  test('a name-backed service follows its address source; vanished servers drain', async () => {
+    const source = new FakeAddressSource()
+    const first = await startBackend(echo, { host: '127.0.0.2' })
+    const second = await startBackend(echo, { host: '127.0.0.3', port: first.port })
+    source.set('dicom.example.test', ['127.0.0.2'])
+    const { forwarder, port } = await startForwarder(
+      [{ name: 'dns', backends: [{ name: 'dicom.example.test', port: first.port }] }],
+      { addressSource: source },
+    )
+    expect(source.tracked.has('dicom.example.test')).toBe(true)
+    const logs: ConnectionLog[] = []
+    forwarder.on('connection:close', (log) => logs.push(log))
+    // a long association on the first address
+    const long = await connectTo(port)
+    long.write('a')
+    await once(long, 'data')
+    source.set('dicom.example.test', ['127.0.0.3'])
+    const stats = () => forwarder.stats()[0]!.servers
+    expect(stats().map((server) => [server.address, server.state])).toEqual([
+      ['127.0.0.3', 'unknown'],
+      ['127.0.0.2', 'draining'],
+    ])
+    expect(await roundTrip(port)).toBe('hello')
+    await until(() => logs.length === 1, 2_000, 'log')
+    expect(logs[0]!.server).toBe(`127.0.0.3:${first.port}`)
+    // the draining connection still works, and the server is forgotten when it ends
+    long.write('b')
+    const [b] = (await once(long, 'data')) as [Buffer]
+    expect(b.toString()).toBe('b')
+    long.end()
+    await readAll(long)
+    await until(() => stats().length === 1, 2_000, 'drained server forgotten')
+    // an empty answer (offline) leaves no server: the client is closed and the log says so
+    source.set('dicom.example.test', [])
+    const socket = await connectTo(port)
+    await readAll(socket)
+    await until(() => logs.length === 3, 2_000, 'log')
+    expect(logs[2]!.end).toBe('no-server')
+    await forwarder.stop()
+    expect(source.tracked.size).toBe(0)
+    expect(source.subscribers).toBe(0)
+    await first.close()
+    await second.close()
+  })
+
+  test('a failed connect to a name-backed server asks the address source to resolve now', async () => {
+    const source = new FakeAddressSource()
+    const dead = await deadPort()
+    source.set('gone.example.test', ['127.0.0.4'])
+    const { forwarder, port } = await startForwarder(
+      [{ name: 'dns', backends: [{ name: 'gone.example.test', port: dead }] }],
+      { addressSource: source },
+    )
+    const failed = once(forwarder, 'connect:fail')
+    const socket = await connectTo(port)
+    await readAll(socket)
+    await failed
+    expect(source.resolveCalls).toEqual(['gone.example.test'])
+    await forwarder.stop()
+  })
+
+  test('first: a name answer with several addresses is used in answer order', async () => {
+    const source = new FakeAddressSource()
+    const a = await startBackend((socket) => socket.end('a'), { host: '127.0.0.5' })
+    const b = await startBackend((socket) => socket.end('b'), { host: '127.0.0.6', port: a.port })
+    source.set('multi.example.test', ['127.0.0.6', '127.0.0.5'])
+    const { forwarder, port } = await startForwarder(
+      [{ name: 'dns', balance: 'first', backends: [{ name: 'multi.example.test', port: a.port }] }],
+      { addressSource: source },
+    )
+    expect(await roundTrip(port, '')).toBe('b')
+    source.set('multi.example.test', ['127.0.0.5', '127.0.0.6'])
+    expect(await roundTrip(port, '')).toBe('a')
+    await forwarder.stop()
+    await a.close()
+    await b.close()
+  })
+})

@@ -1,0 +1,206 @@
+import { EventEmitter, once } from 'node:events'
+import { createVerificationServer, echo as dicomEcho } from '@gslb/dicom'
+import { createHealthChecker } from '@gslb/health'
+import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import type {
+  ConnectionLog,
+  ForwarderEvents,
+  HealthChange,
+  HealthRegistry,
+  HealthTargetSpec,
+} from '../src/index.js'
+import { connectTo, echo, readAll, startBackend, startForwarder, until } from './helpers.js'
+
+/** A health registry the test drives by hand. */
+class ScriptedHealth extends EventEmitter implements HealthRegistry {
+  readonly targets = new Map<string, HealthTargetSpec>()
+  readonly checkNowCalls: string[] = []
+  add(target: HealthTargetSpec): void {
+    this.targets.set(target.id, target)
+  }
+  remove(id: string): void {
+    this.targets.delete(id)
+  }
+  checkNow(id: string): Promise<void> {
+    this.checkNowCalls.push(id)
+    return Promise.resolve()
+  }
+  set(id: string, effective: HealthChange['effective']): void {
+    this.emit('target:change', { id, effective })
+  }
+}
+
+describe('health', () => {
+  const before = activeResources()
+  afterAll(async () => {
+    expect(await leakedSince(before, 2_000)).toEqual({})
+  })
+
+  test('the @gslb/health checker satisfies HealthRegistry', () => {
+    const registry: HealthRegistry = createHealthChecker()
+    expect(typeof registry.add).toBe('function')
+  })
+
+  test('servers are registered as <service>/<server> targets and follow their checks', async () => {
+    const health = new ScriptedHealth()
+    const a = await startBackend((socket) => socket.end('a'))
+    const b = await startBackend((socket) => socket.end('b'))
+    const { forwarder, port } = await startForwarder(
+      [
+        {
+          name: 'svc',
+          check: { type: 'dicom', intervalMs: 1_000, timeoutMs: 500, rise: 2, fall: 3, calledAE: 'PACS' },
+          backends: [
+            { address: '127.0.0.1', port: a.port },
+            { address: '127.0.0.1', port: b.port },
+          ],
+        },
+      ],
+      { health },
+    )
+    const idA = `svc/127.0.0.1:${a.port}`
+    const idB = `svc/127.0.0.1:${b.port}`
+    expect([...health.targets.keys()]).toEqual([idA, idB])
+    expect(health.targets.get(idA)).toMatchObject({
+      address: '127.0.0.1',
+      port: a.port,
+      monitor: { type: 'dicom', calledAE: 'PACS' },
+      interval: 1_000,
+      timeout: 500,
+      rise: 2,
+      fall: 3,
+    })
+    const reply = async () => (await readAll(await connectTo(port))).data.toString()
+    expect(await reply()).toBe('a')
+    health.set(idA, 'down')
+    expect(await reply()).toBe('b')
+    health.set(idA, 'up')
+    expect(await reply()).toBe('a')
+    health.set(idA, 'drain')
+    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('draining')
+    expect(await reply()).toBe('b')
+    await forwarder.stop()
+    expect(health.targets.size).toBe(0)
+    expect(health.listenerCount('target:change')).toBe(0)
+    await a.close()
+    await b.close()
+  })
+
+  test('a passive mark-down asks the checker for an immediate recheck', async () => {
+    const health = new ScriptedHealth()
+    const dead = await startBackend(() => {})
+    const deadPort = dead.port
+    await dead.close()
+    const live = await startBackend(echo)
+    const { forwarder, port } = await startForwarder(
+      [
+        {
+          name: 'svc',
+          passive: { failures: 1, holdMs: 60_000 },
+          check: { type: 'tcp' },
+          backends: [
+            { address: '127.0.0.1', port: deadPort },
+            { address: '127.0.0.1', port: live.port },
+          ],
+        },
+      ],
+      { health },
+    )
+    const socket = await connectTo(port)
+    socket.end()
+    await readAll(socket)
+    expect(health.checkNowCalls).toEqual([`svc/127.0.0.1:${deadPort}`])
+    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('down')
+    // an active check that says up ends the passive hold early
+    health.set(`svc/127.0.0.1:${deadPort}`, 'up')
+    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('up')
+    await forwarder.stop()
+    await live.close()
+  })
+
+  test("onMarkedDown 'shutdown' closes a server's connections when it goes down; 'keep' keeps them", async () => {
+    for (const onMarkedDown of ['shutdown', 'keep'] as const) {
+      const health = new ScriptedHealth()
+      const backend = await startBackend(echo)
+      const { forwarder, port } = await startForwarder(
+        [
+          {
+            name: 'svc',
+            onMarkedDown,
+            check: { type: 'tcp' },
+            backends: [{ address: '127.0.0.1', port: backend.port }],
+          },
+        ],
+        { health },
+      )
+      const socket = await connectTo(port)
+      socket.write('x')
+      await once(socket, 'data')
+      const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
+      health.set(`svc/127.0.0.1:${backend.port}`, 'down')
+      if (onMarkedDown === 'shutdown') {
+        const [log] = await closed
+        expect(log.end).toBe('server-down')
+      } else {
+        socket.write('y')
+        const [data] = (await once(socket, 'data')) as [Buffer]
+        expect(data.toString()).toBe('y')
+        socket.destroy()
+        await closed
+      }
+      await forwarder.stop()
+      await backend.close()
+    }
+  })
+
+  test('with the real checker and DICOM checks, a stopped PACS is taken out before a client tries it', async () => {
+    const pacsA = createVerificationServer({ aeTitle: 'PACS_A', host: '127.0.0.1', port: 0 })
+    const pacsB = createVerificationServer({ aeTitle: 'PACS_B', host: '127.0.0.1', port: 0 })
+    const { port: portA } = await pacsA.listen()
+    const { port: portB } = await pacsB.listen()
+    const health = createHealthChecker({ initialSpreadMs: 1 })
+    const { forwarder, port } = await startForwarder(
+      [
+        {
+          name: 'dicom',
+          sniffDicom: true,
+          check: { type: 'dicom', intervalMs: 100, timeoutMs: 80, rise: 1, fall: 1 },
+          backends: [
+            { address: '127.0.0.1', port: portA },
+            { address: '127.0.0.1', port: portB },
+          ],
+        },
+      ],
+      { health },
+    )
+    health.start()
+    const changes: ForwarderEvents['server:change'][0][] = []
+    forwarder.on('server:change', (change) => changes.push(change))
+    const logs: ConnectionLog[] = []
+    forwarder.on('connection:close', (log) => logs.push(log))
+    const state = (p: number) => forwarder.stats()[0]!.servers.find((server) => server.port === p)!.state
+    await until(() => state(portA) === 'up' && state(portB) === 'up', 5_000, 'both up')
+    const ok = await dicomEcho({ host: '127.0.0.1', port, callingAE: 'CT_SCANNER_3', calledAE: 'PACS_A' })
+    expect(ok.ok).toBe(true)
+    await pacsA.close()
+    await until(() => state(portA) === 'down', 5_000, 'A down')
+    const viaB = await dicomEcho({ host: '127.0.0.1', port, callingAE: 'CT_SCANNER_3', calledAE: 'ANY' })
+    expect(viaB.ok).toBe(true)
+    await until(() => logs.length === 2, 2_000, 'logs')
+    expect(logs[0]).toMatchObject({
+      server: `127.0.0.1:${portA}`,
+      callingAE: 'CT_SCANNER_3',
+      calledAE: 'PACS_A',
+    })
+    expect(logs[0]!.abstractSyntaxes).toEqual(['1.2.840.10008.1.1'])
+    expect(logs[1]).toMatchObject({ server: `127.0.0.1:${portB}`, calledAE: 'ANY' })
+    expect(logs[1]!.attempts).toHaveLength(1)
+    expect(
+      changes.some((change) => change.server === `127.0.0.1:${portA}` && change.current === 'down'),
+    ).toBe(true)
+    await forwarder.stop()
+    await health.stop()
+    expect(health.snapshot().targets).toHaveLength(0)
+    await pacsB.close()
+  })
+})
