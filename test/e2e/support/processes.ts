@@ -1,0 +1,212 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { request } from 'node:http'
+import { createServer } from 'node:net'
+
+/** The last lines a child printed, for failure messages (bounded). */
+const MAX_LOG_LINES = 200
+
+/** A child process the drill owns: its output is kept (bounded) and it is stopped by id, never by name. */
+export class Child {
+  readonly process: ChildProcess
+  readonly exited: Promise<void>
+  private readonly lines: string[] = []
+
+  constructor(
+    readonly label: string,
+    command: string,
+    args: readonly string[],
+    options: { cwd?: string } = {},
+  ) {
+    this.process = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const keep = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue
+        this.lines.push(line)
+        if (this.lines.length > MAX_LOG_LINES) this.lines.shift()
+      }
+    }
+    this.process.stdout?.on('data', keep)
+    this.process.stderr?.on('data', keep)
+    this.exited = new Promise((resolve) => {
+      this.process.once('exit', () => resolve())
+      this.process.once('error', (error) => {
+        this.lines.push(`spawn error: ${error.message}`)
+        resolve()
+      })
+    })
+  }
+
+  get running(): boolean {
+    return (
+      this.process.exitCode === null && this.process.signalCode === null && this.process.pid !== undefined
+    )
+  }
+
+  /** The child's recent output, for a failure message. */
+  output(lastLines = 40): string {
+    return `--- ${this.label} (pid ${this.process.pid}, exit ${this.process.exitCode ?? this.process.signalCode}) ---\n${this.lines.slice(-lastLines).join('\n')}`
+  }
+
+  /** A crash: SIGKILL, then wait (bounded) for the exit. */
+  async kill(): Promise<void> {
+    if (!this.running) return
+    this.process.kill('SIGKILL')
+    await withDeadline(this.exited, 5_000, `${this.label} to exit after SIGKILL`)
+  }
+
+  /** SIGTERM, SIGKILL after `deadlineMs`; resolves when the child is gone. */
+  async stop(deadlineMs = 3_000): Promise<void> {
+    if (!this.running) return
+    this.process.kill('SIGTERM')
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), deadlineMs)
+    try {
+      await withDeadline(this.exited, deadlineMs + 5_000, `${this.label} to exit`)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
+  })
+  try {
+    return await Promise.race([promise, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined; throws naming `what` (and `context()`) at the deadline. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  context: () => string = () => '',
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let lastError = ''
+  for (;;) {
+    try {
+      const value = await probe()
+      if (value !== undefined) return value
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error)
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}\n${context()}`,
+      )
+    }
+    await sleep(intervalMs)
+  }
+}
+
+function tcpFree(address: string, port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(undefined))
+    server.listen({ host: address, port, exclusive: true }, () => {
+      const bound = (server.address() as { port: number }).port
+      server.close(() => resolve(bound))
+    })
+  })
+}
+
+function udpFree(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4')
+    socket.once('error', () => {
+      socket.close()
+      resolve(false)
+    })
+    socket.bind({ address, port, exclusive: true }, () => socket.close(() => resolve(true)))
+  })
+}
+
+/**
+ * A port that is free for TCP (and UDP when `udp`) on every one of `addresses`: the kernel picks one for the first
+ * address (bind port 0, close), the others are checked; a few tries, then an error.
+ */
+export async function freePort(
+  addresses: readonly string[],
+  options: { udp?: boolean } = {},
+): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await tcpFree(addresses[0]!, 0)
+    if (port === undefined) continue
+    let ok = true
+    for (const address of addresses) {
+      if ((await tcpFree(address, port)) === undefined || (options.udp && !(await udpFree(address, port)))) {
+        ok = false
+        break
+      }
+    }
+    if (ok) return port
+  }
+  throw new Error(`no port free on all of ${addresses.join(', ')} after 50 tries`)
+}
+
+/** GET a JSON document over plain HTTP (no keep-alive, so no socket outlives the call), bounded by `timeoutMs`. */
+export function getJson<T>(address: string, port: number, path: string, timeoutMs = 2_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: address,
+        port,
+        path,
+        method: 'GET',
+        agent: false,
+        timeout: timeoutMs,
+        headers: { connection: 'close' },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > 4 * 1024 * 1024) req.destroy(new Error(`${path}: response larger than 4 MiB`))
+          else chunks.push(chunk)
+        })
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T)
+          } catch (error) {
+            reject(error)
+          }
+        })
+        res.on('error', reject)
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out after ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+  startedAt: number
+  endedAt: number
+}
+
+/** Runs a program to completion (bounded by `timeoutMs`); never rejects: a failure is a non-zero `code`. */
+export function runProgram(command: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
+  const startedAt = Date.now()
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
+      resolve({ code, stdout: String(stdout), stderr: String(stderr), startedAt, endedAt: Date.now() })
+    })
+  })
+}
