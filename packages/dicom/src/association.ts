@@ -48,6 +48,7 @@ export class Association {
   private commandLength = 0
   private commandContext = 0
   private requestTimer: NodeJS.Timeout | undefined
+  private drainTimer: NodeJS.Timeout | undefined
 
   constructor(socket: Socket, options: ResolvedServerOptions, server: EventSink, overLimit: boolean) {
     this.socket = socket
@@ -63,7 +64,10 @@ export class Association {
     socket.on('timeout', () => this.onIdle())
     // PS3.8's ARTIM timer: the whole request must arrive in time, so trickling bytes cannot hold a slot.
     this.requestTimer = setTimeout(() => this.onRequestTimeout(), this.options.idleTimeoutMs)
-    socket.once('close', () => clearTimeout(this.requestTimer))
+    socket.once('close', () => {
+      clearTimeout(this.requestTimer)
+      clearTimeout(this.drainTimer)
+    })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     // A reset by the peer is routine for a server; the close event reports it.
     socket.on('error', () => socket.destroy())
@@ -73,8 +77,22 @@ export class Association {
     }
   }
 
-  /** Server shutdown: tell an associated peer why the connection goes away. */
-  shutdown(): void {
+  /** Server shutdown: an association in progress may finish within `graceMs`; everything else ends now. */
+  drain(graceMs: number): void {
+    if (this.state !== 'associated' || graceMs === 0) {
+      this.shutdown()
+      return
+    }
+    this.drainTimer = setTimeout(() => this.shutdown(), graceMs)
+  }
+
+  destroy(): void {
+    this.state = 'closing'
+    this.socket.destroy()
+  }
+
+  /** Tells an associated peer why the connection goes away. */
+  private shutdown(): void {
     if (this.state === 'associated') {
       this.abort('server is shutting down', 'reason-not-specified', 'service-user')
       return

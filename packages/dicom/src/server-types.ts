@@ -60,8 +60,14 @@ export type Listener<E extends VerificationServerEvent> = (payload: Verification
 export interface VerificationServer {
   /** Starts listening; resolves with the bound address (the real port when `port` was 0). */
   listen(): Promise<{ address: string; port: number }>
-  /** Stops accepting, aborts live associations (A-ABORT), resolves when every socket is closed. Idempotent. */
-  close(): Promise<void>
+  /**
+   * Stops accepting. Associations in progress get `graceMs` (default 0) to finish and release; then they,
+   * and connections not yet associated, are ended with A-ABORT. Resolves when every socket is closed.
+   * Idempotent (later calls return the first call's promise).
+   */
+  close(options?: { graceMs?: number }): Promise<void>
+  /** Drops every connection at once without a word on the wire, as a crashed PACS would. */
+  destroy(): void
   address(): { address: string; port: number } | null
   /** Connections currently open (served and being rejected). */
   readonly connections: number

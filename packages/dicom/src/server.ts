@@ -78,7 +78,7 @@ class VerificationServerImpl implements VerificationServer, EventSink {
   constructor(options: ResolvedServerOptions) {
     this.options = options
     this.server = createServer({ noDelay: true }, (socket) => this.onConnection(socket))
-    // Rejections for "too many" are answered, not dropped; past twice the limit the kernel backlog waits.
+    // Rejections for "too many" are answered, not dropped; past twice the limit Node closes new sockets at once.
     this.server.maxConnections = options.maxConnections * 2
   }
 
@@ -112,9 +112,15 @@ class VerificationServerImpl implements VerificationServer, EventSink {
     return { address: bound.address, port: bound.port }
   }
 
-  close(): Promise<void> {
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    let graceMs: number
+    try {
+      graceMs = checkInteger(options.graceMs ?? 0, 'graceMs', 0, 3_600_000)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     this.closing ??= new Promise<void>((resolve) => {
-      for (const association of this.live) association.shutdown()
+      for (const association of this.live) association.drain(graceMs)
       if (!this.server.listening) {
         this.waitForSockets(resolve)
         return
@@ -122,6 +128,11 @@ class VerificationServerImpl implements VerificationServer, EventSink {
       this.server.close(() => resolve())
     })
     return this.closing
+  }
+
+  destroy(): void {
+    for (const association of this.live) association.destroy()
+    void this.close()
   }
 
   private waitForSockets(resolve: () => void): void {

@@ -404,6 +404,56 @@ describe('verification server', () => {
     await expect(server.listen()).rejects.toMatchObject({ code: 'GSLB_DICOM_LISTEN_FAILED' })
   })
 
+  it('close({ graceMs }) lets an association in progress finish its echo and release', async () => {
+    const { server, port } = await start()
+    const socket = connect({ host: HOST, port })
+    const framer = new PduFramer()
+    const pdus: string[] = []
+    socket.on('data', (chunk) => {
+      for (const pdu of framer.push(chunk)) pdus.push(decodePdu(pdu).type)
+    })
+    const closedByServer = new Promise((resolve) => socket.on('close', resolve))
+    const accepted = new Promise((resolve) => server.once('association:accept', resolve))
+    socket.write(request([VERIFY]))
+    await accepted
+    const closing = server.close({ graceMs: 5_000 })
+    socket.write(
+      Buffer.concat([...encodeFragments(1, true, encodeCEchoRq({ messageId: 1 }), 0), encodeReleaseRq()]),
+    )
+    await closedByServer
+    await closing
+    expect(pdus).toEqual(['A-ASSOCIATE-AC', 'P-DATA-TF', 'A-RELEASE-RP'])
+  })
+
+  it('close({ graceMs }) aborts an association that does not finish in time', async () => {
+    const { server, port } = await start()
+    const accepted = new Promise((resolve) => server.once('association:accept', resolve))
+    const pending = exchange(port, [request([VERIFY])], 5_000)
+    await accepted
+    const started = Date.now()
+    await server.close({ graceMs: 100 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90)
+    expect((await pending).pdus.map((p) => p.type)).toEqual(['A-ASSOCIATE-AC', 'A-ABORT'])
+  })
+
+  it('destroy() drops connections without a word on the wire', async () => {
+    const { server, port } = await start()
+    const accepted = new Promise((resolve) => server.once('association:accept', resolve))
+    const pending = exchange(port, [request([VERIFY])], 5_000)
+    await accepted
+    server.destroy()
+    await server.close()
+    expect((await pending).pdus.map((p) => p.type)).toEqual(['A-ASSOCIATE-AC'])
+  })
+
+  it('close() refuses an invalid graceMs naming it', async () => {
+    const { server } = await start()
+    await expect(server.close({ graceMs: -1 })).rejects.toMatchObject({
+      code: 'GSLB_DICOM_INVALID_OPTION',
+      message: expect.stringContaining("'graceMs'"),
+    })
+  })
+
   it('fails to listen on a port in use with GSLB_DICOM_LISTEN_FAILED', async () => {
     const { port } = await start()
     const second = createVerificationServer({ aeTitle: 'X', host: HOST, port })
