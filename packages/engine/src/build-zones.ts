@@ -7,6 +7,7 @@ import {
   DEFAULT_SOA_RETRY,
   DEFAULT_SOA_TTL,
   DEFAULT_STATIC_TTL,
+  MAX_CNAME_CHAIN,
   MAX_RECORDS_PER_ZONE,
   MAX_TTL,
   MAX_ZONES,
@@ -71,6 +72,7 @@ export function buildZones(
   const nodes = new Map<string, NodeModel>()
   const zones = new Map<string, ZoneModel>()
   const globals = new Map<string, GlobalNameModel>()
+  const cnamePaths = new Map<string, string>()
 
   // Global names first: they are part of each zone's fingerprint.
   const namesByZone = new Map<string, string[]>()
@@ -110,6 +112,7 @@ export function buildZones(
         throw configError(record.path, `'${record.rr.name}' belongs to zone '${owner}', not '${name}'`)
       }
       addRecord(nodeFor(nodes, record.rr.name, zone.model), record.rr, record.path)
+      if (record.rr.type === 'CNAME') cnamePaths.set(record.rr.name, record.path)
     }
     nodeFor(nodes, name, zone.model)
   }
@@ -126,7 +129,26 @@ export function buildZones(
     node.global = global
     globals.set(name, global)
   }
+  checkCnameChains(nodes, cnamePaths)
   return { zones, nodes, globals }
+}
+
+/** A CNAME chain inside our zones must end (no loop) within MAX_CNAME_CHAIN steps, as the answer path follows it. */
+function checkCnameChains(nodes: Map<string, NodeModel>, paths: Map<string, string>): void {
+  for (const [start, path] of paths) {
+    let name = start
+    for (let step = 0; ; step++) {
+      const target = nodes.get(name)?.cname?.target
+      if (target === undefined) break
+      if (target === start || step >= MAX_CNAME_CHAIN) {
+        throw configError(
+          path,
+          `CNAME chain from '${start}' loops or is longer than ${MAX_CNAME_CHAIN} steps`,
+        )
+      }
+      name = target
+    }
+  }
 }
 
 function buildGlobal(name: string, pool: PoolModel, ttl: number): GlobalNameModel {
