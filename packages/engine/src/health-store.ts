@@ -59,8 +59,17 @@ export class HealthStore {
       memberTargets.set(spec.memberId, list)
     }
     const previous = this.specs
+    const previousMembers = this.memberTargets
     this.specs = model.targets
     this.memberTargets = memberTargets
+    // A member whose monitors were all removed is no longer checked: forget the checker's last word on it.
+    for (const memberId of previousMembers.keys()) {
+      const health = this.members.get(memberId)
+      if (!health || memberTargets.has(memberId) || health.source !== 'checker') continue
+      const before = { ...health }
+      Object.assign(health, { observed: 'unknown', effective: 'unknown', drained: false, source: 'none' })
+      this.notify(memberId, health, before)
+    }
     if (!this.checker) return
     for (const id of previous.keys()) {
       if (model.targets.has(id)) continue

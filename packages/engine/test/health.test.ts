@@ -214,3 +214,13 @@ test('monitors without a HealthChecker: a warning, and members stay unknown (cou
   expect(engine.members().map((m) => m.observed)).toEqual(['unknown', 'unknown'])
   expect(ask()).toEqual(['10.1.0.1'])
 })
+
+test('removing the monitors of a pool forgets the checker’s last state of its members', async () => {
+  engine = createEngine({ config: config(), health })
+  await health.checkNow('p/a')
+  expect(engine.members()[0]).toMatchObject({ observed: 'down', source: 'checker' })
+  engine.update(config({ monitors: undefined }))
+  expect(health.snapshot().targets).toHaveLength(0)
+  expect(engine.members()[0]).toMatchObject({ observed: 'unknown', effective: 'unknown', source: 'none' })
+  expect(ask()).toEqual(['10.1.0.1'])
+})
