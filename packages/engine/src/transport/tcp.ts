@@ -58,12 +58,29 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
     transport: 'tcp',
     family: ctx.family,
   }
-  // Bytes received but not yet consumed: at most one partial message plus the rest of the current chunk.
-  let pending: Buffer | undefined
+  // Bytes received but not yet consumed, as the chunks they arrived in: joined only once a whole message is there,
+  // so a peer trickling one byte per packet costs linear, not quadratic, copying.
+  let chunks: Buffer[] = []
+  let buffered = 0
   let paused = false
 
+  const take = (n: number): Buffer => {
+    const head = chunks[0]!
+    if (head.length >= n) {
+      const out = head.subarray(0, n)
+      if (head.length === n) chunks.shift()
+      else chunks[0] = head.subarray(n)
+      buffered -= n
+      return out
+    }
+    const all = Buffer.concat(chunks, buffered)
+    chunks = all.length > n ? [all.subarray(n)] : []
+    buffered -= n
+    return all.subarray(0, n)
+  }
+
   const process = (): void => {
-    while (pending !== undefined && pending.length >= 2) {
+    while (buffered >= 2) {
       if (socket.writableLength >= TCP_WRITE_HIGH_WATER) {
         // Slow reader: stop reading until it has taken our answers, so unsent bytes stay bounded.
         if (!paused) {
@@ -73,15 +90,15 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
         }
         return
       }
-      const length = pending.readUInt16BE(0)
+      const head = chunks[0]!
+      const length = head.length >= 2 ? head.readUInt16BE(0) : (head[0]! << 8) | chunks[1]![0]!
       if (length > limits.maxMessageSize) {
         stats.tcpOversizeClosed++
         socket.destroy()
         return
       }
-      if (pending.length < 2 + length) return
-      const query = pending.subarray(2, 2 + length)
-      pending = pending.length === 2 + length ? undefined : pending.subarray(2 + length)
+      if (buffered < 2 + length) return
+      const query = take(2 + length).subarray(2)
       stats.tcpReceived++
       const response = runHandler(ctx, query, client)
       if (socket.destroyed) return
@@ -100,7 +117,8 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
   }
 
   socket.on('data', (chunk: Buffer) => {
-    pending = pending === undefined ? chunk : Buffer.concat([pending, chunk])
+    chunks.push(chunk)
+    buffered += chunk.length
     process()
   })
   socket.on('drain', () => {

@@ -96,6 +96,24 @@ describe('listenDns', () => {
     ])
   })
 
+  it('answers a query trickled one byte per packet (length prefix split too)', async () => {
+    const listener = await listen(answerHandler, { udp: false })
+    const bytes = frame(buildQuery({ id: 42 }))
+    const socket = net.connect({ host: '127.0.0.1', port: listener.port })
+    socket.setNoDelay(true)
+    const reader = new FrameReader()
+    socket.on('data', (chunk) => reader.push(chunk))
+    await new Promise((resolve) => socket.once('connect', resolve))
+    for (const byte of bytes) {
+      socket.write(Uint8Array.of(byte))
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    const deadline = Date.now() + 2000
+    while (reader.messages.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    socket.destroy()
+    expect(reader.messages.map(answerOf)).toEqual(['192.0.2.42'])
+  })
+
   it('catches and counts handler exceptions and keeps answering', async () => {
     const errors: unknown[] = []
     let calls = 0
