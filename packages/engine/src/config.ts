@@ -1,3 +1,11 @@
+import type { Target } from '@gslb/health'
+
+/**
+ * A @gslb/health target without `id` and `address`: the engine fills those in per member (`pool/member`, the
+ * member's `monitorAddress`). `port` and `monitor` are required; timing fields default to the checker's.
+ */
+export type PoolMonitorConfig = Omit<Target, 'id' | 'address'>
+
 /** The engine's configuration as the embedding program (or the CLI's JSON file) gives it. */
 export interface EngineConfig {
   /** Delegated zones, by name (e.g. `dicom.mysite.com`). */
@@ -63,8 +71,8 @@ export type AllDownAction = 'any' | 'refuse' | 'empty' | string[]
 export interface PoolConfig {
   method?: PoolMethod
   members: MemberConfig[]
-  /** Monitor definitions handed to the HealthChecker (see @gslb/health); none: health comes from `setHealth`. */
-  monitors?: unknown[]
+  /** Monitors, each registered per member in the given HealthChecker; none: health comes from `setHealth`. */
+  monitors?: PoolMonitorConfig[]
   /** How many addresses an answer holds: the chosen one first, then the next best. Default 1 (8 for `all`). */
   maxAnswers?: number
   allDown?: AllDownAction

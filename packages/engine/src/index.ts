@@ -39,6 +39,7 @@ export type {
   NameServerConfig,
   PoolConfig,
   PoolMethod,
+  PoolMonitorConfig,
   SoaConfig,
   StaticRecordConfig,
   TopologyConfig,
