@@ -101,7 +101,7 @@ export function buildResponse(
   }
   const queryEcs = query.edns?.ecs
   const ecsEnabled = model.ecs.enabled && queryEcs !== undefined
-  if (query.edns) msg.edns = { udpPayloadSize: EDNS_UDP_PAYLOAD }
+  if (query.edns) msg.edns = { udpPayloadSize: EDNS_UDP_PAYLOAD, dnssecOk: query.edns.dnssecOk }
 
   if (query.opcode !== OPCODE_QUERY) {
     msg.rcode = Rcode.NOTIMP

@@ -161,6 +161,11 @@ describe('EDNS(0)', () => {
     expect(opt(res)?.udpPayloadSize).toBe(1232)
   })
 
+  test('the DO bit is copied into the response OPT (RFC 3225)', () => {
+    expect((opt(ask(ZONE, 'A', { dnssecOk: true }))?.flags ?? 0) & 0x8000).toBe(0x8000)
+    expect((opt(ask(ZONE, 'A', { edns: 1232 }))?.flags ?? 0) & 0x8000).toBe(0)
+  })
+
   test('BADVERS for EDNS versions other than 0', () => {
     const res = ask(ZONE, 'A', { ednsVersion: 1 })
     const record = opt(res)

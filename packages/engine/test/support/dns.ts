@@ -9,6 +9,8 @@ export interface QueryOptions {
   /** Adds an OPT record with this UDP payload size. */
   edns?: number
   ednsVersion?: number
+  /** Sets the DO bit in the OPT record. */
+  dnssecOk?: boolean
   /** ECS subnet, e.g. '10.2.3.0/24'. Implies EDNS. */
   ecs?: string
   class?: string
@@ -17,7 +19,12 @@ export interface QueryOptions {
 /** Encodes a query with dns-packet (the oracle: independent of our codec). */
 export function query(name: string, type: string, options: QueryOptions = {}): Uint8Array {
   const additionals: packet.Answer[] = []
-  if (options.edns !== undefined || options.ecs !== undefined || options.ednsVersion !== undefined) {
+  if (
+    options.edns !== undefined ||
+    options.ecs !== undefined ||
+    options.ednsVersion !== undefined ||
+    options.dnssecOk
+  ) {
     const opts: packet.PacketOpt[] = []
     if (options.ecs) {
       const [ip, prefix] = options.ecs.split('/') as [string, string]
@@ -34,7 +41,7 @@ export function query(name: string, type: string, options: QueryOptions = {}): U
       name: '.',
       udpPayloadSize: options.edns ?? 1232,
       ednsVersion: options.ednsVersion ?? 0,
-      flags: 0,
+      flags: options.dnssecOk ? packet.DNSSEC_OK : 0,
       options: opts,
     } as unknown as packet.Answer)
   }
@@ -78,6 +85,7 @@ export function decode(bytes: Uint8Array | null): Decoded {
 export function opt(response: Decoded):
   | (packet.Answer & {
       udpPayloadSize: number
+      flags: number
       extendedRcode: number
       options: { code: number; sourcePrefixLength?: number; scopePrefixLength?: number; ip?: string }[]
     })
