@@ -129,6 +129,16 @@ export function buildZones(
     node.global = global
     globals.set(name, global)
   }
+  // In-zone name servers answer for their own addresses (the glue), unless the config already gives that name data.
+  for (const zone of zones.values()) {
+    for (const glue of zone.glue) {
+      if (zoneOf(glue.name) !== zone.name) continue
+      const node = nodeFor(nodes, glue.name, zone)
+      if (node.global || node.cname) continue
+      const list = glue.type === 'A' ? node.a : node.aaaa
+      if (list.every((rr) => zone.glue.includes(rr))) list.push(glue)
+    }
+  }
   checkCnameChains(nodes, cnamePaths)
   return { zones, nodes, globals }
 }

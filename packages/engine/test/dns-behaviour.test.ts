@@ -147,6 +147,13 @@ describe('authoritative answers', () => {
     expect(ask(`pacs.${ZONE}`, 'SOA').authorities?.[0]?.type).toBe('SOA')
   })
 
+  test('in-zone name servers answer for their glue addresses', () => {
+    const a = ask(`ns1.${ZONE}`, 'A')
+    expect(a.flag_aa).toBe(true)
+    expect(addresses(a)).toEqual(['192.0.2.53'])
+    expect(addresses(ask(`ns1.${ZONE}`, 'AAAA'))).toEqual(['2001:db8::53'])
+  })
+
   test('ANY is answered minimally (RFC 8482): one RRset', () => {
     expect(ask(`pacs.${ZONE}`, 'ANY').answers?.map((a) => a.type)).toEqual(['A', 'A'])
     expect(ask(`static.${ZONE}`, 'ANY').answers?.map((a) => a.type)).toEqual(['A', 'A'])

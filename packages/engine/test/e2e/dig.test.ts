@@ -159,6 +159,9 @@ describe('dig', () => {
       `ns1.${ZONE}. A 192.0.2.53`,
       `ns1.${ZONE}. AAAA 2001:db8::53`,
     ])
+    const glue = await dig(DIG, port, [`ns1.${ZONE}`, 'A'])
+    expect(glue.flags).toContain('aa')
+    expect(glue.answer.map((r) => r.data)).toEqual(['192.0.2.53'])
     const cname = await dig(DIG, port, [`www.${ZONE}`, 'A', '+subnet=10.1.0.0/16'])
     expect(cname.answer.map((r) => r.type)).toEqual(['CNAME', 'A', 'A'])
     expect(cname.answer[1]?.data).toBe('10.1.0.1')
