@@ -1,6 +1,10 @@
 /**
  * Snapshot of the live libuv resources that tests care about. Compare before/after a component's
  * lifecycle to prove stop() leaves no socket, timer or child process behind.
+ *
+ * Take the snapshot in the same kind of place as the comparison: in beforeAll for a check in afterAll, or both
+ * inside one test. While a jest hook or test runs, jest's own timeout timer is live (one `Timeout`); a snapshot
+ * taken at describe-time does not see it, and the comparison then reports a leak that is jest's.
  */
 const WATCHED = new Set([
   'TCPWrap',

@@ -24,7 +24,11 @@ const HOST = '127.0.0.1'
 describe('echo() against our verification server', () => {
   let server: VerificationServer
   let port: number
-  const before = activeResources()
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+    before = activeResources()
+  })
 
   beforeAll(async () => {
     server = createVerificationServer({
@@ -109,7 +113,11 @@ describe('echo() against our verification server', () => {
 })
 
 describe('echo() failure stages', () => {
-  const before = activeResources()
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+    before = activeResources()
+  })
   let peer: RawPeer | undefined
 
   afterEach(async () => {

@@ -76,7 +76,11 @@ const VERIFY = {
 }
 
 describe('verification server', () => {
-  const before = activeResources()
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+    before = activeResources()
+  })
   const servers: VerificationServer[] = []
 
   async function start(

@@ -8,7 +8,11 @@ import { requirePeer } from '../../../../test/support/peers.js'
 import { createVerificationServer, echo, sniffAssociation, type VerificationServer } from '../../src/index.js'
 
 const HOST = '127.0.0.1'
-const before = activeResources()
+let before: Record<string, number> = {}
+beforeAll(() => {
+  // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+  before = activeResources()
+})
 
 afterAll(async () => {
   // Peers are killed and awaited, servers closed, sockets destroyed: nothing of ours stays open.

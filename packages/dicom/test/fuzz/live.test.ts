@@ -46,7 +46,11 @@ async function pool<T>(count: number, width: number, task: (i: number) => Promis
 }
 
 describe('live fuzzing over loopback', () => {
-  const before = activeResources()
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+    before = activeResources()
+  })
 
   afterAll(async () => {
     expect(await leakedSince(before, 2_000)).toEqual({})
