@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import { registerDemoCommand } from './commands/demo.js'
+import { registerDemoCommand } from './commands/demo-command.js'
 import { registerEchoCommand } from './commands/echo.js'
 import { registerExplainCommand } from './commands/explain.js'
 import type { CliIo } from './commands/io.js'

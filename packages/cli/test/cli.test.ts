@@ -161,6 +161,18 @@ describe('against a running node', () => {
       JSON.stringify(fixture.raw((c) => (c.admin.listen.port = node.adminAddress()!.port))),
     )
     expect((await run(['check'], { GSLB_LB_CONFIG: config })).code).toBe(0)
+    // A config being edited (invalid for the moment) must not make a healthy running node look down.
+    const editing = join(dir, 'editing.json')
+    writeFileSync(
+      editing,
+      JSON.stringify(
+        fixture.raw((c) => {
+          c.admin.listen.port = node.adminAddress()!.port
+          c.services.PROXY.typo = true
+        }),
+      ),
+    )
+    expect((await run(['check'], { GSLB_LB_CONFIG: editing })).code).toBe(0)
   })
 
   test('status: sites, pools, members, resolvers, services', async () => {

@@ -1,15 +1,11 @@
 import { createServer } from 'node:net'
 import { createVerificationServer, echo, type VerificationServer } from '@gslb/dicom'
-import type { Command } from 'commander'
 import type { Endpoint } from '../config/types.js'
 import { validateConfig } from '../config/validate.js'
-import { EXIT } from '../constants.js'
 import { formatDuration } from '../duration.js'
 import { createLogger } from '../log.js'
 import { GslbNode } from '../node/node.js'
-import { type CliIo, durationOption, print } from './io.js'
-import { runUntilStopped } from './run.js'
-import type { ExitSetter } from './simple.js'
+import { type CliIo, print } from './io.js'
 
 const NAME = 'dicom.demo.test'
 const ECHO_AE = 'GSLB_DEMO'
@@ -238,7 +234,7 @@ export async function selfCheck(demo: Demo, budgetMs: number, io: CliIo): Promis
   }
 }
 
-function instructions(demo: Demo): string {
+export function instructions(demo: Demo): string {
   const vip = `${demo.vip.address} ${demo.vip.port}`
   const admin = demo.admin ? `http://${demo.admin.address}:${demo.admin.port}` : '(admin API off)'
   return [
@@ -262,7 +258,7 @@ function instructions(demo: Demo): string {
   ].join('\n')
 }
 
-function listenForKeys(demo: Demo, io: CliIo, quit: () => void): () => void {
+export function listenForKeys(demo: Demo, io: CliIo, quit: () => void): () => void {
   const stdin = process.stdin
   if (!stdin.isTTY) return () => {}
   stdin.setRawMode(true)
@@ -286,40 +282,4 @@ function listenForKeys(demo: Demo, io: CliIo, quit: () => void): () => void {
     stdin.setRawMode(false)
     stdin.pause()
   }
-}
-
-export function registerDemoCommand(program: Command, io: CliIo, setExit: ExitSetter): void {
-  program
-    .command('demo')
-    .description('two simulated sites, the GSLB engine and a DNS-proxy VIP on loopback; no root needed')
-    .option('--port <port>', 'port of the DNS-proxy VIP on 127.0.0.1 (0: any free port)', '11112')
-    .option('--admin-port <port>', 'port of the admin API on 127.0.0.1 (0: any free port)', '9180')
-    .option(
-      '--duration <duration>',
-      'run the scripted self-check within this time, then exit 0 (passed) or 1',
-    )
-    .action(async (options: { port: string; adminPort: string; duration?: string }) => {
-      const vipPort = Number(options.port)
-      const adminPort = Number(options.adminPort)
-      const budget =
-        options.duration === undefined ? undefined : durationOption(options.duration, '--duration')
-      const demo = await startDemo({ vipPort, adminPort }, io)
-      if (budget !== undefined) {
-        try {
-          print(io, instructions(demo).split('\nTry:')[0]!)
-          if (!(await selfCheck(demo, budget, io))) setExit(EXIT.failure)
-        } finally {
-          await demo.stop()
-        }
-        return
-      }
-      print(io, instructions(demo))
-      const stopKeys = listenForKeys(demo, io, () => process.kill(process.pid, 'SIGINT'))
-      try {
-        await runUntilStopped(demo.node, io)
-      } finally {
-        stopKeys()
-        await demo.stop()
-      }
-    })
 }

@@ -1,4 +1,3 @@
-import { echo } from '@gslb/dicom'
 import type { Command } from 'commander'
 import { EXIT } from '../constants.js'
 import { CliError } from '../errors.js'
@@ -26,6 +25,7 @@ export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSe
           throw new CliError('GSLB_CLI_USAGE', `<port>: '${portText}' is not a port (1-65535)`)
         }
         const timeoutMs = durationOption(options.timeout, '--timeout')
+        const { echo } = await import('@gslb/dicom')
         const result = await echo({
           host,
           port,

@@ -1,11 +1,10 @@
 import { isIP } from 'node:net'
-import { createEngine, type Explanation } from '@gslb/engine'
+import type { Explanation } from '@gslb/engine'
 import type { Command } from 'commander'
 import { adminRequest } from '../admin/client.js'
-import { loadConfig } from '../config/load.js'
+import type { Config } from '../config/types.js'
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT } from '../constants.js'
 import { CliError } from '../errors.js'
-import { engineConfig } from '../node/engine.js'
 import { type CliIo, print, printJson, resolveAdmin } from './io.js'
 import type { ExitSetter } from './simple.js'
 
@@ -26,10 +25,11 @@ interface ExplainOptions {
 const STATES = ['up', 'down', 'unknown']
 
 /** Explains offline: an engine built from the config (not listening), with health assumed. */
-function explainOffline(
-  options: ExplainOptions,
-  config: Awaited<ReturnType<typeof loadConfig>>,
-): Explanation {
+async function explainOffline(options: ExplainOptions, config: Config): Promise<Explanation> {
+  const [{ createEngine }, { engineConfig }] = await Promise.all([
+    import('@gslb/engine'),
+    import('../node/engine.js'),
+  ])
   const engine = createEngine({ config: engineConfig(config) })
   const down = new Set(options.down)
   for (const member of engine.members()) {
@@ -97,6 +97,7 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
         throw new CliError('GSLB_CLI_USAGE', `--client: '${options.client}' is not an IP address`)
       if (!STATES.includes(options.assume))
         throw new CliError('GSLB_CLI_USAGE', `--assume: '${options.assume}' is not up, down or unknown`)
+      const { loadConfig } = await import('../config/load.js')
       const config = await loadConfig(options.config)
       if (!config.gslb)
         throw new CliError(
@@ -131,7 +132,7 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
       }
       if (!explanation) {
         try {
-          explanation = explainOffline(options, config)
+          explanation = await explainOffline(options, config)
         } catch (error) {
           throw new CliError('GSLB_CLI_USAGE', (error as Error).message, { cause: error })
         }

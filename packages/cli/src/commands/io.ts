@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { isIP } from 'node:net'
 import { parseHostPort } from '../config/addresses.js'
-import { loadConfig } from '../config/load.js'
-import type { Config, Endpoint } from '../config/types.js'
+import type { Endpoint } from '../config/types.js'
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT } from '../constants.js'
 import { parseDuration } from '../duration.js'
 import { CliError } from '../errors.js'
@@ -41,26 +42,47 @@ export interface AdminOptions {
   token?: string
 }
 
-/** Finds a running node's admin API: --admin, else the config's admin section (-c, $GSLB_LB_CONFIG, /etc/gslb-lb/config.json), else 127.0.0.1:9180. */
+/**
+ * Finds a running node's admin API: --admin, else the config's admin section (-c, $GSLB_LB_CONFIG,
+ * /etc/gslb-lb/config.json), else 127.0.0.1:9180. The file is read leniently — only `admin` matters here — so a
+ * config being edited (invalid for the moment) never makes `check` report a healthy running node as down.
+ */
 export async function resolveAdmin(
   options: AdminOptions,
   io: CliIo,
-): Promise<{ admin: Endpoint; token?: string; config?: Config }> {
+): Promise<{ admin: Endpoint; token?: string }> {
   const token = options.token ?? io.env.GSLB_LB_TOKEN
+  const withToken = (admin: Endpoint, fallback?: string) => {
+    const chosen = token ?? fallback
+    return { admin, ...(chosen ? { token: chosen } : {}) }
+  }
   if (options.admin) {
     const admin = parseHostPort(options.admin, DEFAULT_ADMIN_PORT)
     if (!admin) throw new CliError('GSLB_CLI_USAGE', `--admin: '${options.admin}' is not address[:port]`)
-    return { admin, ...(token ? { token } : {}) }
+    return withToken(admin)
   }
+  const fallback = { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT }
   const file =
     options.config ?? io.env.GSLB_LB_CONFIG ?? (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
-  if (!file)
-    return {
-      admin: { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT },
-      ...(token ? { token } : {}),
-    }
-  const config = await loadConfig(file)
-  const admin = config.admin?.listen ?? { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT }
-  const configToken = token ?? config.admin?.token
-  return { admin, config, ...(configToken ? { token: configToken } : {}) }
+  if (!file) return withToken(fallback)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new CliError('GSLB_CONFIG_UNREADABLE', `cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+  let admin: { listen?: { address?: unknown; port?: unknown }; token?: unknown } | undefined
+  try {
+    admin = (JSON.parse(text) as { admin?: typeof admin }).admin
+  } catch {
+    return withToken(fallback)
+  }
+  const listen = admin?.listen
+  const endpoint =
+    typeof listen?.address === 'string' && isIP(listen.address) !== 0 && Number.isInteger(listen.port)
+      ? { address: listen.address, port: listen.port as number }
+      : fallback
+  return withToken(endpoint, typeof admin?.token === 'string' ? admin.token : undefined)
 }

@@ -1,9 +1,7 @@
 import type { Command } from 'commander'
-import { loadConfig } from '../config/load.js'
 import { EXIT, LOG_LEVELS } from '../constants.js'
 import { CliError } from '../errors.js'
-import { createLogger } from '../log.js'
-import { GslbNode } from '../node/node.js'
+import type { GslbNode } from '../node/node.js'
 import type { CliIo } from './io.js'
 import type { ExitSetter } from './simple.js'
 
@@ -17,6 +15,12 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
     .option('--log-level <level>', `override logging.level (${LOG_LEVELS.join(', ')})`)
     .option('--log-format <format>', 'override logging.format (auto, json, pretty)')
     .action(async (options: { config: string; logLevel?: string; logFormat?: string }) => {
+      // Loaded on use: `check`, run every second by keepalived, must not pay for the whole node.
+      const [{ loadConfig }, { createLogger }, { GslbNode }] = await Promise.all([
+        import('../config/load.js'),
+        import('../log.js'),
+        import('../node/node.js'),
+      ])
       const config = await loadConfig(options.config)
       const logging = { ...config.logging }
       if (options.logLevel !== undefined) {

@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { adminRequest } from '../admin/client.js'
-import { starterConfig } from '../config/init.js'
-import { loadConfig } from '../config/load.js'
 import { EXIT } from '../constants.js'
 import { CliError } from '../errors.js'
 import { formatStatus, type NodeStatus } from '../status-format.js'
@@ -30,6 +28,7 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
     .argument('<file>', 'config file')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: { json?: boolean }) => {
+      const { loadConfig } = await import('../config/load.js')
       const config = await loadConfig(file)
       const summary = {
         valid: true,
@@ -53,6 +52,7 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
     .option('-o, --output <file>', 'file to write; - for stdout', 'gslb-lb.json')
     .option('--force', 'overwrite an existing file')
     .action(async (options: { output: string; force?: boolean }) => {
+      const { starterConfig } = await import('../config/init.js')
       const text = `${JSON.stringify(starterConfig(), null, 2)}\n`
       if (options.output === '-') {
         io.stdout.write(text)
