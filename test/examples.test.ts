@@ -20,13 +20,17 @@ test('there are examples', () => {
   expect(examples.length).toBeGreaterThanOrEqual(2)
 })
 
-test.each(examples.map((name) => [name]))('example %s passes its self-test', async (name) => {
-  const manifest = JSON.parse(readFileSync(join(examplesDir, name, 'package.json'), 'utf8')) as {
-    scripts: { test: string }
-  }
-  const [command, ...args] = manifest.scripts.test.split(' ')
-  expect(command).toBe('node')
-  const { stdout } = await run(process.execPath, args, { cwd: join(examplesDir, name), timeout: 60_000 })
-  expect(stdout).toMatch(/^ok {2}/m)
-  expect(stdout).not.toMatch(/^FAIL/m)
-}, 90_000)
+test.each(examples.map((name) => [name]))(
+  'example %s passes its self-test',
+  async (name) => {
+    const manifest = JSON.parse(readFileSync(join(examplesDir, name, 'package.json'), 'utf8')) as {
+      scripts: { test: string }
+    }
+    const [command, ...args] = manifest.scripts.test.split(' ')
+    expect(command).toBe('node')
+    const { stdout } = await run(process.execPath, args, { cwd: join(examplesDir, name), timeout: 60_000 })
+    expect(stdout).toMatch(/^ok {2}/m)
+    expect(stdout).not.toMatch(/^FAIL/m)
+  },
+  90_000,
+)
