@@ -49,6 +49,11 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     .description('GSLB DNS engine, name resolver and DICOM-aware L4 forwarder for legacy imaging modalities')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok; 1 the answer is no (unhealthy, echo failed, self-check failed); 2 bad command line;\n' +
+        '3 invalid or unreadable config; 4 the running node did not answer.',
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => fullIo.stdout.write(text),
