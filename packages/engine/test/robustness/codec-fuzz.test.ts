@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import * as packet from 'dns-packet'
 import { parseQuery } from '../../src/wire/index.js'
 import { nameToLabels } from '../../src/wire/names.js'
-import { mutate, pointerChainBomb, prng, seeds } from './mutate.js'
+import { mutate, pointerChainBomb, prng, recordsTimesChainBomb, seeds } from './mutate.js'
 import { respond } from './respond.js'
 
 const PACKETS = 200_000
@@ -97,7 +97,12 @@ describe('codec robustness: parseQuery + encodeResponse on hostile packets', () 
     ])
     additionalBomb[19] = 0xc0 | ((65533 >> 8) & 0x3f)
     additionalBomb[20] = 65533 & 0xff
-    for (const buf of [bomb, additionalBomb]) {
+    for (const buf of [
+      bomb,
+      additionalBomb,
+      recordsTimesChainBomb(),
+      recordsTimesChainBomb(65535, 2000, true),
+    ]) {
       const started = performance.now()
       for (let i = 0; i < 100; i++) parseQuery(buf)
       const perParse = (performance.now() - started) / 100

@@ -47,7 +47,11 @@ export function pointerChainBomb(size = 65535): Buffer {
   return buf
 }
 
-const BOMBS = [512, 4096, 16384, 65535].map((size) => pointerChainBomb(size))
+const BOMBS = [
+  ...[512, 4096, 16384, 65535].map((size) => pointerChainBomb(size)),
+  recordsTimesChainBomb(65535, 2000, false),
+  recordsTimesChainBomb(65535, 2000, true),
+]
 const BOMBS_WITH_ADDITIONAL = BOMBS.map((bomb) => {
   const out = Buffer.from(bomb)
   out.writeUInt16BE(1, 10)
@@ -56,6 +60,36 @@ const BOMBS_WITH_ADDITIONAL = BOMBS.map((bomb) => {
 const MANY_OPTIONS = [10, 1000, 16000].map((count) =>
   rawQuery('many.example', [optRecord(Array.from({ length: count }, () => [0, 99, 0, 0]).flat())]),
 )
+
+/**
+ * The bomb that hurts general decoders: a record whose RDATA hides a chain of `chain` backward pointers, then as many
+ * records as fit whose owner name points at its end (work = records x chain). As a query: ANCOUNT > 0, or in
+ * additional records when `inAdditional`.
+ */
+export function recordsTimesChainBomb(size = 65535, chain = 2000, inAdditional = false): Buffer {
+  const records = Math.floor((size - 12 - 11 - 1 - chain * 2) / 12)
+  const buf = Buffer.alloc(12 + 11 + 1 + chain * 2 + records * 12)
+  const count = records + 1
+  buf.set(header(0x4343, 0x0100, 1, 0, 0, 0))
+  buf.writeUInt16BE(count, inAdditional ? 10 : 6)
+  let off = 12
+  buf.set([0, 0xff, 0x00, 0, 1, 0, 0, 0, 0, ((1 + chain * 2) >> 8) & 0xff, (1 + chain * 2) & 0xff], off)
+  off += 11
+  const chainStart = off
+  buf[off++] = 0
+  for (let i = 0; i < chain; i++) {
+    const target = i === 0 ? chainStart : off - 2
+    buf[off] = 0xc0 | (target >> 8)
+    buf[off + 1] = target & 0xff
+    off += 2
+  }
+  const last = off - 2
+  for (let r = 0; r < records; r++) {
+    buf.set([0xc0 | (last >> 8), last & 0xff, 0xff, 0x00, 0, 1, 0, 0, 0, 0, 0, 0], off)
+    off += 12
+  }
+  return buf
+}
 
 type Mutator = (buf: Buffer, rnd: () => number) => Buffer
 
