@@ -5,7 +5,7 @@ import {
   type ExplainClient,
   type Explanation,
 } from '@gslb/engine'
-import type { HealthChecker } from '@gslb/health'
+import type { HealthChecker, Target } from '@gslb/health'
 import type { Config, Endpoint } from '../config/types.js'
 import type { Logger } from '../log.js'
 import { monitorSpec, thresholdsFor } from './mapping.js'
@@ -46,11 +46,12 @@ export function engineConfig(config: Config): EngineConfig {
     out.pools = {}
     for (const [name, pool] of Object.entries(gslb.pools)) {
       const monitor = pool.monitor === undefined ? undefined : config.monitors?.[pool.monitor]
-      const monitors: unknown[] = []
+      const monitors: Omit<Target, 'id' | 'address'>[] = []
       if (monitor) {
         const t = thresholdsFor(config, monitor)
         monitors.push({
-          port: pool.port ?? monitor.port,
+          // Validation guarantees one of the two.
+          port: pool.port ?? monitor.port ?? 0,
           monitor: monitorSpec(monitor),
           interval: t.interval,
           timeout: t.timeout,
