@@ -40,7 +40,7 @@ export function bindTcp(
     })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen({ host: address, port, ipv6Only: ctx.family === 6, exclusive: true }, () => {
+    server.listen({ host: address, port, ipv6Only: ctx.family === 6 }, () => {
       server.off('error', reject)
       server.on('error', () => {
         ctx.stats.tcpSocketErrors++

@@ -44,7 +44,9 @@ export function bindUdp(ctx: ListenerContext, address: string, port: number): Pr
       reject(error)
     }
     socket.once('error', onError)
-    socket.bind({ address, port, exclusive: true }, () => {
+    // Not `exclusive`: in node:cluster workers the socket is then shared through the primary, the way to spread UDP
+    // over several cores on Node 20 (`reusePort` needs Node 22.12). Outside a cluster it changes nothing.
+    socket.bind({ address, port }, () => {
       socket.off('error', onError)
       // After binding, socket errors (ICMP-induced, send failures) are counted, never fatal.
       socket.on('error', () => {
