@@ -76,6 +76,21 @@ describe('external monitor', () => {
     expect(alive(marker)).toBe(false) // neither the command nor the child it started in the background
   })
 
+  test('a command that exits but leaves a background child holding its output is cut off at the timeout', async () => {
+    // Regression: once the command itself had exited, the timeout no longer killed its process group, so the
+    // child kept the pipes (and the check) open until it ended on its own, and outlived stop().
+    const marker = `gslb-health-orphan-${process.pid}-${Date.now()}`
+    const result = await checkOnce({
+      address,
+      port: 104,
+      timeout: 300,
+      monitor: { type: 'external', command: 'sh', args: ['-c', `sh -c 'sleep 30; : ${marker}' & exit 0`] },
+    })
+    expect(result).toMatchObject({ ok: false, code: 'timeout' })
+    expect(result.durationMs).toBeLessThan(2_000)
+    expect(alive(marker)).toBe(false)
+  })
+
   test('a missing command is down with a clear message', async () => {
     const result = await checkOnce({
       address,

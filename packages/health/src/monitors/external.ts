@@ -55,8 +55,10 @@ export function checkExternal(
     })
     child.stdout.on('data', (chunk: Buffer) => stdout.add(chunk))
     child.stderr.on('data', (chunk: Buffer) => stderr.add(chunk))
+    // Runs only before 'close': the command may have exited already while a child it started still holds the
+    // pipes, so the group is killed whether or not its leader is gone.
     const killGroup = () => {
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+      if (child.pid === undefined) return
       try {
         process.kill(-child.pid, 'SIGKILL')
       } catch {
