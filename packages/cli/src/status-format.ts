@@ -20,8 +20,10 @@ function table(rows: string[][]): string {
     .join('\n')
 }
 
+/** Effective state, with the override and what the checks say when they differ. */
 function state(target: TargetView): string {
-  return target.admin ? `${target.state} (${target.admin})` : target.state
+  if (!target.admin) return target.state
+  return `${target.state} (${target.admin}; checks say ${target.observed})`
 }
 
 function lastCheck(target: TargetView): string {

@@ -209,6 +209,36 @@ describe('against a running node', () => {
     expect((await run(['set', 'pool', 'dicom', 'siteA', 'drain', '--admin', admin])).code).toBe(2)
   })
 
+  test('explain without -c asks the running node; with nothing to ask and no config it is a usage error', async () => {
+    const live = await run(
+      ['explain', '--admin', admin, '--name', 'dicom.test.lan', '--client', '127.0.0.1'],
+      {
+        GSLB_LB_CONFIG: '',
+      },
+    )
+    expect(live.code).toBe(0)
+    expect(live.out).toContain('answer: 127.0.0.1')
+    const nothing = await run([
+      'explain',
+      '--admin',
+      `127.0.0.1:${await freePort()}`,
+      '--name',
+      'x.test',
+      '--client',
+      '127.0.0.1',
+    ])
+    expect(nothing.code).toBe(2)
+    expect(nothing.err).toContain('no running node answered and no config was given')
+  })
+
+  test('status shows an override next to what the checks say', async () => {
+    await run(['set', 'member', 'dicom', 'siteA', 'force-down', '--admin', admin])
+    expect((await run(['status', '--admin', admin])).out).toMatch(
+      /siteA\s+127\.0\.0\.1\s+A\s+down \(force-down; checks say up\)/,
+    )
+    await run(['set', 'member', 'dicom', 'siteA', 'clear', '--admin', admin])
+  })
+
   test('explain asks the running node when it answers', async () => {
     const result = await run([
       'explain',

@@ -1,15 +1,16 @@
+import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import type { Explanation } from '@gslb/engine'
 import type { Command } from 'commander'
 import { adminRequest } from '../admin/client.js'
+import { formatEndpoint } from '../config/addresses.js'
 import type { Config } from '../config/types.js'
-import { DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT } from '../constants.js'
 import { CliError } from '../errors.js'
-import { type CliIo, print, printJson, resolveAdmin } from './io.js'
+import { type CliIo, print, printJson, resolveAdmin, SYSTEM_CONFIG } from './io.js'
 import type { ExitSetter } from './simple.js'
 
 interface ExplainOptions {
-  config: string
+  config?: string
   name: string
   client: string
   type: string
@@ -81,7 +82,7 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
     .description(
       'what the engine would answer for a name and client, and why (asks the running node if it answers)',
     )
-    .requiredOption('-c, --config <file>', 'config file')
+    .option('-c, --config <file>', 'config file (default: $GSLB_LB_CONFIG, else /etc/gslb-lb/config.json)')
     .requiredOption('--name <name>', 'the name asked for, e.g. dicom.mysite.com')
     .requiredOption('--client <address>', 'the address asking (a resolver or the node itself)')
     .option('--type <type>', 'record type', 'A')
@@ -97,18 +98,16 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
         throw new CliError('GSLB_CLI_USAGE', `--client: '${options.client}' is not an IP address`)
       if (!STATES.includes(options.assume))
         throw new CliError('GSLB_CLI_USAGE', `--assume: '${options.assume}' is not up, down or unknown`)
-      const { loadConfig } = await import('../config/load.js')
-      const config = await loadConfig(options.config)
-      if (!config.gslb)
-        throw new CliError(
-          'GSLB_CLI_USAGE',
-          `${options.config} has no gslb section: there is no engine to explain`,
-        )
+      // The config file: -c, else $GSLB_LB_CONFIG, else /etc/gslb-lb/config.json. A running node needs none.
+      const file =
+        options.config ??
+        (io.env.GSLB_LB_CONFIG || undefined) ??
+        (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
       let explanation: Explanation | undefined
       let source = `offline: health assumed ${options.assume}${options.down.length > 0 ? ` except ${options.down.join(', ')} down` : ''}`
       if (!options.offline) {
         const { admin } = await resolveAdmin(
-          { config: options.config, ...(options.admin ? { admin: options.admin } : {}) },
+          { ...(file ? { config: file } : {}), ...(options.admin ? { admin: options.admin } : {}) },
           io,
         )
         const query = new URLSearchParams({
@@ -121,16 +120,27 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
           const response = await adminRequest({ admin, path: `/explain?${query}`, timeout: 1_000 })
           if (response.status === 200) {
             explanation = response.body as Explanation
-            source = `live health from the running node at ${admin.address}:${admin.port}`
+            source = `live health from the running node at ${formatEndpoint(admin.address, admin.port)}`
           } else if (response.status === 400) {
             throw new CliError('GSLB_CLI_USAGE', (response.body as { error?: string }).error ?? response.text)
           }
         } catch (error) {
           if ((error as CliError).code !== 'GSLB_ADMIN_UNREACHABLE') throw error
-          source += ` (no running node at ${admin.address ?? DEFAULT_ADMIN_ADDRESS}:${admin.port ?? DEFAULT_ADMIN_PORT})`
+          source += ` (no running node at ${formatEndpoint(admin.address, admin.port)})`
         }
       }
       if (!explanation) {
+        if (!file) {
+          throw new CliError(
+            'GSLB_CLI_USAGE',
+            'no running node answered and no config was given: use -c <file>',
+          )
+        }
+        const { loadConfig } = await import('../config/load.js')
+        const config = await loadConfig(file)
+        if (!config.gslb) {
+          throw new CliError('GSLB_CLI_USAGE', `${file} has no gslb section: there is no engine to explain`)
+        }
         try {
           explanation = await explainOffline(options, config)
         } catch (error) {

@@ -51,7 +51,7 @@ export async function resolveAdmin(
   options: AdminOptions,
   io: CliIo,
 ): Promise<{ admin: Endpoint; token?: string }> {
-  const token = options.token ?? io.env.GSLB_LB_TOKEN
+  const token = options.token ?? (io.env.GSLB_LB_TOKEN || undefined)
   const withToken = (admin: Endpoint, fallback?: string) => {
     const chosen = token ?? fallback
     return { admin, ...(chosen ? { token: chosen } : {}) }
@@ -63,7 +63,9 @@ export async function resolveAdmin(
   }
   const fallback = { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT }
   const file =
-    options.config ?? io.env.GSLB_LB_CONFIG ?? (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
+    options.config ??
+    (io.env.GSLB_LB_CONFIG || undefined) ??
+    (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
   if (!file) return withToken(fallback)
   let text: string
   try {
