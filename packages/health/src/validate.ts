@@ -27,6 +27,16 @@ const RCODES = new Set(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'NOTIMP', 
 const HTTP_METHOD = /^[A-Z]{1,16}$/
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/
 const AE_TITLE = /^[\x20-\x5b\x5d-\x7e]{1,16}$/
+/** Headers the HTTP monitor sets itself (host: use `hostname`) or that undici refuses: every check would fail. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'content-length',
+])
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/
 
 /** True for whitespace, C0 control characters and DEL: none may reach a request line or header. */
@@ -161,6 +171,14 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
         for (const [name, value] of Object.entries(monitor.headers)) {
           if (!HEADER_NAME.test(name))
             throw invalidTarget(`${at}.headers`, `has an invalid header name ${describe(name)}`)
+          if (RESERVED_HEADERS.has(name.toLowerCase())) {
+            throw invalidTarget(
+              `${at}.headers.${name}`,
+              name.toLowerCase() === 'host'
+                ? 'is set by the monitor: use monitor.hostname (it also sets SNI)'
+                : 'is managed by the monitor (one request, no body, connection closed) and cannot be set',
+            )
+          }
           if (
             typeof value !== 'string' ||
             hasControlOrSpace(value.replaceAll(' ', '').replaceAll('\t', '')) ||
@@ -213,7 +231,8 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
       break
     }
     case 'external': {
-      text(monitor.command, `${at}.command`, 4_096)
+      if (text(monitor.command, `${at}.command`, 4_096).includes('\0'))
+        throw invalidTarget(`${at}.command`, 'must not contain NUL bytes')
       if (monitor.args !== undefined) {
         if (!Array.isArray(monitor.args) || monitor.args.length > 256) {
           throw invalidTarget(`${at}.args`, 'must be an array of at most 256 strings')
@@ -226,7 +245,10 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
       if (monitor.env !== undefined) {
         if (!isObject(monitor.env)) throw invalidTarget(`${at}.env`, 'must be an object of strings')
         for (const [name, value] of Object.entries(monitor.env)) {
-          if (typeof value !== 'string') throw invalidTarget(`${at}.env.${name}`, 'must be a string')
+          if (name === '' || name.includes('=') || name.includes('\0'))
+            throw invalidTarget(`${at}.env.${name}`, "is not a valid variable name (no '=' or NUL)")
+          if (typeof value !== 'string' || value.includes('\0'))
+            throw invalidTarget(`${at}.env.${name}`, 'must be a string without NUL bytes')
         }
       }
       if (monitor.maxOutputBytes !== undefined) {

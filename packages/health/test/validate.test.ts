@@ -62,6 +62,16 @@ describe('target validation', () => {
     [{ ...base, monitor: { type: 'http', expectStatus: [] } }, 'target.monitor.expectStatus'],
     [{ ...base, monitor: { type: 'http', headers: { 'x-a': 'b\r\nc: d' } } }, 'target.monitor.headers.x-a'],
     [{ ...base, monitor: { type: 'https', verifyTls: 'no' } }, 'target.monitor.verifyTls'],
+    // undici refuses these at request time, so every check would fail: refuse them here, naming the field
+    [{ ...base, monitor: { type: 'http', headers: { Host: 'pacs' } } }, 'target.monitor.headers.Host'],
+    [
+      { ...base, monitor: { type: 'http', headers: { 'Transfer-Encoding': 'chunked' } } },
+      'target.monitor.headers.Transfer-Encoding',
+    ],
+    [
+      { ...base, monitor: { type: 'http', headers: { connection: 'keep-alive' } } },
+      'target.monitor.headers.connection',
+    ],
     [{ ...base, monitor: { type: 'dicom', calledAE: 'THIS_TITLE_IS_TOO_LONG' } }, 'target.monitor.calledAE'],
     [{ ...base, monitor: { type: 'dicom', callingAE: '   ' } }, 'target.monitor.callingAE'],
     [{ ...base, monitor: { type: 'dns' } }, 'target.monitor.name'],
@@ -75,6 +85,10 @@ describe('target validation', () => {
     [{ ...base, monitor: { type: 'external' } }, 'target.monitor.command'],
     [{ ...base, monitor: { type: 'external', command: 'x', args: [1] } }, 'target.monitor.args[0]'],
     [{ ...base, monitor: { type: 'external', command: 'x', env: { A: 1 } } }, 'target.monitor.env.A'],
+    // spawn() throws on NUL bytes: refused when the target is added, not at every check
+    [{ ...base, monitor: { type: 'external', command: 'x\0y' } }, 'target.monitor.command'],
+    [{ ...base, monitor: { type: 'external', command: 'x', env: { A: 'b\0' } } }, 'target.monitor.env.A'],
+    [{ ...base, monitor: { type: 'external', command: 'x', env: { 'A=B': 'c' } } }, 'target.monitor.env.A=B'],
     [{ ...base, monitor: { type: 'custom' } }, 'target.monitor.check'],
   ])('%j is rejected naming %s', (input, field) => {
     expect(fieldOf(input)).toBe(field)
