@@ -41,7 +41,9 @@ export function checkTcp(
       if (monitor.expect === undefined) {
         if (monitor.send === undefined) return finish(up('connected'))
         // Nothing to wait for but the bytes leaving: a polite QUIT should reach the peer before we close.
-        socket.write(monitor.send, () => finish(up('connected and sent')))
+        socket.write(monitor.send, (error) =>
+          finish(error ? fromError(error, signal) : up('connected and sent')),
+        )
         return
       }
       if (monitor.send !== undefined) socket.write(monitor.send)
