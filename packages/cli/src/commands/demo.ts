@@ -5,6 +5,7 @@ import { validateConfig } from '../config/validate.js'
 import { formatDuration } from '../duration.js'
 import { createLogger } from '../log.js'
 import { GslbNode } from '../node/node.js'
+import { formatStatus } from '../status-format.js'
 import { type CliIo, print } from './io.js'
 
 const NAME = 'dicom.demo.test'
@@ -266,7 +267,7 @@ export function listenForKeys(demo: Demo, io: CliIo, quit: () => void): () => vo
   const onData = (data: Buffer) => {
     const key = data.toString()
     if (key === 'q' || key === '\u0003') quit()
-    else if (key === 's') print(io, JSON.stringify(demo.node.check()))
+    else if (key === 's') print(io, formatStatus(demo.node.status()))
     else if (key === 'a' || key === 'b') {
       const site = demo.sites[key.toUpperCase() as SiteName]
       const action = site.up ? site.kill() : site.start()
