@@ -344,6 +344,17 @@ class TopologyImpl implements Topology {
 
   preferenceOrder(datacenter: string | undefined, available: Iterable<string>): string[] {
     const order = this.preferenceList(datacenter)
+    if (
+      typeof available !== 'object' ||
+      available === null ||
+      typeof (available as Partial<Iterable<string>>)[Symbol.iterator] !== 'function'
+    ) {
+      const got = available === null ? 'null' : typeof available
+      throw optionError(
+        'available',
+        `must be an iterable of datacenter names (a Set or an array), got ${got}`,
+      )
+    }
     const wanted = available instanceof Set ? (available as ReadonlySet<string>) : new Set(available)
     for (const name of wanted) {
       if (!this.orders.has(name)) throw unknownDatacenter('available', String(name), this.datacenters)

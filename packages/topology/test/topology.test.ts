@@ -248,6 +248,12 @@ describe('site preference', () => {
     expect(() => example.preferenceOrder('siteA', ['siteA', 'siteZ'])).toThrow(
       "available: unknown datacenter 'siteZ' (configured: siteA, siteB, siteC, siteD)",
     )
+    // regression: null read as "nothing available" and a string was split into one-letter names
+    for (const bad of [null, undefined, 'siteB', 42]) {
+      expect(() => example.preferenceOrder('siteA', bad as unknown as string[])).toThrow(
+        expect.objectContaining({ code: 'GSLB_TOPOLOGY_INVALID_OPTION', path: 'available' }),
+      )
+    }
     expect(example.has('siteA')).toBe(true)
     expect(example.has('siteZ')).toBe(false)
     expect(example.datacenters).toEqual(['siteA', 'siteB', 'siteC', 'siteD'])
