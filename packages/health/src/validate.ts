@@ -12,16 +12,10 @@ import { invalidTarget } from './errors.js'
 import type { MonitorSpec, ResolvedTarget, Target } from './types.js'
 
 /** Per-target timing defaults a checker applies to targets that leave them out. */
-export interface TargetDefaults {
-  interval?: number
-  timeout?: number
-  rise?: number
-  fall?: number
-  fastInterval?: number
-  downInterval?: number
-  jitter?: number
-  initialState?: 'unknown' | 'up' | 'down'
-}
+export type TargetDefaults = Pick<
+  Target,
+  'interval' | 'timeout' | 'rise' | 'fall' | 'fastInterval' | 'downInterval' | 'jitter' | 'initialState'
+>
 
 const RCODES = new Set(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'NOTIMP', 'FORMERR'])
 const HTTP_METHOD = /^[A-Z]{1,16}$/
