@@ -6,7 +6,7 @@
 // Prints QPS, lost queries, average latency and server CPU per query (utime+stime from /proc/<pid>/stat).
 import { execFileSync, spawn } from 'node:child_process'
 import dgram from 'node:dgram'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -131,13 +131,13 @@ function zoneFile(extra) {
   ].join('\n')
 }
 
-async function startOurs(nodeBinary, monitorPort) {
+async function startOurs(nodeBinary, monitorPort, workers = 1) {
   const port = await freePort()
-  const child = launch(nodeBinary, [join(here, 'engine-server.mjs'), String(port), String(monitorPort)], {
-    cwd: here,
-  })
+  const args = [join(here, 'engine-server.mjs'), String(port), String(monitorPort), String(workers)]
+  const child = launch(nodeBinary, args, { cwd: here })
   const version = execFileSync(nodeBinary, ['--version'], { encoding: 'utf8' }).trim()
-  return { label: `@gslb/engine (node ${version})`, port, child }
+  const shape = workers > 1 ? `, ${workers} cluster workers` : ''
+  return { label: `@gslb/engine (node ${version}${shape})`, port, child }
 }
 
 /** The ceiling for any node:dgram server: echo each datagram back with QR set, no DNS work at all. */
@@ -223,10 +223,27 @@ async function startPdns(dir, monitorPort) {
   return { label: 'PowerDNS 4.7 (bind + LUA ifportup)', port, child }
 }
 
+/** utime + stime (fields 14 and 15 of /proc/<pid>/stat) of a process and its children (cluster workers). */
 function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return Number(fields[11]) + Number(fields[12]) // utime + stime (fields 14 and 15 of the full line)
+  let ticks = Number(fields[11]) + Number(fields[12])
+  for (const child of childPids(pid)) ticks += cpuTicks(child)
+  return ticks
+}
+
+function childPids(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    )
+  } catch {
+    return []
+  }
 }
 
 function runDnsperf(port, queryFile) {
@@ -264,6 +281,7 @@ try {
   servers.push(await startPdns(dir, sites.port))
   if (existsSync(NODE24)) servers.push(await startOurs(NODE24, sites.port))
   servers.push(await startEcho())
+  servers.push(await startOurs(process.execPath, sites.port, 2))
   for (const server of servers) await waitForAnswer(server)
   // warm-up (JIT, caches)
   for (const server of servers) runDnsperfQuiet(server.port)
