@@ -116,6 +116,13 @@ export function buildZones(
     }
     nodeFor(nodes, name, zone.model)
   }
+  // A zone nested in another makes the names between the two apexes empty non-terminals of the outer zone
+  // (NXDOMAIN there would deny the nested zone to a QNAME-minimising resolver, RFC 8020).
+  for (const name of zoneNames.keys()) {
+    const between = parentName(name)
+    const outer = zoneOf(between)
+    if (outer !== undefined && outer !== between) nodeFor(nodes, between, zones.get(outer)!)
+  }
 
   for (const { name, pool, ttl, path } of parsedNames) {
     const zone = zones.get(zoneOf(name)!)!

@@ -213,3 +213,36 @@ describe('stats', () => {
     expect(stats.responses.tcp).toEqual({ REFUSED: 1 })
   })
 })
+
+describe('nested zones', () => {
+  test('a name between a zone and a zone nested below it is an empty non-terminal (NODATA, not NXDOMAIN)', async () => {
+    // A QNAME-minimising resolver asks for a.example.test first; NXDOMAIN there would, by RFC 8020, deny
+    // everything below it, including the nested zone and its global names.
+    const nested = createEngine({
+      config: {
+        zones: {
+          'example.test': { ns: ['ns.elsewhere.net'] },
+          'b.a.example.test': { ns: ['ns.elsewhere.net'] },
+        },
+        pools: { p: { members: [{ name: 'm', address: '192.0.2.7' }] } },
+        names: { 'www.b.a.example.test': { pool: 'p' } },
+      },
+    })
+    try {
+      const ent = decode(nested.answer(query('a.example.test', 'A'), CLIENT))
+      expect(ent.rcode).toBe('NOERROR')
+      expect(ent.flag_aa).toBe(true)
+      expect(ent.answers).toHaveLength(0)
+      expect(ent.authorities?.[0]).toMatchObject({ type: 'SOA', name: 'example.test' })
+      expect(decode(nested.answer(query('x.example.test', 'A'), CLIENT)).rcode).toBe('NXDOMAIN')
+      expect(decode(nested.answer(query('x.a.example.test', 'A'), CLIENT)).rcode).toBe('NXDOMAIN')
+      const apex = decode(nested.answer(query('b.a.example.test', 'SOA'), CLIENT))
+      expect(apex.answers?.[0]).toMatchObject({ type: 'SOA', name: 'b.a.example.test' })
+      expect(addresses(decode(nested.answer(query('www.b.a.example.test', 'A'), CLIENT)))).toEqual([
+        '192.0.2.7',
+      ])
+    } finally {
+      await nested.close()
+    }
+  })
+})
