@@ -3,7 +3,7 @@
  * on every part saying what to change. JSON has no comments; the schema accepts `$comment` on every object.
  */
 export function starterConfig(
-  schemaPath = './node_modules/@gslb/cli/schema/gslb-lb.schema.json',
+  schemaPath = 'https://unpkg.com/@gslb/cli/schema/gslb-lb.schema.json',
 ): Record<string, unknown> {
   return {
     $schema: schemaPath,

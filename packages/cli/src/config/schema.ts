@@ -130,7 +130,7 @@ const monitorVariants: Schema[] = [
 
 export const configSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://gslb-lb.dev/schema/gslb-lb.schema.json',
+  $id: 'https://unpkg.com/@gslb/cli/schema/gslb-lb.schema.json',
   title: 'gslb-lb configuration',
   description: 'One gslb-lb node: GSLB DNS engine, name resolvers and L4 services, admin API and logging.',
   type: 'object',
