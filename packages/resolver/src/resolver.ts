@@ -383,14 +383,19 @@ export class Resolver extends EventEmitter<ResolverEvents> {
   /** Why an empty name is offline, or null while it is still only unresolved (failures below the threshold). */
   #offlineReason(tracked: Tracked, slots: FamilySlot[], failure: ResolverError | null): ResolverError | null {
     const name = tracked.name
-    if (slots.every((slot) => slot.negative !== null)) {
-      const nx = slots.some((slot) => slot.negative === 'nxdomain')
+    // Called only when no family has addresses: a negative answer the policy accepted for one family is enough
+    // (the other family, if any, is failing and has nothing to offer either).
+    const negative = slots.filter((slot) => slot.negative !== null)
+    if (negative.length > 0) {
+      const nx = negative.some((slot) => slot.negative === 'nxdomain')
+      const failing = slots.filter((slot) => slot.negative === null).map((slot) => slot.type)
+      const also = failing.length > 0 ? ` (${failing.join(', ')}: no usable answer)` : ''
       return new ResolverError(
         nx ? ResolverErrorCode.NXDOMAIN : ResolverErrorCode.NODATA,
         nx
-          ? `${name} does not exist (NXDOMAIN)`
-          : `${name} has no ${tracked.family === 'both' ? 'A or AAAA' : slots[0]!.type} records`,
-        { name },
+          ? `${name} does not exist (NXDOMAIN)${also}`
+          : `${name} has no ${negative.length > 1 ? 'A or AAAA' : negative[0]!.type} records${also}`,
+        { name, cause: failure ?? undefined },
       )
     }
     const failures = Math.max(...slots.map((slot) => slot.failures))

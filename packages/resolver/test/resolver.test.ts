@@ -404,6 +404,25 @@ describe('Resolver', () => {
     expect(offline).toEqual([])
   })
 
+  it("family 'both': losing the only family with addresses to a negative answer takes the name offline", async () => {
+    // Regression: with the other family failing (below failThreshold) the name kept state 'online' with no addresses.
+    let a: Script = { addresses: ['10.1.0.1'] }
+    gslb.respond = primary.respond = (q) => (q.type === 'A' ? a : { rcode: 'SERVFAIL' })
+    const { r, offline } = make({ failThreshold: 5 })
+    r.track(NAME, { family: 'both' })
+    await r.start()
+    expect(r.status(NAME)).toMatchObject({ state: 'online', addresses: ['10.1.0.1'] })
+    a = { addresses: [] }
+    await r.resolveNow(NAME)
+    expect(r.status(NAME)).toMatchObject({
+      state: 'offline',
+      addresses: [],
+      offlineReason: { code: 'GSLB_RESOLVER_NODATA' },
+    })
+    expect(offline.map((e) => e.reason.code)).toEqual(['GSLB_RESOLVER_NODATA'])
+    expect(offline[0]!.reason.message).toBe(`${NAME} has no A records (AAAA: no usable answer)`)
+  })
+
   it('once() listeners run once', async () => {
     const { r } = make({ interval: 30 })
     let n = 0
