@@ -96,6 +96,7 @@ function refuse(res: Resolution): void {
 
 /** The closest enclosing zone of a name that is not a node (NXDOMAIN or outside). */
 export function findZone(model: Model, name: string): ZoneModel | undefined {
+  if (name.includes('\\')) return findZoneAboveEscapes(model, name)
   let labels = 1
   for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) labels++
   let candidate = name
@@ -109,6 +110,26 @@ export function findZone(model: Model, name: string): ZoneModel | undefined {
     if (candidate === '') return undefined
     candidate = parentName(candidate)
   }
+}
+
+/**
+ * Zone names have no escapes (`\.`, `\\`, `\DDD`), so the zone of a name with escapes lies above its last label
+ * that has one; an escaped dot does not end a label.
+ */
+function findZoneAboveEscapes(model: Model, name: string): ZoneModel | undefined {
+  let above = 0
+  let escapedLabel = false
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c === 92) {
+      escapedLabel = true
+      i++
+    } else if (c === 46 && escapedLabel) {
+      above = i + 1
+      escapedLabel = false
+    }
+  }
+  return escapedLabel ? undefined : findZone(model, name.slice(above))
 }
 
 type Outcome = 'data' | 'nodata' | 'refuse'

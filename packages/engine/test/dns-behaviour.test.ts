@@ -91,6 +91,22 @@ describe('authoritative answers', () => {
     }
   })
 
+  test('a dot inside a label is no label boundary: such a name is outside the zone it seems to end in', () => {
+    // Labels 'x.dicom', 'example', 'org' (presentation x\\.dicom.example.org): a name in example.org, not ours.
+    const labels = ['x.dicom', 'example', 'org'].map((l) => [l.length, ...Buffer.from(l)])
+    const header = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+    const bytes = Uint8Array.from([...header, ...labels.flat(), 0, 0, 1, 0, 1])
+    const res = decode(engine.answer(bytes, CLIENT))
+    expect(res.rcode).toBe('REFUSED')
+    expect(res.flag_aa).toBe(false)
+    for (const first of ['x.y', 'x\\', 'x\\.']) {
+      const inZone = [first, 'dicom', 'example', 'org'].map((l) => [l.length, ...Buffer.from(l)])
+      const nx = decode(engine.answer(Uint8Array.from([...header, ...inZone.flat(), 0, 0, 1, 0, 1]), CLIENT))
+      expect(nx.rcode).toBe('NXDOMAIN')
+      expect(nx.authorities?.[0]?.name).toBe(ZONE)
+    }
+  })
+
   test('REFUSED for zone transfers and for classes other than IN', () => {
     expect(ask(ZONE, 'AXFR').rcode).toBe('REFUSED')
     expect(ask(ZONE, 'A', { class: 'CH' }).rcode).toBe('REFUSED')
