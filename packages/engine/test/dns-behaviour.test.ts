@@ -72,6 +72,18 @@ describe('authoritative answers', () => {
     expect(ask(`static.${ZONE}`, 'MX').authorities?.[0]?.type).toBe('SOA')
   })
 
+  test('negative answers: SOA TTL is the smaller of the SOA TTL and minimum, for NXDOMAIN and NODATA', () => {
+    expect(ask(`pacs.${ZONE}`, 'AAAA').authorities?.[0]?.ttl).toBe(30)
+    const config = sampleConfig()
+    config.zones[ZONE]!.soa = { ttl: 20, minimum: 300 }
+    engine.update(config)
+    expect(ask(`nope.${ZONE}`, 'A').authorities?.[0]?.ttl).toBe(20)
+    expect(ask(`pacs.${ZONE}`, 'AAAA').authorities?.[0]?.ttl).toBe(20)
+    const soa = ask(ZONE, 'SOA').answers?.[0]
+    expect(soa?.ttl).toBe(20)
+    expect(soa?.data.minimum).toBe(300)
+  })
+
   test('NODATA for empty non-terminals, NXDOMAIN below existing names', () => {
     for (const name of [`deep.${ZONE}`, `b.deep.${ZONE}`]) {
       const res = ask(name, 'A')

@@ -201,6 +201,16 @@ describe('topology', () => {
     expect(opt(res)?.options ?? []).toHaveLength(0)
   })
 
+  test('ECS with source prefix 0: the client asked not to be located; the source decides, scope 0', () => {
+    const engine = engineFor({ method: 'topology', members })
+    const res = ask(engine, 'A', { address: '10.3.9.9' }, '0.0.0.0/0')
+    expect(addresses(res)).toEqual(['10.3.0.11'])
+    expect(opt(res)?.options.find((o) => o.code === 8)).toMatchObject({
+      sourcePrefixLength: 0,
+      scopePrefixLength: 0,
+    })
+  })
+
   test('answers that do not depend on the client carry ECS scope 0', () => {
     const engine = engineFor({ method: 'failover', members: THREE })
     const res = ask(engine, 'A', { address: '10.1.9.9' }, '10.2.3.0/24')
