@@ -1,4 +1,4 @@
-import { DicomError, type DicomErrorCode } from './errors.js'
+import { DicomError, type DicomErrorCode, invalidOption } from './errors.js'
 
 /** A bounds-checked cursor over a byte range; every read past `end` is a DicomError, never a RangeError. */
 export class Reader {
@@ -76,8 +76,19 @@ export class Reader {
   }
 }
 
+/** A Buffer view of `bytes` (no copy); anything that is not bytes is a `GSLB_DICOM_INVALID_OPTION` naming `bytes`. */
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (Buffer.isBuffer(bytes)) return bytes
+  if (!ArrayBuffer.isView(bytes)) {
+    throw invalidOption('bytes', `expected a Uint8Array or Buffer, got ${describeValue(bytes)}`)
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value !== 'object') return typeof value
+  return Array.isArray(value) ? 'an array' : (value.constructor?.name ?? 'an object')
 }
 
 /** Characters of the DICOM default character repertoire allowed in AE titles: printable ASCII but backslash. */

@@ -1,3 +1,4 @@
+import { asBuffer } from './bytes.js'
 import { DEFAULT_MAX_PDU_LENGTH } from './constants.js'
 import { DicomError, invalidOption } from './errors.js'
 import { pduTypeName } from './pdu-decode.js'
@@ -55,9 +56,10 @@ export class PduFramer {
   /** Adds bytes without framing them yet; take PDUs with next(). */
   append(chunk: Uint8Array): void {
     if (this.failure) throw this.failure
-    if (chunk.length === 0) return
-    this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-    this.size += chunk.length
+    const bytes = asBuffer(chunk)
+    if (bytes.length === 0) return
+    this.chunks.push(bytes)
+    this.size += bytes.length
   }
 
   /**

@@ -2,6 +2,7 @@ import {
   type AssociateAcPdu,
   type AssociateRqPdu,
   DicomError,
+  decodeCommand,
   decodePdu,
   EXPLICIT_VR_LITTLE_ENDIAN,
   encodeAbort,
@@ -15,6 +16,7 @@ import {
   encodeReleaseRq,
   IMPLICIT_VR_LITTLE_ENDIAN,
   type Pdu,
+  PduFramer,
   type RejectReason,
   type RejectSource,
   VERIFICATION_SOP_CLASS,
@@ -677,5 +679,35 @@ describe('encoders refuse values that cannot go on the wire', () => {
     }
     expect(caught).toMatchObject({ code: 'GSLB_DICOM_INVALID_VALUE' })
     expect((caught as Error).message).toMatch(message)
+  })
+})
+
+describe('decoders given something that is not bytes', () => {
+  const decoders: [string, (value: never) => unknown][] = [
+    ['decodePdu', decodePdu],
+    ['decodeCommand', decodeCommand],
+    ['PduFramer.push', (value) => new PduFramer().push(value)],
+  ]
+  const values: [string, unknown][] = [
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', '\x01\x00'],
+    ['a number array', [1, 0, 0, 0, 0, 4]],
+    ['an ArrayBuffer', new ArrayBuffer(10)],
+  ]
+  it.each(decoders)('%s throws a DicomError naming the argument, never a TypeError', (_name, decode) => {
+    for (const [, value] of values) {
+      let caught: unknown
+      try {
+        decode(value as never)
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBeInstanceOf(DicomError)
+      expect(caught).toMatchObject({
+        code: 'GSLB_DICOM_INVALID_OPTION',
+        message: expect.stringContaining("'bytes'"),
+      })
+    }
   })
 })
