@@ -82,7 +82,8 @@ export function resolveOptions(options: ResolverOptions): ResolvedOptions {
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_NAMESERVERS) {
     throw invalidOption('nameservers', `expected 1-${MAX_NAMESERVERS} "host:port" strings`)
   }
-  const nameservers = list.map((entry, i) => parseNameserver(entry, `nameservers[${i}]`))
+  // Array.from, not map: a hole in a sparse array must be named like any other bad entry
+  const nameservers = Array.from(list, (entry, i) => parseNameserver(entry, `nameservers[${i}]`))
   const seen = new Set<string>()
   for (const [i, ns] of nameservers.entries()) {
     if (seen.has(ns.label)) throw invalidOption(`nameservers[${i}]`, `${ns.label} is listed twice`)

@@ -10,6 +10,10 @@ describe('options are validated where they enter, naming the option', () => {
     ['nameservers[0]', { nameservers: ['127.0.0.1:70000'] }],
     ['nameservers[0]', { nameservers: ['[127.0.0.1]:53'] }],
     ['nameservers[1]', { nameservers: ['127.0.0.1', '127.0.0.1:53'] }],
+    // holes: map() skipped them and a TypeError came out instead of a named error
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the test
+    ['nameservers[0]', { nameservers: [, '127.0.0.1'] }],
+    ['nameservers[0]', { nameservers: [null] }],
     ['interval', { nameservers: ns, interval: 0 }],
     ['interval', { nameservers: ns, interval: Number.NaN }],
     ['jitter', { nameservers: ns, jitter: 0.9 }],
