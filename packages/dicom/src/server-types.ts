@@ -61,8 +61,9 @@ export interface VerificationServer {
   /** Starts listening; resolves with the bound address (the real port when `port` was 0). */
   listen(): Promise<{ address: string; port: number }>
   /**
-   * Stops accepting. Associations in progress get `graceMs` (default 0) to finish and release; then they,
-   * and connections not yet associated, are ended with A-ABORT. Resolves when every socket is closed.
+   * Stops accepting. Associations in progress get `graceMs` (default 0) to finish and release, then are ended
+   * with A-ABORT; connections not yet associated are closed at once (PS3.8 AA-2). Resolves when every socket
+   * is closed.
    * Idempotent (later calls return the first call's promise).
    */
   close(options?: { graceMs?: number }): Promise<void>

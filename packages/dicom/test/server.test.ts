@@ -408,6 +408,20 @@ describe('verification server', () => {
     await expect(server.listen()).rejects.toMatchObject({ code: 'GSLB_DICOM_LISTEN_FAILED' })
   })
 
+  it('close() closes a connection that has not sent its request yet, promptly and without an A-ABORT', async () => {
+    // PS3.8 Sta2 (awaiting A-ASSOCIATE-RQ): the acceptor just closes the transport connection (AA-2).
+    const { server, port } = await start({ idleTimeoutMs: 30_000 })
+    const opened = new Promise((resolve) => server.once('connection:open', resolve))
+    const pending = exchange(port, [], 5_000)
+    await opened
+    const started = Date.now()
+    await server.close({ graceMs: 5_000 })
+    const { pdus, closedByServer } = await pending
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect(pdus).toEqual([])
+    expect(closedByServer).toBe(true)
+  })
+
   it('close({ graceMs }) lets an association in progress finish its echo and release', async () => {
     const { server, port } = await start()
     const socket = connect({ host: HOST, port })
