@@ -148,9 +148,10 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
         if (!Array.isArray(monitor.expectStatus) || monitor.expectStatus.length === 0) {
           throw invalidTarget(`${at}.expectStatus`, 'must be a non-empty array of status codes')
         }
-        monitor.expectStatus.forEach((code, i) => {
-          integer(code, `${at}.expectStatus[${i}]`, 100, 599)
-        })
+        // indexed loops, not forEach: a hole in a sparse array must fail like any other bad entry
+        for (let i = 0; i < monitor.expectStatus.length; i++) {
+          integer(monitor.expectStatus[i], `${at}.expectStatus[${i}]`, 100, 599)
+        }
       }
       if (monitor.bodyMatch !== undefined)
         matcher(monitor.bodyMatch, `${at}.bodyMatch`, LIMITS.maxReadBytes, false)
@@ -231,10 +232,11 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
         if (!Array.isArray(monitor.args) || monitor.args.length > 256) {
           throw invalidTarget(`${at}.args`, 'must be an array of at most 256 strings')
         }
-        monitor.args.forEach((arg, i) => {
+        for (let i = 0; i < monitor.args.length; i++) {
+          const arg: unknown = monitor.args[i]
           if (typeof arg !== 'string' || arg.includes('\0'))
-            throw invalidTarget(`${at}.args[${i}]`, 'must be a string')
-        })
+            throw invalidTarget(`${at}.args[${i}]`, 'must be a string without NUL bytes')
+        }
       }
       if (monitor.env !== undefined) {
         if (!isObject(monitor.env)) throw invalidTarget(`${at}.env`, 'must be an object of strings')

@@ -84,6 +84,10 @@ describe('target validation', () => {
     ],
     [{ ...base, monitor: { type: 'external' } }, 'target.monitor.command'],
     [{ ...base, monitor: { type: 'external', command: 'x', args: [1] } }, 'target.monitor.args[0]'],
+    // biome-ignore lint/suspicious/noSparseArray: a hole must fail like any other bad entry
+    [{ ...base, monitor: { type: 'external', command: 'x', args: ['a', , 'b'] } }, 'target.monitor.args[1]'],
+    // biome-ignore lint/suspicious/noSparseArray: a hole must fail like any other bad entry
+    [{ ...base, monitor: { type: 'http', expectStatus: [200, , 204] } }, 'target.monitor.expectStatus[1]'],
     [{ ...base, monitor: { type: 'external', command: 'x', env: { A: 1 } } }, 'target.monitor.env.A'],
     // spawn() throws on NUL bytes: refused when the target is added, not at every check
     [{ ...base, monitor: { type: 'external', command: 'x\0y' } }, 'target.monitor.command'],
