@@ -13,10 +13,6 @@ export function requireObject(value: unknown, path: string): Record<string, unkn
   return value
 }
 
-export function optionalObject(value: unknown, path: string): Record<string, unknown> | undefined {
-  return value === undefined ? undefined : requireObject(value, path)
-}
-
 export function requireArray(value: unknown, path: string): unknown[] {
   if (!Array.isArray(value)) throw configError(path, `must be an array, got ${describe(value)}`)
   return value
