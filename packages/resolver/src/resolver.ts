@@ -161,8 +161,24 @@ export class Resolver extends EventEmitter<ResolverEvents> {
    * deferred to its end and shared, so a storm of connect failures costs one query per window, not one each.
    * Resolves to the name's status after the lookup (a failed lookup resolves too: see `consecutiveFailures`).
    * Rejects with `GSLB_RESOLVER_NOT_TRACKED`, `GSLB_RESOLVER_NOT_RUNNING` or `GSLB_RESOLVER_ABORTED`.
+   * `signal` ends this caller's wait only (`GSLB_RESOLVER_ABORTED`); the shared lookup goes on for the others.
    */
-  resolveNow(name: string): Promise<NameStatus> {
+  resolveNow(name: string, options: { signal?: AbortSignal } = {}): Promise<NameStatus> {
+    const signal = options?.signal
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(invalidOption('signal', 'expected an AbortSignal'))
+    }
+    if (signal?.aborted) return Promise.reject(callerAborted(name, signal))
+    const shared = this.#resolveNow(name)
+    if (signal === undefined) return shared
+    return new Promise<NameStatus>((resolve, reject) => {
+      const onAbort = () => reject(callerAborted(name, signal))
+      signal.addEventListener('abort', onAbort, { once: true })
+      shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    })
+  }
+
+  #resolveNow(name: string): Promise<NameStatus> {
     const tracked = this.#names.get(canonical(name))
     if (!tracked) {
       return Promise.reject(
@@ -422,6 +438,13 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       this.#kick(tracked)
     }, delay)
   }
+}
+
+function callerAborted(name: string, signal: AbortSignal): ResolverError {
+  return new ResolverError(ResolverErrorCode.ABORTED, `resolveNow('${name}') aborted by its signal`, {
+    name,
+    cause: signal.reason,
+  })
 }
 
 function compareAddresses(a: string, b: string): number {

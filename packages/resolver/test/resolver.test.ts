@@ -350,6 +350,40 @@ describe('Resolver', () => {
     })
   })
 
+  describe('resolveNow with a signal', () => {
+    it('an already-aborted signal rejects at once and sends nothing', async () => {
+      const { r } = make({ interval: 60_000, resolveNowMinInterval: 0 })
+      r.track(NAME)
+      await r.start()
+      const sent = gslb.count()
+      const reason = new Error('caller gave up')
+      await expect(r.resolveNow(NAME, { signal: AbortSignal.abort(reason) })).rejects.toMatchObject({
+        code: 'GSLB_RESOLVER_ABORTED',
+        cause: reason,
+      })
+      await sleep(50)
+      expect(gslb.count()).toBe(sent)
+      await expect(r.resolveNow(NAME, { signal: {} as AbortSignal })).rejects.toMatchObject({
+        code: 'GSLB_RESOLVER_INVALID_OPTION',
+        option: 'signal',
+      })
+    })
+
+    it('aborting ends only that caller’s wait; the shared lookup still completes for the others', async () => {
+      const { r } = make({ interval: 60_000, resolveNowMinInterval: 0 })
+      r.track(NAME)
+      await r.start()
+      gslb.respond = () => ({ addresses: ['10.2.0.1'], delay: 150 })
+      const controller = new AbortController()
+      const impatient = r.resolveNow(NAME, { signal: controller.signal })
+      const patient = r.resolveNow(NAME)
+      controller.abort()
+      await expect(impatient).rejects.toMatchObject({ code: 'GSLB_RESOLVER_ABORTED' })
+      await expect(patient).resolves.toMatchObject({ addresses: ['10.2.0.1'] })
+      expect(gslb.count()).toBe(2) // the first cycle and one shared refresh
+    })
+  })
+
   it('nginx#1656 regression: swaps address sets atomically, a moving answer never shows an empty set', async () => {
     let n = 0
     gslb.respond = () => ({ addresses: [n++ % 2 ? '10.1.0.1' : '10.2.0.1'] })
