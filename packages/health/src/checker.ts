@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Clock, TimerHandle } from './clock.js'
 import { Deque } from './deque.js'
-import { HealthError, HealthErrorCode } from './errors.js'
+import { HealthError, HealthErrorCode, invalidOptions } from './errors.js'
 import { DueHeap, type HeapItem } from './heap.js'
 import { runMonitor } from './monitors/index.js'
 import { fromAbort, onAbort } from './monitors/outcome.js'
@@ -144,13 +144,27 @@ class Checker extends EventEmitter implements HealthChecker {
     return entry === undefined ? undefined : this.status(entry)
   }
 
-  checkNow(id: string): Promise<CheckResult> {
+  checkNow(id: string, options: { signal?: AbortSignal } = {}): Promise<CheckResult> {
     let entry: Entry
     try {
       entry = this.mustGet(id, 'checkNow')
     } catch (error) {
       return Promise.reject(error)
     }
+    const signal = options?.signal
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(invalidOptions('signal', 'must be an AbortSignal'))
+    }
+    if (signal?.aborted) return Promise.reject(callerAborted(id, signal))
+    const shared = this.enqueueNow(entry)
+    if (signal === undefined) return shared
+    return new Promise((resolve, reject) => {
+      const drop = onAbort(signal, () => reject(callerAborted(id, signal)))
+      void shared.then(resolve).finally(drop)
+    })
+  }
+
+  private enqueueNow(entry: Entry): Promise<CheckResult> {
     return new Promise((resolve) => {
       if (entry.job !== null) {
         entry.job.waiters.push({ resolve })
@@ -479,6 +493,12 @@ const STUCK: MonitorOutcome = {
   ok: false,
   code: 'stuck',
   message: 'the previous check of this target has not finished yet although it was aborted',
+}
+
+function callerAborted(id: string, signal: AbortSignal): HealthError {
+  return new HealthError(HealthErrorCode.Aborted, `checkNow('${id}') aborted by its signal`, {
+    cause: signal.reason,
+  })
 }
 
 function aborted(message: string): HealthError {

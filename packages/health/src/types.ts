@@ -241,8 +241,11 @@ export interface HealthChecker {
   /** Unregisters a target and cancels its check in flight. Returns false when the id was unknown. */
   remove(id: string): boolean
   get(id: string): TargetStatus | undefined
-  /** Runs a check now (coalesced with one already queued or in flight) and resolves with its result. */
-  checkNow(id: string): Promise<CheckResult>
+  /**
+   * Runs a check now (coalesced with one already queued or in flight) and resolves with its result. `signal`
+   * ends only this caller's wait (rejects with GSLB_HEALTH_ABORTED); the check itself goes on for the others.
+   */
+  checkNow(id: string, options?: { signal?: AbortSignal }): Promise<CheckResult>
   /** Sets or clears (null) an admin override. Checks keep running. */
   setAdmin(id: string, override: AdminOverride): TargetStatus
   snapshot(): HealthSnapshot

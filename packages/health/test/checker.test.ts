@@ -269,6 +269,34 @@ describe('checkNow', () => {
     expect(state.calls).toEqual([0, 3000, 3200, 3400])
   })
 
+  test('an already-aborted signal rejects at once and starts no check; a later abort ends only that wait', async () => {
+    const { clock, health } = setup()
+    current = health
+    const { state, monitor } = scripted(clock)
+    state.hang = true
+    health.add({ ...base, id: 'a', monitor })
+    const reason = new Error('caller gave up')
+    await expect(health.checkNow('a', { signal: AbortSignal.abort(reason) })).rejects.toMatchObject({
+      code: HealthErrorCode.Aborted,
+      cause: reason,
+    })
+    await flush()
+    expect(state.calls).toHaveLength(0)
+    await expect(health.checkNow('a', { signal: {} as AbortSignal })).rejects.toMatchObject({
+      code: HealthErrorCode.InvalidOptions,
+      field: 'signal',
+    })
+    const controller = new AbortController()
+    const impatient = health.checkNow('a', { signal: controller.signal })
+    const patient = health.checkNow('a')
+    await flush()
+    controller.abort()
+    await expect(impatient).rejects.toMatchObject({ code: HealthErrorCode.Aborted })
+    await clock.advance(500)
+    await expect(patient).resolves.toMatchObject({ ok: false, code: 'timeout', manual: true })
+    expect(state.calls).toHaveLength(1)
+  })
+
   test('works while the checker is stopped and rejects an unknown id', async () => {
     const { clock, health } = setup()
     const { monitor } = scripted(clock)
