@@ -52,7 +52,8 @@ export async function sendHostileTraffic(
       chunks.push(framed)
     }
     tcpConnections++
-    await tcpExchange('127.0.0.1', port, Buffer.concat(chunks), chunks.length, 3000, true)
+    // Half-close and read until the server closes: junk frames after a garbled prefix may produce extra replies.
+    await tcpExchange('127.0.0.1', port, Buffer.concat(chunks), Number.POSITIVE_INFINITY, 3000, true)
   }
   return { udpReplies, tcpConnections }
 }
