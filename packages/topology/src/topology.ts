@@ -49,7 +49,10 @@ export interface Topology {
    * Allocation-free. @throws TopologyError `GSLB_TOPOLOGY_INVALID_ADDRESS`
    */
   lookup(address: string | Uint8Array): string | undefined
-  /** Like {@link lookup} for an IPv4 address held as an unsigned 32-bit integer. */
+  /**
+   * Like {@link lookup} for an IPv4 address held as an unsigned 32-bit integer.
+   * @throws TopologyError `GSLB_TOPOLOGY_INVALID_ADDRESS` for anything but an integer 0-4294967295
+   */
   lookupUint32(address: number): string | undefined
   /** The matched prefix itself (for explaining an answer), or undefined. Allocation-free. */
   match(address: string | Uint8Array): TopologyMatch | undefined
@@ -300,6 +303,12 @@ class TopologyImpl implements Topology {
   }
 
   lookupUint32(address: number): string | undefined {
+    if (address >>> 0 !== address) {
+      throw new TopologyError(
+        TopologyErrorCode.INVALID_ADDRESS,
+        `an IPv4 address as a number must be an integer 0-4294967295, got ${String(address)}`,
+      )
+    }
     const index = this.map.lookupUint32(address)
     return index < 0 ? undefined : this.entries.datacenter[index]
   }

@@ -41,6 +41,12 @@ describe('lookup', () => {
   it('looks up IPv4 held as an integer', () => {
     expect(example.lookupUint32(0x0a010203)).toBe('siteA')
     expect(example.lookupUint32(0x0a030001)).toBeUndefined()
+    // regression: these were coerced (NaN → 0.0.0.0, -1 → 255.255.255.255) and answered
+    for (const bad of [-1, Number.NaN, 2 ** 32, 1.5, Number.POSITIVE_INFINITY, '10.1.2.3']) {
+      expect(() => example.lookupUint32(bad as number)).toThrow(
+        expect.objectContaining({ code: 'GSLB_TOPOLOGY_INVALID_ADDRESS' }),
+      )
+    }
   })
 
   it('reports the matched prefix as shared frozen objects; mapped prefixes in IPv4 form', () => {
