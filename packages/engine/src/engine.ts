@@ -82,6 +82,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly random: () => number
   private readonly now: () => number
   private closed = false
+  private closing: Promise<void> | undefined
+  private readonly starting = new Set<Promise<DnsListener>>()
   private readonly hasChecker: boolean
   private current: EngineConfig
 
@@ -139,7 +141,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** Serves `answer()` over UDP and/or TCP. May be called several times (e.g. 0.0.0.0 and ::). */
-  async listen(options: EngineListenOptions): Promise<DnsListener> {
+  listen(options: EngineListenOptions): Promise<DnsListener> {
+    const started = this.startListener(options)
+    // close() waits for listeners still starting, so nothing is bound once it has resolved.
+    this.starting.add(started)
+    const forget = () => this.starting.delete(started)
+    started.then(forget, forget)
+    return started
+  }
+
+  private async startListener(options: EngineListenOptions): Promise<DnsListener> {
     if (this.closed) throw new EngineError(EngineErrorCode.CLOSED, 'listen: the engine is closed')
     const listener = await listenDns((query, client) => this.answer(query, client), {
       ...options,
@@ -153,14 +164,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     return listener
   }
 
-  /** Closes every listener and unregisters the engine's health targets. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  /**
+   * Closes every listener (also those still starting) and unregisters the engine's health targets.
+   * Idempotent: every call resolves once all of it is done.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing
     this.closed = true
     this.store.close()
     const listeners = [...this.dnsListeners]
     this.dnsListeners.clear()
-    await Promise.all(listeners.map((l) => l.close()))
+    const starting = [...this.starting].map((started) => started.then(noop, noop))
+    this.closing = Promise.all([...listeners.map((l) => l.close()), ...starting]).then(noop)
+    return this.closing
   }
 
   /**
@@ -290,6 +306,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 }
+
+function noop(): void {}
 
 /** Creates an engine from a config; throws EngineError GSLB_ENGINE_INVALID_CONFIG naming the path at fault. */
 export function createEngine(options: EngineOptions): Engine {

@@ -92,3 +92,28 @@ test('UDP only and TCP only listeners', async () => {
   expect(decode(reply!).answers).toHaveLength(2)
   await engine.close()
 })
+
+test('a second close() during the first resolves only once every listener is closed', async () => {
+  const engine = createEngine({ config: sampleConfig() })
+  await engine.listen({ address: '127.0.0.1', port: 0 })
+  let firstDone = false
+  const first = engine.close().then(() => {
+    firstDone = true
+  })
+  await engine.close()
+  expect(firstDone).toBe(true)
+  await first
+})
+
+test('close() during a listen() still starting resolves only once that listener is closed too', async () => {
+  const before = activeResources()
+  const engine = createEngine({ config: sampleConfig() })
+  let outcome: unknown
+  const listening = engine.listen({ address: '127.0.0.1', port: 0 }).catch((error) => {
+    outcome = error
+  })
+  await engine.close()
+  expect(outcome).toMatchObject({ code: 'GSLB_ENGINE_CLOSED' })
+  expect(await leakedSince(before)).toEqual({})
+  await listening
+})
