@@ -467,7 +467,14 @@ class Checker extends EventEmitter implements HealthChecker {
       try {
         ;(listener as Listener<E>).call(this, payload)
       } catch (error) {
-        if (event !== 'listener:error') this.emitSafe('listener:error', { event, error })
+        if (event !== 'listener:error' && this.listenerCount('listener:error') > 0) {
+          this.emitSafe('listener:error', { event, error })
+        } else {
+          // nobody listens for listener errors: say so on the process rather than lose the error
+          process.emitWarning(
+            `@gslb/health: a '${event}' listener threw: ${(error as Error)?.stack ?? error}`,
+          )
+        }
       }
     }
   }

@@ -514,4 +514,24 @@ describe('lifecycle and events', () => {
     expect(state.calls).toHaveLength(2)
     expect(errors).toEqual(['check:result', 'check:result'])
   })
+
+  test('with no listener:error listener, a throwing listener is reported as a process warning, not lost', async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const { clock, health } = setup()
+      current = health
+      health.on('target:change', () => {
+        throw new Error('listener bug')
+      })
+      const { monitor } = scripted(clock)
+      health.add({ ...base, id: 'a', monitor })
+      health.start()
+      await clock.advance(0)
+      expect(health.get('a')?.observed).toBe('up')
+      expect(emitWarning).toHaveBeenCalledTimes(1)
+      expect(String(emitWarning.mock.calls[0]![0])).toMatch(/'target:change' listener threw: .*listener bug/s)
+    } finally {
+      emitWarning.mockRestore()
+    }
+  })
 })
