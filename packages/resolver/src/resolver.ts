@@ -388,8 +388,14 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       return
     }
     const reason = this.#offlineReason(tracked, slots, lastFailure)
+    if (reason === null) {
+      // No addresses and no reason to call the name offline (e.g. a newly wanted family still failing): unresolved.
+      tracked.state = 'unresolved'
+      tracked.offlineReason = null
+      return
+    }
     // a new reason (e.g. NXDOMAIN after failures) is reported again; the same one is not repeated every cycle
-    if (reason && (tracked.state !== 'offline' || tracked.offlineReason?.code !== reason.code)) {
+    if (tracked.state !== 'offline' || tracked.offlineReason?.code !== reason.code) {
       tracked.state = 'offline'
       tracked.offlineReason = { code: reason.code, message: reason.message, at: Date.now() }
       this.emit('name:offline', { name: tracked.name, reason, previous })

@@ -483,6 +483,22 @@ describe('Resolver', () => {
     expect(r.addresses(NAME)).toEqual(['2001:db8::1', '10.1.0.1'])
   })
 
+  it('switching to a family that has no answer yet leaves the name unresolved, not online with no addresses', async () => {
+    const { r, online } = make({ interval: 60_000 })
+    r.track(NAME)
+    await r.start()
+    expect(r.status(NAME)).toMatchObject({ state: 'online', addresses: ['10.1.0.1'] })
+    gslb.respond = primary.respond = (q) =>
+      q.type === 'A' ? { addresses: ['10.1.0.1'] } : { rcode: 'SERVFAIL' }
+    r.track(NAME, { family: 6 }) // A is no longer wanted; AAAA fails (below failThreshold)
+    await waitFor(() => r.status(NAME)?.consecutiveFailures === 1, 'the AAAA lookup failed')
+    expect(r.status(NAME)).toMatchObject({ state: 'unresolved', addresses: [], offlineReason: null })
+    gslb.respond = () => ({ addresses: ['2001:db8::1'] })
+    await r.resolveNow(NAME)
+    expect(r.status(NAME)).toMatchObject({ state: 'online', addresses: ['2001:db8::1'] })
+    expect(online).toEqual([['10.1.0.1'], ['2001:db8::1']])
+  })
+
   it('untrack cancels the name and subscribe returns a working unsubscribe', async () => {
     const { r } = make({ interval: 50 })
     const calls: string[] = []
