@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events'
 import { isIP } from 'node:net'
-import { sniffAssociation } from '@gslb/dicom'
 import { createForwarder, type Forwarder } from '@gslb/forwarder'
 import { createHealthChecker, type HealthChecker } from '@gslb/health'
 import { createResolver } from '@gslb/resolver'
@@ -113,15 +112,12 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       for (const [name, resolverConfig] of Object.entries(this.config.resolvers ?? {})) {
         await this.#startResolver(name, resolverConfig)
       }
-      this.forwarder = createForwarder(
-        {
-          services: forwarderServices(this.config),
-          addressSource: this.resolvers,
-          health: this.health,
-          logger: this.logger.child({ component: 'forwarder' }),
-        },
-        sniffAssociation,
-      )
+      this.forwarder = createForwarder({
+        services: forwarderServices(this.config),
+        addressSource: this.resolvers,
+        health: this.health,
+        logger: this.logger.child({ component: 'forwarder' }),
+      })
       observeForwarder(this.forwarder, this.metrics, this.logger, (e) =>
         this.#fastFailover(e.service, e.address),
       )
