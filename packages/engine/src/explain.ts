@@ -100,14 +100,9 @@ function parseEcs(text: string): EcsOption {
   const slash = text.indexOf('/')
   const ip = parseIp(slash === -1 ? text : text.slice(0, slash))
   const bits = ip?.family === 6 ? 128 : 32
-  const prefix = slash === -1 ? bits : Number(text.slice(slash + 1))
-  if (
-    !ip ||
-    !Number.isInteger(prefix) ||
-    prefix < 0 ||
-    prefix > bits ||
-    !/^\d*$/.test(text.slice(slash + 1))
-  ) {
+  const digits = slash === -1 ? String(bits) : text.slice(slash + 1)
+  const prefix = Number(digits)
+  if (!ip || !/^\d{1,3}$/.test(digits) || prefix > bits) {
     throw new EngineError(
       EngineErrorCode.INVALID_ARGUMENT,
       `client.ecs: '${text}' is not a subnet such as 10.2.3.0/24`,

@@ -93,4 +93,12 @@ test('bad arguments are EngineErrors', () => {
     expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
   )
   expect(engine.explain(ZONE, 'TYPE65', client).query.type).toBe('TYPE65')
+  for (const ecs of ['10.0.0.0/', '10.0.0.0/+8', '10.0.0.0/ 8', '10.0.0.0/8/8']) {
+    expect(() => engine.explain(ZONE, 'A', { address: '127.0.0.1', ecs })).toThrow(
+      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
+    )
+  }
+  expect(engine.explain(ZONE, 'A', { address: '127.0.0.1', ecs: '10.2.0.0/16' }).client.ecs).toBe(
+    '10.2.0.0/16',
+  )
 })
