@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { until } from './helpers.js'
 import { closeFixture, createFixture, startNode, validate } from './node-fixture.js'
 
 async function open(port: number): Promise<Socket> {
@@ -24,12 +25,19 @@ test('close() drains: no new connections, established ones continue until the de
   const closedAt = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())))
 
   const started = Date.now()
-  const closing = node.close({ deadlineMs: 600 })
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  await expect(open(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+  const closing = node.close({ deadlineMs: 1_500 })
+  await until('the listener refuses new connections', () =>
+    open(port).then(
+      (late) => {
+        late.destroy()
+        return false
+      },
+      (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+    ),
+  )
   expect(await roundTrip(socket, 'still here')).toBe('still here')
   await closing
-  expect((await closedAt) - started).toBeGreaterThanOrEqual(500)
+  expect((await closedAt) - started).toBeGreaterThanOrEqual(1_400)
   expect(node.running).toBe(false)
   await closeFixture(fixture)
   expect(await leakedSince(before, 2_000)).toEqual({})
