@@ -2,8 +2,8 @@ import { EDNS_UDP_PAYLOAD } from './constants.js'
 import { EngineError, EngineErrorCode } from './errors.js'
 import { formatIp, parseIp } from './ip.js'
 import type { Model, PoolModel } from './model.js'
-import type { ClientContext, PoolDecision, Resolution } from './resolve.js'
-import { buildResponse, ecsTrusted } from './respond.js'
+import { type ClientContext, locate, type PoolDecision, type Resolution } from './resolve.js'
+import { buildResponse, clientContext, ecsTrusted } from './respond.js'
 import { countsUp, datacenterOrder, familyState } from './select.js'
 import { type EcsOption, type ParsedQuery, Rcode, type ResourceRecord, RRType } from './wire/index.js'
 
@@ -64,6 +64,7 @@ export interface Explanation {
     ecsUsed: boolean
     /** Why a given ECS subnet was not used, when it was not. */
     ecsIgnored: string | null
+    /** The client's datacenter in the topology, also when the answer does not depend on it (null: unknown). */
     datacenter: string | null
     /** Scope prefix length the response's ECS option would carry (null without ECS). */
     ecsScope: number | null
@@ -148,12 +149,16 @@ export function explain(
     },
   })
 
+  // The client's datacenter is reported even when the answer did not need it (static records, failover pools).
+  const located = context ?? clientContext(model, client.address, model.ecs.enabled ? ecs : undefined)
+  locate(model, located)
   let ecsIgnored: string | null = null
   if (ecs) {
     if (!model.ecs.enabled) ecsIgnored = 'ECS is disabled (ecs.enabled: false)'
     else if (ecs.sourcePrefixLength === 0)
       ecsIgnored = 'source prefix length 0: the client asked not to be located'
     else if (!ecsTrusted(model, client.address)) ecsIgnored = `${client.address} is not in ecs.trusted`
+    else if (!model.sites) ecsIgnored = 'no topology is configured: clients are not located'
   }
   const rcode = RCODE_NAMES.get(msg.rcode) ?? String(msg.rcode)
   const pools = decisions.map((d) => explainPool(model, d))
@@ -162,9 +167,9 @@ export function explain(
     client: {
       address: client.address,
       ecs: client.ecs ?? null,
-      ecsUsed: context?.ecs !== undefined && context.located,
+      ecsUsed: located.ecs !== undefined && model.sites !== undefined,
       ecsIgnored,
-      datacenter: context?.datacenter ?? null,
+      datacenter: located.datacenter ?? null,
       ecsScope: msg.edns?.ecs ? msg.edns.ecs.scopePrefixLength : null,
     },
     zone: resolution?.zone?.name ?? null,

@@ -48,6 +48,43 @@ test('the source address locates the client without ECS', () => {
   expect(result.answers.map((a) => a.data)).toEqual(['2001:db8:1::51', '2001:db8:2::51'])
 })
 
+test('the client is located even when the answer does not depend on it (a failover pool)', () => {
+  const result = engine.explain(`pacs.${ZONE}`, 'A', { address: '192.0.2.7', ecs: '10.2.3.0/24' })
+  expect(result.client).toEqual({
+    address: '192.0.2.7',
+    ecs: '10.2.3.0/24',
+    ecsUsed: true,
+    ecsIgnored: null,
+    datacenter: 'siteB',
+    ecsScope: 0,
+  })
+  expect(engine.explain(`pacs.${ZONE}`, 'A', { address: '10.3.0.9' }).client.datacenter).toBe('siteC')
+})
+
+test('an ECS subnet is either used or ignored with a reason, never neither', () => {
+  const noTopology = sampleConfig()
+  delete noTopology.topology
+  delete noTopology.pools!.geo
+  delete noTopology.names![`geo.${ZONE}`]
+  const engines = [engine, createEngine({ config: noTopology })]
+  try {
+    for (const e of engines) {
+      for (const name of [`pacs.${ZONE}`, `geo.${ZONE}`, `static.${ZONE}`, `nope.${ZONE}`, 'example.com']) {
+        for (const ecs of ['10.2.3.0/24', '0.0.0.0/0']) {
+          const { client } = e.explain(name, 'A', { address: '192.0.2.7', ecs })
+          const ignoredWithReason = client.ecsIgnored !== null
+          expect({ name, ecs, ignoredWithReason }).toEqual({ name, ecs, ignoredWithReason: !client.ecsUsed })
+        }
+      }
+    }
+    const { client } = engines[1]!.explain(`pacs.${ZONE}`, 'A', { address: '192.0.2.7', ecs: '10.2.3.0/24' })
+    expect(client).toMatchObject({ ecsUsed: false, datacenter: null })
+    expect(client.ecsIgnored).toContain('no topology')
+  } finally {
+    void engines[1]!.close()
+  }
+})
+
 test('all down: the reason names the all-down action', () => {
   for (const m of ['a', 'b', 'c']) engine.setHealth('main', m, 'down')
   const result = engine.explain(`pacs.${ZONE}`, 'A', { address: '127.0.0.1' })
