@@ -226,6 +226,8 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
       break
     }
     case 'external': {
+      // the id and address reach the command's environment, where spawn() refuses NUL bytes
+      if (address.includes('\0')) throw invalidTarget('target.address', 'must not contain NUL bytes')
       if (text(monitor.command, `${at}.command`, 4_096).includes('\0'))
         throw invalidTarget(`${at}.command`, 'must not contain NUL bytes')
       if (monitor.args !== undefined) {
@@ -269,6 +271,7 @@ function validateMonitor(monitor: unknown, address: string): MonitorSpec {
 export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): ResolvedTarget {
   if (!isObject(input)) throw invalidTarget('target', 'must be an object')
   const id = text(input.id, 'target.id', LIMITS.maxIdLength)
+  if (id.includes('\0')) throw invalidTarget('target.id', 'must not contain NUL bytes')
   const address = text(input.address, 'target.address', 253)
   const port = integer(input.port, 'target.port', 1, 65_535)
   const monitor = validateMonitor(input.monitor, address)

@@ -39,6 +39,7 @@ describe('target validation', () => {
     [null, 'target'],
     [{ ...base, id: '' }, 'target.id'],
     [{ ...base, id: 'x'.repeat(300) }, 'target.id'],
+    [{ ...base, id: 'a\0b' }, 'target.id'],
     [{ ...base, port: 0 }, 'target.port'],
     [{ ...base, port: 70000 }, 'target.port'],
     [{ ...base, address: 'pacs.example' }, 'target.address'],
@@ -91,6 +92,7 @@ describe('target validation', () => {
     [{ ...base, monitor: { type: 'external', command: 'x', env: { A: 1 } } }, 'target.monitor.env.A'],
     // spawn() throws on NUL bytes: refused when the target is added, not at every check
     [{ ...base, monitor: { type: 'external', command: 'x\0y' } }, 'target.monitor.command'],
+    [{ ...base, address: 'a\0b', monitor: { type: 'external', command: 'x' } }, 'target.address'],
     [{ ...base, monitor: { type: 'external', command: 'x', env: { A: 'b\0' } } }, 'target.monitor.env.A'],
     [{ ...base, monitor: { type: 'external', command: 'x', env: { 'A=B': 'c' } } }, 'target.monitor.env.A=B'],
     [{ ...base, monitor: { type: 'custom' } }, 'target.monitor.check'],
