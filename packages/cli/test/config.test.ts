@@ -262,6 +262,15 @@ describe('cross-references', () => {
     expect(messages).toHaveLength(3)
   })
 
+  test('a wildcard engine listener serves loopback nameservers of its own family only', () => {
+    const v4 = withSeed((c) => (c.gslb.listen = [{ address: '0.0.0.0', port: 53 }]))
+    expect(() => validateConfig(v4)).not.toThrow()
+    const v6only = withSeed((c) => (c.gslb.listen = [{ address: '::', port: 53 }]))
+    expect(messagesAt(v6only)).toContain(
+      'resolvers.local-first.nameservers[0]: 127.0.0.1:53 is this node, but no gslb.listen entry listens there (engine listeners: [::]:53)',
+    )
+  })
+
   test("'engine' as a nameserver needs a gslb section", () => {
     const config = withSeed((c) => {
       delete c.gslb

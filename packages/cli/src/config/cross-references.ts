@@ -248,11 +248,10 @@ function engineServes(
   address: string,
   port: number,
 ) {
+  // The engine's IPv6 listeners are IPv6-only: '::' does not serve 127.0.0.1.
   return listeners.some(
     (l) =>
       l.port === port &&
-      (l.address === address ||
-        l.address === '::' ||
-        (isWildcard(l.address) && isIP(l.address) === isIP(address))),
+      (l.address === address || (isWildcard(l.address) && isIP(l.address) === isIP(address))),
   )
 }
