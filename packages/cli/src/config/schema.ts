@@ -509,6 +509,9 @@ export const configSchema = {
             connectTimeout: duration('How long a connect to one server may take before the next is tried.'),
             idleTimeout: duration('Close a connection idle this long; 0 = never.'),
             finTimeout: duration('After one side closed, how long the other may keep sending.'),
+            keepAlive: duration(
+              'TCP keepalive delay on both sides (default 60s), so firewalls keep long idle associations.',
+            ),
           },
           [],
           'Limits and timeouts.',

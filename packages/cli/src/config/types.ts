@@ -147,6 +147,7 @@ export interface ServiceConfig {
     connectTimeout?: number
     idleTimeout?: number
     finTimeout?: number
+    keepAlive?: number
   }
   allow?: string[]
   passive?: { failures?: number; hold?: number }

@@ -87,6 +87,7 @@ export function forwarderServices(config: Config): ForwarderService[] {
         connectTimeoutMs: limits.connectTimeout,
         idleTimeoutMs: limits.idleTimeout,
         finTimeoutMs: limits.finTimeout,
+        keepAliveDelayMs: limits.keepAlive,
         maxConnections: limits.maxConnections,
         maxConnectionsPerClient: limits.maxConnectionsPerClient,
         allow: service.allow,
