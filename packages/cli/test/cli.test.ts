@@ -101,6 +101,7 @@ describe('offline commands', () => {
     expect((await run(['frobnicate'])).code).toBe(2)
     expect((await run(['echo', '127.0.0.1', 'port'])).code).toBe(2)
     expect((await run(['check', '--timeout', 'soon'])).code).toBe(2)
+    expect((await run(['demo', '--port', 'http'])).code).toBe(2)
     const help = await run(['--help'])
     expect(help.code).toBe(0)
     for (const command of [

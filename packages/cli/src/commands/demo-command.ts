@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { EXIT } from '../constants.js'
-import { type CliIo, durationOption, print } from './io.js'
+import { type CliIo, durationOption, portOption, print } from './io.js'
 import type { ExitSetter } from './simple.js'
 
 export function registerDemoCommand(program: Command, io: CliIo, setExit: ExitSetter): void {
@@ -14,8 +14,8 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: ExitSe
       'run the scripted self-check within this time, then exit 0 (passed) or 1',
     )
     .action(async (options: { port: string; adminPort: string; duration?: string }) => {
-      const vipPort = Number(options.port)
-      const adminPort = Number(options.adminPort)
+      const vipPort = portOption(options.port, '--port')
+      const adminPort = portOption(options.adminPort, '--admin-port')
       const budget =
         options.duration === undefined ? undefined : durationOption(options.duration, '--duration')
       const [{ instructions, listenForKeys, selfCheck, startDemo }, { runUntilStopped }] = await Promise.all([
@@ -25,14 +25,14 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: ExitSe
       const demo = await startDemo({ vipPort, adminPort }, io)
       if (budget !== undefined) {
         try {
-          print(io, instructions(demo).split('\nTry:')[0]!)
+          print(io, instructions(demo, { tryIt: false }))
           if (!(await selfCheck(demo, budget, io))) setExit(EXIT.failure)
         } finally {
           await demo.stop()
         }
         return
       }
-      print(io, instructions(demo))
+      print(io, instructions(demo, { tryIt: true }))
       const stopKeys = listenForKeys(demo, io, () => process.kill(process.pid, 'SIGINT'))
       try {
         await runUntilStopped(demo.node, io)

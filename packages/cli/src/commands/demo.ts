@@ -235,10 +235,11 @@ export async function selfCheck(demo: Demo, budgetMs: number, io: CliIo): Promis
   }
 }
 
-export function instructions(demo: Demo): string {
+/** What runs where; with `tryIt`, also what to try (the interactive demo). */
+export function instructions(demo: Demo, options: { tryIt: boolean }): string {
   const vip = `${demo.vip.address} ${demo.vip.port}`
   const admin = demo.admin ? `http://${demo.admin.address}:${demo.admin.port}` : '(admin API off)'
-  return [
+  const running = [
     'gslb-lb demo — everything on loopback:',
     `  site A PACS (verification SCP)  127.0.0.1:${demo.sites.A.port}, behind cluster VIP ${SITE_VIPS.A} (service DICOM_CLUSTER_A)`,
     `  site B PACS (verification SCP)  127.0.0.1:${demo.sites.B.port}, behind cluster VIP ${SITE_VIPS.B} (service DICOM_CLUSTER_B)`,
@@ -248,6 +249,10 @@ export function instructions(demo: Demo): string {
       .join(', ')} — ${NAME} → the best healthy site`,
     `  DNS-proxy VIP (the modality's)  ${demo.vip.address}:${demo.vip.port} → ${NAME}`,
     `  admin API                       ${admin}`,
+  ]
+  if (!options.tryIt) return running.join('\n')
+  return [
+    ...running,
     '',
     'Try:',
     `  gslb-lb echo ${vip}                      # a C-ECHO through the VIP (or dcmtk: echoscu ${vip})`,

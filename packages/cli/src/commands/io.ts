@@ -36,6 +36,13 @@ export function durationOption(value: string, name: string): number {
   }
 }
 
+export function portOption(value: string, name: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new CliError('GSLB_CLI_USAGE', `${name}: '${value}' is not a port (0-65535)`)
+  return port
+}
+
 export interface AdminOptions {
   config?: string
   admin?: string
