@@ -40,6 +40,16 @@ function unmap(address: string): string {
 
 function ignore(): void {}
 
+/**
+ * Closes a listening socket without waiting for the connections it accepted (net.Server's close callback
+ * would wait for them; the service tracks and drains its connections itself).
+ */
+function stopListening(server: NetServer): Promise<void> {
+  server.close(ignore)
+  // the listening fd is released by libuv on the next loop turn; after that the port can be bound again
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 /** One service: its listeners, its server set, its connections and their limits. */
 export class Service implements ConnectionHost {
   config: ResolvedService
@@ -394,7 +404,7 @@ export class Service implements ConnectionHost {
     for (const [key, listener] of this.listeners) {
       if (wanted.has(key)) continue
       this.listeners.delete(key)
-      closing.push(new Promise((resolve) => listener.server.close(() => resolve())))
+      closing.push(stopListening(listener.server))
     }
     await Promise.all(closing)
     await Promise.all(
@@ -418,9 +428,7 @@ export class Service implements ConnectionHost {
   }
 
   private async closeListeners(): Promise<void> {
-    const closing = [...this.listeners.values()].map(
-      ({ server }) => new Promise<void>((resolve) => server.close(() => resolve())),
-    )
+    const closing = [...this.listeners.values()].map(({ server }) => stopListening(server))
     this.listeners.clear()
     await Promise.all(closing)
   }
