@@ -1,12 +1,15 @@
 // Lookup throughput of @gslb/topology against a linear scan, on the BUILT package.
 // Run: pnpm --filter @gslb/topology build && node --expose-gc packages/topology/bench/lookup.mjs
 // Prints a markdown table. Timings are noisy on a shared machine: compare the rows of one run.
+// --smoke: one short round per row (CI proves the benchmark runs; the figures are not for the record).
 import { createTopology, formatAddress, ipv4ToUint32, parseAddress } from '../dist/index.js'
 
 const V4_PREFIXES = 100_000
 const V6_PREFIXES = 10_000
 const QUERIES = 200_000
-const MIN_MS = 700
+const SMOKE = process.argv.includes('--smoke')
+const MIN_MS = SMOKE ? 100 : 700
+const ROUNDS = SMOKE ? 1 : 3
 
 function prng(seed) {
   let a = seed >>> 0
@@ -109,11 +112,11 @@ function median(values) {
 }
 
 let sink = 0
-/** Lookups per second: repeat passes over `inputs` for at least MIN_MS, best of 3 rounds. */
+/** Lookups per second: repeat passes over `inputs` for at least MIN_MS, best of ROUNDS rounds. */
 function rate(inputs, lookup) {
   for (let i = 0; i < Math.min(inputs.length, 20_000); i++) if (lookup(inputs[i]) !== undefined) sink++
   const rounds = []
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     let count = 0
     const ms = time(() => {
       const start = performance.now()
