@@ -384,6 +384,10 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     }
     this.config = next
     this.logger.level = next.logging?.level ?? 'info'
+    if ((previous.logging?.format ?? 'auto') !== (next.logging?.format ?? 'auto')) {
+      changes.push('logging.format: changed in the file; takes effect at the next restart')
+    }
+    if (previous.logging?.level !== next.logging?.level) changes.push(`logging.level: ${this.logger.level}`)
     // Resolvers that are new or changed start (and settle) before the forwarder routes names to them.
     this.resolvers.setRoutes(nameRoutes(next))
     for (const [name, resolverConfig] of Object.entries(next.resolvers ?? {})) {
