@@ -5,6 +5,14 @@ import type { GslbNode } from '../node/node.js'
 import type { CliIo } from './io.js'
 import type { ExitSetter } from './simple.js'
 
+/** What to do about the usual reasons a node cannot bind its listeners. */
+const START_HINTS: Record<string, string> = {
+  EADDRNOTAVAIL:
+    'the address is not on this host: a VIP held by the other node? allow binding it with net.ipv4.ip_nonlocal_bind=1 (docs/keepalived.md)',
+  EACCES: 'ports below 1024 need CAP_NET_BIND_SERVICE (docs/systemd.md)',
+  EADDRINUSE: 'another process (or another gslb-lb) already listens there',
+}
+
 export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSetter): void {
   program
     .command('run')
@@ -46,7 +54,12 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
       try {
         await node.start(io.signal ? { signal: io.signal } : {})
       } catch (error) {
-        logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'node failed to start')
+        const code = (error as NodeJS.ErrnoException).code
+        const hint = code === undefined ? undefined : START_HINTS[code]
+        logger.fatal(
+          { err: error instanceof Error ? error.message : String(error), ...(hint ? { hint } : {}) },
+          'node failed to start',
+        )
         setExit(EXIT.failure)
         return
       }
