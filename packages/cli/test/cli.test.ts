@@ -307,6 +307,32 @@ test('run: starts everything from the file, answers its admin API, and drains on
   }
 })
 
+test('run: a listener that cannot bind stops the start with exit 1 and a hint', async () => {
+  const fixture = await createFixture()
+  try {
+    const file = join(dir, 'busy.json')
+    writeFileSync(
+      file,
+      JSON.stringify(
+        fixture.raw((c) => {
+          c.services.PLAIN.listen[0].port = fixture.tcpEcho.port
+          c.logging = { level: 'info', format: 'json' }
+        }),
+      ),
+    )
+    const result = await run(['run', '-c', file])
+    expect(result.code).toBe(1)
+    const fatal = result.out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; hint?: string })
+      .find((line) => line.msg === 'node failed to start')
+    expect(fatal?.hint).toBe('another process (or another gslb-lb) already listens there')
+  } finally {
+    await closeFixture(fixture)
+  }
+})
+
 test('run: an invalid config starts nothing and exits 3', async () => {
   const file = join(dir, 'invalid-run.json')
   writeFileSync(

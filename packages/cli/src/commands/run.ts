@@ -13,6 +13,17 @@ const START_HINTS: Record<string, string> = {
   EADDRINUSE: 'another process (or another gslb-lb) already listens there',
 }
 
+/** The system error code behind a (possibly wrapped) start failure, and its hint. */
+function startHint(error: unknown): string | undefined {
+  let cause: unknown = error
+  for (let depth = 0; typeof cause === 'object' && cause !== null && depth < 5; depth++) {
+    const hint = START_HINTS[String((cause as { code?: unknown }).code)]
+    if (hint) return hint
+    cause = (cause as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
 export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSetter): void {
   program
     .command('run')
@@ -54,8 +65,7 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
       try {
         await node.start(io.signal ? { signal: io.signal } : {})
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        const hint = code === undefined ? undefined : START_HINTS[code]
+        const hint = startHint(error)
         logger.fatal(
           { err: error instanceof Error ? error.message : String(error), ...(hint ? { hint } : {}) },
           'node failed to start',
