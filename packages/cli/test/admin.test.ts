@@ -104,6 +104,25 @@ test('unknown routes, targets and actions are JSON errors', async () => {
   expect(wrongMethod.status).toBe(405)
 })
 
+test('odd requests get 4xx JSON answers, never a 500', async () => {
+  const odd: [string, string][] = [
+    ['GET', '/members/%ZZ/x/drain'],
+    ['POST', '/members/%ZZ/x/drain'],
+    ['GET', '//status//'],
+    ['DELETE', '/status'],
+    ['GET', '/members'],
+    ['POST', '/servers/CLUSTER'],
+    ['GET', `/explain?name=${'a'.repeat(300)}&client=127.0.0.1`],
+    ['GET', '/explain?name=&client='],
+    ['PUT', '/reload'],
+  ]
+  for (const [method, path] of odd) {
+    const res = await call(method, path, { token: TOKEN })
+    expect([method, path, res.status < 500]).toEqual([method, path, true])
+    expect(res.type).toContain('application/json')
+  }
+})
+
 test('request bodies are bounded', async () => {
   const res = await call('POST', '/reload', { token: TOKEN, body: 'x'.repeat(64 * 1024) })
   expect(res.status).toBe(413)

@@ -101,7 +101,13 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     const parts = url.pathname
       .split('/')
       .filter(Boolean)
-      .map((part) => decodeURIComponent(part))
+      .map((part) => {
+        try {
+          return decodeURIComponent(part)
+        } catch {
+          throw new HttpError(400, `bad percent-encoding in the path: ${part}`)
+        }
+      })
     const method = req.method ?? 'GET'
     const only = (allowed: string) => {
       if (method !== allowed) {
