@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type DicomFile, makeDicomFiles } from '../support/dicom-files'
 import { requirePeer } from '../support/peers'
+import { startUnbound, type Unbound } from '../support/unbound'
 import { Child, freePort, getJson, type RunResult, runProgram, sleep, waitFor } from './support/processes'
 import {
   adminAddress,
@@ -330,69 +331,21 @@ test("site A's PACS crashes mid-stream: no failed association, site B within 2 s
 }, 120_000)
 
 describe('DNS outages: a separate GSLB engine process, then the primary DNS (Debian unbound)', () => {
-  // Site A's engine runs in its own gslb-lb process (127.0.4.53) so it can be killed alone; unbound (127.0.3.53)
+  // Site A's engine runs in its own gslb-lb process (127.0.4.53) so it can be killed alone; unbound (127.0.0.1)
   // is the primary DNS and serves dicom.mysite.com as local-data: site B's cluster VIP only, so an association
   // landing at site B proves the answer came from the primary DNS.
   const FAIL_THRESHOLD = 12
   let engine: Node
   let proxy: Node
-  let unbound: Child
+  let unbound: Unbound | undefined
   let proxyVip: { address: string; port: number }
 
   beforeAll(async () => {
-    const unboundPort = await freePort(['127.0.3.53'], { udp: true })
+    unbound = await startUnbound(peers.unbound, 'dicom.mysite.com', [
+      `dicom.mysite.com. 1 IN A ${clusterAddress('B')}`,
+    ])
     const enginePort = await freePort(['127.0.4.53'], { udp: true })
     proxyVip = { address: '127.0.4.50', port: await freePort(['127.0.4.50']) }
-    const conf = join(tmp, 'unbound.conf')
-    writeFileSync(
-      conf,
-      [
-        'server:',
-        `  interface: 127.0.3.53@${unboundPort}`,
-        `  port: ${unboundPort}`,
-        '  do-ip6: no',
-        '  do-daemonize: no',
-        '  use-syslog: no',
-        '  logfile: ""',
-        '  pidfile: ""',
-        '  username: ""',
-        '  chroot: ""',
-        `  directory: "${tmp}"`,
-        '  num-threads: 1',
-        '  access-control: 127.0.0.0/8 allow',
-        '  module-config: "iterator"',
-        '  local-zone: "dicom.mysite.com." static',
-        `  local-data: "dicom.mysite.com. 1 IN A ${clusterAddress('B')}"`,
-        'remote-control:',
-        '  control-enable: no',
-        '',
-      ].join('\n'),
-    )
-    unbound = own(new Child('unbound', peers.unbound, ['-d', '-c', conf]))
-    await waitFor(
-      'unbound to answer dicom.mysite.com',
-      async () => {
-        if (!unbound.running) throw new Error(unbound.output())
-        const dig = await runProgram(
-          'dig',
-          [
-            '+short',
-            '+time=1',
-            '+tries=1',
-            '-p',
-            String(unboundPort),
-            '@127.0.3.53',
-            'dicom.mysite.com',
-            'A',
-          ],
-          5_000,
-        )
-        return dig.stdout.trim() === clusterAddress('B') ? true : undefined
-      },
-      START_TIMEOUT_MS,
-      diagnostics,
-      200,
-    )
     const engineAdmin = { address: '127.0.4.9', port: await freePort(['127.0.4.9']) }
     engine = await startNode(
       'gslb-a1',
@@ -409,7 +362,7 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
       proxyOnlyNode({
         vip: proxyVip,
         clusterPort: ports.cluster,
-        nameservers: [`127.0.4.53:${enginePort}`, `127.0.3.53:${unboundPort}`],
+        nameservers: [`127.0.4.53:${enginePort}`, unbound.address],
         failThreshold: FAIL_THRESHOLD,
         admin: proxyAdmin,
       }),
@@ -417,6 +370,10 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
     )
     await untilResolved(proxy, [clusterAddress('A'), clusterAddress('B')], START_TIMEOUT_MS)
   }, 90_000)
+
+  afterAll(async () => {
+    await unbound?.dispose()
+  })
 
   test('engine killed: the primary DNS answers and associations keep succeeding', async () => {
     const files = await dicomFiles('NOGSLB', 16)
@@ -433,7 +390,7 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
 
   test('both DNS servers down: last-known-good keeps the VIP working, until failThreshold cycles drop it', async () => {
     const files = await dicomFiles('NODNS', 8)
-    await unbound.kill()
+    await unbound!.stop()
     const downAt = Date.now()
     // an outage window shorter than failThreshold × interval: the last good answer (site B) is still used
     const outageMs = (FAIL_THRESHOLD * RESOLVER.interval) / 2
