@@ -23,8 +23,8 @@ const BENCHES = [
   ['resolver', 'resolver.mjs', [], ['--quick'], ['--expose-gc']],
   ['engine', 'wire-micro.mjs', [], ['--quick'], []],
   ['engine', 'dnsperf.mjs', [], ['--quick'], []],
-  ['forwarder', 'throughput.mjs', [], ['--smoke'], []],
-  ['cli', 'failover.mjs', [], ['--smoke'], []],
+  ['forwarder', 'run.mjs', [], ['--seconds', '1', '--idle', '500'], []],
+  ['cli', 'failover.mjs', ['5'], ['1'], []],
 ]
 
 const args = process.argv.slice(2)
