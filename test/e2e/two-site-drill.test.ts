@@ -4,7 +4,16 @@ import { join, resolve } from 'node:path'
 import { type DicomFile, makeDicomFiles } from '../support/dicom-files'
 import { requirePeer } from '../support/peers'
 import { startUnbound, type Unbound } from '../support/unbound'
-import { Child, freePort, getJson, type RunResult, runProgram, sleep, waitFor } from './support/processes'
+import {
+  Child,
+  freePort,
+  GiveUp,
+  getJson,
+  type RunResult,
+  runProgram,
+  sleep,
+  waitFor,
+} from './support/processes'
 import {
   adminAddress,
   clusterAddress,
@@ -103,18 +112,19 @@ async function startNode(
   const file = join(tmp, `${label}.json`)
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`)
   const child = own(new Child(label, process.execPath, [CLI, 'run', '-c', file], { cwd: tmp }))
-  const started = waitFor(
+  await waitFor(
     `${label}'s admin API`,
-    () => getJson<StatusView>(admin.address, admin.port, '/status'),
+    async () => {
+      if (!child.running) {
+        await Promise.race([child.closed, sleep(1_000)])
+        throw new GiveUp(`${label} (gslb-lb run -c ${file}) exited during start-up:\n${child.output()}`)
+      }
+      return getJson<StatusView>(admin.address, admin.port, '/status')
+    },
     START_TIMEOUT_MS,
     diagnostics,
     150,
   )
-  const exited = child.exited.then(() => {
-    throw new Error(`${label} (gslb-lb run -c ${file}) exited during start-up:\n${child.output()}`)
-  })
-  exited.catch(() => {})
-  await Promise.race([started, exited])
   return { child, admin }
 }
 

@@ -10,6 +10,8 @@ const MAX_LOG_LINES = 200
 export class Child {
   readonly process: ChildProcess
   readonly exited: Promise<void>
+  /** Resolves once the child exited and its output streams are drained. */
+  readonly closed: Promise<void>
   private readonly lines: string[] = []
 
   constructor(
@@ -28,6 +30,10 @@ export class Child {
     }
     this.process.stdout?.on('data', keep)
     this.process.stderr?.on('data', keep)
+    this.closed = new Promise((resolve) => {
+      this.process.once('close', () => resolve())
+      this.process.once('error', () => resolve())
+    })
     this.exited = new Promise((resolve) => {
       this.process.once('exit', () => resolve())
       this.process.once('error', (error) => {
@@ -84,7 +90,13 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): P
   }
 }
 
-/** Polls `probe` until it returns a value other than undefined; throws naming `what` (and `context()`) at the deadline. */
+/** Thrown by a `waitFor` probe to stop waiting at once (the thing waited for can no longer happen). */
+export class GiveUp extends Error {}
+
+/**
+ * Polls `probe` until it returns a value other than undefined; throws naming `what` (and `context()`) at the
+ * deadline, or at once when the probe throws `GiveUp`.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
@@ -99,6 +111,7 @@ export async function waitFor<T>(
       const value = await probe()
       if (value !== undefined) return value
     } catch (error) {
+      if (error instanceof GiveUp) throw error
       lastError = error instanceof Error ? error.message : String(error)
     }
     if (Date.now() >= deadline) {
