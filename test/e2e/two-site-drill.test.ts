@@ -169,6 +169,7 @@ async function store(index: number, file: DicomFile, vip: { address: string; por
     ],
     (STORE_TIMEOUT_S * 3 + 5) * 1_000,
   )
+  // storescp writes each object as <modality>.<SOP Instance UID> (SC: Secondary Capture) before it answers
   const stored = (site: Site) => existsSync(join(dirs[site], `SC.${file.sopInstanceUID}`))
   const site = stored('A') ? 'A' : stored('B') ? 'B' : null
   return { ...result, index, file, site }
