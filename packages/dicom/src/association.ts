@@ -12,7 +12,7 @@ import {
   MAX_COMMAND_LENGTH,
   VERIFICATION_SOP_CLASS,
 } from './constants.js'
-import { asDicomError, type DicomError } from './errors.js'
+import { asDicomError, type DicomError, protocolAbortReason } from './errors.js'
 import { PduFramer } from './framer.js'
 import { decodePdu } from './pdu-decode.js'
 import {
@@ -145,9 +145,7 @@ export class Association {
 
   private protocolError(error: DicomError): void {
     this.server.emit('connection:error', { ...this.peer, error })
-    const reason: AbortReason =
-      error.code === 'GSLB_DICOM_UNRECOGNIZED_PDU' ? 'unrecognized-PDU' : 'invalid-PDU-parameter-value'
-    this.abort(error.message, reason)
+    this.abort(error.message, protocolAbortReason(error))
   }
 
   private onPdu(pdu: Pdu): void {

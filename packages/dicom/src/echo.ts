@@ -20,6 +20,7 @@ import {
   VERIFICATION_SOP_CLASS,
 } from './constants.js'
 import { type EchoStage, hex4, messageOf, networkReason, statusText } from './echo-reasons.js'
+import { protocolAbortReason } from './errors.js'
 import { PduFramer } from './framer.js'
 import {
   checkAETitle,
@@ -40,7 +41,7 @@ import {
   encodeReleaseRq,
 } from './pdu-encode.js'
 import type { AssociateAcPdu, Pdu } from './pdu-types.js'
-import { describeAbort, describeReject } from './words.js'
+import { type AbortReason, describeAbort, describeReject } from './words.js'
 
 export type { EchoStage } from './echo-reasons.js'
 
@@ -202,6 +203,7 @@ class EchoExchange {
       } catch (error) {
         this.fail(`peer sent bytes that are not DICOM during the ${this.stage} stage: ${messageOf(error)}`, {
           sendAbort: true,
+          providerReason: protocolAbortReason(error),
         })
         return
       }
@@ -212,6 +214,7 @@ class EchoExchange {
       } catch (error) {
         this.fail(`peer sent a malformed PDU during the ${this.stage} stage: ${messageOf(error)}`, {
           sendAbort: true,
+          providerReason: protocolAbortReason(error),
         })
         return
       }
@@ -247,7 +250,12 @@ class EchoExchange {
           // Release collision (PS3.8 9.2.4.2): both sides asked; the requestor answers and is done.
           this.write(encodeReleaseRp())
           this.succeed('C-ECHO succeeded and the association was released')
-        } else this.fail(`the peer sent ${pdu.type} instead of confirming the release`, { sendAbort: true })
+        } else {
+          this.fail(`the peer sent ${pdu.type} instead of confirming the release`, {
+            sendAbort: true,
+            providerReason: 'unexpected-PDU',
+          })
+        }
         return
       default:
         this.unexpected(pdu, 'the TCP connection')
@@ -346,7 +354,10 @@ class EchoExchange {
   }
 
   private unexpected(pdu: Pdu, waitingFor: string): void {
-    this.fail(`unexpected ${pdu.type} while waiting for ${waitingFor}`, { sendAbort: true })
+    this.fail(`unexpected ${pdu.type} while waiting for ${waitingFor}`, {
+      sendAbort: true,
+      providerReason: 'unexpected-PDU',
+    })
   }
 
   private onSocketError(error: NodeJS.ErrnoException): void {
@@ -386,11 +397,19 @@ class EchoExchange {
     this.settle({ ok: true, rttMs: this.echoRttMs, stage: 'release', reason, status: STATUS_SUCCESS })
   }
 
-  /** After a successful C-ECHO the peer is verified; trouble during release only adds a note. */
-  private fail(reason: string, how: { sendAbort?: boolean } = {}): void {
+  /**
+   * After a successful C-ECHO the peer is verified; trouble during release only adds a note. The A-ABORT is
+   * the provider's, with its PS3.8 reason, when the peer broke the protocol (AA-8); else ours (a timeout, the
+   * caller, or an answer we do not accept).
+   */
+  private fail(reason: string, how: { sendAbort?: boolean; providerReason?: AbortReason } = {}): void {
     if (this.settled) return
     if (how.sendAbort && this.connected) {
-      this.write(encodeAbort({ source: 'service-user', reason: 'not-significant' }))
+      this.write(
+        how.providerReason === undefined
+          ? encodeAbort({ source: 'service-user', reason: 'not-significant' })
+          : encodeAbort({ source: 'service-provider', reason: how.providerReason }),
+      )
     }
     if (this.stage === 'release') {
       this.succeed(`C-ECHO succeeded but the release was not confirmed: ${reason}`)

@@ -1,3 +1,5 @@
+import type { AbortReason } from './words.js'
+
 /** Stable error codes of @gslb/dicom. Callers match on `code`, never on the message. */
 export type DicomErrorCode =
   /** An option passed to a function of this package is invalid; the message names the option. */
@@ -43,4 +45,11 @@ export function asDicomError(error: unknown): DicomError {
   if (isDicomError(error)) return error
   const message = error instanceof Error ? error.message : String(error)
   return new DicomError('GSLB_DICOM_MALFORMED_PDU', `cannot handle the PDU: ${message}`, { cause: error })
+}
+
+/** The A-ABORT reason (PS3.8 Table 9-26) for bytes that broke the protocol: the framer's or the decoder's error. */
+export function protocolAbortReason(error: unknown): AbortReason {
+  return isDicomError(error) && error.code === 'GSLB_DICOM_UNRECOGNIZED_PDU'
+    ? 'unrecognized-PDU'
+    : 'invalid-PDU-parameter-value'
 }

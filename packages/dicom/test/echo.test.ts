@@ -407,6 +407,29 @@ describe('echo() failure stages', () => {
     expect([...bytes.subarray(bytes.length - 10)]).toEqual([7, 0, 0, 0, 0, 4, 0, 0, 0, 0])
   })
 
+  it.each([
+    ['bytes that are not DICOM', () => Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'), 1],
+    ['an unexpected PDU', () => encodeReleaseRp(), 2],
+    ['a malformed PDU', () => Buffer.from([2, 0, 0, 0, 0, 2, 0, 1]), 6],
+  ])(
+    'aborts as the service provider, with the PS3.8 reason, when the peer sends %s',
+    async (_name, reply, reason) => {
+      const received: Buffer[] = []
+      peer = await rawPeer((socket) =>
+        socket.on('data', (chunk) => {
+          if (received.length === 0) socket.write(reply())
+          received.push(chunk)
+        }),
+      )
+      const result = await echo({ host: HOST, port: peer.port, timeoutMs: 2_000 })
+      expect(result).toMatchObject({ ok: false, stage: 'associate' })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const bytes = Buffer.concat(received)
+      // A-ABORT: type 7, length 4, reserved, reserved, source 2 (service provider), reason.
+      expect([...bytes.subarray(bytes.length - 10)]).toEqual([7, 0, 0, 0, 0, 4, 0, 0, 2, reason])
+    },
+  )
+
   it('resolves (does not reject) when the caller aborts', async () => {
     peer = await rawPeer(() => undefined)
     const controller = new AbortController()
