@@ -136,15 +136,18 @@ export function buildZones(
     node.global = global
     globals.set(name, global)
   }
-  // In-zone name servers answer for their own addresses (the glue), unless the config already gives that name data.
-  for (const zone of zones.values()) {
-    for (const glue of zone.glue) {
-      if (zoneOf(glue.name) !== zone.name) continue
-      const node = nodeFor(nodes, glue.name, zone)
-      if (node.global || node.cname) continue
-      const list = glue.type === 'A' ? node.a : node.aaaa
-      if (list.every((rr) => zone.glue.includes(rr))) list.push(glue)
-    }
+  // In-zone name servers answer for their own addresses (the glue), unless the config already gives that name data;
+  // in the zone that owns the name, which may be a zone nested below the one whose glue it is.
+  const glue = new Set<ResourceRecord>()
+  for (const zone of zones.values()) for (const rr of zone.glue) glue.add(rr)
+  for (const rr of glue) {
+    const node = nodeFor(nodes, rr.name, zones.get(zoneOf(rr.name)!)!)
+    if (node.global || node.cname) continue
+    const list = rr.type === 'A' ? node.a : node.aaaa
+    if (!list.every((existing) => glue.has(existing))) continue
+    const address = (rr as { address: Uint8Array }).address
+    if (!list.some((existing) => sameBytes((existing as { address: Uint8Array }).address, address)))
+      list.push(rr)
   }
   checkCnameChains(nodes, cnamePaths)
   return { zones, nodes, globals }
@@ -181,6 +184,10 @@ function buildGlobal(name: string, pool: PoolModel, ttl: number): GlobalNameMode
     records: pool.members.map((m) => addressRecord(name, ttl, m.ip.family, m.ip.bytes)),
     fallback,
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }
 
 function addressRecord(name: string, ttl: number, family: Family, address: Uint8Array): ResourceRecord {

@@ -243,6 +243,33 @@ describe('stats', () => {
 })
 
 describe('nested zones', () => {
+  test('a name server inside a nested zone answers its glue address there, once', async () => {
+    const glued = { name: 'ns.sub.example.test', addresses: ['192.0.2.53'] }
+    const nested = createEngine({
+      config: {
+        zones: {
+          'example.test': { ns: [glued] },
+          'sub.example.test': { ns: ['ns.elsewhere.net'] },
+        },
+      },
+    })
+    const both = createEngine({
+      config: { zones: { 'example.test': { ns: [glued] }, 'sub.example.test': { ns: [glued] } } },
+    })
+    try {
+      for (const engine of [nested, both]) {
+        const ns = decode(engine.answer(query('example.test', 'NS'), CLIENT))
+        expect(ns.additionals?.map((a) => `${a.name} ${a.data}`)).toEqual(['ns.sub.example.test 192.0.2.53'])
+        const a = decode(engine.answer(query('ns.sub.example.test', 'A'), CLIENT))
+        expect(a.rcode).toBe('NOERROR')
+        expect(a.flag_aa).toBe(true)
+        expect(addresses(a)).toEqual(['192.0.2.53'])
+      }
+    } finally {
+      await Promise.all([nested.close(), both.close()])
+    }
+  })
+
   test('a name between a zone and a zone nested below it is an empty non-terminal (NODATA, not NXDOMAIN)', async () => {
     // A QNAME-minimising resolver asks for a.example.test first; NXDOMAIN there would, by RFC 8020, deny
     // everything below it, including the nested zone and its global names.
