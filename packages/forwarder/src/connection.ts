@@ -31,6 +31,54 @@ function errorCode(error: Error): string {
 
 function noop(): void {}
 
+// Socket handlers are shared module functions rather than per-connection closures: an idle proxied connection
+// costs a few KB of heap, and thirteen closures were a large part of it.
+const kConnection = Symbol('gslb.forwarder.connection')
+type Tagged = Socket & { [kConnection]: Connection }
+
+function connectionOf(socket: Socket): Connection {
+  return (socket as Tagged)[kConnection]
+}
+function onClientData(this: Socket, chunk: Buffer): void {
+  if (!connectionOf(this).backendSocket!.write(chunk)) this.pause()
+}
+function onBackendData(this: Socket, chunk: Buffer): void {
+  if (!connectionOf(this).client.write(chunk)) this.pause()
+}
+function onBackendDrain(this: Socket): void {
+  connectionOf(this).client.resume()
+}
+function onClientDrain(this: Socket): void {
+  connectionOf(this).backendSocket!.resume()
+}
+function onClientEnd(this: Socket): void {
+  connectionOf(this).clientEnd()
+}
+function onBackendEnd(this: Socket): void {
+  connectionOf(this).backendEnd()
+}
+function onClientClose(this: Socket, hadError: boolean): void {
+  connectionOf(this).clientClose(hadError)
+}
+function onBackendClose(this: Socket, hadError: boolean): void {
+  connectionOf(this).backendClose(hadError)
+}
+function onBackendError(this: Socket, error: Error): void {
+  connectionOf(this).backendError(this, error)
+}
+function onBackendConnect(this: Socket): void {
+  connectionOf(this).backendConnect()
+}
+function onSniffData(this: Socket, chunk: Buffer): void {
+  connectionOf(this).sniff(chunk)
+}
+function onConnectTimeout(connection: Connection): void {
+  connection.connectTimeout()
+}
+function onFinTimeout(connection: Connection): void {
+  connection.finTimeout()
+}
+
 /**
  * One proxied client connection: tries servers until one accepts, then moves bytes both ways with
  * backpressure, honours half-close, and reports one log record when both sides are done.
@@ -39,7 +87,8 @@ export class Connection implements Closable {
   readonly startedAt = Date.now()
   readonly attempts: ConnectAttempt[] = []
   private readonly tried: Server[] = []
-  private backend: Socket | null = null
+  /** The backend socket of the current attempt, then of the connection. */
+  backendSocket: Socket | null = null
   private pending: Server | null = null
   private server: Server | null = null
   private attemptStartedAt = 0
@@ -66,8 +115,9 @@ export class Connection implements Closable {
     readonly clientPort: number,
     readonly clientHash: number,
   ) {
+    ;(client as Tagged)[kConnection] = this
     client.on('error', noop)
-    client.on('close', this.onClientClose)
+    client.on('close', onClientClose)
   }
 
   /** Begins connecting to the first chosen server. */
@@ -84,13 +134,14 @@ export class Connection implements Closable {
   }
 
   get bytesFromServer(): number {
-    return this.backend !== null && this.connected ? this.backend.bytesRead : 0
+    return this.backendSocket !== null && this.connected ? this.backendSocket.bytesRead : 0
   }
 
   /** Bytes waiting in either socket's write queue. */
   get buffered(): number {
     return (
-      this.client.writableLength + (this.backend !== null && this.connected ? this.backend.writableLength : 0)
+      this.client.writableLength +
+      (this.backendSocket !== null && this.connected ? this.backendSocket.writableLength : 0)
     )
   }
 
@@ -107,7 +158,7 @@ export class Connection implements Closable {
   /** Called periodically by the service; closes the connection when no byte moved for `idleTimeoutMs`. */
   checkIdle(now: number, idleTimeoutMs: number): void {
     if (!this.connected || this.ended !== null) return
-    const activity = this.client.bytesRead + this.backend!.bytesRead
+    const activity = this.client.bytesRead + this.backendSocket!.bytesRead
     if (activity !== this.lastActivity) {
       this.lastActivity = activity
       this.lastActiveAt = now
@@ -135,13 +186,14 @@ export class Connection implements Closable {
       keepAlive: config.keepAliveDelayMs > 0,
       keepAliveInitialDelay: config.keepAliveDelayMs,
     })
-    this.backend = backend
-    backend.on('error', this.onBackendError)
-    backend.once('connect', this.onBackendConnect)
-    this.timer = setTimeout(this.onConnectTimeout, config.connectTimeoutMs)
+    ;(backend as Tagged)[kConnection] = this
+    this.backendSocket = backend
+    backend.on('error', onBackendError)
+    backend.once('connect', onBackendConnect)
+    this.timer = setTimeout(onConnectTimeout, config.connectTimeoutMs, this)
   }
 
-  private readonly onConnectTimeout = (): void => {
+  connectTimeout(): void {
     this.timer = null
     const server = this.pending
     if (server === null) return
@@ -157,11 +209,11 @@ export class Connection implements Closable {
   private attemptFailed(server: Server, error: Error): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
-    const backend = this.backend!
+    const backend = this.backendSocket!
     backend.removeAllListeners()
     backend.on('error', noop)
     backend.destroy()
-    this.backend = null
+    this.backendSocket = null
     this.pending = null
     server.active--
     this.attempts.push({
@@ -180,18 +232,17 @@ export class Connection implements Closable {
     this.connectNext()
   }
 
-  private readonly onBackendError = (error: Error): void => {
-    if (!this.connected) {
-      if (this.pending !== null) this.attemptFailed(this.pending, error)
-      return
-    }
+  backendError(socket: Socket, error: Error): void {
+    // after the connect, errors surface as close(hadError); before it, they fail the attempt
+    if (!this.connected && socket === this.backendSocket && this.pending !== null)
+      this.attemptFailed(this.pending, error)
   }
 
-  private readonly onBackendConnect = (): void => {
+  backendConnect(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     const server = this.pending!
-    const backend = this.backend!
+    const backend = this.backendSocket!
     const client = this.client
     this.pending = null
     this.server = server
@@ -216,46 +267,28 @@ export class Connection implements Closable {
         }),
       )
     }
-    backend.on('close', this.onBackendClose)
+    backend.on('close', onBackendClose)
     if (this.host.sniffer !== null) {
       this.sniffChunks = []
-      client.on('data', this.onSniffData)
+      client.on('data', onSniffData)
     }
-    client.on('data', this.onClientData)
-    client.on('end', this.onClientEnd)
-    client.on('drain', this.onClientDrain)
-    backend.on('data', this.onBackendData)
-    backend.on('end', this.onBackendEnd)
-    backend.on('drain', this.onBackendDrain)
-    if (config.keepAliveDelayMs > 0) client.setKeepAlive(true, config.keepAliveDelayMs)
-    client.setNoDelay(true)
+    // keepalive and nodelay of the client socket come from the listener's options
+    client.on('data', onClientData)
+    client.on('end', onClientEnd)
+    client.on('drain', onClientDrain)
+    backend.on('data', onBackendData)
+    backend.on('end', onBackendEnd)
+    backend.on('drain', onBackendDrain)
     client.resume()
   }
 
-  // The relay: the chunk Node handed us goes straight to the other socket; a full socket pauses its source.
-  private readonly onClientData = (chunk: Buffer): void => {
-    if (!this.backend!.write(chunk)) this.client.pause()
-  }
-
-  private readonly onBackendData = (chunk: Buffer): void => {
-    if (!this.client.write(chunk)) this.backend!.pause()
-  }
-
-  private readonly onBackendDrain = (): void => {
-    this.client.resume()
-  }
-
-  private readonly onClientDrain = (): void => {
-    this.backend!.resume()
-  }
-
-  private readonly onClientEnd = (): void => {
+  clientEnd(): void {
     this.clientEnded = true
-    this.backend!.end()
+    this.backendSocket!.end()
     this.halfClosed()
   }
 
-  private readonly onBackendEnd = (): void => {
+  backendEnd(): void {
     this.backendEnded = true
     this.client.end()
     this.halfClosed()
@@ -267,15 +300,15 @@ export class Connection implements Closable {
       this.timer = null
       return
     }
-    if (this.timer === null) this.timer = setTimeout(this.onFinTimeout, this.host.config.finTimeoutMs)
+    if (this.timer === null) this.timer = setTimeout(onFinTimeout, this.host.config.finTimeoutMs, this)
   }
 
-  private readonly onFinTimeout = (): void => {
+  finTimeout(): void {
     this.timer = null
     this.finish('fin-timeout')
   }
 
-  private readonly onSniffData = (chunk: Buffer): void => {
+  sniff(chunk: Buffer): void {
     const chunks = this.sniffChunks
     if (chunks === null) return
     chunks.push(chunk)
@@ -299,11 +332,11 @@ export class Connection implements Closable {
     }
     if (done) {
       this.sniffChunks = null
-      this.client.off('data', this.onSniffData)
+      this.client.off('data', onSniffData)
     }
   }
 
-  private readonly onClientClose = (hadError: boolean): void => {
+  clientClose(hadError: boolean): void {
     this.clientClosed = true
     if (this.ended !== null) return
     if (hadError || !this.connected) {
@@ -313,7 +346,7 @@ export class Connection implements Closable {
     if (this.backendClosed) this.finish('closed')
   }
 
-  private readonly onBackendClose = (hadError: boolean): void => {
+  backendClose(hadError: boolean): void {
     this.backendClosed = true
     if (this.ended !== null) return
     if (hadError) {
@@ -329,7 +362,7 @@ export class Connection implements Closable {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     const client = this.client
-    const backend = this.backend
+    const backend = this.backendSocket
     // a reset on one side is passed on as a reset, so the other peer does not mistake it for a clean end
     const reset = end === 'client-reset' || end === 'server-reset'
     if (!this.clientClosed) {
