@@ -66,6 +66,14 @@ describe('dig', () => {
     }
   })
 
+  test('RD is copied: a +norec query gets a response without RD (and never RA)', async () => {
+    const res = await dig(DIG, port, [`v4.${ZONE}`, 'A', '+norec'])
+    expect(res.status).toBe('NOERROR')
+    expect(res.flags).toContain('aa')
+    expect(res.flags).not.toContain('rd')
+    expect(res.flags).not.toContain('ra')
+  })
+
   test('NXDOMAIN with the SOA in authority (TTL = min(SOA TTL, minimum))', async () => {
     const res = await dig(DIG, port, [`missing.${ZONE}`, 'A'])
     expect(res.status).toBe('NXDOMAIN')
