@@ -125,7 +125,8 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
 
   /**
    * Applies a new service list to the running forwarder: new services start, removed ones stop accepting and
-   * drain, changed ones keep their unchanged listeners and established connections.
+   * drain, changed ones keep their unchanged listeners and established connections. Resolves once new listeners
+   * are bound and removed services have drained (at most 30 s; what is left then is closed).
    */
   async update(services: ForwarderOptions['services']): Promise<void> {
     if (this.closed) throw new ForwarderError(ForwarderErrorCode.CLOSED, 'the forwarder was closed')
@@ -148,7 +149,7 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
           this.trackNames(existing.config, -1)
           work.push(existing.update(config))
         } else {
-          existing.config = config
+          this.services.set(config.name, new Service(config, this.context))
         }
         continue
       }

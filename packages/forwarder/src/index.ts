@@ -36,7 +36,7 @@
 
 export * from './constants.js'
 export { ForwarderConfigError, ForwarderError, ForwarderErrorCode } from './errors.js'
-export { createForwarder, Forwarder } from './forwarder.js'
+export { createForwarder, type Forwarder } from './forwarder.js'
 export { encodeProxyHeader, encodeProxyV1, encodeProxyV2, type ProxyEndpoints } from './proxy-protocol.js'
 export type {
   AddressSource,

@@ -97,4 +97,29 @@ describe('limits', () => {
     await forwarder.stop()
     await backend.close()
   })
+
+  test('an IPv6 listener serves ::1 and applies its allow-list to IPv6 clients', async () => {
+    const backend = await startBackend(echo)
+    const { forwarder } = await startForwarder([
+      {
+        name: 'v6',
+        listen: ['[::1]:0'],
+        allow: ['::1/128'],
+        backends: [{ address: '127.0.0.1', port: backend.port }],
+      },
+    ])
+    const [bound] = forwarder.addresses('v6')
+    expect(bound!.address).toBe('::1')
+    const closed = once(forwarder, 'connection:close') as Promise<[ForwarderEvents['connection:close'][0]]>
+    const socket = await connectTo(bound!.port, '::1')
+    socket.write('six')
+    const [data] = (await once(socket, 'data')) as [Buffer]
+    expect(data.toString()).toBe('six')
+    socket.end()
+    await readAll(socket)
+    const [log] = await closed
+    expect(log.client.address).toBe('::1')
+    await forwarder.stop()
+    await backend.close()
+  })
 })
