@@ -18,6 +18,7 @@ import {
   adminAddress,
   clusterAddress,
   engineOnlyNode,
+  FAST,
   type Ports,
   pacsAddress,
   proxyOnlyNode,
@@ -336,7 +337,9 @@ test("site A's PACS crashes mid-stream: no failed association, site B within 2 s
     // once at B, B until A is restored
     thenAllAtBUntilRestore:
       firstAtB !== undefined && stores.slice(firstAtB.index, RESTORE_AT).every((s) => s.site === 'B'),
-    // A is back after rise × interval (twice: its cluster server, then the engine's member through it) + a lookup
+    // A is back, but not before `rise` good checks (the first may come at once: (rise - 1) × interval) — twice in
+    // fact: its cluster server, then the engine's member through it — plus a lookup
+    backAtAOnlyAfterRise: returnMs !== null && returnMs >= (FAST.rise - 1) * FAST.interval,
     lastFiveBackAtA: stores.slice(-5).every((s) => s.site === 'A'),
     filesInFolders: { A: stored.A, B: stored.B },
   }).toEqual({
@@ -344,6 +347,7 @@ test("site A's PACS crashes mid-stream: no failed association, site B within 2 s
     beforeTheKillAllAtA: true,
     failoverUnder2s: true,
     thenAllAtBUntilRestore: true,
+    backAtAOnlyAfterRise: true,
     lastFiveBackAtA: true,
     filesInFolders: { A: landed('A'), B: landed('B') },
   })
