@@ -6,6 +6,7 @@ import {
   type Explanation,
 } from '@gslb/engine'
 import type { HealthChecker, Target } from '@gslb/health'
+import { formatCidr, parseCidr } from '@gslb/topology'
 import type { Config, Endpoint } from '../config/types.js'
 import type { Logger } from '../log.js'
 import { monitorSpec, thresholdsFor } from './mapping.js'
@@ -75,15 +76,38 @@ export function engineConfig(config: Config): EngineConfig {
       out.names[entry.name] = { pool: entry.pool, ...(entry.ttl !== undefined ? { ttl: entry.ttl } : {}) }
   }
   if (config.topology) {
+    const datacenters = Object.fromEntries(
+      Object.entries(config.topology.datacenters).map(([dc, { cidrs }]) => [dc, cidrs]),
+    )
     out.topology = {
-      datacenters: Object.fromEntries(
-        Object.entries(config.topology.datacenters).map(([dc, { cidrs }]) => [dc, cidrs]),
-      ),
+      datacenters: withOwnLoopback(datacenters, config.node.site),
       ...(config.topology.preferences ? { preferences: config.topology.preferences } : {}),
     }
   }
   if (gslb.ecs) out.ecs = { ...gslb.ecs }
   return out
+}
+
+const LOOPBACK_PREFIXES = ['127.0.0.0/8', '::1/128']
+
+/**
+ * This node's own resolver asks its engine over loopback (nameserver 127.0.0.1 or `engine`), so those queries
+ * come from this node's site: loopback belongs to `node.site` unless the topology places loopback itself.
+ * Without this, a topology pool could not tell which site the DNS-proxy service is in.
+ */
+export function withOwnLoopback(datacenters: Record<string, string[]>, site: string | undefined) {
+  const own = site === undefined ? undefined : datacenters[site]
+  if (own === undefined) return datacenters
+  const normal = (cidr: string) => {
+    try {
+      return formatCidr(parseCidr(cidr))
+    } catch {
+      return cidr
+    }
+  }
+  const listed = new Set(Object.values(datacenters).flat().map(normal))
+  const missing = LOOPBACK_PREFIXES.filter((prefix) => !listed.has(normal(prefix)))
+  return missing.length === 0 ? datacenters : { ...datacenters, [site as string]: [...own, ...missing] }
 }
 
 export function createEngineHandle(
