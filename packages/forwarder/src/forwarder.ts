@@ -54,7 +54,12 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
       logger,
       sniffer,
       emit: (event, ...args) => {
-        ;(this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args)
+        // a throwing listener must not break the connection that happened to report the event
+        try {
+          ;(this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args)
+        } catch (error) {
+          logger?.error({ event, err: error }, 'forwarder event listener threw')
+        }
       },
     }
     for (const config of services) this.services.set(config.name, new Service(config, this.context))

@@ -160,6 +160,27 @@ describe('lifecycle', () => {
     await backend.close()
   })
 
+  test('a throwing event listener is logged and the connection still completes', async () => {
+    const backend = await startBackend(echo)
+    const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() }
+    const { forwarder, port } = await startForwarder(
+      [{ name: 'svc', backends: [{ address: '127.0.0.1', port: backend.port }] }],
+      { logger },
+    )
+    forwarder.on('connection:close', () => {
+      throw new Error('listener bug')
+    })
+    const socket = await connectTo(port)
+    const reply = readAll(socket)
+    socket.end('still works')
+    expect((await reply).data.toString()).toBe('still works')
+    await until(() => logger.error.mock.calls.length === 1, 2_000, 'logged')
+    expect(logger.error.mock.calls[0]![0]).toMatchObject({ event: 'connection:close' })
+    expect(forwarder.stats()[0]!.active).toBe(0)
+    await forwarder.stop()
+    await backend.close()
+  })
+
   test('10,000 connections churned leave no file descriptors or handles behind', async () => {
     const countFds = () => readdirSync('/proc/self/fd').length
     const backend = await startBackend(echo)
