@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type DicomFile, makeDicomFiles } from '../support/dicom-files'
+import { activeResources, leakedSince } from '../support/handles'
 import { requirePeer } from '../support/peers'
 import { startUnbound, type Unbound } from '../support/unbound'
 import {
@@ -219,7 +220,10 @@ function dicomFiles(label: string, count: number): Promise<DicomFile[]> {
 
 const vip = (site: Site) => ({ address: vipAddress(site), port: ports.vip })
 
+let before: Record<string, number>
+
 beforeAll(async () => {
+  before = activeResources()
   peers = {
     storescp: requirePeer('storescp', 'dcmtk'),
     storescu: requirePeer('storescu', 'dcmtk'),
@@ -281,6 +285,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(children.map((child) => child.stop(3_000)))
   if (tmp) rmSync(tmp, { recursive: true, force: true })
+  // every child process, socket and timer the drill opened is gone
+  expect(await leakedSince(before, 3_000)).toEqual({})
 }, 30_000)
 
 test("each site's modality VIP stores at its own site (topology by the node's resolver)", async () => {
