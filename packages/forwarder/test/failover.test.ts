@@ -97,7 +97,7 @@ describe('failover between servers', () => {
     const { forwarder, port } = await startForwarder([
       {
         name: 'svc',
-        passive: { failures: 2, holdMs: 300 },
+        passive: { failures: 2, holdMs: 1_500 },
         backends: [
           { address: '127.0.0.1', port: dead },
           { address: '127.0.0.1', port: live.port },
@@ -115,7 +115,7 @@ describe('failover between servers', () => {
     expect(changes[0]).toMatchObject({ server: `127.0.0.1:${dead}`, previous: 'unknown', current: 'down' })
     const state = () => forwarder.stats()[0]!.servers.find((server) => server.port === dead)!.state
     expect(state()).toBe('down')
-    await until(() => state() === 'unknown', 2_000, 'hold over')
+    await until(() => state() === 'unknown', 5_000, 'hold over')
     expect(changes[1]).toMatchObject({ previous: 'down', current: 'unknown', reason: 'passive hold over' })
     await forwarder.stop()
     await live.close()
