@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net'
-import { SNIFF_MAX_BYTES } from './constants.js'
+import { RETRY_ON_EMPTY_MAX_BYTES, SNIFF_MAX_BYTES } from './constants.js'
 import { ForwarderError, ForwarderErrorCode } from './errors.js'
 import type { ResolvedService } from './options.js'
 import { encodeProxyHeader } from './proxy-protocol.js'
@@ -42,8 +42,15 @@ function connectionOf(socket: Socket): Connection {
 function onClientData(this: Socket, chunk: Buffer): void {
   if (!connectionOf(this).backendSocket!.write(chunk)) this.pause()
 }
+function onClientDataKept(this: Socket, chunk: Buffer): void {
+  const connection = connectionOf(this)
+  connection.keep(chunk)
+  if (!connection.backendSocket!.write(chunk)) this.pause()
+}
 function onBackendData(this: Socket, chunk: Buffer): void {
-  if (!connectionOf(this).client.write(chunk)) this.pause()
+  const connection = connectionOf(this)
+  if (connection.kept !== null) connection.commit()
+  if (!connection.client.write(chunk)) this.pause()
 }
 function onBackendDrain(this: Socket): void {
   connectionOf(this).client.resume()
@@ -104,6 +111,13 @@ export class Connection implements Closable {
   private sniffWanted = 0
   private association: { callingAE: string; calledAE: string; abstractSyntaxes: readonly string[] } | null =
     null
+  /**
+   * With `retryOnEmpty`: the client's bytes so far, kept until the server's first byte so they can be replayed to
+   * the next server if this one closes without answering; null once the server has spoken (or too much was sent).
+   */
+  kept: Buffer[] | null = null
+  private keptLength = 0
+  private relaying = false
   private lastActivity = -1
   private lastActiveAt = 0
 
@@ -118,6 +132,7 @@ export class Connection implements Closable {
     ;(client as Tagged)[kConnection] = this
     client.on('error', noop)
     client.on('close', onClientClose)
+    if (host.config.retryOnEmpty) this.kept = []
   }
 
   /** Begins connecting to the first chosen server. */
@@ -268,13 +283,23 @@ export class Connection implements Closable {
       )
     }
     backend.on('close', onBackendClose)
-    if (this.host.sniffer !== null) {
-      this.sniffChunks = []
-      client.on('data', onSniffData)
+    if (!this.relaying) {
+      this.relaying = true
+      if (this.host.sniffer !== null) {
+        this.sniffChunks = []
+        client.on('data', onSniffData)
+      }
+      // keepalive and nodelay of the client socket come from the listener's options
+      client.on('end', onClientEnd)
     }
-    // keepalive and nodelay of the client socket come from the listener's options
-    client.on('data', onClientData)
-    client.on('end', onClientEnd)
+    if (this.kept !== null) {
+      for (const chunk of this.kept) backend.write(chunk)
+      if (this.clientEnded) {
+        backend.end()
+        this.halfClosed()
+      }
+    }
+    client.on('data', this.kept !== null ? onClientDataKept : onClientData)
     client.on('drain', onClientDrain)
     backend.on('data', onBackendData)
     backend.on('end', onBackendEnd)
@@ -282,13 +307,71 @@ export class Connection implements Closable {
     client.resume()
   }
 
+  /** A client chunk while a replay is still possible. */
+  keep(chunk: Buffer): void {
+    const kept = this.kept!
+    kept.push(chunk)
+    this.keptLength += chunk.length
+    if (this.keptLength > RETRY_ON_EMPTY_MAX_BYTES) this.commit()
+  }
+
+  /** The server has spoken (or the client sent more than a replay may hold): no more replays. */
+  commit(): void {
+    if (this.kept === null) return
+    this.kept = null
+    this.keptLength = 0
+    this.client.off('data', onClientDataKept)
+    this.client.on('data', onClientData)
+  }
+
+  /**
+   * With `retryOnEmpty`: the server ended or reset the connection without sending a byte. Drops that server like a
+   * failed connect and tries the next one, replaying the client's bytes. False when no retry is possible.
+   */
+  private retryEmpty(): boolean {
+    const server = this.server
+    const backend = this.backendSocket
+    if (this.kept === null || server === null || backend === null || this.clientClosed) return false
+    if (backend.bytesRead !== 0 || this.attempts.length > this.host.config.retries) return false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    backend.removeAllListeners()
+    backend.on('error', noop)
+    backend.destroy()
+    const client = this.client
+    client.pause()
+    client.off('data', onClientDataKept)
+    client.off('drain', onClientDrain)
+    server.active--
+    server.connections.delete(this)
+    this.server = null
+    this.backendSocket = null
+    this.connected = false
+    this.backendEnded = false
+    this.backendClosed = false
+    const last = this.attempts[this.attempts.length - 1]!
+    last.error = ForwarderErrorCode.EMPTY_RESPONSE
+    last.durationMs = Date.now() - this.attemptStartedAt
+    this.host.connectFailed(
+      server,
+      new ForwarderError(
+        ForwarderErrorCode.EMPTY_RESPONSE,
+        `${server.id} closed the connection before sending anything`,
+      ),
+    )
+    if (this.ended === null) this.connectNext()
+    return true
+  }
+
   clientEnd(): void {
     this.clientEnded = true
-    this.backendSocket!.end()
+    // between a retryEmpty and the next connect there is no backend; the replay ends it
+    this.backendSocket?.end()
     this.halfClosed()
   }
 
   backendEnd(): void {
+    if (this.kept !== null && this.retryEmpty()) return
     this.backendEnded = true
     this.client.end()
     this.halfClosed()
@@ -347,6 +430,7 @@ export class Connection implements Closable {
   }
 
   backendClose(hadError: boolean): void {
+    if (this.ended === null && this.kept !== null && this.retryEmpty()) return
     this.backendClosed = true
     if (this.ended !== null) return
     if (hadError) {

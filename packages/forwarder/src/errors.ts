@@ -6,6 +6,8 @@ export const ForwarderErrorCode = {
   LISTEN_FAILED: 'GSLB_FORWARDER_LISTEN_FAILED',
   /** A backend did not accept the connection within `connectTimeoutMs`. */
   CONNECT_TIMEOUT: 'GSLB_FORWARDER_CONNECT_TIMEOUT',
+  /** With `retryOnEmpty`: the server closed or reset the connection before sending a single byte. */
+  EMPTY_RESPONSE: 'GSLB_FORWARDER_EMPTY_RESPONSE',
   /** The forwarder was closed or destroyed while the operation was pending. */
   CLOSED: 'GSLB_FORWARDER_CLOSED',
   /** The operation was aborted through its AbortSignal. */

@@ -51,6 +51,7 @@ export interface ResolvedService {
   allow: BlockList | null
   proxyProtocol: 0 | 1 | 2
   sniffDicom: boolean
+  retryOnEmpty: boolean
   onMarkedDown: 'keep' | 'shutdown'
   passiveFailures: number
   passiveHoldMs: number
@@ -231,6 +232,9 @@ export function resolveService(value: unknown, option: string): ResolvedService 
   if (value.sniffDicom !== undefined && typeof value.sniffDicom !== 'boolean') {
     throw new ForwarderConfigError(`${option}.sniffDicom`, 'expected a boolean')
   }
+  if (value.retryOnEmpty !== undefined && typeof value.retryOnEmpty !== 'boolean') {
+    throw new ForwarderConfigError(`${option}.retryOnEmpty`, 'expected a boolean')
+  }
   const passive = value.passive ?? {}
   if (!isObject(passive)) throw new ForwarderConfigError(`${option}.passive`, 'expected an object')
   const resolvedCheck = check(value.check, `${option}.check`)
@@ -268,6 +272,7 @@ export function resolveService(value: unknown, option: string): ResolvedService 
     allow: allowList(value.allow, `${option}.allow`),
     proxyProtocol: proxyProtocol === false ? 0 : proxyProtocol,
     sniffDicom: value.sniffDicom === true,
+    retryOnEmpty: value.retryOnEmpty === true,
     onMarkedDown,
     passiveFailures: integer(
       passive.failures,

@@ -88,6 +88,13 @@ export interface ServiceConfig {
   proxyProtocol?: false | 1 | 2
   /** Peek at the client's first bytes for a DICOM A-ASSOCIATE-RQ; AE titles go into the connection log. */
   sniffDicom?: boolean
+  /**
+   * When a server closes or resets the connection before sending a single byte, count it as a failed attempt and
+   * replay the client's bytes so far (up to 256 KiB) to the next server. Safe for protocols where the client waits
+   * for the server's first answer (DICOM: an SCP that closes without an A-ASSOCIATE-AC accepted nothing) — e.g. a
+   * site's cluster VIP that still accepts while its PACS is gone. Default false.
+   */
+  retryOnEmpty?: boolean
   /** What happens to a server's connections when it goes down or drains. Default `keep`. */
   onMarkedDown?: 'keep' | 'shutdown'
   /** Passive health: consecutive connect failures that take a server out for `holdMs`. */

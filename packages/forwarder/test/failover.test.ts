@@ -31,7 +31,11 @@ async function deadPort(): Promise<number> {
 }
 
 describe('failover between servers', () => {
-  const before = activeResources()
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+    before = activeResources()
+  })
   afterAll(async () => {
     expect(await leakedSince(before, 2_000)).toEqual({})
   })

@@ -82,7 +82,11 @@ describe('options', () => {
 })
 
 describe('lifecycle', () => {
-  const before = activeResources()
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+    before = activeResources()
+  })
   afterAll(async () => {
     expect(await leakedSince(before, 2_000)).toEqual({})
   })

@@ -56,7 +56,11 @@ describe('byte-exact forwarding', () => {
   let echoPort: number
   let hashPort: number
   const logs: ConnectionLog[] = []
-  const before = activeResources()
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
+    before = activeResources()
+  })
 
   beforeAll(async () => {
     echoBackend = await startBackend(echo)
