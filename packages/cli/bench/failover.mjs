@@ -35,7 +35,16 @@ async function until(demo, site, limitMs = 15_000) {
 }
 
 const scenarios = {
-  "site A's PACS dies (cluster VIP stays up)": {
+  "site A's PACS dies (cluster VIP stays up), DNS proxy without retryOnEmpty": {
+    setup: async (demo) => {
+      const config = structuredClone(demo.node.config)
+      config.services.DICOM_DNS_PROXY.retryOnEmpty = false
+      await demo.node.reload(config)
+    },
+    fail: (demo) => demo.sites.A.kill(),
+    restore: (demo) => demo.sites.A.start(),
+  },
+  "site A's PACS dies (cluster VIP stays up), DNS proxy with retryOnEmpty (the demo's setting)": {
     fail: (demo) => demo.sites.A.kill(),
     restore: (demo) => demo.sites.A.start(),
   },

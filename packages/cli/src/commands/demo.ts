@@ -121,6 +121,7 @@ export function demoConfig(options: {
         listen: [{ address: '127.0.0.1', port: options.vipPort }],
         backends: [{ name: NAME, port: options.clusterPort, resolver: 'local' }],
         balance: 'first',
+        retryOnEmpty: true,
         limits: { connectTimeout: '500ms' },
       },
       DICOM_CLUSTER_A: cluster('A'),

@@ -81,6 +81,8 @@ export function starterConfig(
         listen: [{ address: '10.1.0.50', port: 104 }],
         backends: [{ name: 'dicom.mysite.com', port: 104, resolver: 'local-first' }],
         balance: 'first',
+        retryOnEmpty: true,
+        sniffDicom: true,
         limits: { connectTimeout: '1s', idleTimeout: '1h' },
       },
       DICOM_CLUSTER_A: {

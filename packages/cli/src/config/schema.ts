@@ -538,6 +538,11 @@ export const configSchema = {
           type: 'boolean',
           description: 'Log the AE titles of each association (peeks at the A-ASSOCIATE-RQ).',
         },
+        retryOnEmpty: {
+          type: 'boolean',
+          description:
+            "A server that closes before sending a byte is replaced by the next one, with the client's bytes replayed (safe for DICOM; default false).",
+        },
         proxyProtocol: { enum: [1, 2], description: 'Send a PROXY protocol v1 or v2 header to servers.' },
       },
       ['listen', 'backends'],

@@ -153,6 +153,7 @@ export interface ServiceConfig {
   passive?: { failures?: number; hold?: number }
   onMarkedDown?: 'keep' | 'shutdown'
   sniffDicom?: boolean
+  retryOnEmpty?: boolean
   proxyProtocol?: 1 | 2
 }
 

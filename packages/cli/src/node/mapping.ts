@@ -93,6 +93,7 @@ export function forwarderServices(config: Config): ForwarderService[] {
         allow: service.allow,
         onMarkedDown: service.onMarkedDown,
         sniffDicom: service.sniffDicom,
+        retryOnEmpty: service.retryOnEmpty,
         proxyProtocol: service.proxyProtocol,
         check,
       }),
