@@ -1,7 +1,7 @@
 // Checks both site configs with the built gslb-lb CLI, as an operator would before deploying them:
 //   1. `gslb-lb validate <file>` accepts the file (schema, cross-references, the libraries' rules);
-//   2. `gslb-lb explain --offline` shows that the node's own resolver — which asks the engine on the site's
-//      address — gets its own site's cluster VIP first and the other site second.
+//   2. `gslb-lb explain --offline` shows that the node's own resolver — which asks the engine on 127.0.0.1,
+//      counted as the node's site — gets its own site's cluster VIP first and the other site second.
 // Prints `ok  <file>: ...` per file, or `FAIL <file>: ...` and exits 1.
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -13,8 +13,8 @@ const require = createRequire(import.meta.url)
 const bin = join(dirname(require.resolve('@gslb/cli/package.json')), 'dist', 'bin.cjs')
 
 const SITES = [
-  { file: 'site-a.json', resolverSource: '10.1.0.11', expect: ['10.1.0.100', '10.2.0.100'] },
-  { file: 'site-b.json', resolverSource: '10.2.0.11', expect: ['10.2.0.100', '10.1.0.100'] },
+  { file: 'site-a.json', resolverSource: '127.0.0.1', expect: ['10.1.0.100', '10.2.0.100'] },
+  { file: 'site-b.json', resolverSource: '127.0.0.1', expect: ['10.2.0.100', '10.1.0.100'] },
 ]
 
 function gslbLb(args) {
