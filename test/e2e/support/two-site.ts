@@ -8,11 +8,11 @@
  *   127.0.S.11   the site's PACS: dcmtk storescp, which binds every address, so each site has its own port
  *   127.0.S.9    the admin API
  *
- * Topology: the engine places the *asker* of a query. On the real network (examples/two-site) the node's resolver
- * asks the engine on the site address, so the query comes from the site's subnet. On one loopback every query to
- * 127.0.x.y leaves from 127.0.0.1 (the kernel's source for the 127.0.0.0/8 local route), whatever node sends it,
- * and the resolver cannot be told a source address. So each node's config maps 127.0.0.1/32 into its *own* site:
- * the node's resolver is located at the node's site, exactly what the site address does on the real network.
+ * Topology: the engine places the *asker* of a query, and the DNS-proxy's asker is the node's own resolver. Every
+ * query to 127.0.x.y leaves from 127.0.0.1 (the kernel's source for the 127.0.0.0/8 local route), whatever node
+ * sends it, and the resolver cannot be told a source address. The config does not map it: gslb-lb counts loopback
+ * as part of `node.site` (docs/configuration.md, topology), so each node's resolver is placed at its own site —
+ * the drill's first test fails if it is not. The sites' own 127.0.S.0/24 prefixes are more specific than that /8.
  */
 
 export type Site = 'A' | 'B'
@@ -40,8 +40,8 @@ export interface Ports {
   pacs: Record<Site, number>
 }
 
-function topology(home: Site, extraHome: readonly string[] = ['127.0.0.1/32']) {
-  const cidrs = (site: Site) => [`127.0.${octet(site)}.0/24`, ...(site === home ? extraHome : [])]
+function topology() {
+  const cidrs = (site: Site) => [`127.0.${octet(site)}.0/24`]
   return {
     datacenters: {
       A: { cidrs: cidrs('A'), description: 'site A (10.1.0.0/16 on the real network)' },
@@ -105,6 +105,8 @@ function dnsProxy(listen: { address: string; port: number }, clusterPort: number
     listen: [listen],
     backends: [{ name: NAME, port: clusterPort, resolver: 'local-first' }],
     balance: 'first',
+    // a cluster VIP whose PACS is gone accepts, reads the A-ASSOCIATE-RQ and closes: replay it to the next site
+    retryOnEmpty: true,
     limits: { connectTimeout: '1s', idleTimeout: '1m' },
   }
 }
@@ -116,7 +118,7 @@ function dnsProxy(listen: { address: string; port: number }, clusterPort: number
 export function siteNode(site: Site, ports: Ports): object {
   return {
     node: { name: `lb-${site.toLowerCase()}1`, site, drainTimeout: '1s' },
-    topology: topology(site),
+    topology: topology(),
     health: { profile: 'fast' },
     monitors,
     gslb: gslb(site, ports.engine, ports.cluster),
@@ -145,7 +147,7 @@ export function engineOnlyNode(options: {
 }): object {
   return {
     node: { name: 'gslb-a1', site: 'A', drainTimeout: '1s' },
-    topology: topology('A'),
+    topology: topology(),
     health: { profile: 'fast' },
     monitors,
     gslb: { ...gslb('A', options.engine.port, options.clusterPort), listen: [options.engine] },
