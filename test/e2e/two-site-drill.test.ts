@@ -325,6 +325,7 @@ test("site A's PACS crashes mid-stream: no failed association, site B within 2 s
     [
       'two-site drill (storescu → VIP lb-a1 → engine → cluster → storescp)',
       `  associations                 ${COUNT} (one every ${PACE_MS} ms)`,
+      `  health / resolver            C-ECHO every ${FAST.interval} ms, fall ${FAST.fall}, rise ${FAST.rise}; lookups every ${RESOLVER.interval} ms`,
       `  failed associations          ${failures.length}`,
       `  failover (kill → first at B) ${failoverMs ?? 'never'} ms (association #${firstAtB?.index ?? '-'})`,
       `  return (restart → first at A) ${returnMs ?? 'never'} ms (association #${backAtA?.index ?? '-'})`,
