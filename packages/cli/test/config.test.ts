@@ -187,7 +187,7 @@ describe('cross-references', () => {
     [
       'a loopback nameserver without a local engine listener there',
       (c) => (c.resolvers['local-first'].nameservers[0] = '127.0.0.1:5353'),
-      'resolvers.local-first.nameservers[0]: 127.0.0.1:5353 is this node, but no gslb.listen entry listens there (engine listeners: 127.0.0.1:53, 10.1.0.11:53)',
+      "resolvers.local-first.nameservers[0]: 127.0.0.1:5353 looks like this node's engine (same address or port as a gslb.listen entry), but no gslb.listen entry listens there (engine listeners: 127.0.0.1:53, 10.1.0.11:53); use 'engine' for this node's engine",
     ],
     [
       'a nameserver that is not address[:port]',
@@ -267,7 +267,18 @@ describe('cross-references', () => {
     expect(() => validateConfig(v4)).not.toThrow()
     const v6only = withSeed((c) => (c.gslb.listen = [{ address: '::', port: 53 }]))
     expect(messagesAt(v6only)).toContain(
-      'resolvers.local-first.nameservers[0]: 127.0.0.1:53 is this node, but no gslb.listen entry listens there (engine listeners: [::]:53)',
+      "resolvers.local-first.nameservers[0]: 127.0.0.1:53 looks like this node's engine (same address or port as a gslb.listen entry), but no gslb.listen entry listens there (engine listeners: [::]:53); use 'engine' for this node's engine",
+    )
+  })
+
+  test('other DNS servers on this host are taken as written (a local unbound, a separate engine process)', () => {
+    // shares neither address nor port with the engine's listeners (127.0.0.1:53, 10.1.0.11:53)
+    const other = withSeed((c) => (c.resolvers['local-first'].nameservers[0] = '127.0.3.53:15354'))
+    expect(() => validateConfig(other)).not.toThrow()
+    // same address as an engine listener, other port: a typo
+    const typo = withSeed((c) => (c.gslb.listen = [{ address: '127.0.0.1', port: 5353 }]))
+    expect(messagesAt(typo)).toContain(
+      "resolvers.local-first.nameservers[0]: 127.0.0.1:53 looks like this node's engine (same address or port as a gslb.listen entry), but no gslb.listen entry listens there (engine listeners: 127.0.0.1:5353); use 'engine' for this node's engine",
     )
   })
 

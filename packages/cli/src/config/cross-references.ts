@@ -144,11 +144,18 @@ export function crossReferenceIssues(config: Config): ConfigIssue[] {
         )
         return
       }
-      if (isLoopback(server.address) && !engineServes(gslb?.listen ?? [], server.address, server.port)) {
+      const listeners = gslb?.listen ?? []
+      if (
+        isLoopback(server.address) &&
+        looksLikeEngine(listeners, server.address, server.port) &&
+        !engineServes(listeners, server.address, server.port)
+      ) {
         issue(
           path,
-          `${formatEndpoint(server.address, server.port)} is this node, but no gslb.listen entry listens there ` +
-            `(engine listeners: ${(gslb?.listen ?? []).map((l) => formatEndpoint(l.address, l.port)).join(', ') || 'none'})`,
+          `${formatEndpoint(server.address, server.port)} looks like this node's engine (same address or port as a ` +
+            `gslb.listen entry), but no gslb.listen entry listens there ` +
+            `(engine listeners: ${listeners.map((l) => formatEndpoint(l.address, l.port)).join(', ')}); ` +
+            `use '${LOCAL_ENGINE_NAMESERVER}' for this node's engine`,
         )
       }
     })
@@ -241,6 +248,24 @@ function overlaps(a: string, b: string): boolean {
   if (a === b) return true
   if (isIP(a) !== isIP(b)) return a === '::' || b === '::'
   return isWildcard(a) || isWildcard(b)
+}
+
+/**
+ * A loopback nameserver that shares an address or a port with one of this node's engine listeners was meant to be
+ * the engine (a typo otherwise). Other loopback nameservers are other DNS servers on this host — a local unbound,
+ * systemd-resolved, an engine run by a separate gslb-lb process — and are taken as written.
+ */
+function looksLikeEngine(
+  listeners: readonly { address: string; port: number }[],
+  address: string,
+  port: number,
+) {
+  return listeners.some(
+    (l) =>
+      l.port === port ||
+      l.address === address ||
+      (isWildcard(l.address) && isIP(l.address) === isIP(address)),
+  )
 }
 
 function engineServes(
