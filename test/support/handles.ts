@@ -43,3 +43,17 @@ export async function leakedSince(
     await new Promise((resolve) => setTimeout(resolve, 10).unref())
   }
 }
+
+/**
+ * Registers the before/after pair every component test wants: a snapshot in beforeAll and, in afterAll, the
+ * assertion that nothing the tests opened is still live (waiting up to `waitMs` for sockets to finish closing).
+ */
+export function expectNoLeaks(waitMs = 2_000): void {
+  let before: Record<string, number> = {}
+  beforeAll(() => {
+    before = activeResources()
+  })
+  afterAll(async () => {
+    expect(await leakedSince(before, waitMs)).toEqual({})
+  })
+}

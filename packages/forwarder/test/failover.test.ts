@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { expectNoLeaks } from '../../../test/support/handles.js'
 import type { ConnectionLog, ForwarderEvents } from '../src/index.js'
 import { startBlackhole } from './blackhole.js'
 import {
@@ -31,14 +31,7 @@ async function deadPort(): Promise<number> {
 }
 
 describe('failover between servers', () => {
-  let before: Record<string, number> = {}
-  beforeAll(() => {
-    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
-    before = activeResources()
-  })
-  afterAll(async () => {
-    expect(await leakedSince(before, 2_000)).toEqual({})
-  })
+  expectNoLeaks()
 
   test('a refused connect is retried on the next server before the client notices', async () => {
     const dead = await deadPort()

@@ -1,7 +1,7 @@
 import { EventEmitter, once } from 'node:events'
 import { createVerificationServer, echo as dicomEcho } from '@gslb/dicom'
 import { createHealthChecker } from '@gslb/health'
-import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { expectNoLeaks } from '../../../test/support/handles.js'
 import type {
   ConnectionLog,
   ForwarderEvents,
@@ -31,14 +31,7 @@ class ScriptedHealth extends EventEmitter implements HealthRegistry {
 }
 
 describe('health', () => {
-  let before: Record<string, number> = {}
-  beforeAll(() => {
-    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
-    before = activeResources()
-  })
-  afterAll(async () => {
-    expect(await leakedSince(before, 2_000)).toEqual({})
-  })
+  expectNoLeaks()
 
   test('the @gslb/health checker satisfies HealthRegistry', () => {
     const registry: HealthRegistry = createHealthChecker()

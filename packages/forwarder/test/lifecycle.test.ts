@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { activeResources, expectNoLeaks, leakedSince } from '../../../test/support/handles.js'
 import { type ConnectionLog, createForwarder, ForwarderError, type ServiceConfig } from '../src/index.js'
 import {
   connectTo,
@@ -82,14 +82,7 @@ describe('options', () => {
 })
 
 describe('lifecycle', () => {
-  let before: Record<string, number> = {}
-  beforeAll(() => {
-    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
-    before = activeResources()
-  })
-  afterAll(async () => {
-    expect(await leakedSince(before, 2_000)).toEqual({})
-  })
+  expectNoLeaks()
 
   test('update() keeps listeners and established connections, diffs servers and adds/removes services', async () => {
     const a = await startBackend((socket) => socket.pipe(socket))

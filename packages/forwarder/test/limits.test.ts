@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { expectNoLeaks } from '../../../test/support/handles.js'
 import type { ForwarderEvents } from '../src/index.js'
 import { connectTo, echo, readAll, startBackend, startForwarder, until } from './helpers.js'
 
@@ -22,14 +22,7 @@ async function expectRejected(port: number, localAddress: string): Promise<void>
 }
 
 describe('limits', () => {
-  let before: Record<string, number> = {}
-  beforeAll(() => {
-    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
-    before = activeResources()
-  })
-  afterAll(async () => {
-    expect(await leakedSince(before, 2_000)).toEqual({})
-  })
+  expectNoLeaks()
 
   test('maxConnectionsPerClient limits each client IP on its own', async () => {
     const backend = await startBackend(echo)

@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net'
-import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { expectNoLeaks } from '../../../test/support/handles.js'
 import { encodeProxyV1, encodeProxyV2 } from '../src/index.js'
 import { connectTo, readAll, startBackend, startForwarder, until } from './helpers.js'
 
@@ -73,14 +73,7 @@ function decodeProxy(data: Buffer): Decoded {
 }
 
 describe('PROXY protocol', () => {
-  let before: Record<string, number> = {}
-  beforeAll(() => {
-    // Snapshot inside a hook: jest's own hook-timeout timer is then live both here and in afterAll.
-    before = activeResources()
-  })
-  afterAll(async () => {
-    expect(await leakedSince(before, 2_000)).toEqual({})
-  })
+  expectNoLeaks()
 
   const v4 = {
     sourceAddress: '192.0.2.7',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { expectNoLeaks } from '../../../test/support/handles.js'
 import type { ConnectionLog, ForwarderEvents } from '../src/index.js'
 import { type Backend, connectTo, echo, POOL, readAll, startBackend, startForwarder } from './helpers.js'
 
@@ -21,16 +21,10 @@ function resetSilently(socket: Socket): void {
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 
 describe('retryOnEmpty', () => {
-  let before: Record<string, number> = {}
   const backends: Backend[] = []
-  beforeAll(() => {
-    before = activeResources()
-  })
+  expectNoLeaks()
   afterEach(async () => {
     await Promise.all(backends.splice(0).map((backend) => backend.close()))
-  })
-  afterAll(async () => {
-    expect(await leakedSince(before, 2_000)).toEqual({})
   })
 
   async function backend(handler: (socket: Socket) => void): Promise<Backend> {
