@@ -29,17 +29,7 @@ export async function rawPeer(onSocket: (socket: Socket) => void): Promise<RawPe
   }
 }
 
-/** Seeded PRNG (mulberry32): fuzz runs are reproducible from the seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng } from '../../../test/support/prng.js'
 
 export function randomBytes(random: () => number, length: number): Buffer {
   const out = Buffer.alloc(length)

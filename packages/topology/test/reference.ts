@@ -16,17 +16,7 @@ export interface RefAnswer {
   readonly scope: number
 }
 
-/** Seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng } from '../../../test/support/prng.js'
 
 export function unifiedWords(bytes: Uint8Array): number[] {
   const word = (i: number) =>

@@ -1,19 +1,9 @@
 import { buildQuery, ecsOption, header, optRecord, rawQuery } from '../wire/helpers.js'
 
 // Local aliases: under jest every global lookup (Math, ...) crosses a vm-context interceptor and is ~20x slower.
-const { floor, imul } = Math
+const { floor } = Math
 
-/** Deterministic PRNG (mulberry32) so a failing packet can be reproduced from the seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = imul(t ^ (t >>> 15), t | 1)
-    t ^= t + imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng } from '../../../../test/support/prng.js'
 
 export function seeds(): Buffer[] {
   return [

@@ -1,4 +1,5 @@
 import * as packet from 'dns-packet'
+import { prng } from '../../../../test/support/prng.js'
 import { checkReply, interpret } from '../../src/client.js'
 import { ResolverError } from '../../src/errors.js'
 import { parseNameserver } from '../../src/nameserver.js'
@@ -6,16 +7,6 @@ import { parseNameserver } from '../../src/nameserver.js'
 // Mutation fuzzing of the reply path (the bytes a hostile network controls): whatever arrives, checkReply either
 // accepts or names why it ignores it, and interpret either returns a well-formed result or throws a ResolverError.
 // Deterministic (seeded) so a failure reproduces.
-
-function mulberry32(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 const ID = 0x1234
 const NAME = 'dicom.mysite.example'
@@ -56,7 +47,7 @@ describe('reply fuzzing', () => {
   it.each(['A', 'AAAA'] as const)(
     '10 000 mutated %s replies: ignored, accepted or a ResolverError — nothing else',
     (type) => {
-      const random = mulberry32(type === 'A' ? 1 : 2)
+      const random = prng(type === 'A' ? 1 : 2)
       const seed = seedReply(type)
       const tally = { ignored: 0, answer: 0, negative: 0, error: 0 }
       const started = Date.now()
