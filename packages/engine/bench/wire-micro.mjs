@@ -3,9 +3,8 @@
 // Run: pnpm --filter @gslb/engine build && node packages/engine/bench/wire-micro.mjs [--quick]
 // The codec is internal (not exported), so it is compiled from src/wire with tsup into a temp dir first.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -17,22 +16,32 @@ const quick = process.argv.includes('--quick')
 const ROUND_MS = quick ? 300 : 1000
 const ROUNDS = quick ? 3 : 5
 
-const outDir = mkdtempSync(join(tmpdir(), 'gslb-wire-bench-'))
+// Inside the package's node_modules, so the compiled test helpers resolve dns-packet (kept external) from there.
+const cacheDir = join(here, '..', 'node_modules', '.cache')
+mkdirSync(cacheDir, { recursive: true })
+const outDir = mkdtempSync(join(cacheDir, 'gslb-wire-bench-'))
 execFileSync(
   join(root, 'node_modules', '.bin', 'tsup'),
   [
-    join(here, '..', 'src', 'wire', 'index.ts'),
+    `--entry.index=${join(here, '..', 'src', 'wire', 'index.ts')}`,
+    `--entry.mutate=${join(here, '..', 'test', 'robustness', 'mutate.ts')}`,
     '--format',
     'esm',
     '--out-dir',
     outDir,
     '--target',
     'node20',
+    '--external',
+    'dns-packet',
     '--silent',
   ],
   { cwd: join(here, '..'), stdio: 'inherit' },
 )
 const wire = await import(pathToFileURL(join(outDir, 'index.js')).href)
+// the same hostile messages the robustness tests throw at the server
+const { pointerChainBomb, recordsTimesChainBomb } = await import(
+  pathToFileURL(join(outDir, 'mutate.js')).href
+)
 rmSync(outDir, { recursive: true, force: true })
 const { createEngine } = await import('../dist/index.js')
 
@@ -149,46 +158,6 @@ function opsPerSecond(fn, buf) {
   }
   results.sort((a, b) => a - b)
   return results[Math.floor(results.length / 2)]
-}
-
-function pointerChainBomb(size) {
-  const buf = Buffer.alloc(size)
-  buf.set([0x42, 0x42, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0])
-  for (let off = 14; off + 1 < size; off += 2) {
-    buf[off] = 0xc0 | ((off - 2) >> 8)
-    buf[off + 1] = (off - 2) & 0xff
-  }
-  const last = size - 2 - ((size - 14) % 2)
-  buf[12] = 0xc0 | ((last >> 8) & 0x3f)
-  buf[13] = last & 0xff
-  return buf
-}
-
-/**
- * The bomb that hurts general decoders: one record whose RDATA hides a chain of `chain` backward pointers, then as
- * many records as fit whose owner name points at the end of that chain (work = records x chain).
- */
-function recordsTimesChainBomb(size = 65535, chain = 2000) {
-  const records = Math.floor((size - 12 - 11 - 1 - chain * 2) / 12)
-  const buf = Buffer.alloc(12 + 11 + 1 + chain * 2 + records * 12)
-  buf.set([0x42, 0x42, 0x81, 0x00, 0, 0, (records + 1) >> 8, (records + 1) & 0xff, 0, 0, 0, 0])
-  let off = 12
-  buf.set([0, 0xff, 0x00, 0, 1, 0, 0, 0, 0, ((1 + chain * 2) >> 8) & 0xff, (1 + chain * 2) & 0xff], off)
-  off += 11
-  const chainStart = off
-  buf[off++] = 0
-  for (let i = 0; i < chain; i++) {
-    const target = i === 0 ? chainStart : off - 2
-    buf[off] = 0xc0 | (target >> 8)
-    buf[off + 1] = target & 0xff
-    off += 2
-  }
-  const last = off - 2
-  for (let r = 0; r < records; r++) {
-    buf.set([0xc0 | (last >> 8), last & 0xff, 0xff, 0x00, 0, 1, 0, 0, 0, 0, 0, 0], off)
-    off += 12
-  }
-  return buf
 }
 
 function timeOnce(fn) {
