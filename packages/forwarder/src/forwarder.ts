@@ -10,6 +10,7 @@ import type {
   ForwarderEvents,
   ForwarderOptions,
   HealthChange,
+  HealthCheckDone,
   HealthRegistry,
   Logger,
   ServiceStats,
@@ -74,6 +75,7 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     const { addressSource, health } = this.context
     if (addressSource !== null) this.unsubscribe = addressSource.subscribe(this.onAddresses)
     health?.on('target:change', this.onHealth)
+    health?.on('check:result', this.onCheck)
     const started: Service[] = []
     try {
       for (const service of this.services.values()) {
@@ -95,6 +97,7 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     this.unsubscribe?.()
     this.unsubscribe = null
     this.context.health?.off('target:change', this.onHealth)
+    this.context.health?.off('check:result', this.onCheck)
   }
 
   private trackNames(config: ResolvedService, delta: 1 | -1): void {
@@ -120,6 +123,14 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     for (const service of this.services.values()) {
       if (service.names().includes(name)) service.rebuildServers(`addresses of ${name}`)
     }
+  }
+
+  private readonly onCheck = (check: HealthCheckDone): void => {
+    const slash = check.id.indexOf('/')
+    if (slash < 0 || !check.result.ok) return
+    this.services
+      .get(check.id.slice(0, slash))
+      ?.checkFinished(check.id.slice(slash + 1), true, check.result.startedAt)
   }
 
   private readonly onHealth = (change: HealthChange): void => {

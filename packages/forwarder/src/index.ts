@@ -48,6 +48,7 @@ export type {
   ForwarderEvents,
   ForwarderOptions,
   HealthChange,
+  HealthCheckDone,
   HealthRegistry,
   HealthTargetSpec,
   Logger,

@@ -29,6 +29,8 @@ export class Server {
   draining = false
   health: HealthState = 'unknown'
   passiveDown = false
+  /** Epoch ms of the passive mark-down: only a check that started later may lift it. */
+  passiveSince = 0
   consecutiveFailures = 0
   passiveTimer: NodeJS.Timeout | null = null
   /** Smooth weighted round-robin state. */

@@ -224,6 +224,7 @@ export class Service implements ConnectionHost {
     }
     const previous = server.state
     server.passiveDown = true
+    server.passiveSince = Date.now()
     server.clearPassiveTimer()
     server.passiveTimer = setTimeout(() => {
       server.passiveTimer = null
@@ -323,6 +324,17 @@ export class Service implements ConnectionHost {
       // already gone
     }
     server.health = 'unknown'
+  }
+
+  /**
+   * A check of one of this service's servers finished. A success that started after a passive mark-down ends the
+   * hold at once: the server came back (or the failures were the path, not the server), and its active health may
+   * never have changed — a PACS restarted within one check interval is never observed down.
+   */
+  checkFinished(serverId: string, ok: boolean, startedAt: number): void {
+    const server = this.byId.get(serverId)
+    if (server === undefined || !ok || !server.passiveDown || startedAt < server.passiveSince) return
+    this.setPassiveUp(server, 'a health check succeeded after the passive mark-down')
   }
 
   /** Applies a `target:change` for one of this service's servers. */

@@ -120,7 +120,15 @@ export interface HealthRegistry {
   remove(id: string): unknown
   checkNow(id: string): unknown
   on(event: 'target:change', listener: (change: HealthChange) => void): unknown
+  on(event: 'check:result', listener: (check: HealthCheckDone) => void): unknown
   off(event: 'target:change', listener: (change: HealthChange) => void): unknown
+  off(event: 'check:result', listener: (check: HealthCheckDone) => void): unknown
+}
+
+/** A finished check (`@gslb/health`'s `'check:result'`): a success lifts a passive mark-down that came before it. */
+export interface HealthCheckDone {
+  id: string
+  result: { ok: boolean; startedAt: number }
 }
 
 export interface HealthChange {

@@ -28,6 +28,9 @@ class ScriptedHealth extends EventEmitter implements HealthRegistry {
   set(id: string, effective: HealthChange['effective']): void {
     this.emit('target:change', { id, effective })
   }
+  checked(id: string, ok: boolean, startedAt: number): void {
+    this.emit('check:result', { id, result: { ok, startedAt } })
+  }
 }
 
 describe('health', () => {
@@ -112,6 +115,44 @@ describe('health', () => {
     health.set(`svc/127.0.0.1:${deadPort}`, 'up')
     expect(forwarder.stats()[0]!.servers[0]!.state).toBe('up')
     await forwarder.stop()
+    await live.close()
+  })
+
+  test('a check that succeeds after a passive mark-down ends the hold, even when the active state never changed', async () => {
+    // a PACS restarted within one check interval: active health stays 'up' throughout, so no target:change comes
+    const health = new ScriptedHealth()
+    const flaky = await startBackend(() => {})
+    const flakyPort = flaky.port
+    await flaky.close()
+    const live = await startBackend(echo)
+    const { forwarder, port } = await startForwarder(
+      [
+        {
+          name: 'svc',
+          passive: { failures: 1, holdMs: 60_000 },
+          check: { type: 'tcp' },
+          backends: [
+            { address: '127.0.0.1', port: flakyPort },
+            { address: '127.0.0.1', port: live.port },
+          ],
+        },
+      ],
+      { health },
+    )
+    const id = `svc/127.0.0.1:${flakyPort}`
+    health.set(id, 'up')
+    const startedBefore = Date.now() - 1
+    const socket = await connectTo(port)
+    socket.end()
+    await readAll(socket)
+    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('down')
+    health.checked(id, true, startedBefore) // began before the failures: says nothing about now
+    health.checked(id, false, Date.now())
+    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('down')
+    health.checked(id, true, Date.now())
+    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('up')
+    await forwarder.stop()
+    expect(health.listenerCount('check:result')).toBe(0)
     await live.close()
   })
 
