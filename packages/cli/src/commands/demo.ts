@@ -205,30 +205,61 @@ async function waitFor<T>(what: string, deadline: number, probe: () => Promise<T
   }
 }
 
-/** The scripted self-check: echo through the VIP lands at A; A's PACS dies, echo lands at B; A returns, echo lands at A. */
+/**
+ * The scripted self-check, echoing through the VIP every 100 ms the whole time (no echo may fail while site B is up):
+ * echoes land at A; A's PACS dies → echoes land at B at once, and the GSLB answer moves to B; A returns → echoes stay
+ * at B until A has passed its rise threshold and the answer moves back, then land at A.
+ */
 export async function selfCheck(demo: Demo, budgetMs: number, io: CliIo): Promise<boolean> {
   const started = Date.now()
   const deadline = started + budgetMs
   const step = (text: string) => print(io, `[${formatDuration(Date.now() - started).padStart(6)}] ${text}`)
-  const landsAt = (site: SiteName) => async () => ((await echoThrough(demo)) === site ? site : undefined)
+  const resolver = demo.node.resolvers.get('local')
+  const answerPrefers = () => resolver?.addresses(NAME)[0]
+  let failed = 0
+  /** Echoes until `done()` holds; every echo must land somewhere, and only at the sites in `allowed`. */
+  const echoUntil = async (
+    what: string,
+    allowed: readonly SiteName[],
+    done: (landed: SiteName) => boolean,
+  ) => {
+    for (;;) {
+      const landed = await echoThrough(demo)
+      if (landed === null) failed++
+      else if (done(landed)) return
+      else if (!allowed.includes(landed)) throw new Error(`an echo landed at site ${landed} while ${what}`)
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
   try {
     await waitFor('the node is healthy', deadline, async () => (demo.node.check().healthy ? true : undefined))
     step('node healthy: both sites up')
-    await waitFor('an echo through the VIP lands at site A', deadline, landsAt('A'))
+    await echoUntil('an echo lands at site A', ['A', 'B'], (site) => site === 'A')
     step(`C-ECHO through ${demo.vip.address}:${demo.vip.port} → site A`)
+
     await demo.sites.A.kill()
     const failedAt = Date.now()
     step("site A's PACS stopped")
-    await waitFor('an echo lands at site B', deadline, landsAt('B'))
+    await echoUntil('the first echo lands at site B', ['B'], (site) => site === 'B')
     step(`C-ECHO through the VIP → site B (${formatDuration(Date.now() - failedAt)} after the failure)`)
+    await echoUntil('the GSLB answer prefers site B', ['B'], () => answerPrefers() === SITE_VIPS.B)
+    step(`GSLB answer now prefers site B (${formatDuration(Date.now() - failedAt)} after the failure)`)
+
     await demo.sites.A.start()
     const restoredAt = Date.now()
     step("site A's PACS restored")
-    await waitFor('echoes return to site A', deadline, landsAt('A'))
+    // an echo may land at A only once the answer prefers A again, i.e. after A passed its rise threshold
+    await echoUntil('site A passes its rise threshold', ['B'], () => answerPrefers() === SITE_VIPS.A)
+    step(
+      `GSLB answer prefers site A again (${formatDuration(Date.now() - restoredAt)} after the restore: rise)`,
+    )
+    await echoUntil('echoes return to site A', ['A'], (site) => site === 'A')
     step(
       `C-ECHO through the VIP → site A again (${formatDuration(Date.now() - restoredAt)} after the restore)`,
     )
-    step('self-check passed')
+    if (failed > 0) throw new Error(`${failed} echo(es) failed while a site was up`)
+    step('self-check passed: 0 failed echoes')
     return true
   } catch (error) {
     step(`self-check FAILED: ${(error as Error).message}`)
