@@ -86,8 +86,8 @@ describe('health', () => {
     await b.close()
   })
 
-  test('a passive mark-down asks the checker for an immediate recheck', async () => {
-    const health = new ScriptedHealth()
+  /** A service whose first server refuses (one failure marks it down for a minute) and whose second echoes. */
+  async function passiveSetup(health: ScriptedHealth) {
     const dead = await startBackend(() => {})
     const deadPort = dead.port
     await dead.close()
@@ -106,54 +106,46 @@ describe('health', () => {
       ],
       { health },
     )
-    const socket = await connectTo(port)
-    socket.end()
-    await readAll(socket)
-    expect(health.checkNowCalls).toEqual([`svc/127.0.0.1:${deadPort}`])
-    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('down')
+    const state = () => forwarder.stats()[0]!.servers[0]!.state
+    const connectOnce = async () => {
+      const socket = await connectTo(port)
+      socket.end()
+      await readAll(socket)
+    }
+    const stop = async () => {
+      await forwarder.stop()
+      await live.close()
+    }
+    return { id: `svc/127.0.0.1:${deadPort}`, state, connectOnce, stop }
+  }
+
+  test('a passive mark-down asks the checker for an immediate recheck', async () => {
+    const health = new ScriptedHealth()
+    const { id, state, connectOnce, stop } = await passiveSetup(health)
+    await connectOnce()
+    expect(health.checkNowCalls).toEqual([id])
+    expect(state()).toBe('down')
     // an active check that says up ends the passive hold early
-    health.set(`svc/127.0.0.1:${deadPort}`, 'up')
-    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('up')
-    await forwarder.stop()
-    await live.close()
+    health.set(id, 'up')
+    expect(state()).toBe('up')
+    await stop()
   })
 
   test('a check that succeeds after a passive mark-down ends the hold, even when the active state never changed', async () => {
     // a PACS restarted within one check interval: active health stays 'up' throughout, so no target:change comes
     const health = new ScriptedHealth()
-    const flaky = await startBackend(() => {})
-    const flakyPort = flaky.port
-    await flaky.close()
-    const live = await startBackend(echo)
-    const { forwarder, port } = await startForwarder(
-      [
-        {
-          name: 'svc',
-          passive: { failures: 1, holdMs: 60_000 },
-          check: { type: 'tcp' },
-          backends: [
-            { address: '127.0.0.1', port: flakyPort },
-            { address: '127.0.0.1', port: live.port },
-          ],
-        },
-      ],
-      { health },
-    )
-    const id = `svc/127.0.0.1:${flakyPort}`
+    const { id, state, connectOnce, stop } = await passiveSetup(health)
     health.set(id, 'up')
     const startedBefore = Date.now() - 1
-    const socket = await connectTo(port)
-    socket.end()
-    await readAll(socket)
-    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('down')
+    await connectOnce()
+    expect(state()).toBe('down')
     health.checked(id, true, startedBefore) // began before the failures: says nothing about now
     health.checked(id, false, Date.now())
-    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('down')
+    expect(state()).toBe('down')
     health.checked(id, true, Date.now())
-    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('up')
-    await forwarder.stop()
+    expect(state()).toBe('up')
+    await stop()
     expect(health.listenerCount('check:result')).toBe(0)
-    await live.close()
   })
 
   test("onMarkedDown 'shutdown' closes a server's connections when it goes down; 'keep' keeps them", async () => {
