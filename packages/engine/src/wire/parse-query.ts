@@ -54,7 +54,7 @@ export function parseQuery(buf: Uint8Array): QueryParseResult {
     if (edns !== undefined) result.edns = edns
     return result
   }
-  if (opcode !== 0) return fail(Rcode.NOTIMP, `opcode ${opcode} is not implemented (only QUERY)`)
+  if (opcode !== 0) return fail(Rcode.NOTIMP, `opcode ${opcode}: only QUERY (0) is served (NOTIMP)`)
   const qdcount = (buf[4]! << 8) | buf[5]!
   const ancount = (buf[6]! << 8) | buf[7]!
   const nscount = (buf[8]! << 8) | buf[9]!
