@@ -8,6 +8,37 @@ const utf8 = new TextEncoder()
 
 class Overflow extends Error {}
 
+interface EncodedName {
+  labels: readonly Uint8Array[]
+  /** Lowercased suffix starting at each label: the compression map's keys. */
+  suffixes: readonly string[]
+}
+
+/**
+ * Record names come from the engine's config (zone apexes, SOA and NS names, global names), so their labels are
+ * worth keeping: splitting them on every query was most of the cost of a negative answer. The question name is
+ * the asker's and is never cached; a record name echoing the question's case can only add misses, and the cap
+ * bounds memory.
+ */
+const NAME_CACHE_MAX = 4096
+const nameCache = new Map<string, EncodedName>()
+
+function encodeName(name: string): EncodedName {
+  const { labels, starts, text } = nameToLabels(name)
+  const lower = asciiLower(text)
+  return { labels, suffixes: starts.map((start) => lower.slice(start)) }
+}
+
+function cachedName(name: string): EncodedName {
+  let encoded = nameCache.get(name)
+  if (encoded === undefined) {
+    encoded = encodeName(name)
+    if (nameCache.size >= NAME_CACHE_MAX) nameCache.clear()
+    nameCache.set(name, encoded)
+  }
+  return encoded
+}
+
 /** Writer over a scratch buffer with a suffix → offset compression map. Shared scratch: encoding is synchronous. */
 const scratch = new Uint8Array(MAX_DNS_MESSAGE_SIZE + 1024)
 
@@ -46,11 +77,10 @@ class Writer {
     this.off += b.length
   }
 
-  name(name: string): void {
-    const { labels, starts, text } = nameToLabels(name)
-    const lower = asciiLower(text)
+  name(name: string, cache = true): void {
+    const { labels, suffixes } = cache ? cachedName(name) : encodeName(name)
     for (let i = 0; i < labels.length; i++) {
-      const key = lower.slice(starts[i])
+      const key = suffixes[i]!
       const pointer = this.compression.get(key)
       if (pointer !== undefined) {
         this.u16(0xc000 | pointer)
@@ -134,7 +164,7 @@ export function encodeGeneral(msg: ResponseMessage, limit: number): Uint8Array {
   const opt = optLength(msg.edns)
   try {
     if (msg.question !== undefined) {
-      w.name(msg.question.name)
+      w.name(msg.question.name, false)
       w.u16(msg.question.type)
       w.u16(msg.question.class)
     }

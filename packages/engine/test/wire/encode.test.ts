@@ -273,3 +273,51 @@ describe('encodeResponse (dns-packet as oracle)', () => {
     expect(decoded.flag_aa).toBe(false)
   })
 })
+
+describe('record-name label cache', () => {
+  test('more distinct record names than the cache holds (it clears and refills) still encode exactly', () => {
+    for (let i = 0; i < 5_000; i++) {
+      const name = `host${i}.Zone${i % 7}.example`
+      const soa: ResourceRecord = {
+        name: `zone${i % 7}.example`,
+        type: 'SOA',
+        ttl: 5,
+        mname: `ns1.zone${i % 7}.example`,
+        rname: 'hostmaster.example',
+        serial: i,
+        refresh: 3600,
+        retry: 600,
+        expire: 86400,
+        minimum: 5,
+      }
+      const out = decode(
+        encodeResponse(
+          response({
+            question: { name, type: RRType.A, class: 1 },
+            answers: [{ name, type: 'A', ttl: 5, address: v4(`10.0.${i >> 8}.${i & 255}`) }],
+            authority: [soa],
+          }),
+          65535,
+        ),
+      )
+      expect(out.questions?.[0]?.name).toBe(name)
+      expect(out.answers?.[0]).toMatchObject({ name, type: 'A', data: `10.0.${i >> 8}.${i & 255}` })
+      // compressed against the question's suffix, so it carries the question's case: names compare case-insensitively
+      expect(out.authorities?.[0]?.name.toLowerCase()).toBe(`zone${i % 7}.example`)
+      expect(out.authorities?.[0]).toMatchObject({ type: 'SOA', data: { serial: i } })
+    }
+  })
+
+  test('a cached record name written in another case than the question still compresses against it', () => {
+    const asked = response({
+      question: { name: 'DICOM.mysite.com', type: RRType.A, class: 1 },
+      answers: [{ name: 'dicom.MYSITE.com', type: 'A', ttl: 5, address: v4('10.1.0.100') }],
+    })
+    const first = encodeResponse(asked, 512)
+    const second = encodeResponse(asked, 512)
+    expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true)
+    // question (12 + 18 + 4 bytes) then a 2-byte pointer for the answer's owner name
+    expect(first.length).toBe(12 + 18 + 4 + 2 + 10 + 4)
+    expect(decode(first).answers?.[0]).toMatchObject({ name: 'DICOM.mysite.com', data: '10.1.0.100' })
+  })
+})
