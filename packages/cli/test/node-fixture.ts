@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { createVerificationServer, type VerificationServer } from '@gslb/dicom'
 import type { Config } from '../src/config/types.js'
 import { validateConfig } from '../src/config/validate.js'
@@ -114,3 +114,17 @@ export async function closeFixture(fixture: Fixture): Promise<void> {
 }
 
 export const validate = (raw: Record<string, unknown>) => validateConfig(raw)
+
+/** A TCP connection to a loopback port (a VIP of the node under test), once connected. */
+export async function openTo(port: number): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port })
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  return socket
+}
+
+/** Writes `text` and resolves with the first chunk that comes back (the echo server answers in one chunk). */
+export async function roundTrip(socket: Socket, text: string): Promise<string> {
+  const reply = new Promise<string>((resolve) => socket.once('data', (data) => resolve(String(data))))
+  socket.write(text)
+  return reply
+}

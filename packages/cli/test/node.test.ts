@@ -1,12 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { echo } from '@gslb/dicom'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import type { GslbNode } from '../src/node/node.js'
 import { until } from './helpers.js'
-import { closeFixture, createFixture, type Fixture, startNode, validate } from './node-fixture.js'
+import {
+  closeFixture,
+  createFixture,
+  type Fixture,
+  openTo,
+  roundTrip,
+  startNode,
+  validate,
+} from './node-fixture.js'
 
 let fixture: Fixture
 let node: GslbNode
@@ -52,20 +59,8 @@ test('a C-ECHO through the DNS-proxy VIP reaches the PACS behind the name the en
   expect(status.services.find((s) => s.name === 'PROXY')!.connections.total).toBeGreaterThanOrEqual(1)
 })
 
-async function openThrough(port: number): Promise<Socket> {
-  const socket = connect({ host: '127.0.0.1', port })
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
-  return socket
-}
-
-async function roundTrip(socket: Socket, text: string): Promise<string> {
-  const reply = new Promise<string>((resolve) => socket.once('data', (data) => resolve(String(data))))
-  socket.write(text)
-  return reply
-}
-
 test('a reload applies the difference without dropping an established connection or resetting health', async () => {
-  const socket = await openThrough(vip('PLAIN').port)
+  const socket = await openTo(vip('PLAIN').port)
   let closed = false
   socket.on('close', () => {
     closed = true
