@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { expectNoLeaks } from '../../../test/support/handles.js'
-import type { ConnectionLog, ForwarderEvents } from '../src/index.js'
+import type { ConnectionLog, Forwarder, ForwarderEvents } from '../src/index.js'
 import { type Backend, connectTo, echo, POOL, readAll, startBackend, startForwarder } from './helpers.js'
 
 // A site's cluster VIP whose PACS is gone still accepts TCP, reads the A-ASSOCIATE-RQ and closes without a word.
@@ -44,6 +44,17 @@ describe('retryOnEmpty', () => {
         ],
       },
     ])
+  }
+
+  /** Writes `bytes` through the proxy (no FIN), reads until the proxy closes; the reply and the connection log. */
+  async function exchange(forwarder: Forwarder, port: number, bytes: string | Buffer) {
+    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
+    const socket = await connectTo(port)
+    const reply = readAll(socket)
+    socket.write(bytes)
+    const { data } = await reply
+    const [log] = await closed
+    return { data, log }
   }
 
   test.each([
@@ -107,13 +118,8 @@ describe('retryOnEmpty', () => {
     const first = await backend((socket) => socket.once('data', () => socket.end('A-ASSOCIATE-RJ')))
     const second = await backend(echo)
     const { forwarder, port } = await proxy(first, second)
-    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
-    const socket = await connectTo(port)
-    const reply = readAll(socket)
-    socket.write('A-ASSOCIATE-RQ')
-    const { data } = await reply
+    const { data, log } = await exchange(forwarder, port, 'A-ASSOCIATE-RQ')
     expect(data.toString()).toBe('A-ASSOCIATE-RJ')
-    const [log] = await closed
     expect(log.attempts).toHaveLength(1)
     expect(log.server).toBe(`127.0.0.1:${first.port}`)
     await forwarder.close({ deadlineMs: 1_000 })
@@ -123,13 +129,8 @@ describe('retryOnEmpty', () => {
     const first = await backend(closeSilently)
     const second = await backend(echo)
     const { forwarder, port } = await proxy(first, second, false)
-    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
-    const socket = await connectTo(port)
-    const reply = readAll(socket)
-    socket.write('A-ASSOCIATE-RQ')
-    const { data } = await reply
+    const { data, log } = await exchange(forwarder, port, 'A-ASSOCIATE-RQ')
     expect(data.length).toBe(0)
-    const [log] = await closed
     expect(log.attempts.map((attempt) => attempt.error)).toEqual([undefined])
     await forwarder.close({ deadlineMs: 1_000 })
   })
@@ -144,13 +145,8 @@ describe('retryOnEmpty', () => {
     })
     const second = await backend(echo)
     const { forwarder, port } = await proxy(first, second)
-    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
-    const socket = await connectTo(port)
-    const reply = readAll(socket)
-    socket.write(POOL.subarray(0, 300_000))
-    const { data } = await reply
+    const { data, log } = await exchange(forwarder, port, POOL.subarray(0, 300_000))
     expect(data.length).toBe(0)
-    const [log] = await closed
     expect(log.attempts).toHaveLength(1)
     expect(log.server).toBe(`127.0.0.1:${first.port}`)
     await forwarder.close({ deadlineMs: 1_000 })
@@ -160,13 +156,8 @@ describe('retryOnEmpty', () => {
     const first = await backend(closeSilently)
     const second = await backend(closeSilently)
     const { forwarder, port } = await proxy(first, second)
-    const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
-    const socket = await connectTo(port)
-    const reply = readAll(socket)
-    socket.write('A-ASSOCIATE-RQ')
-    const { data } = await reply
+    const { data, log } = await exchange(forwarder, port, 'A-ASSOCIATE-RQ')
     expect(data.length).toBe(0)
-    const [log] = await closed
     expect(log.attempts.map((attempt) => attempt.error)).toEqual([EMPTY, EMPTY])
     expect(log.end).toBe('connect-failed')
     await forwarder.close({ deadlineMs: 1_000 })
