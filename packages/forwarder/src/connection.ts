@@ -48,8 +48,12 @@ function onClientDataKept(this: Socket, chunk: Buffer): void {
   if (!connection.backendSocket!.write(chunk)) this.pause()
 }
 function onBackendData(this: Socket, chunk: Buffer): void {
+  if (!connectionOf(this).client.write(chunk)) this.pause()
+}
+/** The server's first bytes while a replay was still possible: from now on it owns the connection. */
+function onBackendDataFirst(this: Socket, chunk: Buffer): void {
   const connection = connectionOf(this)
-  if (connection.kept !== null) connection.commit()
+  connection.commit()
   if (!connection.client.write(chunk)) this.pause()
 }
 function onBackendDrain(this: Socket): void {
@@ -299,9 +303,10 @@ export class Connection implements Closable {
         this.halfClosed()
       }
     }
-    client.on('data', this.kept !== null ? onClientDataKept : onClientData)
+    const replayable = this.kept !== null
+    client.on('data', replayable ? onClientDataKept : onClientData)
     client.on('drain', onClientDrain)
-    backend.on('data', onBackendData)
+    backend.on('data', replayable ? onBackendDataFirst : onBackendData)
     backend.on('end', onBackendEnd)
     backend.on('drain', onBackendDrain)
     client.resume()
@@ -322,6 +327,11 @@ export class Connection implements Closable {
     this.keptLength = 0
     this.client.off('data', onClientDataKept)
     this.client.on('data', onClientData)
+    const backend = this.backendSocket
+    if (backend !== null && this.connected) {
+      backend.off('data', onBackendDataFirst)
+      backend.on('data', onBackendData)
+    }
   }
 
   /**
