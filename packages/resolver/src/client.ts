@@ -195,12 +195,22 @@ export function interpret(
     if (addresses.length > 0) return { kind: 'answer', addresses, ttl }
     const cname = answers.find((r) => r.type === 'CNAME' && sameName(r.name, target) && isInternet(r))
     if (cname?.type !== 'CNAME' || typeof cname.data !== 'string') {
-      return hop === 0 ? { kind: 'nodata' } : { kind: 'cname', target, ttl, links: hop }
+      if (hop > 0) return { kind: 'cname', target, ttl, links: hop }
+      // NODATA is an empty answer section; records that answer some other question make the reply unusable
+      if (answers.length > 0)
+        throw bad(ns, name, `no ${type} or CNAME record for it among ${describe(answers)}`)
+      return { kind: 'nodata' }
     }
     ttl = Math.min(ttl, cname.ttl ?? 0)
     target = cname.data
   }
   throw bad(ns, name, `CNAME chain longer than ${MAX_CNAME_CHAIN}`)
+}
+
+function describe(answers: readonly packet.Answer[]): string {
+  const shown = answers.slice(0, 3).map((record) => `${record.name} ${record.type}`)
+  const more = answers.length > shown.length ? ` and ${answers.length - shown.length} more` : ''
+  return `the answer's ${answers.length} record(s) (${shown.join(', ')}${more})`
 }
 
 function isInternet(record: packet.Answer): boolean {

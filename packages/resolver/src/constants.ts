@@ -12,8 +12,13 @@ export const DEFAULT_MAX_TTL = 300_000
 export const DEFAULT_FAILURE_INTERVAL = 1_000
 /** Wait for one nameserver to answer one query (the TCP retry after truncation gets its own). */
 export const DEFAULT_TIMEOUT = 1_000
-/** Consecutive failed cycles after which a name's last-known-good addresses are dropped. */
+/** Consecutive failed cycles after which a name with nothing known to be good is offline. */
 export const DEFAULT_FAIL_THRESHOLD = 3
+/**
+ * How long after its answer a last-known-good address list may be kept while every nameserver fails: one day, the
+ * lower bound of RFC 8767's stale-data window (docs/decisions/0012-last-known-good-max-age.md).
+ */
+export const DEFAULT_LAST_GOOD_MAX_AGE = 86_400_000
 /** What an NXDOMAIN or an empty answer means; see {@link NegativePolicy}. */
 export const DEFAULT_NEGATIVE_POLICY = 'fallthrough'
 /** `resolveNow()` starts at most one lookup per name per this period; calls in between share it. */

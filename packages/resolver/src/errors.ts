@@ -18,8 +18,10 @@ export const ResolverErrorCode = {
   NXDOMAIN: 'GSLB_RESOLVER_NXDOMAIN',
   /** Offline reason: the name exists but has no address of the wanted families. */
   NODATA: 'GSLB_RESOLVER_NODATA',
-  /** Offline reason: `failThreshold` consecutive cycles failed; the last-known-good addresses were dropped. */
+  /** Offline reason: `failThreshold` consecutive cycles failed and no address was known to be good. */
   FAILED: 'GSLB_RESOLVER_FAILED',
+  /** Offline reason: every nameserver still fails and the kept addresses reached `lastGoodMaxAge`. */
+  EXPIRED: 'GSLB_RESOLVER_EXPIRED',
   /** `resolveNow()`/`untrack()` on a name that is not tracked. */
   NOT_TRACKED: 'GSLB_RESOLVER_NOT_TRACKED',
   /** `resolveNow()` while the resolver is not started. */

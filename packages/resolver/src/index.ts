@@ -3,8 +3,9 @@
  *
  * Asks ordered nameservers (in the field: the local GSLB, then the primary DNS) with its own small DNS client:
  * per-try timeouts, UDP with TCP on truncation, spoofed replies ignored, no cache between cycles. Keeps the
- * last-known-good addresses through DNS outages and takes a name offline only after `failThreshold` failed
- * cycles or an accepted NXDOMAIN/empty answer. Satisfies `@gslb/forwarder`'s `AddressSource` structurally.
+ * last-known-good addresses through DNS outages (up to `lastGoodMaxAge` after their answer) and takes a name
+ * offline on an accepted NXDOMAIN/empty answer, when its kept addresses expire, or — when nothing was ever known to
+ * be good — after `failThreshold` failed cycles. Satisfies `@gslb/forwarder`'s `AddressSource` structurally.
  *
  * @example
  * ```ts
@@ -27,6 +28,8 @@ export type { AddressOrder, ResolverOptions } from './options.js'
 export { createResolver, Resolver } from './resolver.js'
 export type {
   AddressChangeEvent,
+  LastGood,
+  LastGoodExpireEvent,
   LookupFailEvent,
   NameOfflineEvent,
   NameOnlineEvent,

@@ -3,6 +3,7 @@ import {
   DEFAULT_FAILURE_INTERVAL,
   DEFAULT_INTERVAL,
   DEFAULT_JITTER,
+  DEFAULT_LAST_GOOD_MAX_AGE,
   DEFAULT_MAX_ADDRESSES,
   DEFAULT_MAX_TTL,
   DEFAULT_MIN_TTL,
@@ -38,8 +39,17 @@ export interface ResolverOptions {
   failureInterval?: number
   /** Per-try wait for one nameserver (the TCP retry after truncation gets its own). Default 1 000. */
   timeout?: number
-  /** Consecutive failed cycles after which the last-known-good addresses are dropped (name offline). Default 3. */
+  /**
+   * Consecutive failed cycles after which a name with nothing known to be good (never resolved, or its kept answer
+   * expired) is offline. A name with last-known-good addresses keeps them instead (see `lastGoodMaxAge`). Default 3.
+   */
   failThreshold?: number
+  /**
+   * While every nameserver fails, a name keeps its last good addresses for at most this long after the answer that
+   * gave them; then they expire (`'lastgood:expire'`) and the name is offline. 0 keeps nothing. Default 86 400 000
+   * (one day).
+   */
+  lastGoodMaxAge?: number
   /** What NXDOMAIN / an empty answer means. Default `'fallthrough'`. */
   negativePolicy?: NegativePolicy
   /** `resolveNow()` starts at most one lookup per name per this period. Default 250. */
@@ -67,6 +77,7 @@ export interface ResolvedOptions {
   failureInterval: number
   timeout: number
   failThreshold: number
+  lastGoodMaxAge: number
   negativePolicy: NegativePolicy
   resolveNowMinInterval: number
   maxAddresses: number
@@ -129,6 +140,13 @@ export function resolveOptions(options: ResolverOptions): ResolvedOptions {
     ),
     timeout: duration(options.timeout, 'timeout', DEFAULT_TIMEOUT, 1, 60_000),
     failThreshold: integer(options.failThreshold, 'failThreshold', DEFAULT_FAIL_THRESHOLD, 1, 1_000),
+    lastGoodMaxAge: duration(
+      options.lastGoodMaxAge,
+      'lastGoodMaxAge',
+      DEFAULT_LAST_GOOD_MAX_AGE,
+      0,
+      30 * DAY,
+    ),
     negativePolicy: policy,
     resolveNowMinInterval: duration(
       options.resolveNowMinInterval,

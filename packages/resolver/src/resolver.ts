@@ -7,6 +7,7 @@ import { normalizeName } from './nameserver.js'
 import { type ResolvedOptions, type ResolverOptions, resolveOptions } from './options.js'
 import type {
   AddressChangeEvent,
+  LastGood,
   NameState,
   NameStatus,
   ResolverEvents,
@@ -19,6 +20,12 @@ interface FamilySlot {
   addresses: readonly string[]
   failures: number
   negative: 'nxdomain' | 'nodata' | null
+  /** When a nameserver gave `addresses`; null when there are none from an answer. */
+  answeredAt: number | null
+  /** The first failed cycle since that answer, while `addresses` are kept through failures. */
+  keptSince: number | null
+  /** The kept addresses reached `lastGoodMaxAge` and were dropped; cleared by the next answer. */
+  expired: { answeredAt: number; keptSince: number } | null
 }
 
 interface Tracked {
@@ -214,7 +221,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
   /** The status of one tracked name, or undefined. */
   status(name: string): NameStatus | undefined {
     const tracked = this.#names.get(canonical(name))
-    return tracked && statusOf(tracked)
+    return tracked && statusOf(tracked, this.#options.lastGoodMaxAge)
   }
 
   /** Counters per nameserver and state per name, for the CLI's status page and metrics. */
@@ -222,7 +229,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     return {
       running: this.#running,
       nameservers: [...this.#counters].map(([nameserver, counters]) => ({ nameserver, ...counters })),
-      names: [...this.#names.values()].map(statusOf),
+      names: [...this.#names.values()].map((tracked) => statusOf(tracked, this.#options.lastGoodMaxAge)),
     }
   }
 
@@ -302,7 +309,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       const results = await Promise.all(slots.map((slot) => lookup(tracked.name, slot.type, options)))
       if (signal.aborted) throw signal.reason
       this.#apply(tracked, slots, results)
-      return statusOf(tracked)
+      return statusOf(tracked, this.#options.lastGoodMaxAge)
     }
     const promise: Promise<NameStatus> = run().finally(() => {
       if (tracked.inflight === promise) tracked.inflight = null
@@ -329,6 +336,9 @@ export class Resolver extends EventEmitter<ResolverEvents> {
           this.#options.order === 'sorted' ? [...result.addresses].sort(compareAddresses) : result.addresses
         slot.failures = 0
         slot.negative = null
+        slot.answeredAt = now
+        slot.keptSince = null
+        slot.expired = null
         answered = {
           nameserver: answered?.nameserver ?? result.nameserver,
           ttl: Math.min(answered?.ttl ?? Number.POSITIVE_INFINITY, result.ttl),
@@ -337,16 +347,19 @@ export class Resolver extends EventEmitter<ResolverEvents> {
         slot.addresses = EMPTY
         slot.failures = 0
         slot.negative = result.reason
+        slot.answeredAt = null
+        slot.keptSince = null
+        slot.expired = null
       } else {
         slot.failures++
         failure = result.error
-        // A DNS outage keeps the last-known-good addresses; only a long one drops them.
-        if (slot.failures >= this.#options.failThreshold) slot.addresses = EMPTY
+        const lastGood = this.#keep(tracked.name, slot, now)
         this.emit('lookup:fail', {
           name: tracked.name,
-          family: slot.type === 'A' ? 4 : 6,
+          family: familyOf(slot),
           error: result.error,
           consecutiveFailures: slot.failures,
+          lastGood,
         })
       }
     })
@@ -402,6 +415,28 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     }
   }
 
+  /**
+   * A failed cycle: the slot keeps its last good addresses until `lastGoodMaxAge` after their answer, then drops
+   * them. Returns what is kept, or null.
+   */
+  #keep(name: string, slot: FamilySlot, now: number): LastGood | null {
+    if (slot.addresses.length === 0 || slot.answeredAt === null) return null
+    const answeredAt = slot.answeredAt
+    const keptSince = slot.keptSince ?? now
+    const maxAge = this.#options.lastGoodMaxAge
+    const until = answeredAt + maxAge
+    if (now < until) {
+      slot.keptSince = keptSince
+      return { addresses: slot.addresses, answeredAt, keptSince, until }
+    }
+    const addresses = slot.addresses
+    slot.addresses = EMPTY
+    slot.keptSince = null
+    slot.expired = { answeredAt, keptSince }
+    this.emit('lastgood:expire', { name, family: familyOf(slot), addresses, answeredAt, keptSince, maxAge })
+    return null
+  }
+
   /** Why an empty name is offline, or null while it is still only unresolved (failures below the threshold). */
   #offlineReason(tracked: Tracked, slots: FamilySlot[], failure: ResolverError | null): ResolverError | null {
     const name = tracked.name
@@ -420,6 +455,18 @@ export class Resolver extends EventEmitter<ResolverEvents> {
         { name, cause: failure ?? undefined },
       )
     }
+    const expired = slots.find((slot) => slot.expired !== null)
+    if (expired?.expired) {
+      const { answeredAt, keptSince } = expired.expired
+      return new ResolverError(
+        ResolverErrorCode.EXPIRED,
+        `${name}: the last good ${expired.type} answer (${iso(answeredAt)}) reached lastGoodMaxAge ` +
+          `(${this.#options.lastGoodMaxAge} ms) with every nameserver failing since ${iso(keptSince)}: ` +
+          (failure?.message ?? 'no answer'),
+        { name, cause: failure ?? undefined },
+      )
+    }
+    // nothing known to be good: offline after failThreshold failed cycles
     const failures = Math.max(...slots.map((slot) => slot.failures))
     if (failures < this.#options.failThreshold) return null
     return new ResolverError(
@@ -458,7 +505,23 @@ function compareAddresses(a: string, b: string): number {
 }
 
 function newSlot(type: RecordType): FamilySlot {
-  return { type, addresses: EMPTY, failures: 0, negative: null }
+  return {
+    type,
+    addresses: EMPTY,
+    failures: 0,
+    negative: null,
+    answeredAt: null,
+    keptSince: null,
+    expired: null,
+  }
+}
+
+function familyOf(slot: FamilySlot): 4 | 6 {
+  return slot.type === 'A' ? 4 : 6
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString()
 }
 
 function canonical(name: string): string {
@@ -470,7 +533,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i])
 }
 
-function statusOf(tracked: Tracked): NameStatus {
+function statusOf(tracked: Tracked, lastGoodMaxAge: number): NameStatus {
   return {
     name: tracked.name,
     family: tracked.family,
@@ -483,7 +546,15 @@ function statusOf(tracked: Tracked): NameStatus {
     lastSuccess: tracked.lastSuccess,
     lastError: tracked.lastError,
     nextRefresh: tracked.nextRefresh,
+    lastGood: lastGoodOf(tracked, lastGoodMaxAge),
   }
+}
+
+function lastGoodOf(tracked: Tracked, maxAge: number): LastGood | null {
+  const slot = tracked.slots.find((s) => s.keptSince !== null && s.answeredAt !== null)
+  if (!slot) return null
+  const { addresses, answeredAt, keptSince } = slot as FamilySlot & { answeredAt: number; keptSince: number }
+  return { addresses, answeredAt, keptSince, until: answeredAt + maxAge }
 }
 
 /** Creates a {@link Resolver}; options are validated here and errors name the option. */

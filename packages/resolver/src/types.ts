@@ -23,7 +23,10 @@ export interface NameStatus {
   nameserver: string | null
   /** Smallest TTL (seconds) in the answer that gave the current addresses, or null. */
   ttl: number | null
-  /** Why the name is offline (`code`: `GSLB_RESOLVER_NXDOMAIN`, `_NODATA`, `_FAILED`), or null. Plain data (JSON). */
+  /**
+   * Why the name is offline (`code`: `GSLB_RESOLVER_NXDOMAIN`, `_NODATA`, `_FAILED`, `_EXPIRED`), or null. Plain
+   * data (JSON).
+   */
   offlineReason: { code: string; message: string; at: number } | null
   /** Consecutive cycles in which at least one wanted family failed. */
   consecutiveFailures: number
@@ -32,6 +35,22 @@ export interface NameStatus {
   lastError: { code: string; message: string; at: number } | null
   /** Epoch ms of the next scheduled refresh, or null when not scheduled. */
   nextRefresh: number | null
+  /**
+   * Set while the addresses are last-known-good kept through failed lookups (the preferred family's when several
+   * are kept); null when the last cycle answered or nothing is kept.
+   */
+  lastGood: LastGood | null
+}
+
+/** Last-known-good addresses of one family, kept while every nameserver fails. Epoch ms throughout. */
+export interface LastGood {
+  addresses: readonly string[]
+  /** When a nameserver gave these addresses (the last good answer). */
+  answeredAt: number
+  /** The first failed cycle of this outage: since when they are kept without confirmation. */
+  keptSince: number
+  /** When they expire unless a nameserver answers first (`answeredAt + lastGoodMaxAge`). */
+  until: number
 }
 
 export interface ResolverSnapshot {
@@ -52,7 +71,10 @@ export interface AddressChangeEvent {
 
 export interface NameOfflineEvent {
   name: string
-  /** `code` is `GSLB_RESOLVER_NXDOMAIN`, `GSLB_RESOLVER_NODATA` or `GSLB_RESOLVER_FAILED` (cause: the last error). */
+  /**
+   * `code` is `GSLB_RESOLVER_NXDOMAIN`, `GSLB_RESOLVER_NODATA`, `GSLB_RESOLVER_FAILED` (never resolved, failing) or
+   * `GSLB_RESOLVER_EXPIRED` (the kept addresses expired); `cause` is the last lookup error.
+   */
   reason: ResolverError
   previous: readonly string[]
 }
@@ -68,12 +90,27 @@ export interface LookupFailEvent {
   family: 4 | 6
   error: ResolverError
   consecutiveFailures: number
+  /** The addresses this family keeps through the failure, or null when it has none to keep (or they just expired). */
+  lastGood: LastGood | null
+}
+
+export interface LastGoodExpireEvent {
+  name: string
+  family: 4 | 6
+  /** The addresses dropped, with when they were answered and since when they were kept. */
+  addresses: readonly string[]
+  answeredAt: number
+  keptSince: number
+  /** The limit that was reached (`lastGoodMaxAge`, ms). */
+  maxAge: number
 }
 
 export interface ResolverEvents {
   'address:change': [AddressChangeEvent]
   'name:offline': [NameOfflineEvent]
   'name:online': [NameOnlineEvent]
-  /** A family's lookup failed this cycle (every nameserver tried); the last-known-good addresses are kept. */
+  /** A family's lookup failed this cycle (every nameserver tried); `lastGood` says what is kept, if anything. */
   'lookup:fail': [LookupFailEvent]
+  /** A family's kept addresses reached `lastGoodMaxAge` while every nameserver still fails: they are dropped. */
+  'lastgood:expire': [LastGoodExpireEvent]
 }

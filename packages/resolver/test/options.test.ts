@@ -19,6 +19,8 @@ describe('options are validated where they enter, naming the option', () => {
     ['jitter', { nameservers: ns, jitter: 0.9 }],
     ['timeout', { nameservers: ns, timeout: '1s' }],
     ['failThreshold', { nameservers: ns, failThreshold: 1.5 }],
+    ['lastGoodMaxAge', { nameservers: ns, lastGoodMaxAge: -1 }],
+    ['lastGoodMaxAge', { nameservers: ns, lastGoodMaxAge: '6h' }],
     ['maxTtl', { nameservers: ns, minTtl: 5_000, maxTtl: 1_000 }],
     ['negativePolicy', { nameservers: ns, negativePolicy: 'strict' }],
     ['respectTtl', { nameservers: ns, respectTtl: 'yes' }],

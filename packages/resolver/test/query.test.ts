@@ -51,6 +51,24 @@ describe('query() — one question, one nameserver, one try', () => {
     await expect(ask('AAAA')).resolves.toEqual({ kind: 'nodata' })
   })
 
+  it.each<[string, (q: { name: string }) => Script]>([
+    ['another owner name', () => ({ owner: 'other.example', addresses: ['10.0.0.1'] })],
+    [
+      'another owner name at the end of a chased CNAME',
+      (q) =>
+        q.name === 'dicom.example'
+          ? { cname: 'site-a.example' }
+          : { owner: 'other.example', addresses: ['10.0.0.1'] },
+    ],
+  ])('issue #12 regression: an answer for %s is a bad reply, not NODATA', async (_, respond) => {
+    ns.respond = respond
+    await expect(ask()).rejects.toMatchObject({
+      code: 'GSLB_RESOLVER_BAD_RESPONSE',
+      nameserver: ns.address,
+      message: expect.stringContaining('no A or CNAME record for it among'),
+    })
+  })
+
   it.each([
     ['SERVFAIL', 'GSLB_RESOLVER_SERVFAIL'],
     ['REFUSED', 'GSLB_RESOLVER_REFUSED'],

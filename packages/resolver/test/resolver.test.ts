@@ -2,6 +2,8 @@ import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import {
   type AddressChangeEvent,
   createResolver,
+  type LastGoodExpireEvent,
+  type LookupFailEvent,
   type NameOfflineEvent,
   type Resolver,
   type ResolverOptions,
@@ -234,39 +236,185 @@ describe('Resolver', () => {
   })
 
   describe('failure policy', () => {
-    it('keeps the last-known-good addresses through failed cycles, then goes offline after failThreshold', async () => {
-      const { r, offline, changes } = make({ interval: 2_000, failureInterval: 50, failThreshold: 3 })
+    it('issue #11 regression: keeps the last good addresses past failThreshold, saying until when', async () => {
+      const { r, offline, changes } = make({
+        interval: 2_000,
+        failureInterval: 20,
+        failThreshold: 2,
+        lastGoodMaxAge: 60_000,
+      })
       r.track(NAME)
       await r.start()
+      const answeredAt = r.status(NAME)!.lastSuccess!
       gslb.respond = primary.respond = () => ({ rcode: 'SERVFAIL' })
-      const failures: number[] = []
-      r.on('lookup:fail', (e) => failures.push(e.consecutiveFailures))
-      const started = Date.now()
+      const failures: LookupFailEvent[] = []
+      r.on('lookup:fail', (e) => failures.push(e))
+      const failingFrom = Date.now()
       await r.resolveNow(NAME)
+      // the seed dropped the addresses at the 2nd failed cycle; keep going well past it
+      await waitFor(() => failures.length >= 6, 'six failed cycles', 3_000)
       expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
-      // failure retries come after 50 and 100 ms (backoff), not after the 2 s interval
-      await waitFor(() => offline.length === 1, 'offline after 3 failures', 1_500)
-      expect(Date.now() - started).toBeLessThan(1_000)
-      expect(failures).toEqual([1, 2, 3])
+      expect(offline).toEqual([])
+      expect(changes.map((c) => c.current)).toEqual([['10.1.0.1']])
+      const keptSince = failures[0]!.lastGood!.keptSince
+      expect(keptSince).toBeGreaterThanOrEqual(failingFrom)
+      for (const [i, event] of failures.entries()) {
+        expect(event).toMatchObject({ name: NAME, family: 4, consecutiveFailures: i + 1 })
+        expect(event.error.code).toBe('GSLB_RESOLVER_SERVFAIL')
+        expect(event.lastGood).toEqual({
+          addresses: ['10.1.0.1'],
+          answeredAt,
+          keptSince,
+          until: answeredAt + 60_000,
+        })
+      }
+      expect(r.status(NAME)).toMatchObject({
+        state: 'online',
+        offlineReason: null,
+        lastGood: { addresses: ['10.1.0.1'], answeredAt, keptSince, until: answeredAt + 60_000 },
+      })
+      gslb.respond = () => ({ addresses: ['10.1.0.1'] })
+      await waitFor(() => r.status(NAME)?.consecutiveFailures === 0, 'recovery', 1_500)
+      expect(r.status(NAME)).toMatchObject({ state: 'online', lastGood: null })
+    })
+
+    it('the kept addresses expire lastGoodMaxAge after their answer: lastgood:expire, then offline', async () => {
+      const { r, offline, changes } = make({
+        interval: 2_000,
+        failureInterval: 20,
+        failThreshold: 1_000,
+        lastGoodMaxAge: 300,
+      })
+      const expired: LastGoodExpireEvent[] = []
+      const failures: LookupFailEvent[] = []
+      r.on('lastgood:expire', (e) => expired.push(e))
+      r.on('lookup:fail', (e) => failures.push(e))
+      r.track(NAME)
+      await r.start()
+      const answeredAt = r.status(NAME)!.lastSuccess!
+      gslb.respond = primary.respond = () => ({ rcode: 'REFUSED' })
+      await r.resolveNow(NAME)
+      await waitFor(() => offline.length === 1, 'offline once the kept answer expired', 3_000)
+      expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(300)
+      expect(expired).toEqual([
+        {
+          name: NAME,
+          family: 4,
+          addresses: ['10.1.0.1'],
+          answeredAt,
+          keptSince: failures[0]!.lastGood!.keptSince,
+          maxAge: 300,
+        },
+      ])
+      // the failure that expired them says nothing is kept any more; the ones before said what was
+      const last = failures[failures.length - 1]!
+      expect(last.lastGood).toBeNull()
+      expect(failures.slice(0, -1).every((e) => e.lastGood !== null)).toBe(true)
       expect(offline[0]).toMatchObject({
         name: NAME,
         previous: ['10.1.0.1'],
-        reason: { code: 'GSLB_RESOLVER_FAILED' },
+        reason: { code: 'GSLB_RESOLVER_EXPIRED' },
       })
-      expect(offline[0]!.reason.cause).toMatchObject({ code: 'GSLB_RESOLVER_SERVFAIL' })
+      expect(offline[0]!.reason.cause).toMatchObject({ code: 'GSLB_RESOLVER_REFUSED' })
+      expect(offline[0]!.reason.message).toContain('lastGoodMaxAge')
       expect(changes.map((c) => c.current)).toEqual([['10.1.0.1'], []])
+      expect(changes[1]).toMatchObject({ nameserver: null, ttl: null })
+      expect(r.status(NAME)).toMatchObject({ state: 'offline', addresses: [], lastGood: null })
+      // more failed cycles do not repeat the expiry or the offline event
+      const seen = failures.length
+      await waitFor(() => failures.length >= seen + 3, 'more failed cycles')
+      expect(expired).toHaveLength(1)
+      expect(offline).toHaveLength(1)
+      gslb.respond = () => ({ addresses: ['10.1.0.2'] })
+      await waitFor(() => r.addresses(NAME).length === 1, 'recovery', 1_500)
+      expect(r.status(NAME)).toMatchObject({ state: 'online', offlineReason: null, lastGood: null })
+    })
+
+    it('lastGoodMaxAge 0 keeps nothing: the first failed cycle drops the addresses', async () => {
+      const { r, offline } = make({ interval: 5_000, failureInterval: 5_000, lastGoodMaxAge: 0 })
+      r.track(NAME)
+      await r.start()
+      gslb.respond = primary.respond = () => ({ silence: true })
+      const status = await r.resolveNow(NAME)
+      expect(status).toMatchObject({ state: 'offline', addresses: [], consecutiveFailures: 1 })
+      expect(offline.map((e) => e.reason.code)).toEqual(['GSLB_RESOLVER_EXPIRED'])
+    })
+
+    it('an accepted NXDOMAIN ends last-known-good at once (negativePolicy)', async () => {
+      const { r, offline } = make({
+        negativePolicy: 'authoritative',
+        interval: 5_000,
+        failureInterval: 5_000,
+        resolveNowMinInterval: 0,
+        failThreshold: 1,
+      })
+      r.track(NAME)
+      await r.start()
+      gslb.respond = primary.respond = () => ({ rcode: 'SERVFAIL' })
+      await expect(r.resolveNow(NAME)).resolves.toMatchObject({ state: 'online', addresses: ['10.1.0.1'] })
+      gslb.respond = () => ({ rcode: 'NXDOMAIN' })
+      await expect(r.resolveNow(NAME)).resolves.toMatchObject({
+        state: 'offline',
+        addresses: [],
+        lastGood: null,
+      })
+      expect(offline.map((e) => e.reason.code)).toEqual(['GSLB_RESOLVER_NXDOMAIN'])
+    })
+
+    it('with nothing known to be good, a name is offline after failThreshold failed cycles', async () => {
+      gslb.respond = primary.respond = () => ({ rcode: 'SERVFAIL' })
+      const { r, offline } = make({ interval: 2_000, failureInterval: 20, failThreshold: 3 })
+      const failures: LookupFailEvent[] = []
+      r.on('lookup:fail', (e) => failures.push(e))
+      r.track(NAME)
+      await r.start()
+      await waitFor(() => offline.length === 1, 'offline after 3 failures', 1_500)
+      expect(failures.map((e) => [e.consecutiveFailures, e.lastGood])).toEqual([
+        [1, null],
+        [2, null],
+        [3, null],
+      ])
+      expect(offline[0]).toMatchObject({ name: NAME, previous: [], reason: { code: 'GSLB_RESOLVER_FAILED' } })
+      expect(offline[0]!.reason.cause).toMatchObject({ code: 'GSLB_RESOLVER_SERVFAIL' })
       expect(JSON.parse(JSON.stringify(r.snapshot())).names[0].offlineReason).toMatchObject({
         code: 'GSLB_RESOLVER_FAILED',
         message: expect.stringContaining('3 consecutive failed lookups'),
       })
-      expect(r.status(NAME)).toMatchObject({
-        state: 'offline',
-        consecutiveFailures: 3,
-        lastError: { code: 'GSLB_RESOLVER_SERVFAIL' },
-      })
       gslb.respond = () => ({ addresses: ['10.1.0.1'] })
       await waitFor(() => r.addresses(NAME).length === 1, 'recovery', 1_500)
       expect(r.status(NAME)).toMatchObject({ state: 'online', consecutiveFailures: 0 })
+    })
+
+    it('issue #12 regression: an answer for another owner name is a failed lookup, not NODATA', async () => {
+      const { r, offline } = make({
+        interval: 5_000,
+        failureInterval: 5_000,
+        resolveNowMinInterval: 0,
+        negativePolicy: 'authoritative',
+      })
+      r.track(NAME)
+      await r.start()
+      // the GSLB's reply is bogus: the next nameserver is asked and its answer is taken
+      gslb.respond = () => ({ owner: 'other.example', addresses: ['6.6.6.6'] })
+      await expect(r.resolveNow(NAME)).resolves.toMatchObject({
+        state: 'online',
+        addresses: ['10.9.0.1'],
+        nameserver: primary.address,
+        consecutiveFailures: 0,
+      })
+      // every nameserver bogus: a failed cycle that keeps the last good addresses
+      primary.respond = gslb.respond
+      const failures: LookupFailEvent[] = []
+      r.on('lookup:fail', (e) => failures.push(e))
+      await expect(r.resolveNow(NAME)).resolves.toMatchObject({
+        state: 'online',
+        addresses: ['10.9.0.1'],
+        consecutiveFailures: 1,
+      })
+      expect(failures[0]!.error.code).toBe('GSLB_RESOLVER_BAD_RESPONSE')
+      expect(failures[0]!.lastGood).toMatchObject({ addresses: ['10.9.0.1'] })
+      expect(offline).toEqual([])
+      expect(r.snapshot().nameservers[0]).toMatchObject({ nodata: 0, error: 2 })
     })
 
     it('backs off failure retries: 50, 100, 200 ms ... capped at interval', async () => {

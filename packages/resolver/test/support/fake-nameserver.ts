@@ -14,6 +14,8 @@ export interface Script {
   ttl?: number
   /** CNAME the question's name to this target first; `addresses` then belong to the target. */
   cname?: string
+  /** Owner name of the address records instead of the question's name (or the CNAME target): a bogus reply. */
+  owner?: string
   /** Over UDP: answer with TC=1 and no records (TCP then gets the full answer). */
   truncate?: boolean
   /** Over UDP: first send a forged reply (wrong ID or wrong question) carrying `spoofAddress`. */
@@ -171,6 +173,7 @@ function reply(request: packet.Packet, script: Script, seen: SeenQuery, udp = fa
     answers.push({ type: 'CNAME', name: owner, ttl: script.ttl ?? 60, class: 'IN', data: script.cname })
     owner = script.cname
   }
+  if (script.owner !== undefined) owner = script.owner
   if (!truncated && (script.rcode ?? 'NOERROR') === 'NOERROR') {
     for (const address of script.addresses ?? []) {
       const type = address.includes(':') ? 'AAAA' : 'A'
