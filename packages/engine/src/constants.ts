@@ -37,3 +37,7 @@ export const MAX_TTL = 2_147_483_647
 
 /** Health target ids are `pool/member`; the separator therefore may not appear in pool or member names. */
 export const TARGET_ID_SEPARATOR = '/'
+
+/** UDP error answers (FORMERR, NOTIMP, BADVERS, REFUSED for what is not served) per second, all senders together. */
+export const DEFAULT_UDP_ERROR_RESPONSES_PER_SECOND = 100
+export const DEFAULT_UDP_ERROR_RESPONSE_BURST = 100

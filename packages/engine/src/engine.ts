@@ -3,11 +3,13 @@ import type { HealthChecker } from '@gslb/health'
 import { createTopology, type Topology, type TopologyOptions } from '@gslb/topology'
 import { buildModel } from './build.js'
 import type { EngineConfig } from './config.js'
+import { DEFAULT_UDP_ERROR_RESPONSE_BURST, DEFAULT_UDP_ERROR_RESPONSES_PER_SECOND } from './constants.js'
+import { TokenBucket } from './error-budget.js'
 import { configError, EngineError, EngineErrorCode } from './errors.js'
 import { type ExplainClient, type Explanation, explain } from './explain.js'
 import { HealthStore } from './health-store.js'
 import type { MemberHealth, Model, ObservedHealth } from './model.js'
-import { type AnswerClient, answerBytes } from './respond.js'
+import { type AnswerClient, answerBytes, type ErrorBudget } from './respond.js'
 import { type EngineStats, Stats } from './stats.js'
 import { type DnsListener, type DnsListenOptions, listenDns } from './transport/index.js'
 
@@ -25,8 +27,14 @@ export interface EngineOptions {
   logger?: EngineLogger
   /** Random source in [0, 1) for weighted choices (tests inject a fixed one). */
   random?: () => number
-  /** Epoch ms, for automatic SOA serials (tests inject a clock). */
+  /** Epoch ms, for the UDP error-answer budget (tests inject a clock). */
   now?: () => number
+  /**
+   * Budget of UDP error answers (FORMERR, NOTIMP, BADVERS, and REFUSED for other classes, zone transfers and names
+   * outside our zones), shared by all senders: a garbage flood then costs a parse, not a send. `false` turns the
+   * limit off. Default 100 per second, bursts of 100. TCP answers are never limited.
+   */
+  udpErrorResponses?: { perSecond?: number; burst?: number } | false
 }
 
 export interface MemberChangeEvent {
@@ -81,6 +89,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly logger: EngineLogger | undefined
   private readonly random: () => number
   private readonly now: () => number
+  private readonly errorBudget: ErrorBudget | undefined
   private closed = false
   private closing: Promise<void> | undefined
   private readonly starting = new Set<Promise<DnsListener>>()
@@ -111,6 +120,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.logger = options.logger
     this.random = options.random ?? Math.random
     this.now = options.now ?? Date.now
+    this.errorBudget = errorBudgetFrom(options.udpErrorResponses, this.now)
     this.store = new HealthStore(
       options.health,
       (id, health, previous) => this.onMemberChange(id, health, previous),
@@ -131,7 +141,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Answers one DNS message (wire bytes). Returns the response, or null when nothing should be sent. */
   answer(query: Uint8Array, client: AnswerClient): Uint8Array | null {
     try {
-      return answerBytes(this.model, this.counters, query, client)
+      return answerBytes(this.model, this.counters, query, client, this.errorBudget)
     } catch (error) {
       // Only a bug can get here (the parser never throws); count it and send nothing rather than crash.
       this.counters.errors++
@@ -308,6 +318,34 @@ export class Engine extends EventEmitter<EngineEvents> {
 }
 
 function noop(): void {}
+
+function errorBudgetFrom(
+  option: EngineOptions['udpErrorResponses'],
+  now: () => number,
+): ErrorBudget | undefined {
+  if (option === false) return undefined
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw new EngineError(
+      EngineErrorCode.INVALID_ARGUMENT,
+      'udpErrorResponses: must be false or { perSecond?, burst? }',
+    )
+  }
+  const count = (value: unknown, name: string, fallback: number): number => {
+    if (value === undefined) return fallback
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
+      throw new EngineError(
+        EngineErrorCode.INVALID_ARGUMENT,
+        `udpErrorResponses.${name}: must be an integer from 1 to 1000000, got ${String(value)}`,
+      )
+    }
+    return value
+  }
+  return new TokenBucket(
+    count(option?.perSecond, 'perSecond', DEFAULT_UDP_ERROR_RESPONSES_PER_SECOND),
+    count(option?.burst, 'burst', DEFAULT_UDP_ERROR_RESPONSE_BURST),
+    now,
+  )
+}
 
 /** Creates an engine from a config; throws EngineError GSLB_ENGINE_INVALID_CONFIG naming the path at fault. */
 export function createEngine(options: EngineOptions): Engine {

@@ -36,20 +36,42 @@ const QTYPE_MAILB = 253
 const QTYPE_MAILA = 254
 const OPCODE_QUERY = 0
 
-/** The whole per-query path: parse, decide, encode. Never throws for any input bytes. */
+/** Permission to send one error response over UDP (a token bucket; see error-budget.ts). */
+export interface ErrorBudget {
+  take(): boolean
+}
+
+let unserved = false
+/** Told by buildResponse when the query is one we do not serve at all (rate-limited like parse errors). */
+const unservedObserver: ResponseObserver = {
+  onUnserved: () => {
+    unserved = true
+  },
+}
+
+/**
+ * The whole per-query path: parse, decide, encode. Never throws for any input bytes. Over UDP, where a source
+ * address proves nothing, bytes that are not a DNS message get no answer at all, and error answers (FORMERR,
+ * NOTIMP, BADVERS, REFUSED for what we do not serve) are sent only while `budget` allows.
+ */
 export function answerBytes(
   model: Model,
   stats: Stats,
   buf: Uint8Array,
   client: AnswerClient,
+  budget?: ErrorBudget,
 ): Uint8Array | null {
   const tcp = client.transport === 'tcp'
   const parsed = parseQuery(buf)
-  if (parsed.kind === 'drop') {
+  if (parsed.kind === 'drop' || (parsed.kind === 'error' && parsed.malformed && !tcp)) {
     stats.dropped++
     return null
   }
   if (parsed.kind === 'error') {
+    if (!tcp && budget !== undefined && !budget.take()) {
+      stats.rateLimited++
+      return null
+    }
     const size = tcp
       ? TCP_MAX_MESSAGE
       : parsed.edns
@@ -64,7 +86,13 @@ export function answerBytes(
     : query.edns
       ? udpLimit(query.edns.udpPayloadSize)
       : CLASSIC_UDP_PAYLOAD
-  const msg = buildResponse(model, query, client.address)
+  const limited = !tcp && budget !== undefined
+  unserved = false
+  const msg = buildResponse(model, query, client.address, limited ? unservedObserver : undefined)
+  if (unserved && !budget!.take()) {
+    stats.rateLimited++
+    return null
+  }
   stats.count(msg.rcode, tcp)
   return encodeResponse(msg, maxSize)
 }
@@ -77,6 +105,8 @@ function udpLimit(advertised: number): number {
 export interface ResponseObserver {
   onPool?: (decision: PoolDecision) => void
   onResolution?: (res: Resolution, client: ClientContext) => void
+  /** The query asks for something not served at all: another opcode or class, a zone transfer, outside our zones. */
+  onUnserved?: () => void
 }
 
 /** The response message for a parsed query (also used by explain). */
@@ -105,6 +135,7 @@ export function buildResponse(
 
   if (query.opcode !== OPCODE_QUERY) {
     msg.rcode = Rcode.NOTIMP
+    observer?.onUnserved?.()
     return msg
   }
   const qtype = question.type
@@ -114,16 +145,19 @@ export function buildResponse(
     qtype === QTYPE_IXFR
   ) {
     msg.rcode = Rcode.REFUSED
+    observer?.onUnserved?.()
     return msg
   }
   if (qtype === QTYPE_MAILA || qtype === QTYPE_MAILB) {
     msg.rcode = Rcode.NOTIMP
+    observer?.onUnserved?.()
     return msg
   }
 
   const client = clientContext(model, sourceAddress, ecsEnabled ? queryEcs : undefined)
   const res = resolve(model, canonicalName(question.name), qtype, client, observer?.onPool)
   observer?.onResolution?.(res, client)
+  if (res.zone === undefined && res.rcode === Rcode.REFUSED) observer?.onUnserved?.()
   msg.rcode = res.rcode
   msg.aa = res.aa
   msg.answers = res.answers

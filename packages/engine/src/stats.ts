@@ -7,6 +7,8 @@ export class Stats {
   udp = 0
   tcp = 0
   dropped = 0
+  /** UDP error answers not sent because the error-response budget was spent. */
+  rateLimited = 0
   /** Queries that hit an internal error (a bug): nothing was sent. */
   errors = 0
   /** Responses by rcode, per transport (index = rcode, 0..4095). */
@@ -27,6 +29,7 @@ export class Stats {
     return {
       queries: { udp: this.udp, tcp: this.tcp, total: this.udp + this.tcp },
       dropped: this.dropped,
+      rateLimited: this.rateLimited,
       errors: this.errors,
       responses: { udp: named(this.udpRcodes), tcp: named(this.tcpRcodes) },
     }
@@ -44,8 +47,10 @@ function named(counts: Float64Array): Record<string, number> {
 /** Counters since the engine was created. `responses` counts answers by rcode name (NOERROR, NXDOMAIN, ...). */
 export interface EngineStats {
   queries: { udp: number; tcp: number; total: number }
-  /** Datagrams/messages not answered at all (not a query, too short to answer). */
+  /** Datagrams/messages not answered at all (not a query; over UDP, also bytes that are not a DNS message). */
   dropped: number
+  /** UDP error answers (FORMERR, NOTIMP, BADVERS, REFUSED for what is not served) withheld by the rate limit. */
+  rateLimited: number
   /** Queries not answered because of an internal error (should stay 0). */
   errors: number
   responses: { udp: Record<string, number>; tcp: Record<string, number> }

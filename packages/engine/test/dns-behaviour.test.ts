@@ -1,3 +1,4 @@
+import * as packet from 'dns-packet'
 import { createEngine, type Engine } from '../src/index.js'
 import { addresses, decode, opt, query, sampleConfig, ZONE } from './support/dns.js'
 
@@ -132,10 +133,8 @@ describe('authoritative answers', () => {
     }
   })
 
-  test('FORMERR for a malformed query that can still be answered (two questions)', () => {
-    const bytes = Buffer.from(query(ZONE, 'A'))
-    bytes.writeUInt16BE(2, 4)
-    const res = decode(engine.answer(bytes, CLIENT))
+  test('FORMERR for a well-formed query the engine cannot answer (two questions)', () => {
+    const res = decode(engine.answer(twoQuestions(), CLIENT))
     expect(res.rcode).toBe('FORMERR')
     expect(res.id).toBe(4242)
   })
@@ -299,5 +298,120 @@ describe('nested zones', () => {
     } finally {
       await nested.close()
     }
+  })
+})
+
+function twoQuestions(): Uint8Array {
+  return packet.encode({
+    type: 'query',
+    id: 4242,
+    flags: packet.RECURSION_DESIRED,
+    questions: [
+      { name: ZONE, type: 'A' },
+      { name: `pacs.${ZONE}`, type: 'A' },
+    ],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: 0, options: [] } as never],
+  })
+}
+
+/** A hand-built query with one SOA record in the authority section, as IXFR sends it (RFC 1995). */
+function withAuthoritySoa(type: number, edns: boolean): Uint8Array {
+  const name = ZONE.split('.').flatMap((l) => [l.length, ...Buffer.from(l)])
+  const soaRdata = [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+  const soa = [0xc0, 12, 0, 6, 0, 1, 0, 0, 0, 0, 0, soaRdata.length, ...soaRdata]
+  const optRr = [0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0]
+  return Uint8Array.from([
+    ...[0x10, 0x92, 0, 0, 0, 1, 0, 0, 0, 1, 0, edns ? 1 : 0],
+    ...name,
+    0,
+    type >> 8,
+    type & 0xff,
+    0,
+    1,
+    ...soa,
+    ...(edns ? optRr : []),
+  ])
+}
+
+describe('error answers keep the question and the OPT (issue #12, RFC 6891 §6.1.1)', () => {
+  test('NOTIMP for a NOTIFY with EDNS carries the question and an OPT', () => {
+    const res = ask(ZONE, 'SOA', { opcode: 4, edns: 1232 })
+    expect(res.rcode).toBe('NOTIMP')
+    expect(res.questions).toEqual([{ name: ZONE, type: 'SOA', class: 'IN' }])
+    expect(opt(res)?.udpPayloadSize).toBe(1232)
+  })
+
+  test('FORMERR for two questions carries the OPT (no single question to echo)', () => {
+    const res = decode(engine.answer(twoQuestions(), CLIENT))
+    expect(res.rcode).toBe('FORMERR')
+    expect(res.questions).toEqual([])
+    expect(opt(res)).toBeDefined()
+  })
+
+  test('FORMERR for an A query with an authority record carries the question and the OPT', () => {
+    const res = decode(engine.answer(withAuthoritySoa(1, true), CLIENT))
+    expect(res.rcode).toBe('FORMERR')
+    expect(res.questions?.[0]).toMatchObject({ name: ZONE, type: 'A' })
+    expect(opt(res)).toBeDefined()
+  })
+
+  test('IXFR with the SOA in authority is REFUSED with the question, like AXFR (zone transfers are not served)', () => {
+    for (const edns of [false, true]) {
+      const res = decode(engine.answer(withAuthoritySoa(251, edns), CLIENT))
+      expect(res.rcode).toBe('REFUSED')
+      expect(res.questions?.[0]).toMatchObject({ name: ZONE, type: 'IXFR' })
+      expect(opt(res) !== undefined).toBe(edns)
+    }
+    expect(ask(ZONE, 'AXFR', { edns: 1232 }).questions?.[0]?.type).toBe('AXFR')
+  })
+
+  test('class ANY is answered from class IN (as gdnsd does); other classes are REFUSED', () => {
+    const any = ask(`pacs.${ZONE}`, 'A', { class: 'ANY' })
+    expect(any.rcode).toBe('NOERROR')
+    expect(addresses(any)).toEqual(['10.1.0.50', '10.2.0.50'])
+    for (const klass of ['CH', 'HS']) expect(ask(ZONE, 'A', { class: klass }).rcode).toBe('REFUSED')
+  })
+
+  test('over UDP, bytes that are not a DNS message get no answer; over TCP they get FORMERR', () => {
+    const broken = Buffer.from(query(ZONE, 'A'))
+    broken.writeUInt16BE(2, 4) // announces a second question that is not there
+    expect(engine.answer(broken, CLIENT)).toBeNull()
+    expect(engine.stats().dropped).toBe(1)
+    expect(decode(engine.answer(broken, { ...CLIENT, transport: 'tcp' })).rcode).toBe('FORMERR')
+  })
+})
+
+describe('UDP error answers are rate-limited (issue #12: garbage floods)', () => {
+  test('beyond the budget, FORMERR/NOTIMP/REFUSED are withheld over UDP, never over TCP; answers are not', () => {
+    let clock = 0
+    const limited = createEngine({
+      config: sampleConfig(),
+      now: () => clock,
+      udpErrorResponses: { perSecond: 10, burst: 3 },
+    })
+    try {
+      const notimp = query(ZONE, 'A', { opcode: 2 })
+      const outside = query('www.example.com', 'A')
+      const sent = [notimp, outside, twoQuestions(), notimp, outside].map((q) => limited.answer(q, CLIENT))
+      expect(sent.map((r) => r !== null)).toEqual([true, true, true, false, false])
+      expect(limited.stats().rateLimited).toBe(2)
+      expect(decode(limited.answer(notimp, { ...CLIENT, transport: 'tcp' })).rcode).toBe('NOTIMP')
+      expect(addresses(decode(limited.answer(query(ZONE, 'A'), CLIENT)))).toEqual(['10.1.0.50', '10.2.0.50'])
+      clock += 100 // one token back
+      expect(limited.answer(outside, CLIENT)).not.toBeNull()
+      expect(limited.answer(outside, CLIENT)).toBeNull()
+    } finally {
+      void limited.close()
+    }
+  })
+
+  test('udpErrorResponses is validated, and false turns the limit off', () => {
+    expect(() => createEngine({ config: sampleConfig(), udpErrorResponses: { perSecond: 0 } })).toThrow(
+      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
+    )
+    const unlimited = createEngine({ config: sampleConfig(), udpErrorResponses: false })
+    const notimp = query(ZONE, 'A', { opcode: 2 })
+    for (let i = 0; i < 500; i++) expect(unlimited.answer(notimp, CLIENT)).not.toBeNull()
+    void unlimited.close()
   })
 })

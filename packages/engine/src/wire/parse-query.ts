@@ -32,11 +32,19 @@ function escapedName(buf: Uint8Array, start: number, end: number): string {
 
 type ErrorResult = Extract<QueryParseResult, { kind: 'error' }>
 
+const QTYPE_IXFR = 251
+const QTYPE_AXFR = 252
+
+/** Where the last `readQuestion` stopped (parsing is synchronous, so one cursor serves all calls). */
+let cursor = 0
+
 /**
- * Decodes a DNS query from raw bytes. Never throws and does bounded work: the header is validated before anything
- * else, names in the question may not use compression (a query has nothing to point back to), and additional
- * records are only skipped, never followed. Hostile packets that should get no answer come back as `drop`; those
- * that can be answered with FORMERR / NOTIMP / BADVERS come back as `error` with what was understood so far.
+ * Decodes a DNS query from raw bytes. Never throws and does bounded work, linear in the message size: the header is
+ * validated before anything else, names in the question may not use compression (a query has nothing to point back
+ * to), and other records are only skipped, never followed. Packets that should get no answer come back as `drop`;
+ * those that can be answered with FORMERR / NOTIMP / BADVERS come back as `error` with the question (when there is
+ * exactly one and it could be read) and the OPT (when one could be found), so the error response carries both
+ * (RFC 6891 §6.1.1). `malformed` marks errors where the bytes are not a well-formed DNS message at all.
  */
 export function parseQuery(buf: Uint8Array): QueryParseResult {
   const len = buf.length
@@ -48,52 +56,110 @@ export function parseQuery(buf: Uint8Array): QueryParseResult {
   const opcode = (flags >> 3) & 0x0f
   const rd = (flags & 0x01) !== 0
   const cd = (buf[3]! & 0x10) !== 0
-  const fail = (rcode: number, reason: string, question?: DnsQuestion, edns?: EdnsInfo): ErrorResult => {
-    const result: ErrorResult = { kind: 'error', rcode, id, opcode, rd, cd, reason }
-    if (question !== undefined) result.question = question
-    if (edns !== undefined) result.edns = edns
-    return result
-  }
-  if (opcode !== 0) return fail(Rcode.NOTIMP, `opcode ${opcode}: only QUERY (0) is served (NOTIMP)`)
   const qdcount = (buf[4]! << 8) | buf[5]!
   const ancount = (buf[6]! << 8) | buf[7]!
   const nscount = (buf[8]! << 8) | buf[9]!
   const arcount = (buf[10]! << 8) | buf[11]!
-  if (qdcount !== 1) return fail(Rcode.FORMERR, `QDCOUNT is ${qdcount}, a query has exactly 1 question`)
-  if (ancount !== 0 || nscount !== 0) {
-    return fail(
-      Rcode.FORMERR,
-      `ANCOUNT ${ancount} / NSCOUNT ${nscount}: a query has no answer or authority records`,
-    )
+
+  // The first problem found decides the rcode; parsing goes on as far as the structure allows, to find the OPT.
+  let rcode = 0
+  let reason = ''
+  const malformed = false
+  const note = (code: number, why: string): void => {
+    if (rcode !== 0) return
+    rcode = code
+    reason = why
   }
-  if (arcount > MAX_QUERY_ADDITIONAL) {
-    return fail(Rcode.FORMERR, `ARCOUNT ${arcount} exceeds ${MAX_QUERY_ADDITIONAL} additional records`)
+  let question: DnsQuestion | undefined
+  let edns: EdnsInfo | undefined
+  const fail = (code: number, why: string, broken: boolean): ErrorResult => {
+    note(code, why)
+    const result: ErrorResult = { kind: 'error', rcode, id, opcode, rd, cd, reason }
+    if (broken || malformed) result.malformed = true
+    if (question !== undefined) result.question = question
+    if (edns !== undefined) result.edns = edns
+    return result
   }
 
-  // Question name: labels are copied into a scratch buffer with '.' separators; a name whose bytes are all plain
-  // printable ASCII (the usual case) is then one native latin1 decode, anything else takes the escaping path.
+  if (opcode !== 0) note(Rcode.NOTIMP, `opcode ${opcode}: only QUERY (0) is served (NOTIMP)`)
+  if (qdcount !== 1) note(Rcode.FORMERR, `QDCOUNT is ${qdcount}, a query has exactly 1 question`)
   let off = 12
+  for (let q = 0; q < qdcount; q++) {
+    const read = readQuestion(buf, off)
+    if (typeof read === 'string') return fail(Rcode.FORMERR, read, true)
+    if (qdcount === 1) question = read
+    off = cursor
+  }
+  // IXFR carries the client's SOA in the authority section (RFC 1995 §3): a zone transfer request, refused later.
+  const transfer = question !== undefined && (question.type === QTYPE_IXFR || question.type === QTYPE_AXFR)
+  if ((ancount !== 0 || nscount !== 0) && !transfer) {
+    note(Rcode.FORMERR, `ANCOUNT ${ancount} / NSCOUNT ${nscount}: a query has no answer or authority records`)
+  }
+  if (arcount > MAX_QUERY_ADDITIONAL) {
+    note(Rcode.FORMERR, `ARCOUNT ${arcount} exceeds ${MAX_QUERY_ADDITIONAL} additional records`)
+  }
+  const skipped = ancount + nscount
+  for (let r = 0; r < skipped + arcount; r++) {
+    const section = r < skipped ? 'answer/authority' : 'additional'
+    const ownerEnd = skipName(buf, off)
+    if (ownerEnd < 0)
+      return fail(Rcode.FORMERR, `owner name of a record in the ${section} section is bad`, true)
+    if (ownerEnd + 10 > len)
+      return fail(Rcode.FORMERR, `${section} record runs past the end of the message`, true)
+    const type = (buf[ownerEnd]! << 8) | buf[ownerEnd + 1]!
+    const rdLength = (buf[ownerEnd + 8]! << 8) | buf[ownerEnd + 9]!
+    const rdStart = ownerEnd + 10
+    const rdEnd = rdStart + rdLength
+    if (rdEnd > len) return fail(Rcode.FORMERR, `RDLENGTH of a ${section} record runs past the end`, true)
+    if (type === RRType.OPT && r >= skipped) {
+      if (edns !== undefined) return fail(Rcode.FORMERR, 'more than one OPT record', false)
+      if (ownerEnd !== off + 1) return fail(Rcode.FORMERR, 'OPT record owner is not the root name', false)
+      const payload = (buf[ownerEnd + 2]! << 8) | buf[ownerEnd + 3]!
+      edns = {
+        udpPayloadSize: Math.max(payload, MIN_UDP_PAYLOAD),
+        version: buf[ownerEnd + 5]!,
+        dnssecOk: (buf[ownerEnd + 6]! & 0x80) !== 0,
+      }
+      if (edns.version > 0) {
+        return fail(Rcode.BADVERS, `EDNS version ${edns.version} is not supported (only 0)`, false)
+      }
+      const optionError = parseOptions(buf, rdStart, rdEnd, edns)
+      if (optionError !== undefined) return fail(Rcode.FORMERR, optionError, false)
+    }
+    off = rdEnd
+  }
+  if (off !== len) return fail(Rcode.FORMERR, `${len - off} trailing bytes after the last record`, true)
+  if (rcode !== 0 || question === undefined) return fail(Rcode.FORMERR, 'no question', false)
+
+  const query = edns === undefined ? { id, opcode, rd, cd, question } : { id, opcode, rd, cd, question, edns }
+  return { kind: 'query', query }
+}
+
+/**
+ * Reads one question at `start` (no compression allowed). Returns it and leaves its end in `cursor`, or a reason.
+ * Labels are copied into a scratch buffer with '.' separators; a name whose bytes are all plain printable ASCII (the
+ * usual case) is then one native latin1 decode, anything else takes the escaping path.
+ */
+function readQuestion(buf: Uint8Array, start: number): DnsQuestion | string {
+  const len = buf.length
+  let off = start
   let textLength = 0
   let plain = true
   for (;;) {
-    if (off >= len) return fail(Rcode.FORMERR, 'question name runs past the end of the message')
+    if (off >= len) return 'question name runs past the end of the message'
     const labelLength = buf[off]!
     if (labelLength === 0) {
       off += 1
       break
     }
     if ((labelLength & 0xc0) !== 0) {
-      return fail(
-        Rcode.FORMERR,
-        labelLength >= 0xc0
-          ? 'compression pointer in the question name'
-          : `unknown label type 0x${labelLength.toString(16)}`,
-      )
+      return labelLength >= 0xc0
+        ? 'compression pointer in the question name'
+        : `unknown label type 0x${labelLength.toString(16)}`
     }
     const end = off + 1 + labelLength
-    if (end >= len) return fail(Rcode.FORMERR, 'question name runs past the end of the message')
-    if (end + 1 - 12 > MAX_NAME_WIRE_LENGTH)
-      return fail(Rcode.FORMERR, 'question name is longer than 255 bytes')
+    if (end >= len) return 'question name runs past the end of the message'
+    if (end + 1 - start > MAX_NAME_WIRE_LENGTH) return 'question name is longer than 255 bytes'
     if (textLength > 0) nameScratch[textLength++] = 0x2e
     for (let i = off + 1; i < end; i++) {
       const c = buf[i]!
@@ -102,74 +168,25 @@ export function parseQuery(buf: Uint8Array): QueryParseResult {
     }
     off = end
   }
-  const nameEnd = off
-  const name = plain ? nameScratch.toString('latin1', 0, textLength) : escapedName(buf, 12, nameEnd)
-  if (off + 4 > len) return fail(Rcode.FORMERR, 'question type/class runs past the end of the message')
-  const question: DnsQuestion = {
-    name,
-    type: (buf[off]! << 8) | buf[off + 1]!,
-    class: (buf[off + 2]! << 8) | buf[off + 3]!,
-  }
-  off += 4
+  const name = plain ? nameScratch.toString('latin1', 0, textLength) : escapedName(buf, start, off)
+  if (off + 4 > len) return 'question type/class runs past the end of the message'
+  cursor = off + 4
+  return { name, type: (buf[off]! << 8) | buf[off + 1]!, class: (buf[off + 2]! << 8) | buf[off + 3]! }
+}
 
-  let edns: EdnsInfo | undefined
-  for (let r = 0; r < arcount; r++) {
-    // Owner name: skipped, never followed. A pointer ends it; each label is bounded by the 255-byte name limit.
-    const ownerStart = off
-    let nameLength = 0
-    for (;;) {
-      if (off >= len)
-        return fail(Rcode.FORMERR, 'additional record runs past the end of the message', question, edns)
-      const labelLength = buf[off]!
-      if (labelLength === 0) {
-        off += 1
-        break
-      }
-      if ((labelLength & 0xc0) === 0xc0) {
-        off += 2
-        break
-      }
-      if ((labelLength & 0xc0) !== 0) {
-        return fail(Rcode.FORMERR, `unknown label type in additional record ${r + 1}`, question, edns)
-      }
-      off += labelLength + 1
-      nameLength += labelLength + 1
-      if (nameLength >= MAX_NAME_WIRE_LENGTH) {
-        return fail(Rcode.FORMERR, `owner name of additional record ${r + 1} is too long`, question, edns)
-      }
-    }
-    if (off + 10 > len)
-      return fail(Rcode.FORMERR, 'additional record runs past the end of the message', question, edns)
-    const type = (buf[off]! << 8) | buf[off + 1]!
-    const rdLength = (buf[off + 8]! << 8) | buf[off + 9]!
-    const rdStart = off + 10
-    const rdEnd = rdStart + rdLength
-    if (rdEnd > len)
-      return fail(Rcode.FORMERR, `RDLENGTH of additional record ${r + 1} runs past the end`, question, edns)
-    if (type === RRType.OPT) {
-      if (edns !== undefined) return fail(Rcode.FORMERR, 'more than one OPT record', question, edns)
-      if (off !== ownerStart + 1 || buf[ownerStart] !== 0) {
-        return fail(Rcode.FORMERR, 'OPT record owner is not the root name', question)
-      }
-      const payload = (buf[off + 2]! << 8) | buf[off + 3]!
-      edns = {
-        udpPayloadSize: Math.max(payload, MIN_UDP_PAYLOAD),
-        version: buf[off + 5]!,
-        dnssecOk: (buf[off + 6]! & 0x80) !== 0,
-      }
-      if (edns.version > 0) {
-        return fail(Rcode.BADVERS, `EDNS version ${edns.version} is not supported (only 0)`, question, edns)
-      }
-      const optionError = parseOptions(buf, rdStart, rdEnd, edns)
-      if (optionError !== undefined) return fail(Rcode.FORMERR, optionError, question, edns)
-    }
-    off = rdEnd
+/** Skips a record's owner name without following a pointer (a pointer ends it). Returns its end, or -1. */
+function skipName(buf: Uint8Array, start: number): number {
+  const len = buf.length
+  let off = start
+  for (;;) {
+    if (off >= len) return -1
+    const labelLength = buf[off]!
+    if (labelLength === 0) return off + 1
+    if ((labelLength & 0xc0) === 0xc0) return off + 2 <= len ? off + 2 : -1
+    if ((labelLength & 0xc0) !== 0) return -1
+    off += labelLength + 1
+    if (off - start >= MAX_NAME_WIRE_LENGTH) return -1
   }
-  if (off !== len)
-    return fail(Rcode.FORMERR, `${len - off} trailing bytes after the last record`, question, edns)
-
-  const query = edns === undefined ? { id, opcode, rd, cd, question } : { id, opcode, rd, cd, question, edns }
-  return { kind: 'query', query }
 }
 
 /** Walks the OPT options within [start, end); returns a reason on malformed input. Unknown options are ignored. */

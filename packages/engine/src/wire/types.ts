@@ -62,6 +62,8 @@ export type QueryParseResult =
       question?: DnsQuestion
       edns?: EdnsInfo
       reason: string
+      /** The bytes are not a well-formed DNS message (a section runs past the end, a bad label, trailing bytes). */
+      malformed?: boolean
     }
 
 export type ResourceRecord =
