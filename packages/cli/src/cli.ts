@@ -6,28 +6,10 @@ import type { CliIo } from './commands/io.js'
 import { registerRunCommand } from './commands/run.js'
 import { registerSimpleCommands } from './commands/simple.js'
 import { EXIT } from './constants.js'
-import { CliError, ConfigError } from './errors.js'
+import { exitCodeOf } from './errors.js'
 import { VERSION } from './version.js'
 
 export type { CliIo }
-
-function exitCodeOf(error: unknown): number {
-  if (error instanceof ConfigError) return EXIT.config
-  if (error instanceof CliError) {
-    switch (error.code) {
-      case 'GSLB_CONFIG_INVALID':
-      case 'GSLB_CONFIG_UNREADABLE':
-        return EXIT.config
-      case 'GSLB_CLI_USAGE':
-        return EXIT.usage
-      case 'GSLB_ADMIN_UNREACHABLE':
-        return EXIT.unreachable
-      default:
-        return EXIT.failure
-    }
-  }
-  return EXIT.failure
-}
 
 /**
  * Runs `gslb-lb` with `argv` (without the node and script paths) and resolves to the exit code; never calls
@@ -51,8 +33,9 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok; 1 the answer is no (unhealthy, echo failed, self-check failed); 2 bad command line;\n' +
-        '3 invalid or unreadable config; 4 the running node did not answer.',
+      '\nExit codes: 0 ok; 1 the answer is no (unhealthy, echo failed, override refused, self-check failed);\n' +
+        '2 bad command line (also: no command, a bad value, a missing or wrong --token); 3 invalid or unreadable\n' +
+        'config; 4 the running node did not answer.',
     )
     .exitOverride()
     .configureOutput({
@@ -66,6 +49,10 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   registerDemoCommand(program, fullIo, setExit)
   for (const command of program.commands) command.exitOverride()
 
+  if (argv.length === 0) {
+    program.outputHelp({ error: true })
+    return EXIT.usage
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return exitCode

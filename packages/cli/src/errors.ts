@@ -1,3 +1,5 @@
+import { EXIT } from './constants.js'
+
 /** Stable codes of every error the CLI raises; callers and tests match on these, never on message text. */
 export type CliErrorCode =
   | 'GSLB_CONFIG_INVALID'
@@ -5,7 +7,9 @@ export type CliErrorCode =
   | 'GSLB_CLI_USAGE'
   | 'GSLB_ADMIN_UNREACHABLE'
   | 'GSLB_ADMIN_REFUSED'
+  | 'GSLB_ADMIN_UNAUTHORIZED'
   | 'GSLB_NODE_STATE'
+  | 'GSLB_CLI_WRITE_FAILED'
 
 /** Base error of `@gslb/cli`. */
 export class CliError extends Error {
@@ -22,6 +26,8 @@ export class CliError extends Error {
 export interface ConfigIssue {
   path: string
   message: string
+  /** In a fleet file: the nodes whose resolved config has this problem. */
+  nodes?: string[]
 }
 
 /** A configuration that cannot be used. `issues` lists every problem found, not just the first. */
@@ -31,7 +37,10 @@ export class ConfigError extends CliError {
 
   constructor(issues: readonly ConfigIssue[], file?: string) {
     const where = file ? ` ${file}` : ''
-    const lines = issues.map((issue) => `  ${issue.path || '(root)'}: ${issue.message}`)
+    const lines = issues.map(
+      (issue) =>
+        `  ${issue.path || '(root)'}: ${issue.message}${issue.nodes ? ` (node${issue.nodes.length > 1 ? 's' : ''} ${issue.nodes.join(', ')})` : ''}`,
+    )
     super(
       'GSLB_CONFIG_INVALID',
       `invalid configuration${where} (${issues.length} error(s)):\n${lines.join('\n')}`,
@@ -39,5 +48,22 @@ export class ConfigError extends CliError {
     this.name = 'ConfigError'
     this.issues = issues
     this.file = file
+  }
+}
+
+/** The exit code for an error that ends a command (the table in the README). */
+export function exitCodeOf(error: unknown): number {
+  if (!(error instanceof CliError)) return EXIT.failure
+  switch (error.code) {
+    case 'GSLB_CONFIG_INVALID':
+    case 'GSLB_CONFIG_UNREADABLE':
+      return EXIT.config
+    case 'GSLB_CLI_USAGE':
+    case 'GSLB_ADMIN_UNAUTHORIZED':
+      return EXIT.usage
+    case 'GSLB_ADMIN_UNREACHABLE':
+      return EXIT.unreachable
+    default:
+      return EXIT.failure
   }
 }

@@ -56,3 +56,27 @@ export async function adminRequest(request: AdminRequest): Promise<AdminResponse
   }
   return { status: response.status, body, text }
 }
+
+/**
+ * The error for an admin API answer that is not a success: a 401 says how to give the token (exit 2, like any
+ * missing option); anything else carries the node's own reason, never the raw JSON.
+ */
+export function adminRefusal(request: AdminRequest, response: AdminResponse): CliError {
+  const what = `${request.method ?? 'GET'} ${request.path.split('?')[0]}`
+  const reason =
+    typeof (response.body as { error?: unknown })?.error === 'string'
+      ? (response.body as { error: string }).error
+      : response.text.trim() || `HTTP ${response.status}`
+  if (response.status === 401) {
+    return new CliError(
+      'GSLB_ADMIN_UNAUTHORIZED',
+      request.token
+        ? `${what}: the node refused the token (HTTP 401); check --token, $GSLB_LB_TOKEN or admin.token in the config`
+        : `${what}: the node wants a token for writes (HTTP 401); pass --token <token> or set $GSLB_LB_TOKEN (the node's admin.token)`,
+    )
+  }
+  return new CliError(
+    'GSLB_ADMIN_REFUSED',
+    `${what}: refused by the node (HTTP ${response.status}): ${reason}`,
+  )
+}

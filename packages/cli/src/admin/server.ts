@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { isLoopback } from '../config/addresses.js'
+import { type AddressInfo, isIP } from 'node:net'
+import { isLoopback, isWildcard } from '../config/addresses.js'
 import type { Endpoint } from '../config/types.js'
 import { ADMIN_MAX_BODY_BYTES, ADMIN_REQUEST_TIMEOUT_MS } from '../constants.js'
 import { CliError } from '../errors.js'
@@ -25,6 +25,11 @@ export interface AdminServerOptions {
   listen: Endpoint
   /** Bearer token for writes; a function is asked on every request (a reload may change it). */
   token?: string | (() => string | undefined)
+  /**
+   * Host header names answered besides the listen address, localhost, 127.0.0.1 and [::1] (admin.allowedHosts);
+   * a function is asked on every request.
+   */
+  allowedHosts?: readonly string[] | (() => readonly string[] | undefined)
   handlers: AdminHandlers
 }
 
@@ -66,7 +71,8 @@ async function drainBody(req: IncomingMessage): Promise<void> {
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer (.+)$/.exec(header ?? '')
+  // RFC 9110 §11.1: the scheme is case-insensitive.
+  const match = /^bearer +(.+)$/i.exec(header ?? '')
   if (!match) return false
   const given = Buffer.from(match[1]!)
   const expected = Buffer.from(token)
@@ -74,10 +80,34 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /**
+ * DNS rebinding makes a browser send requests for attacker.example to this node's loopback; the Host header still
+ * names attacker.example. Answer only to names this API is known by: its listen address, loopback names, any IP
+ * literal when it listens on a wildcard (an IP origin cannot be rebound), and admin.allowedHosts. Clients that send
+ * no Host (not browsers) are answered.
+ */
+export function hostAllowed(
+  header: string | undefined,
+  listen: Endpoint | undefined,
+  extra: readonly string[],
+): boolean {
+  if (header === undefined) return true
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(header.trim().toLowerCase())
+  if (!match) return false
+  const host = match[1]!.replace(/\.$/, '')
+  if (match[2] !== undefined && listen && Number(match[2]) !== listen.port) return false
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host
+  if (['localhost', '127.0.0.1', '::1'].includes(bare)) return true
+  if (listen && bare === listen.address.toLowerCase()) return true
+  if (listen && isWildcard(listen.address) && isIP(bare) !== 0) return true
+  return extra.some((name) => name.toLowerCase().replace(/\.$/, '') === bare)
+}
+
+/**
  * The admin HTTP API: `GET /status`, `GET /check`, `GET /metrics`, `GET /explain?name=&client=`, `POST /reload`,
  * `POST /members/:pool/:member/:action`, `POST /servers/:service/:server/:action`
  * (action: drain, force-up, force-down, clear). Writes need `Authorization: Bearer <token>` when a token is set,
- * and are refused outright on a non-loopback listener without one.
+ * and are refused outright on a non-loopback listener without one, and when they come with a foreign `Origin`.
+ * Every request with an unknown `Host` is refused (see `hostAllowed`).
  */
 export function createAdminServer(options: AdminServerOptions): AdminServer {
   const { handlers } = options
@@ -86,7 +116,18 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   let server: Server | undefined
   let bound: Endpoint | undefined
 
+  const hostsOf = () => {
+    const extra = typeof options.allowedHosts === 'function' ? options.allowedHosts() : options.allowedHosts
+    return extra ?? []
+  }
+
   const authorizeWrite = (req: IncomingMessage) => {
+    // A browser on the node (or a page it visits) must not post here: the Origin of a cross-site request is
+    // never the admin API's own.
+    const origin = req.headers.origin
+    if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) {
+      throw new HttpError(403, `cross-origin write refused (Origin ${origin})`)
+    }
     const token = currentToken()
     if (token) {
       if (!tokenMatches(req.headers.authorization, token))
@@ -109,6 +150,12 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
         }
       })
     const method = req.method ?? 'GET'
+    if (!hostAllowed(req.headers.host, bound, hostsOf())) {
+      throw new HttpError(
+        403,
+        `unknown Host '${req.headers.host}': add it to admin.allowedHosts if this node is reached by that name`,
+      )
+    }
     const only = (allowed: string) => {
       if (method !== allowed) {
         res.setHeader('allow', allowed)

@@ -4,6 +4,15 @@ import { CliError } from '../errors.js'
 import { type CliIo, durationOption, print, printJson } from './io.js'
 import type { ExitSetter } from './simple.js'
 
+/** The flag or argument of `echo` behind each option of @gslb/dicom's echo(). */
+const OPTION_FLAGS: Record<string, string> = {
+  host: '<host>',
+  port: '<port>',
+  callingAE: '--calling-ae',
+  calledAE: '--called-ae',
+  timeoutMs: '--timeout',
+}
+
 export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSetter): void {
   program
     .command('echo')
@@ -25,7 +34,7 @@ export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSe
           throw new CliError('GSLB_CLI_USAGE', `<port>: '${portText}' is not a port (1-65535)`)
         }
         const timeoutMs = durationOption(options.timeout, '--timeout')
-        const { echo } = await import('@gslb/dicom')
+        const { echo, isDicomError } = await import('@gslb/dicom')
         const result = await echo({
           host,
           port,
@@ -33,6 +42,18 @@ export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSe
           calledAE: options.calledAe,
           timeoutMs,
           ...(io.signal ? { signal: io.signal } : {}),
+        }).catch((error: unknown) => {
+          // The library checks what it is given; a value it refuses came from this command line.
+          if (isDicomError(error) && error.code === 'GSLB_DICOM_INVALID_OPTION') {
+            const option = /^invalid option '([^']+)'/.exec(error.message)?.[1] ?? ''
+            const flag = OPTION_FLAGS[option] ?? option
+            throw new CliError(
+              'GSLB_CLI_USAGE',
+              `${flag}: ${error.message.replace(/^invalid option '[^']+': /, '')}`,
+              { cause: error },
+            )
+          }
+          throw error
         })
         if (options.json) printJson(io, { host, port, ...result })
         else if (result.ok)

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { parseHostPort } from '../config/addresses.js'
+import { adminEndpointOf, chooseFleetNode, isFleetFile, resolveFleetNode } from '../config/fleet.js'
 import type { Endpoint } from '../config/types.js'
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT } from '../constants.js'
 import { parseDuration } from '../duration.js'
@@ -45,6 +46,7 @@ export function portOption(value: string, name: string): number {
 
 export interface AdminOptions {
   config?: string
+  node?: string
   admin?: string
   token?: string
 }
@@ -76,22 +78,27 @@ export async function resolveAdmin(
   if (!file) return withToken(fallback)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '')
   } catch (error) {
     throw new CliError('GSLB_CONFIG_UNREADABLE', `cannot read ${file}: ${(error as Error).message}`, {
       cause: error,
     })
   }
-  let admin: { listen?: { address?: unknown; port?: unknown }; token?: unknown } | undefined
+  let parsed: unknown
   try {
-    admin = (JSON.parse(text) as { admin?: typeof admin }).admin
+    parsed = JSON.parse(text)
   } catch {
     return withToken(fallback)
   }
-  const listen = admin?.listen
-  const endpoint =
-    typeof listen?.address === 'string' && isIP(listen.address) !== 0 && Number.isInteger(listen.port)
-      ? { address: listen.address, port: listen.port as number }
-      : fallback
-  return withToken(endpoint, typeof admin?.token === 'string' ? admin.token : undefined)
+  // In a fleet file, the chosen node's admin section (its own overlays may move the listener or set the token).
+  const nodeView = isFleetFile(parsed)
+    ? resolveFleetNode(parsed, chooseFleetNode(parsed, { node: nodeOption(options, io) }, file)).config
+    : parsed
+  const admin = (nodeView as { admin?: { token?: unknown } } | null)?.admin
+  return withToken(adminEndpointOf(nodeView), typeof admin?.token === 'string' ? admin.token : undefined)
+}
+
+/** The node asked for: `--node`, else `$GSLB_LB_NODE`; undefined means "this host's name" for a fleet file. */
+export function nodeOption(options: { node?: string }, io: CliIo): string | undefined {
+  return options.node ?? (io.env.GSLB_LB_NODE || undefined)
 }

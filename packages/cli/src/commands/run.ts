@@ -61,6 +61,8 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
         logging.format = options.logFormat as 'auto' | 'json' | 'pretty'
       }
       const logger = createLogger(logging, io.stdout)
+      const { configWarnings } = await import('../config/warnings.js')
+      for (const warning of configWarnings(config)) logger.warn({ path: warning.path }, warning.message)
       const node = new GslbNode({ config, configFile: options.config, logger })
       try {
         await node.start(io.signal ? { signal: io.signal } : {})

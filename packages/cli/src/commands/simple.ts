@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { Command } from 'commander'
-import { adminRequest } from '../admin/client.js'
+import { adminRefusal, adminRequest } from '../admin/client.js'
+import { ADMIN_ACTIONS, type AdminAction } from '../admin/server.js'
+import type { Config } from '../config/types.js'
 import { EXIT } from '../constants.js'
-import { CliError } from '../errors.js'
+import { CliError, ConfigError, exitCodeOf } from '../errors.js'
 import { formatStatus, type NodeStatus } from '../status-format.js'
 import { type AdminOptions, type CliIo, durationOption, print, printJson, resolveAdmin } from './io.js'
 
@@ -28,8 +31,31 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
     .argument('<file>', 'config file')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: { json?: boolean }) => {
-      const { loadConfig } = await import('../config/load.js')
-      const config = await loadConfig(file)
+      const [{ loadConfig }, { configWarnings }] = await Promise.all([
+        import('../config/load.js'),
+        import('../config/warnings.js'),
+      ])
+      let config: Config
+      try {
+        config = await loadConfig(file)
+      } catch (error) {
+        // --json promises JSON on stdout whatever happens; the exit code still says why.
+        if (options.json && error instanceof CliError) {
+          printJson(io, {
+            valid: false,
+            file,
+            error: {
+              code: error.code,
+              message: error instanceof ConfigError ? 'invalid configuration' : error.message,
+            },
+            issues: error instanceof ConfigError ? error.issues : [],
+          })
+          setExit(exitCodeOf(error))
+          return
+        }
+        throw error
+      }
+      const warnings = configWarnings(config)
       const summary = {
         valid: true,
         file,
@@ -37,13 +63,16 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
         services: Object.keys(config.services ?? {}).length,
         pools: Object.keys(config.gslb?.pools ?? {}).length,
         resolvers: Object.keys(config.resolvers ?? {}).length,
+        warnings,
       }
       if (options.json) printJson(io, summary)
-      else
+      else {
         print(
           io,
           `${file}: valid (node ${summary.node}; ${summary.services} service(s), ${summary.pools} pool(s), ${summary.resolvers} resolver(s))`,
         )
+        for (const warning of warnings) io.stderr.write(`warning: ${warning.path}: ${warning.message}\n`)
+      }
     })
 
   program
@@ -61,7 +90,22 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
       if (existsSync(options.output) && !options.force) {
         throw new CliError('GSLB_CLI_USAGE', `${options.output} exists; use --force to overwrite it`)
       }
-      await writeFile(options.output, text)
+      try {
+        // getting-started writes /etc/gslb-lb/config.json on a host where the folder does not exist yet.
+        await mkdir(dirname(options.output), { recursive: true, mode: 0o755 })
+        await writeFile(options.output, text, { flag: options.force ? 'w' : 'wx' })
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'EEXIST')
+          throw new CliError('GSLB_CLI_USAGE', `${options.output} exists; use --force to overwrite it`)
+        throw new CliError(
+          'GSLB_CLI_WRITE_FAILED',
+          `cannot write ${options.output}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        )
+      }
       print(io, `wrote ${options.output}; edit the addresses, then: gslb-lb validate ${options.output}`)
     })
 
@@ -72,9 +116,9 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
       .option('--json', 'print the raw status JSON'),
   ).action(async (options: AdminOptions & { json?: boolean }) => {
     const { admin, token } = await resolveAdmin(options, io)
-    const response = await adminRequest({ admin, ...(token ? { token } : {}), path: '/status' })
-    if (response.status !== 200)
-      throw new CliError('GSLB_ADMIN_REFUSED', `GET /status: HTTP ${response.status} ${response.text}`)
+    const request = { admin, ...(token ? { token } : {}), path: '/status' }
+    const response = await adminRequest(request)
+    if (response.status !== 200) throw adminRefusal(request, response)
     if (options.json) printJson(io, response.body)
     else print(io, formatStatus(response.body as NodeStatus))
   })
@@ -108,13 +152,15 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
       .option('--json'),
   ).action(async (options: AdminOptions & { json?: boolean }) => {
     const { admin, token } = await resolveAdmin(options, io)
-    const response = await adminRequest({
+    const request = {
       admin,
       ...(token ? { token } : {}),
-      method: 'POST',
+      method: 'POST' as const,
       path: '/reload',
       timeout: 30_000,
-    })
+    }
+    const response = await adminRequest(request)
+    if (response.status !== 200 && response.status !== 422) throw adminRefusal(request, response)
     const body = response.body as {
       applied?: boolean
       error?: string
@@ -133,8 +179,7 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
         `reload refused, the node keeps its current config: ${body.error ?? response.text}\n${issues ? `${issues}\n` : ''}`,
       )
     }
-    if (response.status === 401 || response.status === 403) setExit(EXIT.failure)
-    else if (!body.applied) setExit(response.status === 422 ? EXIT.config : EXIT.failure)
+    if (!body.applied) setExit(response.status === 422 ? EXIT.config : EXIT.failure)
   })
 
   adminFlags(
@@ -156,17 +201,20 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
     ) => {
       if (kind !== 'member' && kind !== 'server')
         throw new CliError('GSLB_CLI_USAGE', `<kind> must be member or server, not '${kind}'`)
+      if (!ADMIN_ACTIONS.includes(action as AdminAction))
+        throw new CliError(
+          'GSLB_CLI_USAGE',
+          `<action> must be one of ${ADMIN_ACTIONS.join(', ')}, not '${action}'`,
+        )
       const { admin, token } = await resolveAdmin(options, io)
       const path = `/${kind}s/${encodeURIComponent(group)}/${encodeURIComponent(id)}/${encodeURIComponent(action)}`
-      const response = await adminRequest({ admin, ...(token ? { token } : {}), method: 'POST', path })
+      const request = { admin, ...(token ? { token } : {}), method: 'POST' as const, path }
+      const response = await adminRequest(request)
+      // Unknown pool, member, service or server: the node answered no (exit 1) and says what it has.
+      if (response.status !== 200 && response.status !== 404) throw adminRefusal(request, response)
       if (options.json) printJson(io, response.body)
-      else
-        print(
-          io,
-          response.status === 200
-            ? `${kind} ${group}/${id}: ${action}`
-            : `refused (HTTP ${response.status}): ${response.text}`,
-        )
+      else if (response.status === 200) print(io, `${kind} ${group}/${id}: ${action}`)
+      else io.stderr.write(`refused: ${(response.body as { error?: string }).error ?? response.text}\n`)
       if (response.status !== 200) setExit(EXIT.failure)
     },
   )

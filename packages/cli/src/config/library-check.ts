@@ -1,11 +1,12 @@
 import { createEngine } from '@gslb/engine'
 import { createForwarder } from '@gslb/forwarder'
+import { resolveTarget } from '@gslb/health'
 import { createResolver } from '@gslb/resolver'
 import type { ConfigIssue } from '../errors.js'
 import { ResolverSet } from '../node/address-sources.js'
 import { engineConfig } from '../node/engine.js'
-import { forwarderServices, resolverOptions } from '../node/mapping.js'
-import type { Config } from './types.js'
+import { forwarderServices, monitorSpec, resolverOptions, thresholdsFor } from '../node/mapping.js'
+import type { Config, MonitorConfig } from './types.js'
 
 /** Where an engine config path lives in the node config. */
 function enginePath(path: string): string {
@@ -19,7 +20,10 @@ function enginePath(path: string): string {
  * libraries enforce is checked by `gslb-lb validate` too, not first at `run`. Nothing listens; nothing is scheduled.
  */
 export function libraryIssues(config: Config): ConfigIssue[] {
-  const issues: ConfigIssue[] = []
+  // A monitor the health checker refuses makes the engine and the forwarder refuse it too, with their own paths
+  // (gslb.pools.X.monitors[0], services[1].check): report it once, where it is written.
+  const issues = healthTargetIssues(config)
+  if (issues.length > 0) return issues
   const record = (where: string, error: unknown, path?: string) => {
     const message = error instanceof Error ? error.message : String(error)
     issues.push({
@@ -48,6 +52,56 @@ export function libraryIssues(config: Config): ConfigIssue[] {
       createForwarder({ services: forwarderServices(config), addressSource: new ResolverSet() })
     } catch (error) {
       record('services', error)
+    }
+  }
+  return issues
+}
+
+/** The config path a health-target field came from: the monitor's own key, else health.defaults. */
+function thresholdPath(config: Config, monitorName: string, monitor: MonitorConfig, key: string): string {
+  if ((monitor as unknown as Record<string, unknown>)[key] !== undefined)
+    return `monitors.${monitorName}.${key}`
+  if ((config.health?.defaults as Record<string, unknown> | undefined)?.[key] !== undefined)
+    return `health.defaults.${key}`
+  return `monitors.${monitorName}.${key}`
+}
+
+/**
+ * The health checker registers its targets only once the node runs; every monitor a pool or a service uses is
+ * put through @gslb/health's own target validation here, so `validate` refuses what `run` would.
+ */
+function healthTargetIssues(config: Config): ConfigIssue[] {
+  const used = new Map<string, number>()
+  for (const pool of Object.values(config.gslb?.pools ?? {})) {
+    if (pool.monitor !== undefined) used.set(pool.monitor, pool.port ?? 0)
+  }
+  for (const service of Object.values(config.services ?? {})) {
+    if (service.monitor !== undefined && !used.has(service.monitor))
+      used.set(service.monitor, service.backends[0]?.port ?? 0)
+  }
+  const issues: ConfigIssue[] = []
+  for (const [name, port] of used) {
+    const monitor = config.monitors?.[name]
+    if (!monitor) continue // cross-references report it
+    const thresholds = thresholdsFor(config, monitor)
+    try {
+      resolveTarget({
+        id: name,
+        address: '127.0.0.1',
+        port: monitor.port ?? (port || 1),
+        monitor: monitorSpec(monitor),
+        ...thresholds,
+      })
+    } catch (error) {
+      const field = (error as { field?: unknown }).field
+      const key = typeof field === 'string' ? field.replace(/^(target|defaults)\./, '') : ''
+      const path = key.startsWith('monitor.')
+        ? `monitors.${name}.${key.slice('monitor.'.length)}`
+        : key in thresholds
+          ? thresholdPath(config, name, monitor, key)
+          : `monitors.${name}`
+      const message = (error as Error).message.replace(/^invalid target: \S+ /, '')
+      issues.push({ path, message })
     }
   }
   return issues

@@ -555,6 +555,13 @@ export const configSchema = {
           minLength: 16,
           maxLength: 256,
         }),
+        allowedHosts: {
+          type: 'array',
+          description:
+            'Extra names the admin API answers to in the Host header (besides its listen address, localhost, 127.0.0.1 and [::1]), e.g. the node\'s DNS name when it is scraped by name.',
+          items: ref('hostname'),
+          maxItems: 64,
+        },
       },
       [],
       'The admin HTTP API (default 127.0.0.1:9180).',

@@ -160,6 +160,8 @@ export interface ServiceConfig {
 export interface AdminConfig {
   listen?: Endpoint
   token?: string
+  /** Extra Host header names the admin API answers to (DNS-rebinding guard). */
+  allowedHosts?: string[]
 }
 
 export interface LoggingConfig {

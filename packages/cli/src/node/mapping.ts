@@ -18,8 +18,11 @@ export function thresholdsFor(config: Config, monitor: MonitorConfig | undefined
   const defaults = config.health?.defaults ?? {}
   const pick = <K extends keyof Thresholds>(key: K): number => monitor?.[key] ?? defaults[key] ?? profile[key]
   const interval = pick('interval')
-  // A check must finish before the next one is due.
-  const timeout = Math.min(pick('timeout'), Math.max(1, interval - 1))
+  // A check must finish before the next one is due. Only an inherited timeout (the profile's) is shortened to fit
+  // a short interval; one written in the file is passed on as written, so validation refuses it instead of the
+  // node quietly running something else.
+  const written = monitor?.timeout ?? defaults.timeout
+  const timeout = written ?? Math.min(profile.timeout, Math.max(1, interval - 1))
   return { interval, timeout, rise: pick('rise'), fall: pick('fall') }
 }
 

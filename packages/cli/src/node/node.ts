@@ -192,6 +192,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     const admin = createAdminServer({
       listen,
       token: () => this.config.admin?.token,
+      allowedHosts: () => this.config.admin?.allowedHosts,
       handlers: {
         status: () => this.status(),
         check: () => this.check(),

@@ -1,0 +1,78 @@
+import { createHealthChecker } from '@gslb/health'
+import { validateConfig } from '../src/config/validate.js'
+import { engineConfig } from '../src/node/engine.js'
+import { forwarderServices } from '../src/node/mapping.js'
+import { issuesOf, type Json, seed } from './helpers.js'
+
+/**
+ * What the libraries refuse once the node runs must be refused by `validate` first, at the path the author wrote.
+ * Each case is a config edit the health checker (through the engine's pools and the forwarder's services) rejects.
+ */
+const REFUSED_BY_THE_LIBRARIES: { name: string; edit: (c: Json) => void; path: string; message: RegExp }[] = [
+  {
+    name: 'monitor timeout above its interval',
+    edit: (c) => (c.monitors['dicom-echo'].timeout = '3s'),
+    path: 'monitors.dicom-echo.timeout',
+    message: /must be below the interval \(3000 ≥ 2000\)/,
+  },
+  {
+    name: 'monitor timeout equal to its interval',
+    edit: (c) => (c.monitors['tcp-connect'] = { type: 'tcp', interval: '2s', timeout: '2s' }),
+    path: 'monitors.tcp-connect.timeout',
+    message: /must be below the interval/,
+  },
+  {
+    name: 'health.defaults.timeout above the profile interval',
+    edit: (c) => (c.health.defaults = { timeout: '5s' }),
+    path: 'health.defaults.timeout',
+    message: /must be below the interval \(5000 ≥ 1000\)/,
+  },
+]
+
+/** Registers every health target the engine and the forwarder would register at start; throws what health throws. */
+function registerAsRunWould(config: ReturnType<typeof validateConfig>): void {
+  const health = createHealthChecker()
+  try {
+    for (const [pool, spec] of Object.entries(engineConfig(config).pools ?? {})) {
+      for (const monitor of spec.monitors ?? []) {
+        for (const member of spec.members)
+          health.add({ id: `${pool}/${member.name}`, address: member.address, ...monitor })
+      }
+    }
+    for (const service of forwarderServices(config)) {
+      if (!service.check) continue
+      const { type, intervalMs, timeoutMs } = service.check
+      for (const [i, backend] of service.backends.entries()) {
+        health.add({
+          id: `${service.name}/${i}`,
+          address: 'address' in backend ? backend.address : '127.0.0.1',
+          port: backend.port,
+          monitor: { type },
+          interval: intervalMs,
+          timeout: timeoutMs,
+        })
+      }
+    }
+  } finally {
+    void health.stop()
+  }
+}
+
+describe('validate refuses what the libraries would refuse at run', () => {
+  for (const { name, edit, path, message } of REFUSED_BY_THE_LIBRARIES) {
+    test(name, () => {
+      const config = seed() as Json
+      edit(config)
+      const issues = issuesOf(() => validateConfig(config))
+      expect(issues).toEqual([{ path, message: expect.stringMatching(message) }])
+    })
+  }
+
+  test('and what it accepts, the libraries accept too (an inherited timeout is fitted to a short interval)', () => {
+    const config = seed() as Json
+    config.health = { profile: 'normal' } // timeout 1s
+    config.monitors['tcp-connect'].interval = '600ms'
+    expect(() => registerAsRunWould(validateConfig(config))).not.toThrow()
+    expect(() => registerAsRunWould(validateConfig(seed()))).not.toThrow()
+  })
+})
