@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Clock, TimerHandle } from './clock.js'
+import { LOOP_LAG_CODE } from './constants.js'
+import { CheckDeadline, type DeadlineExpiry, LoopLagMeter } from './deadline.js'
 import { Deque } from './deque.js'
 import { HealthError, HealthErrorCode, invalidOptions } from './errors.js'
 import { DueHeap, type HeapItem } from './heap.js'
@@ -7,7 +9,7 @@ import { runMonitor } from './monitors/index.js'
 import { fromAbort, onAbort } from './monitors/outcome.js'
 import { type HealthCheckerOptions, type ResolvedCheckerOptions, resolveCheckerOptions } from './options.js'
 import { Ring } from './ring.js'
-import { applyResult, type Counters, describeChange, effectiveState, nextDelay } from './state.js'
+import { applyResult, type Counters, describeChange, effectiveState, nextDelay, verdictOf } from './state.js'
 import type {
   AdminOverride,
   ChangeReason,
@@ -63,6 +65,7 @@ class Checker extends EventEmitter implements HealthChecker {
   private readonly draining = new Set<Promise<unknown>>()
   private readonly options: ResolvedCheckerOptions
   private readonly clock: Clock
+  private readonly meter: LoopLagMeter
   private timer: TimerHandle | null = null
   private timerDue = Number.POSITIVE_INFINITY
   private isRunning = false
@@ -71,6 +74,7 @@ class Checker extends EventEmitter implements HealthChecker {
     super()
     this.options = options
     this.clock = options.clock
+    this.meter = new LoopLagMeter(options.clock)
     if (options.signal) onAbort(options.signal, () => void this.stop())
   }
 
@@ -91,6 +95,7 @@ class Checker extends EventEmitter implements HealthChecker {
       observed,
       successes: 0,
       failures: 0,
+      timeouts: 0,
       admin: null,
       effective: observed,
       sinceMono: this.clock.now(),
@@ -118,6 +123,7 @@ class Checker extends EventEmitter implements HealthChecker {
       entry.generation++
       entry.successes = 0
       entry.failures = 0
+      entry.timeouts = 0
       entry.job?.controller?.abort(aborted(`target '${target.id}' was updated`))
     }
     if (this.isRunning && (checkChanged || this.heap.has(entry))) {
@@ -335,14 +341,20 @@ class Checker extends EventEmitter implements HealthChecker {
     this.active.add(job)
     const startedMono = this.clock.now()
     const startedAt = this.clock.wallNow()
-    const timeout = this.clock.setTimer(
-      () =>
-        controller.abort(new HealthError(HealthErrorCode.Timeout, `no result within ${target.timeout} ms`)),
-      target.timeout,
-    )
+    const maxWaitMs = Math.round(target.timeout * (1 + this.options.maxLagCredit))
+    const deadline = new CheckDeadline({
+      clock: this.clock,
+      meter: this.meter,
+      timeoutMs: target.timeout,
+      maxWaitMs,
+      onExpire: (expiry) =>
+        controller.abort(new HealthError(HealthErrorCode.Timeout, timeoutMessage(target, expiry))),
+    })
     // A monitor that ignored its signal gets no second call until its first settles: one stuck run per target at
     // most, instead of a new leaked socket or promise every interval.
-    const monitorRun = entry.unsettled ? Promise.resolve(STUCK) : runMonitor(target, controller.signal)
+    const monitorRun = entry.unsettled
+      ? Promise.resolve(STUCK)
+      : runMonitor(target, controller.signal, maxWaitMs)
     if (!entry.unsettled) {
       entry.unsettled = true
       const settled = () => {
@@ -359,15 +371,20 @@ class Checker extends EventEmitter implements HealthChecker {
     })
     void Promise.race([monitorRun, abortedRun]).then((outcome) => {
       dropAbort()
-      this.clock.clearTimer(timeout)
+      deadline.cancel()
       this.active.delete(job)
+      let code = outcome.code ?? (outcome.ok ? 'ok' : 'failed')
+      // A timeout, whoever noticed it (the deadline, or a monitor's own backstop), counts only if the check had its
+      // timeout's worth of event-loop time.
+      if (code === 'timeout' && deadline.isLagged()) code = LOOP_LAG_CODE
       const result: CheckResult = {
         ok: outcome.ok,
-        code: outcome.code ?? (outcome.ok ? 'ok' : 'failed'),
+        code,
         message: outcome.message ?? '',
         startedAt,
         durationMs: this.clock.now() - startedMono,
         lagMs: Math.max(0, startedMono - job.due),
+        loopBlockedMs: Math.round(deadline.blockedMs()),
         manual: job.manual,
       }
       if (entry.job === job) entry.job = null
@@ -391,9 +408,10 @@ class Checker extends EventEmitter implements HealthChecker {
     entry.history.push(result)
     const previousObserved = entry.observed
     const previousEffective = entry.effective
-    const next = applyResult(entry, result.ok, entry.target)
+    const next = applyResult(entry, verdictOf(result), entry.target)
     entry.successes = next.successes
     entry.failures = next.failures
+    entry.timeouts = next.timeouts
     entry.observed = next.observed
     this.emitSafe('check:result', {
       id: entry.target.id,
@@ -402,6 +420,7 @@ class Checker extends EventEmitter implements HealthChecker {
       effective: effectiveState(entry.observed, entry.admin),
       successes: entry.successes,
       failures: entry.failures,
+      timeouts: entry.timeouts,
     })
     if (entry.removed) return
     this.settle(entry, previousObserved, previousEffective, 'check', result)
@@ -458,6 +477,7 @@ class Checker extends EventEmitter implements HealthChecker {
       startedAt: this.clock.wallNow(),
       durationMs: 0,
       lagMs: 0,
+      loopBlockedMs: 0,
       manual: job.manual,
     }
   }
@@ -488,6 +508,7 @@ class Checker extends EventEmitter implements HealthChecker {
       admin: entry.admin,
       successes: entry.successes,
       failures: entry.failures,
+      timeouts: entry.timeouts,
       since: entry.sinceWall,
       inFlight: entry.job?.controller != null,
       lastCheck: entry.history.last() ?? null,
@@ -500,6 +521,16 @@ const STUCK: MonitorOutcome = {
   ok: false,
   code: 'stuck',
   message: 'the previous check of this target has not finished yet although it was aborted',
+}
+
+function timeoutMessage(target: ResolvedTarget, expiry: DeadlineExpiry): string {
+  const elapsed = Math.round(expiry.elapsedMs)
+  const blocked = Math.round(expiry.blockedMs)
+  if (expiry.lagged) {
+    return `no result in ${elapsed} ms, but this process's event loop was blocked for ${blocked} ms of them (less than the ${target.timeout} ms timeout left for the check): not counted`
+  }
+  if (blocked === 0) return `no result within ${target.timeout} ms`
+  return `no result within ${target.timeout} ms of event-loop time (${elapsed} ms, the loop was blocked for ${blocked} ms)`
 }
 
 function callerAborted(id: string, signal: AbortSignal): HealthError {

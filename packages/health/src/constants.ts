@@ -20,6 +20,17 @@ export const DEFAULT_HISTORY_SIZE = 10
 export const DEFAULT_MAX_CONCURRENT = 256
 /** How long stop() waits for checks in flight to release their resources after being aborted. */
 export const DEFAULT_STOP_GRACE_MS = 2_000
+/**
+ * A check's deadline may be pushed back by up to this many times its timeout for time this process's event loop was
+ * blocked (0 = no compensation: a check times out after `timeout` ms of wall time).
+ */
+export const DEFAULT_MAX_LAG_CREDIT = 1
+/** Period of the timer whose lateness measures event-loop blocks while checks are in flight. */
+export const LOOP_LAG_TICK_MS = 20
+/** Timer lateness up to this is ordinary jitter, not a blocked loop. */
+export const LOOP_LAG_TOLERANCE_MS = 2
+/** Result code of a check that timed out without having had its timeout's worth of event-loop time (not counted). */
+export const LOOP_LAG_CODE = 'loop-lag'
 
 export const LIMITS = {
   minIntervalMs: 10,
@@ -28,6 +39,7 @@ export const LIMITS = {
   maxThreshold: 100,
   maxHistorySize: 1_000,
   maxConcurrent: 65_536,
+  maxLagCredit: 10,
   maxIdLength: 256,
   maxSendBytes: 4_096,
   maxReadBytes: 65_536,
@@ -45,9 +57,14 @@ export const DEFAULT_HTTP_STATUS_MAX = 399
 /** DICOM monitor: AE titles used when the monitor does not name them. */
 export const DEFAULT_CALLING_AE = 'GSLB_HEALTH'
 export const DEFAULT_CALLED_AE = 'ANY-SCP'
+/**
+ * Monitors with timers of their own (echo(), c-ares, undici) set them this far beyond the checker's longest wait, so
+ * the checker's lag-aware deadline decides and theirs is only a backstop.
+ */
+export const BACKSTOP_SLACK_MS = 250
 /** DICOM monitor: @gslb/dicom's echo() accepts deadlines up to 10 minutes. */
 export const DICOM_MAX_TIMEOUT_MS = 600_000
-export const DICOM_DEADLINE_SLACK_MS = 250
+export const DICOM_DEADLINE_SLACK_MS = BACKSTOP_SLACK_MS
 /** External monitor: stdout and stderr kept per check (each). */
 export const DEFAULT_EXTERNAL_OUTPUT_BYTES = 4_096
 /** External monitor: how long to wait for pipes to close after the process group was killed. */

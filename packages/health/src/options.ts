@@ -3,6 +3,7 @@ import {
   DEFAULT_HISTORY_SIZE,
   DEFAULT_INITIAL_SPREAD_MS,
   DEFAULT_MAX_CONCURRENT,
+  DEFAULT_MAX_LAG_CREDIT,
   DEFAULT_STOP_GRACE_MS,
   LIMITS,
 } from './constants.js'
@@ -20,6 +21,13 @@ export interface HealthCheckerOptions {
   initialSpreadMs?: number
   /** How long stop() waits for aborted checks to release their resources (default 2000 ms). */
   stopGraceMs?: number
+  /**
+   * Time this process's event loop was blocked while a check ran does not count against the check's timeout: its
+   * deadline moves back by that time, up to this many times the timeout (default 1; 0 turns this off). A check that
+   * still had less than its timeout of event-loop time when the deadline ran out reports code 'loop-lag' and counts
+   * neither way.
+   */
+  maxLagCredit?: number
   /** Aborting it stops the checker. */
   signal?: AbortSignal
   /** Time source and timers (tests inject a manual clock). */
@@ -34,6 +42,7 @@ export interface ResolvedCheckerOptions {
   historySize: number
   initialSpreadMs: number
   stopGraceMs: number
+  maxLagCredit: number
   signal: AbortSignal | undefined
   clock: Clock
   random: () => number
@@ -79,6 +88,13 @@ export function resolveCheckerOptions(options: HealthCheckerOptions): ResolvedCh
       LIMITS.maxIntervalMs,
     ),
     stopGraceMs: optionInt(options.stopGraceMs, 'stopGraceMs', DEFAULT_STOP_GRACE_MS, 0, 60_000),
+    maxLagCredit: optionNumber(
+      options.maxLagCredit,
+      'maxLagCredit',
+      DEFAULT_MAX_LAG_CREDIT,
+      0,
+      LIMITS.maxLagCredit,
+    ),
     signal,
     clock,
     random: options.random ?? Math.random,
@@ -89,6 +105,14 @@ function optionInt(value: unknown, name: string, fallback: number, min: number, 
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw invalidOptions(name, `must be an integer from ${min} to ${max} (got ${String(value)})`)
+  }
+  return value
+}
+
+function optionNumber(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw invalidOptions(name, `must be a number from ${min} to ${max} (got ${String(value)})`)
   }
   return value
 }

@@ -16,7 +16,10 @@ export type InitialState = 'unknown' | 'up' | 'down'
 /** Outcome of one monitor run, as a monitor reports it. */
 export interface MonitorOutcome {
   ok: boolean
-  /** Short machine-readable reason: 'refused', 'timeout', 'status', 'mismatch', 'rcode', 'exit', ... */
+  /**
+   * Short machine-readable reason: 'refused', 'timeout', 'status', 'mismatch', 'rcode', 'exit', ... In a CheckResult,
+   * 'loop-lag' is a timeout explained by this process's own event-loop blocks: it counts neither way.
+   */
   code?: string
   /** Human-readable detail: the status line, the rcode, the exit code and stderr tail, ... */
   message?: string
@@ -115,6 +118,11 @@ export interface Target {
   timeout?: number
   rise?: number
   fall?: number
+  /**
+   * Consecutive failures needed to go down when every one of them was a timeout (default `fall` + 1; never fewer
+   * than `fall`). A refused or reset connection or a protocol error in the streak makes `fall` apply.
+   */
+  timeoutFall?: number
   /** ms between checks while transitioning (a count started but threshold not reached). */
   fastInterval?: number
   /** ms between checks while down and steady (default `interval`). */
@@ -132,6 +140,7 @@ export interface ResolvedTarget extends Target {
   timeout: number
   rise: number
   fall: number
+  timeoutFall: number
   fastInterval: number
   downInterval: number
   jitter: number
@@ -148,6 +157,11 @@ export interface CheckResult {
   durationMs: number
   /** How late the check started relative to when it was due (scheduler lag; 0 for checkNow). */
   lagMs: number
+  /**
+   * Part of `durationMs` during which this process's event loop was blocked (measured to within ~20 ms); it did not
+   * count against the timeout. 0 when lag compensation is off.
+   */
+  loopBlockedMs: number
   /** True when the check was asked for through checkNow(). */
   manual: boolean
 }
@@ -187,6 +201,8 @@ export interface CheckResultEvent {
   effective: EffectiveState
   successes: number
   failures: number
+  /** How many of the consecutive failures were timeouts. */
+  timeouts: number
 }
 
 export interface ListenerErrorEvent {
@@ -212,6 +228,8 @@ export interface TargetStatus {
   /** Consecutive successes / failures so far. */
   successes: number
   failures: number
+  /** How many of the consecutive failures were timeouts. */
+  timeouts: number
   /** Epoch ms of the last change of the effective state (or of add()). */
   since: number
   inFlight: boolean

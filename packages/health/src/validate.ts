@@ -14,7 +14,15 @@ import type { MonitorSpec, ResolvedTarget, Target } from './types.js'
 /** Per-target timing defaults a checker applies to targets that leave them out. */
 export type TargetDefaults = Pick<
   Target,
-  'interval' | 'timeout' | 'rise' | 'fall' | 'fastInterval' | 'downInterval' | 'jitter' | 'initialState'
+  | 'interval'
+  | 'timeout'
+  | 'rise'
+  | 'fall'
+  | 'timeoutFall'
+  | 'fastInterval'
+  | 'downInterval'
+  | 'jitter'
+  | 'initialState'
 >
 
 const RCODES = new Set(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'NOTIMP', 'FORMERR'])
@@ -297,6 +305,15 @@ export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): Re
   }
   const rise = integer(pick('rise') ?? DEFAULT_RISE, field('rise'), 1, LIMITS.maxThreshold)
   const fall = integer(pick('fall') ?? DEFAULT_FALL, field('fall'), 1, LIMITS.maxThreshold)
+  const timeoutFall = Math.max(
+    fall,
+    integer(
+      pick('timeoutFall') ?? Math.min(fall + 1, LIMITS.maxThreshold),
+      field('timeoutFall'),
+      1,
+      LIMITS.maxThreshold,
+    ),
+  )
   const fastDefault = Math.min(interval, DEFAULT_FAST_INTERVAL_MS)
   const fastInterval = integer(
     pick('fastInterval') ?? fastDefault,
@@ -328,6 +345,7 @@ export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): Re
     timeout,
     rise,
     fall,
+    timeoutFall,
     fastInterval,
     downInterval,
     jitter,
@@ -335,7 +353,16 @@ export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): Re
   })
 }
 
-const TIMING_KEYS = new Set(['interval', 'rise', 'fall', 'fastInterval', 'downInterval', 'jitter', 'meta'])
+const TIMING_KEYS = new Set([
+  'interval',
+  'rise',
+  'fall',
+  'timeoutFall',
+  'fastInterval',
+  'downInterval',
+  'jitter',
+  'meta',
+])
 
 /** Key of everything that decides what a check does; timing-only changes keep the counts. */
 export function checkKey(target: ResolvedTarget): string {

@@ -13,6 +13,7 @@ export async function checkDicom(
   target: ResolvedTarget,
   monitor: DicomMonitor,
   signal: AbortSignal,
+  maxWaitMs: number,
 ): Promise<MonitorOutcome> {
   if (signal.aborted) return fromAbort(signal)
   try {
@@ -22,11 +23,14 @@ export async function checkDicom(
       callingAE: monitor.callingAE ?? DEFAULT_CALLING_AE,
       calledAE: monitor.calledAE ?? DEFAULT_CALLED_AE,
       // The checker's signal is the deadline; echo()'s own one is only a backstop, so a timeout reads as 'timeout'.
-      timeoutMs: Math.min(target.timeout + DICOM_DEADLINE_SLACK_MS, DICOM_MAX_TIMEOUT_MS),
+      timeoutMs: Math.min(maxWaitMs + DICOM_DEADLINE_SLACK_MS, DICOM_MAX_TIMEOUT_MS),
       signal,
     })
     if (signal.aborted) return fromAbort(signal)
     if (result.ok) return up(`C-ECHO ok in ${Math.round(result.rttMs)} ms`)
+    // Past the checker's longest wait only echo()'s backstop can have ended it (after a loop block long enough for
+    // both timers to be due at once): a timeout, which the checker then weighs against the loop's lag.
+    if (result.rttMs >= maxWaitMs) return down('timeout', `${result.stage}: ${result.reason}`)
     return down(`dicom-${result.stage}`, `${result.stage}: ${result.reason}`)
   } catch (error) {
     return fromError(error, signal)

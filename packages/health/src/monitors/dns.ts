@@ -1,4 +1,5 @@
 import { Resolver } from 'node:dns'
+import { BACKSTOP_SLACK_MS } from '../constants.js'
 import type { DnsMonitor, DnsRcode, MonitorOutcome, ResolvedTarget } from '../types.js'
 import { down, fromAbort, hostForUrl, onAbort, up } from './outcome.js'
 
@@ -31,16 +32,17 @@ function query(resolver: Resolver, monitor: DnsMonitor): Promise<Answer> {
 }
 
 /**
- * Asks the target (a DNS server) for `name` with a resolver of its own (one server, one try, the target's
- * timeout) and compares the response code, and optionally one address of the answer.
+ * Asks the target (a DNS server) for `name` with a resolver of its own (one server, one try) and compares the response code, and optionally one address of the answer.
  */
 export async function checkDns(
   target: ResolvedTarget,
   monitor: DnsMonitor,
   signal: AbortSignal,
+  maxWaitMs: number,
 ): Promise<MonitorOutcome> {
   if (signal.aborted) return fromAbort(signal)
-  const resolver = new Resolver({ timeout: target.timeout, tries: 1 })
+  // c-ares's own timeout is a backstop behind the checker's lag-aware deadline (signal).
+  const resolver = new Resolver({ timeout: maxWaitMs + BACKSTOP_SLACK_MS, tries: 1 })
   resolver.setServers([`${hostForUrl(target.address)}:${target.port}`])
   const dropAbort = onAbort(signal, () => resolver.cancel())
   try {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { Client } from 'undici'
 import {
+  BACKSTOP_SLACK_MS,
   DEFAULT_HTTP_MAX_BODY_BYTES,
   DEFAULT_HTTP_STATUS_MAX,
   DEFAULT_HTTP_STATUS_MIN,
@@ -34,7 +35,10 @@ export async function checkHttp(
   target: ResolvedTarget,
   monitor: HttpMonitor,
   signal: AbortSignal,
+  maxWaitMs: number,
 ): Promise<MonitorOutcome> {
+  // undici's timers are backstops behind the checker's lag-aware deadline (signal).
+  const backstop = maxWaitMs + BACKSTOP_SLACK_MS
   const secure = monitor.type === 'https'
   const origin = `${secure ? 'https' : 'http'}://${hostForUrl(target.address)}:${target.port}`
   const hostname = monitor.hostname ?? target.address
@@ -42,9 +46,9 @@ export async function checkHttp(
   const hostHeader = `${hostForUrl(hostname)}${target.port === defaultPort ? '' : `:${target.port}`}`
   const client = new Client(origin, {
     pipelining: 0,
-    headersTimeout: target.timeout,
-    bodyTimeout: target.timeout,
-    connectTimeout: target.timeout,
+    headersTimeout: backstop,
+    bodyTimeout: backstop,
+    connectTimeout: backstop,
     connect: secure
       ? {
           rejectUnauthorized: monitor.verifyTls ?? true,

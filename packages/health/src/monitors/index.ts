@@ -6,8 +6,16 @@ import { checkHttp } from './http.js'
 import { down, fromError, up } from './outcome.js'
 import { checkTcp } from './tcp.js'
 
-/** Runs the target's monitor once. Never rejects: every failure becomes a failed outcome. */
-export async function runMonitor(target: ResolvedTarget, signal: AbortSignal): Promise<MonitorOutcome> {
+/**
+ * Runs the target's monitor once. Never rejects: every failure becomes a failed outcome. `signal` is the deadline;
+ * `maxWaitMs` is the longest it can take to abort (the timeout plus the event-loop lag credit), so monitors with
+ * timers of their own set them beyond it, as backstops that never decide before the checker does.
+ */
+export async function runMonitor(
+  target: ResolvedTarget,
+  signal: AbortSignal,
+  maxWaitMs: number,
+): Promise<MonitorOutcome> {
   const monitor = target.monitor
   try {
     switch (monitor.type) {
@@ -15,11 +23,11 @@ export async function runMonitor(target: ResolvedTarget, signal: AbortSignal): P
         return await checkTcp(target, monitor, signal)
       case 'http':
       case 'https':
-        return await checkHttp(target, monitor, signal)
+        return await checkHttp(target, monitor, signal, maxWaitMs)
       case 'dicom':
-        return await checkDicom(target, monitor, signal)
+        return await checkDicom(target, monitor, signal, maxWaitMs)
       case 'dns':
-        return await checkDns(target, monitor, signal)
+        return await checkDns(target, monitor, signal, maxWaitMs)
       case 'external':
         return await checkExternal(target, monitor, signal)
       case 'custom': {

@@ -24,6 +24,12 @@ export function fromError(error: unknown, signal: AbortSignal): MonitorOutcome {
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return down('unreachable', message)
+    // Timers of the monitor's own (backstops): still a timeout, which the checker weighs against the loop's lag.
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return down('timeout', message)
     default:
       return down(
         code.toLowerCase().startsWith('err_tls') || code.includes('CERT') ? 'tls' : 'error',

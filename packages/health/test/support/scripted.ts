@@ -9,6 +9,8 @@ export function scripted(clock: { now(): number }, initial = true) {
     hang: false,
     ignoreSignal: false,
     message: 'scripted',
+    /** Code of a failed check (default 'failed'). */
+    failCode: 'failed',
   }
   const monitor: CustomMonitor = {
     type: 'custom',
@@ -24,7 +26,7 @@ export function scripted(clock: { now(): number }, initial = true) {
       }
       return Promise.resolve({
         ok: state.healthy,
-        code: state.healthy ? 'ok' : 'failed',
+        code: state.healthy ? 'ok' : state.failCode,
         message: state.message,
       })
     },
