@@ -1,15 +1,26 @@
-import { Counter, Gauge, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/** One DNS answer in this many is timed for `gslb_dns_answer_duration_seconds` (bench/answer-timing.bench.ts). */
+export const DNS_ANSWER_SAMPLE_EVERY = 16
 
 /** The Prometheus series of one node. Gauges of current state are filled by `refresh` callbacks at scrape time. */
 export interface NodeMetrics {
   registry: Registry
   memberUp: Gauge<'pool' | 'member' | 'address'>
   serverUp: Gauge<'service' | 'server'>
+  serviceServers: Gauge<'service'>
+  siteMembers: Gauge<'site'>
+  siteMembersUp: Gauge<'site'>
   checks: Counter<'target' | 'result'>
   stateChanges: Counter<'target' | 'state'>
   dnsQueries: Counter<'rcode'>
   resolverLookups: Counter<'name' | 'result'>
   resolverAddresses: Gauge<'name'>
+  resolverNameOnline: Gauge<'resolver' | 'name'>
+  resolverLastSuccess: Gauge<'resolver' | 'name'>
+  dnsAnswerSeconds: Histogram
+  connectSeconds: Histogram<'service'>
+  associations: Counter<'service' | 'site'>
   connections: Counter<'service'>
   connectionsActive: Gauge<'service'>
   connectFailures: Counter<'service'>
@@ -18,7 +29,10 @@ export interface NodeMetrics {
   info: Gauge<'node' | 'site' | 'version'>
 }
 
-/** Creates a registry of its own (never the global one), so two nodes in one process do not collide. */
+/**
+ * Creates a registry of its own (never the global one), so two nodes in one process do not collide. It also holds
+ * prom-client's default process metrics (CPU, memory, open fds, event-loop lag, GC).
+ */
 export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}): NodeMetrics {
   const registry = new Registry()
   const registers = [registry]
@@ -37,8 +51,26 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
     }),
     serverUp: new Gauge({
       name: 'gslb_server_up',
-      help: 'Service server health: 1 up, 0 down, -1 not yet known.',
+      help: 'Service server: 1 takes new connections (checked up; or, without a monitor, not marked down by failed connects), 0 down or draining, -1 monitored but not checked yet.',
       labelNames: ['service', 'server'],
+      registers,
+    }),
+    serviceServers: new Gauge({
+      name: 'gslb_service_servers',
+      help: 'Servers a service has now (0: e.g. its backend names resolve to nothing).',
+      labelNames: ['service'],
+      registers,
+    }),
+    siteMembers: new Gauge({
+      name: 'gslb_site_members',
+      help: 'GSLB pool members in a site (topology datacenter).',
+      labelNames: ['site'],
+      registers,
+    }),
+    siteMembersUp: new Gauge({
+      name: 'gslb_site_members_up',
+      help: 'GSLB pool members of a site that are up.',
+      labelNames: ['site'],
       registers,
     }),
     checks: new Counter({
@@ -69,6 +101,37 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       name: 'gslb_resolver_addresses',
       help: 'Addresses currently known for a tracked backend name.',
       labelNames: ['name'],
+      registers,
+    }),
+    resolverNameOnline: new Gauge({
+      name: 'gslb_resolver_name_online',
+      help: 'A tracked backend name: 1 online, 0 offline or not resolved yet.',
+      labelNames: ['resolver', 'name'],
+      registers,
+    }),
+    resolverLastSuccess: new Gauge({
+      name: 'gslb_resolver_last_success_timestamp_seconds',
+      help: 'When a lookup of a tracked backend name last succeeded (Unix time); the addresses in use date from then.',
+      labelNames: ['resolver', 'name'],
+      registers,
+    }),
+    dnsAnswerSeconds: new Histogram({
+      name: 'gslb_dns_answer_duration_seconds',
+      help: `Time the engine takes to answer a query (CPU, no network), sampled 1 in ${DNS_ANSWER_SAMPLE_EVERY}.`,
+      buckets: [0.000_002, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.01],
+      registers,
+    }),
+    connectSeconds: new Histogram({
+      name: 'gslb_connect_duration_seconds',
+      help: 'Time to connect to the server that carried a connection, by service.',
+      labelNames: ['service'],
+      buckets: [0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+      registers,
+    }),
+    associations: new Counter({
+      name: 'gslb_associations_total',
+      help: 'DICOM associations forwarded (services with sniffDicom), by service and the site of the server that took them; health checks are not counted.',
+      labelNames: ['service', 'site'],
       registers,
     }),
     connections: new Counter({
@@ -108,5 +171,8 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       registers,
     }),
   }
+  // Counters an alert uses with increase()/rate() exist from the start, so their first increment is seen.
+  for (const result of ['applied', 'rejected']) metrics.reloads.inc({ result }, 0)
+  collectDefaultMetrics({ register: registry })
   return metrics
 }

@@ -6,11 +6,12 @@ import { adminRequest } from '../admin/client.js'
 import { formatEndpoint } from '../config/addresses.js'
 import type { Config } from '../config/types.js'
 import { CliError } from '../errors.js'
-import { type CliIo, print, printJson, resolveAdmin, SYSTEM_CONFIG } from './io.js'
+import { type CliIo, nodeOption, print, printJson, resolveAdmin, SYSTEM_CONFIG } from './io.js'
 import type { ExitSetter } from './simple.js'
 
 interface ExplainOptions {
   config?: string
+  node?: string
   name: string
   client: string
   type: string
@@ -46,6 +47,16 @@ async function explainOffline(options: ExplainOptions, config: Config): Promise<
   return explanation
 }
 
+/**
+ * Effective state, and what the checks say when an override makes them differ — the words `status` uses
+ * (`down (force-down; checks say up)`).
+ */
+function candidateState(c: Explanation['decisions'][number]['candidates'][number]): string {
+  if (c.drained) return `drain (drain; checks say ${c.observed})`
+  if (c.observed === c.effective || c.healthSource !== 'checker') return c.effective
+  return `${c.effective} (force-${c.effective}; checks say ${c.observed})`
+}
+
 export function formatExplanation(e: Explanation): string {
   const out: string[] = []
   const where = e.client.datacenter ? `datacenter ${e.client.datacenter}` : 'no datacenter'
@@ -64,10 +75,11 @@ export function formatExplanation(e: Explanation): string {
   for (const d of e.decisions) {
     const order = d.datacenterOrder ? `; site order ${d.datacenterOrder.join(' > ')}` : ''
     out.push(`pool ${d.pool} (${d.method}, maxAnswers ${d.maxAnswers}, ${d.outcome}${order})`)
-    for (const c of d.candidates) {
-      const state = c.drained ? 'drain' : c.effective
+    const states = d.candidates.map(candidateState)
+    const width = Math.max(8, ...states.map((state) => state.length + 2))
+    for (const [i, c] of d.candidates.entries()) {
       out.push(
-        `  ${c.position !== null ? `#${c.position}` : '  '} ${c.member.padEnd(12)} ${c.address.padEnd(16)} ${(c.datacenter ?? '-').padEnd(6)} ${state.padEnd(8)}${c.eligible ? 'eligible' : 'not eligible'}`,
+        `  ${c.position !== null ? `#${c.position}` : '  '} ${c.member.padEnd(12)} ${c.address.padEnd(16)} ${(c.datacenter ?? '-').padEnd(6)} ${states[i]!.padEnd(width)}${c.eligible ? 'eligible' : 'not eligible'}`,
       )
     }
     if (d.reason !== e.reason) out.push(`  ${d.reason}`)
@@ -83,6 +95,7 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
       'what the engine would answer for a name and client, and why (asks the running node if it answers)',
     )
     .option('-c, --config <file>', 'config file (default: $GSLB_LB_CONFIG, else /etc/gslb-lb/config.json)')
+    .option('--node <name>', 'in a fleet file: the node (default: $GSLB_LB_NODE, else the host name)')
     .requiredOption('--name <name>', 'the name asked for, e.g. dicom.mysite.com')
     .requiredOption('--client <address>', 'the address asking (a resolver or the node itself)')
     .option('--type <type>', 'record type', 'A')
@@ -107,7 +120,11 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
       let source = `offline: health assumed ${options.assume}${options.down.length > 0 ? ` except ${options.down.join(', ')} down` : ''}`
       if (!options.offline) {
         const { admin } = await resolveAdmin(
-          { ...(file ? { config: file } : {}), ...(options.admin ? { admin: options.admin } : {}) },
+          {
+            ...(file ? { config: file } : {}),
+            ...(options.admin ? { admin: options.admin } : {}),
+            ...(options.node ? { node: options.node } : {}),
+          },
           io,
         )
         const query = new URLSearchParams({
@@ -137,7 +154,7 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
           )
         }
         const { loadConfig } = await import('../config/load.js')
-        const config = await loadConfig(file)
+        const config = await loadConfig(file, { node: nodeOption(options, io) })
         if (!config.gslb) {
           throw new CliError('GSLB_CLI_USAGE', `${file} has no gslb section: there is no engine to explain`)
         }

@@ -15,14 +15,14 @@ import {
 } from '../constants.js'
 import { CliError, ConfigError, type ConfigIssue } from '../errors.js'
 import { createLogger, type Logger } from '../log.js'
-import { createMetrics, type NodeMetrics } from '../metrics.js'
+import { createMetrics, DNS_ANSWER_SAMPLE_EVERY, type NodeMetrics } from '../metrics.js'
 import { VERSION } from '../version.js'
 import { ResolverSet } from './address-sources.js'
 import { createEngineHandle, type EngineHandle } from './engine.js'
 import { forwarderServices, nameRoutes, resolverOptions } from './mapping.js'
 import { buildStatus, checkNode } from './observe.js'
 import type { NodeStatus } from './status.js'
-import { MetricsRefresher, observeForwarder, observeHealth } from './telemetry.js'
+import { libraryLogger, MetricsRefresher, observeForwarder, observeHealth } from './telemetry.js'
 
 export interface NodeOptions {
   config: Config
@@ -69,6 +69,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   #reloads = { applied: 0, rejected: 0, lastError: undefined as string | undefined }
   #adminListen: Endpoint | false | undefined
   #reloading: Promise<unknown> = Promise.resolve()
+  /** What the engine and the admin API are bound to; a reload reports a listen change against these, not the file. */
+  #listening: { gslb: unknown; admin: unknown } | undefined
   /** The settings each running resolver was started with (a replacement that got no answers is not applied). */
   readonly #resolverConfigs = new Map<string, NonNullable<Config['resolvers']>[string]>()
   #running = false
@@ -98,10 +100,19 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     if (this.#running) return
     options.signal?.throwIfAborted()
     this.#running = true
+    this.#listening = { gslb: this.config.gslb?.listen, admin: this.config.admin?.listen }
     try {
       this.health.start()
       if (this.config.gslb) {
-        this.engine = createEngineHandle(this.config, this.health, this.logger.child({ component: 'engine' }))
+        this.engine = createEngineHandle(
+          this.config,
+          this.health,
+          this.logger.child({ component: 'engine' }),
+          {
+            observe: (seconds) => this.metrics.dnsAnswerSeconds.observe(seconds),
+            every: DNS_ANSWER_SAMPLE_EVERY,
+          },
+        )
         await this.engine.start()
         this.logger.info(
           { listen: this.engine.addresses().map((a) => formatEndpoint(a.address, a.port)) },
@@ -116,10 +127,14 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         services: forwarderServices(this.config),
         addressSource: this.resolvers,
         health: this.health,
-        logger: this.logger.child({ component: 'forwarder' }),
+        logger: libraryLogger(this.logger.child({ component: 'forwarder' })),
       })
-      observeForwarder(this.forwarder, this.metrics, this.logger, (e) =>
-        this.#fastFailover(e.service, e.address),
+      observeForwarder(
+        this.forwarder,
+        this.metrics,
+        this.logger,
+        (e) => this.#fastFailover(e.service, e.address),
+        () => this.config,
       )
       await this.forwarder.start(options)
       for (const name of Object.keys(this.config.services ?? {})) {
@@ -365,12 +380,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     if (Boolean(previous.gslb) !== Boolean(next.gslb)) {
       throw new CliError('GSLB_NODE_STATE', 'adding or removing the gslb section needs a restart')
     }
-    if (!same(previous.gslb?.listen, next.gslb?.listen)) {
-      changes.push('gslb.listen: changed in the file; the engine keeps its listeners until a restart')
-    }
-    if (!same(previous.admin?.listen, next.admin?.listen)) {
-      changes.push('admin.listen: changed in the file; the admin API keeps its listener until a restart')
-    }
+    changes.push(...listenChanges(this.#listening, previous, next))
     // The engine first: it validates its whole config before changing anything.
     if (
       this.engine &&
@@ -423,6 +433,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       changes.push(`resolver ${name}: removed`)
     }
     if (!same(previous.admin?.token, next.admin?.token)) changes.push('admin: token changed')
+    changes.push(...unlistedChanges(previous, next, changes))
     if (!same(previous.node, next.node)) {
       this.metrics.info.reset()
       this.metrics.info.set({ node: next.node.name, site: next.node.site ?? '', version: VERSION }, 1)
@@ -486,6 +497,59 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       if ('name' in backend) this.resolvers.resolveNow(backend.name).catch(() => {})
     }
   }
+}
+
+/**
+ * `gslb.listen` and `admin.listen` take effect at a restart: a reload reports the file differing from what is bound
+ * (once per change), and a file put back to what is bound.
+ */
+function listenChanges(
+  bound: { gslb: unknown; admin: unknown } | undefined,
+  previous: Config,
+  next: Config,
+): string[] {
+  const out: string[] = []
+  const entries = [
+    ['gslb.listen', 'the engine keeps its listeners', bound?.gslb, previous.gslb?.listen, next.gslb?.listen],
+    [
+      'admin.listen',
+      'the admin API keeps its listener',
+      bound?.admin,
+      previous.admin?.listen,
+      next.admin?.listen,
+    ],
+  ] as const
+  for (const [key, keeps, running, before, after] of entries) {
+    if (same(before, after)) continue
+    if (bound && same(after, running)) out.push(`${key}: back to what is listening (no restart needed)`)
+    else out.push(`${key}: changed in the file; ${keeps} until a restart`)
+  }
+  return out
+}
+
+/** The change lines that already speak for a section. */
+const COVERED_BY: Partial<Record<keyof Config, string[]>> = {
+  gslb: ['gslb', 'engine:'],
+  services: ['service '],
+  resolvers: ['resolver '],
+}
+
+/** Every top-level section that changed gets a line, also those no component-specific line names (health.profile). */
+function unlistedChanges(previous: Config, next: Config, listed: readonly string[]): string[] {
+  const out: string[] = []
+  const profile = (c: Config) => c.health?.profile ?? 'normal'
+  if (profile(previous) !== profile(next)) {
+    out.push(`health.profile: ${profile(previous)} → ${profile(next)} (checks use the new timings)`)
+  }
+  if (!same(previous.health?.defaults, next.health?.defaults)) out.push('health.defaults: updated')
+  const sections = new Set([...Object.keys(previous), ...Object.keys(next)]) as Set<keyof Config>
+  for (const section of sections) {
+    if (section === 'health' || same(previous[section], next[section])) continue
+    const prefixes = COVERED_BY[section] ?? [section]
+    if (listed.some((line) => prefixes.some((prefix) => line.startsWith(prefix)))) continue
+    out.push(`${section}: updated`)
+  }
+  return out
 }
 
 /** Creates a node from a config file (validated; throws `ConfigError` listing every problem). */

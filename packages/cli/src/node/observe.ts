@@ -75,7 +75,8 @@ export function buildStatus(
       name: n.name,
       state: n.state,
       addresses: n.addresses,
-      lastError: n.lastError?.message ?? null,
+      // The error of the latest lookup only: one that a later success answered is history, not state.
+      lastError: n.lastError && n.lastError.at >= (n.lastSuccess ?? 0) ? n.lastError.message : null,
     })),
   }))
   const stats = node.forwarder?.stats() ?? []
