@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BrowserContext, chromium } from 'playwright-core'
+import { requirePeer } from '../../../../test/support/peers.js'
+
+/** Debian's chromium, never a downloaded browser; flags keep it off the network and out of the user's profile. */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+export interface Browser {
+  context: BrowserContext
+  close(): Promise<void>
+}
+
+/** Launches chromium with a fresh profile folder, removed again by close(). */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = requirePeer('chromium', 'chromium')
+  const profile = mkdtempSync(join(tmpdir(), 'gslb-console-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1280, height: 800 },
+    timeout: 60_000,
+  })
+  return {
+    context,
+    async close() {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
