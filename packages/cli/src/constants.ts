@@ -22,6 +22,8 @@ export const DEFAULT_SERVICE_LIMITS = {
 
 export const DEFAULT_NAME_TTL = 10
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000
+/** On a planned stop: the longest wait for the VIPs to leave this host before the listeners close (node.stopGrace). */
+export const DEFAULT_STOP_GRACE_MS = 5_000
 export const DEFAULT_DNS_PORT = 53
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

@@ -39,6 +39,19 @@ export function formatStatus(status: NodeStatus): string {
     `node ${n.name}${n.site ? ` (site ${n.site})` : ''} — gslb-lb ${n.version}, pid ${n.pid}, up ${formatDuration(n.uptimeMs)}, ` +
       `reloads ${n.reloads.applied} applied / ${n.reloads.rejected} rejected`,
   )
+  if (n.stopping) out.push('STOPPING: reporting unfit while the VIPs move to the peer')
+  if (status.fleet) {
+    const others = status.fleet.nodes.filter((node) => !node.self)
+    out.push(
+      `config fingerprint ${status.fleet.fingerprint}` +
+        (others.length > 0
+          ? `; fleet${status.fleet.name ? ` ${status.fleet.name}` : ''}: ${status.fleet.nodes
+              .map((node) => `${node.name}${node.site ? ` (${node.site})` : ''}${node.self ? ' *' : ''}`)
+              .join(', ')}`
+          : ''),
+    )
+  }
+  if (status.vips) out.push(`VIPs held here: ${status.vips.join(', ') || 'none'}`)
   if (status.engine) {
     out.push(
       `engine listening on ${status.engine.listening.map((e) => formatEndpoint(e.address, e.port)).join(', ') || 'nothing'}`,

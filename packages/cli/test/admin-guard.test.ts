@@ -11,7 +11,7 @@ const TOKEN = 'guard-token-0123456789'
 
 const handlers = {
   status: () => ({ ok: true }),
-  check: () => ({ healthy: true, reasons: [] }),
+  check: () => ({ fit: true, healthy: true, reasons: [], shared: [], services: [] }),
   metrics: async () => ({ contentType: 'text/plain', body: '' }),
   reload: async () => {
     reloads++

@@ -64,7 +64,24 @@ test('GET /status needs no token and describes the node', async () => {
 test('GET /check is 200 when healthy', async () => {
   const res = await call('GET', '/check')
   expect(res.status).toBe(200)
-  expect(res.json()).toEqual({ healthy: true, reasons: [] })
+  expect(res.json()).toEqual({
+    fit: true,
+    healthy: true,
+    reasons: [],
+    shared: [],
+    services: ['PROXY', 'CLUSTER', 'PLAIN'],
+  })
+})
+
+test('GET /check?service= and ?vip= scope the check; an unknown one is 404 (curl -f fails: unfit)', async () => {
+  const scoped = await call('GET', '/check?service=CLUSTER&service=PLAIN')
+  expect(scoped.status).toBe(200)
+  expect(scoped.json().services).toEqual(['CLUSTER', 'PLAIN'])
+  expect((await call('GET', '/check?vip=127.0.0.1')).json().services).toEqual(['PROXY', 'CLUSTER', 'PLAIN'])
+  const unknownVip = await call('GET', '/check?vip=10.9.9.9')
+  expect(unknownVip.status).toBe(404)
+  expect(unknownVip.json()).toMatchObject({ code: 'GSLB_NODE_STATE' })
+  expect((await call('GET', '/check?service=NOPE')).status).toBe(404)
 })
 
 test('writes need the bearer token when one is set', async () => {
@@ -81,14 +98,19 @@ test('writes need the bearer token when one is set', async () => {
   expect((await call('POST', '/reload')).status).toBe(401)
 })
 
-test('server actions: force-down makes /check 503, clear restores it', async () => {
+test('a server forced down is a shared cause: /check stays 200 (fit), not healthy, and says so', async () => {
   const server = encodeURIComponent(`127.0.0.1:${fixture.pacsPort}`)
   expect((await call('POST', `/servers/CLUSTER/${server}/force-down`, { token: TOKEN })).status).toBe(200)
-  const check = await call('GET', '/check')
-  expect(check.status).toBe(503)
-  expect(check.json().healthy).toBe(false)
+  const check = await call('GET', '/check?service=CLUSTER')
+  expect(check.status).toBe(200)
+  expect(check.json()).toMatchObject({
+    fit: true,
+    healthy: false,
+    reasons: [],
+    shared: [`service CLUSTER has no up server (127.0.0.1:${fixture.pacsPort} down)`],
+  })
   expect((await call('POST', `/servers/CLUSTER/${server}/clear`, { token: TOKEN })).status).toBe(200)
-  expect((await call('GET', '/check')).status).toBe(200)
+  expect((await call('GET', '/check')).json().healthy).toBe(true)
 })
 
 test('unknown routes, targets and actions are JSON errors', async () => {

@@ -140,13 +140,18 @@ describe('against a running node', () => {
     await closeFixture(fixture)
   })
 
-  test('check: 0 when healthy, 1 when a service has no up server, 4 when nothing answers', async () => {
-    expect(await run(['check', '--admin', admin])).toMatchObject({ code: 0, out: 'healthy\n' })
+  test('check: 0 when fit (a dead server is shared with the peer), 2 for an unknown VIP, 4 when nothing answers', async () => {
+    expect(await run(['check', '--admin', admin])).toMatchObject({ code: 0, out: 'fit\n' })
     const server = `127.0.0.1:${fixture.pacsPort}`
     expect((await run(['set', 'server', 'CLUSTER', server, 'force-down', '--admin', admin])).code).toBe(0)
-    const unhealthy = await run(['check', '--admin', admin])
-    expect(unhealthy.code).toBe(1)
-    expect(unhealthy.out).toContain(`unhealthy: service CLUSTER has no up server (${server} down)`)
+    const shared = await run(['check', '--admin', admin, '--service', 'CLUSTER'])
+    expect(shared.code).toBe(0)
+    expect(shared.out).toContain(
+      `fit (shared with the peer: service CLUSTER has no up server (${server} down))`,
+    )
+    const unknown = await run(['check', '--admin', admin, '--vip', '10.9.9.9'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.err).toContain("no service listens on '10.9.9.9'")
     expect((await run(['set', 'server', 'CLUSTER', server, 'clear', '--admin', admin])).code).toBe(0)
     expect((await run(['check', '--admin', admin, '--quiet'])).code).toBe(0)
     const closedPort = await freePort()

@@ -160,7 +160,11 @@ test('member and server overrides through the node', async () => {
     state: 'down',
   })
   await until('the node reports the service unhealthy', () => !node.check().healthy)
-  expect(node.check().reasons).toEqual([`service CLUSTER has no up server (${server} down)`])
+  expect(node.check()).toMatchObject({
+    fit: true,
+    reasons: [],
+    shared: [`service CLUSTER has no up server (${server} down)`],
+  })
   node.act('servers', 'CLUSTER', server, 'clear')
   await until('the node is healthy again', () => node.check().healthy)
   expect(node.act('members', 'dicom', 'siteA', 'drain')).toMatchObject({ admin: 'drain', state: 'drain' })

@@ -191,6 +191,7 @@ describe('status', () => {
         forwarder: node.forwarder,
         resolvers,
         running: true,
+        stopping: false,
       },
       { startedAt: at, configFile: undefined, configLoadedAt: at, reloads: { applied: 0, rejected: 0 } },
     )

@@ -5,6 +5,7 @@ import { isLoopback, isWildcard } from '../config/addresses.js'
 import type { Endpoint } from '../config/types.js'
 import { ADMIN_MAX_BODY_BYTES, ADMIN_REQUEST_TIMEOUT_MS } from '../constants.js'
 import { CliError } from '../errors.js'
+import type { CheckResult, CheckScope } from '../node/observe.js'
 
 export type AdminAction = 'drain' | 'force-up' | 'force-down' | 'clear'
 export const ADMIN_ACTIONS: readonly AdminAction[] = ['drain', 'force-up', 'force-down', 'clear']
@@ -12,7 +13,8 @@ export const ADMIN_ACTIONS: readonly AdminAction[] = ['drain', 'force-up', 'forc
 /** What the admin API needs from the node it serves. */
 export interface AdminHandlers {
   status(): unknown
-  check(): { healthy: boolean; reasons: string[] }
+  /** Fit to hold the VIP(s) of `scope`; throws `GSLB_NODE_STATE` (HTTP 404) for an unknown VIP or service. */
+  check(scope: CheckScope): CheckResult
   metrics(): Promise<{ contentType: string; body: string }>
   reload(): Promise<{ applied: boolean }>
   /** How the engine answers a name for a client now; throws `GSLB_CLI_USAGE` for bad input (HTTP 400). */
@@ -103,7 +105,7 @@ export function hostAllowed(
 }
 
 /**
- * The admin HTTP API: `GET /status`, `GET /check`, `GET /metrics`, `GET /explain?name=&client=`, `POST /reload`,
+ * The admin HTTP API: `GET /status`, `GET /check[?vip=&service=]` (200 fit, 503 unfit), `GET /metrics`, `GET /explain?name=&client=`, `POST /reload`,
  * `POST /members/:pool/:member/:action`, `POST /servers/:service/:server/:action`
  * (action: drain, force-up, force-down, clear). Writes need `Authorization: Bearer <token>` when a token is set,
  * and are refused outright on a non-loopback listener without one, and when they come with a foreign `Origin`.
@@ -170,8 +172,12 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     }
     if (first === 'check' && rest.length === 0) {
       only('GET')
-      const result = handlers.check()
-      return send(res, result.healthy ? 200 : 503, result)
+      // keepalived's check: `curl -fsS --max-time 0.5 'http://127.0.0.1:9180/check?vip=10.1.0.50'`.
+      const scope = { vips: url.searchParams.getAll('vip'), services: url.searchParams.getAll('service') }
+      if (scope.vips.length + scope.services.length > 64)
+        throw new HttpError(400, 'at most 64 vip/service parameters')
+      const result = handlers.check(scope)
+      return send(res, result.fit ? 200 : 503, result)
     }
     if (first === 'metrics' && rest.length === 0) {
       only('GET')

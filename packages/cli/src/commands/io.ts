@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { isIP } from 'node:net'
 import { parseHostPort } from '../config/addresses.js'
 import { adminEndpointOf, chooseFleetNode, isFleetFile, resolveFleetNode } from '../config/fleet.js'
 import type { Endpoint } from '../config/types.js'

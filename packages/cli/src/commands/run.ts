@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { EXIT, LOG_LEVELS } from '../constants.js'
 import { CliError } from '../errors.js'
 import type { GslbNode } from '../node/node.js'
-import type { CliIo } from './io.js'
+import { type CliIo, nodeOption } from './io.js'
 import type { ExitSetter } from './simple.js'
 
 /** What to do about the usual reasons a node cannot bind its listeners. */
@@ -30,17 +30,19 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
     .description(
       'run the node: engine, resolvers, services and admin API from one config (SIGHUP reloads, SIGTERM drains)',
     )
-    .requiredOption('-c, --config <file>', 'config file')
+    .requiredOption('-c, --config <file>', 'config file (one node, or the whole fleet)')
+    .option('--node <name>', 'in a fleet file: the node to run (default: $GSLB_LB_NODE, else the host name)')
     .option('--log-level <level>', `override logging.level (${LOG_LEVELS.join(', ')})`)
     .option('--log-format <format>', 'override logging.format (auto, json, pretty)')
-    .action(async (options: { config: string; logLevel?: string; logFormat?: string }) => {
+    .action(async (options: { config: string; node?: string; logLevel?: string; logFormat?: string }) => {
       // Loaded on use: `check`, run every second by keepalived, must not pay for the whole node.
       const [{ loadConfig }, { createLogger }, { GslbNode }] = await Promise.all([
         import('../config/load.js'),
         import('../log.js'),
         import('../node/node.js'),
       ])
-      const config = await loadConfig(options.config)
+      const node = nodeOption(options, io)
+      const config = await loadConfig(options.config, { node })
       const logging = { ...config.logging }
       if (options.logLevel !== undefined) {
         if (!(LOG_LEVELS as readonly string[]).includes(options.logLevel)) {
@@ -63,9 +65,14 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
       const logger = createLogger(logging, io.stdout)
       const { configWarnings } = await import('../config/warnings.js')
       for (const warning of configWarnings(config)) logger.warn({ path: warning.path }, warning.message)
-      const node = new GslbNode({ config, configFile: options.config, logger })
+      const gslbNode = new GslbNode({
+        config,
+        configFile: options.config,
+        ...(node !== undefined ? { configNode: node } : {}),
+        logger,
+      })
       try {
-        await node.start(io.signal ? { signal: io.signal } : {})
+        await gslbNode.start(io.signal ? { signal: io.signal } : {})
       } catch (error) {
         const hint = startHint(error)
         logger.fatal(
@@ -75,7 +82,7 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
         setExit(EXIT.failure)
         return
       }
-      await runUntilStopped(node, io)
+      await runUntilStopped(gslbNode, io)
     })
 }
 

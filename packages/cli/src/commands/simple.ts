@@ -12,6 +12,9 @@ import { type AdminOptions, type CliIo, durationOption, print, printJson, resolv
 
 export type ExitSetter = (code: number) => void
 
+const adminErrorText = (response: { body: unknown; text: string }) =>
+  (response.body as { error?: string } | null)?.error ?? response.text
+
 const adminFlags = (command: Command) =>
   command
     .option('-c, --config <file>', 'read the admin address and token from this config')
@@ -23,21 +26,23 @@ const adminFlags = (command: Command) =>
       '--token <token>',
       'bearer token for writes (default: $GSLB_LB_TOKEN or admin.token of the config)',
     )
+    .option('--node <name>', 'in a fleet file: whose admin API (default: $GSLB_LB_NODE, else the host name)')
 
 export function registerSimpleCommands(program: Command, io: CliIo, setExit: ExitSetter): void {
   program
     .command('validate')
     .description('check a config file: schema, unknown keys and cross-references; prints every error')
-    .argument('<file>', 'config file')
+    .argument('<file>', 'config file (one node, or a fleet: every node is checked)')
+    .option('--node <name>', 'in a fleet file: check only this node')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, options: { json?: boolean }) => {
-      const [{ loadConfig }, { configWarnings }] = await Promise.all([
+    .action(async (file: string, options: { json?: boolean; node?: string }) => {
+      const [{ loadEveryNode }, { configWarnings }] = await Promise.all([
         import('../config/load.js'),
         import('../config/warnings.js'),
       ])
-      let config: Config
+      let configs: Config[]
       try {
-        config = await loadConfig(file)
+        configs = await loadEveryNode(file, { node: options.node ?? (io.env.GSLB_LB_NODE || undefined) })
       } catch (error) {
         // --json promises JSON on stdout whatever happens; the exit code still says why.
         if (options.json && error instanceof CliError) {
@@ -55,22 +60,12 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
         }
         throw error
       }
-      const warnings = configWarnings(config)
-      const summary = {
-        valid: true,
-        file,
-        node: config.node.name,
-        services: Object.keys(config.services ?? {}).length,
-        pools: Object.keys(config.gslb?.pools ?? {}).length,
-        resolvers: Object.keys(config.resolvers ?? {}).length,
-        warnings,
-      }
+      const { fleetSummary } = await import('../config/fleet-summary.js')
+      const { summary, lines } = fleetSummary(file, configs, configWarnings)
+      const warnings = summary.warnings
       if (options.json) printJson(io, summary)
       else {
-        print(
-          io,
-          `${file}: valid (node ${summary.node}; ${summary.services} service(s), ${summary.pools} pool(s), ${summary.resolvers} resolver(s))`,
-        )
+        print(io, lines.join('\n'))
         for (const warning of warnings) io.stderr.write(`warning: ${warning.path}: ${warning.message}\n`)
       }
     })
@@ -127,23 +122,42 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
     program
       .command('check')
       .description(
-        'exit 0 when the local node is healthy (admin API answers, engine listening, every service has an up server)',
+        'exit 0 when the local node is fit to hold its VIPs: admin API answers, not stopping, engine and services listening (a dead PACS or DNS outage the peer shares does not count)',
       )
+      .option('--vip <address...>', 'only the services on these VIPs (one keepalived vrrp_instance)')
+      .option('--service <name...>', 'only these services')
       .option('--timeout <duration>', 'how long to wait for the node', '1s')
       .option('--json', 'print the verdict as JSON')
       .option('-q, --quiet', 'print nothing; the exit code says it'),
-  ).action(async (options: AdminOptions & { timeout: string; json?: boolean; quiet?: boolean }) => {
-    const timeout = durationOption(options.timeout, '--timeout')
-    const { admin, token } = await resolveAdmin(options, io)
-    const response = await adminRequest({ admin, ...(token ? { token } : {}), path: '/check', timeout })
-    const verdict = response.body as { healthy?: boolean; reasons?: string[] }
-    const healthy = response.status === 200 && verdict.healthy === true
-    if (options.json) printJson(io, verdict)
-    else if (!options.quiet) {
-      print(io, healthy ? 'healthy' : `unhealthy: ${(verdict.reasons ?? [response.text]).join('; ')}`)
-    }
-    if (!healthy) setExit(EXIT.failure)
-  })
+  ).action(
+    async (
+      options: AdminOptions & {
+        vip?: string[]
+        service?: string[]
+        timeout: string
+        json?: boolean
+        quiet?: boolean
+      },
+    ) => {
+      const timeout = durationOption(options.timeout, '--timeout')
+      const { admin, token } = await resolveAdmin(options, io)
+      const query = new URLSearchParams([
+        ...(options.vip ?? []).map((vip): [string, string] => ['vip', vip]),
+        ...(options.service ?? []).map((service): [string, string] => ['service', service]),
+      ])
+      const path = `/check${query.size > 0 ? `?${query}` : ''}`
+      const response = await adminRequest({ admin, ...(token ? { token } : {}), path, timeout })
+      if (response.status === 404) throw new CliError('GSLB_CLI_USAGE', adminErrorText(response))
+      const verdict = response.body as { fit?: boolean; reasons?: string[]; shared?: string[] }
+      const fit = response.status === 200 && verdict.fit === true
+      if (options.json) printJson(io, verdict)
+      else if (!options.quiet) {
+        const shared = verdict.shared?.length ? ` (shared with the peer: ${verdict.shared.join('; ')})` : ''
+        print(io, fit ? `fit${shared}` : `unfit: ${(verdict.reasons ?? [response.text]).join('; ')}`)
+      }
+      if (!fit) setExit(EXIT.failure)
+    },
+  )
 
   adminFlags(
     program

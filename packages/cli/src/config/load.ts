@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { CliError, ConfigError } from '../errors.js'
+import { everyNodeConfig, nodeConfigFrom } from './resolve.js'
 import type { Config } from './types.js'
-import { nodeConfigFrom } from './resolve.js'
 
 /** Largest config file read; a real one is a few KiB. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -68,4 +68,17 @@ export async function loadConfig(
     { node: options.node, ...(options.hostname !== undefined ? { hostname: options.hostname } : {}) },
     file,
   )
+}
+
+/**
+ * What `validate` checks: every node of a fleet file (or only `options.node`), or the one node of a single-node
+ * file. Throws `ConfigError` listing every problem of every node.
+ */
+export async function loadEveryNode(
+  file: string,
+  options: { node?: string | undefined } = {},
+): Promise<Config[]> {
+  const raw = await readConfigFile(file)
+  if (options.node !== undefined) return [nodeConfigFrom(raw, { node: options.node }, file)]
+  return everyNodeConfig(raw, file)
 }

@@ -128,6 +128,16 @@ const monitorVariants: Schema[] = [
   ),
 ]
 
+/** What a fleet overlay may hold: any top-level section, checked when each node's config is resolved. */
+const overlaySections = Object.fromEntries(
+  ['node', 'topology', 'health', 'monitors', 'gslb', 'resolvers', 'services', 'admin', 'logging'].map(
+    (key) => [
+      key,
+      { type: ['object', 'null'], description: `Merged over the shared ${key} section (null removes it).` },
+    ],
+  ),
+)
+
 export const configSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://unpkg.com/@gslb/cli/schema/gslb-lb.schema.json',
@@ -146,8 +156,9 @@ export const configSchema = {
     services: mapOf(ref('service'), 'L4 services: a listener (VIP) forwarding to backends.'),
     admin: ref('admin'),
     logging: ref('logging'),
+    fleet: ref('fleet'),
   },
-  required: ['node'],
+  // `node` (with its name) is required of a single-node config; a fleet file names its nodes in `fleet.nodes`.
   additionalProperties: false,
   $defs: {
     identifier: str('A name: letters, digits, `_`, `-`, `.`.', {
@@ -179,9 +190,40 @@ export const configSchema = {
         drainTimeout: duration(
           'On SIGTERM/SIGINT: how long established connections may continue (default 30s).',
         ),
+        stopGrace: duration(
+          'On SIGTERM/SIGINT: how long to report unfit and wait for the VIPs to leave this host before closing the listeners (default 5s).',
+        ),
       },
-      ['name'],
-      'Who this node is.',
+      [],
+      'Who this node is (name required, except in a fleet file where fleet.nodes names them).',
+    ),
+    fleet: object(
+      {
+        name: str('Name of the deployment (status, console).', { minLength: 1, maxLength: 64 }),
+        sites: mapOf(
+          ref('fleetOverlay'),
+          'Per site: sections merged over the shared ones for every node of the site (objects merge key by key, arrays and values replace, null removes).',
+        ),
+        nodes: mapOf(
+          ref('fleetNode'),
+          "Per node (key = node name, chosen with --node, GSLB_LB_NODE or the host name): its site, its address and sections merged over its site's.",
+        ),
+      },
+      ['nodes'],
+      'One file for the whole deployment: the top-level sections are shared by every node.',
+    ),
+    fleetOverlay: object(overlaySections, [], 'Sections merged over the shared ones.'),
+    fleetNode: object(
+      {
+        site: str('A key of fleet.sites: its overlay applies, and it is node.site.', { minLength: 1 }),
+        address: {
+          ...ref('address'),
+          description: "The node's own address (peers reach its admin API there).",
+        },
+        ...overlaySections,
+      },
+      [],
+      'One node of the fleet.',
     ),
     topology: object(
       {
@@ -558,7 +600,7 @@ export const configSchema = {
         allowedHosts: {
           type: 'array',
           description:
-            'Extra names the admin API answers to in the Host header (besides its listen address, localhost, 127.0.0.1 and [::1]), e.g. the node\'s DNS name when it is scraped by name.',
+            "Extra names the admin API answers to in the Host header (besides its listen address, localhost, 127.0.0.1 and [::1]), e.g. the node's DNS name when it is scraped by name.",
           items: ref('hostname'),
           maxItems: 64,
         },

@@ -3,6 +3,8 @@
  * every duration is a number of milliseconds.
  */
 
+import type { FleetView } from './fleet.js'
+
 export interface Endpoint {
   address: string
   port: number
@@ -44,6 +46,7 @@ export interface NodeConfig {
   name: string
   site?: string
   drainTimeout?: number
+  stopGrace?: number
 }
 
 export interface TopologyConfig {
@@ -179,6 +182,8 @@ export interface Config {
   services?: Record<string, ServiceConfig>
   admin?: AdminConfig
   logging?: LoggingConfig
+  /** Set by `loadConfig`: the fleet this node belongs to and the file's fingerprint (not a section of the file). */
+  fleet?: FleetView
 }
 
 export function isNameBackend(backend: BackendConfig): backend is NameBackend {

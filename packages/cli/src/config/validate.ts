@@ -28,8 +28,10 @@ function schemaValidator(): ValidateFunction {
  */
 export function validateConfig(input: unknown, file?: string): Config {
   const validate = schemaValidator()
-  if (!validate(input)) {
-    throw new ConfigError(schemaIssues(validate.errors ?? []), file)
+  const valid = validate(input)
+  const nodeIssues = singleNodeIssues(input)
+  if (!valid || nodeIssues.length > 0) {
+    throw new ConfigError([...nodeIssues, ...schemaIssues(valid ? [] : (validate.errors ?? []))], file)
   }
   const config = normalizeDurations(withoutComments(input), configSchema, configSchema) as Config
   const issues = crossReferenceIssues(config)
@@ -37,6 +39,21 @@ export function validateConfig(input: unknown, file?: string): Config {
   const deep = libraryIssues(config)
   if (deep.length > 0) throw new ConfigError(deep, file)
   return config
+}
+
+/** The schema lets a fleet file omit `node.name`; one node's config must have it, and no `fleet` section. */
+function singleNodeIssues(input: unknown): ConfigIssue[] {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return []
+  const record = input as Record<string, unknown>
+  if ('fleet' in record)
+    return [
+      { path: 'fleet', message: 'a fleet file is resolved for one node first (loadConfig(file, { node }))' },
+    ]
+  if (!('node' in record)) return [{ path: 'node', message: 'is required' }]
+  const node = record.node
+  if (node !== null && typeof node === 'object' && !('name' in node))
+    return [{ path: 'node.name', message: 'is required' }]
+  return []
 }
 
 /** A copy without `$comment` and `$schema` keys: they are for people and editors, not for the components. */

@@ -11,6 +11,7 @@ import {
   DEFAULT_ADMIN_ADDRESS,
   DEFAULT_ADMIN_PORT,
   DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_STOP_GRACE_MS,
   HEALTH_PROFILES,
 } from '../constants.js'
 import { CliError, ConfigError, type ConfigIssue } from '../errors.js'
@@ -20,9 +21,10 @@ import { VERSION } from '../version.js'
 import { ResolverSet } from './address-sources.js'
 import { createEngineHandle, type EngineHandle } from './engine.js'
 import { forwarderServices, nameRoutes, resolverOptions } from './mapping.js'
-import { buildStatus, checkNode } from './observe.js'
+import { buildStatus, type CheckResult, type CheckScope, checkNode } from './observe.js'
 import type { NodeStatus } from './status.js'
 import { libraryLogger, MetricsRefresher, observeForwarder, observeHealth } from './telemetry.js'
+import { type InterfaceAddresses, serviceVips, type VipEvent, VipWatcher } from './vips.js'
 
 export interface NodeOptions {
   config: Config
@@ -31,6 +33,12 @@ export interface NodeOptions {
   logger?: Logger
   /** Replaces `admin.listen` (tests use port 0). */
   adminListen?: Endpoint | false
+  /** In a fleet file: the node `reload()` resolves (default: as `loadConfig` chooses, from the host name). */
+  configNode?: string
+  /** This host's interface addresses, polled to see the VIPs come and go (default: `os.networkInterfaces()`). */
+  interfaceAddresses?: InterfaceAddresses
+  /** How often the interfaces are polled while running (default 500 ms). */
+  vipPollMs?: number
 }
 
 export interface ReloadResult {
@@ -46,6 +54,12 @@ export interface NodeEvents {
   'config:reload': [ReloadResult]
   /** A reload was refused (invalid config, or applying it failed); the node keeps running the previous one. */
   'config:reject': [ReloadResult]
+  /** A service VIP appeared on this host (keepalived made it the master). */
+  'vip:taken': [VipEvent]
+  /** A service VIP left this host. */
+  'vip:released': [VipEvent]
+  /** A planned stop began: the node reports itself unfit and waits for its VIPs to leave before closing listeners. */
+  'node:stopping': [{ vips: string[]; graceMs: number }]
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
@@ -74,12 +88,29 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   /** The settings each running resolver was started with (a replacement that got no answers is not applied). */
   readonly #resolverConfigs = new Map<string, NonNullable<Config['resolvers']>[string]>()
   #running = false
+  #stopping: Promise<void> | undefined
+  readonly #configNode: string | undefined
+  readonly #vips: VipWatcher
 
   constructor(options: NodeOptions) {
     super()
     this.config = options.config
     this.#configFile = options.configFile
+    this.#configNode = options.configNode
     this.#adminListen = options.adminListen
+    this.#vips = new VipWatcher({
+      vips: () => serviceVips(this.config),
+      ...(options.interfaceAddresses ? { source: options.interfaceAddresses } : {}),
+      ...(options.vipPollMs !== undefined ? { intervalMs: options.vipPollMs } : {}),
+    })
+    this.#vips.on('vip:taken', (e) => {
+      this.logger.info({ vip: e.address, services: e.services }, 'VIP taken: this node holds it now')
+      this.emit('vip:taken', e)
+    })
+    this.#vips.on('vip:released', (e) => {
+      this.logger.info({ vip: e.address, services: e.services }, 'VIP released: this node no longer holds it')
+      this.emit('vip:released', e)
+    })
     this.logger = options.logger ?? createLogger(options.config.logging)
     const refresher = new MetricsRefresher()
     this.metrics = createMetrics((metrics) => refresher.refresh(metrics, this))
@@ -93,6 +124,16 @@ export class GslbNode extends EventEmitter<NodeEvents> {
 
   get running(): boolean {
     return this.#running
+  }
+
+  /** A planned stop has begun: `check()` says unfit while the VIPs move to the peer. */
+  get stopping(): boolean {
+    return this.#stopping !== undefined && this.#running
+  }
+
+  /** The service VIPs on this host's interfaces at the last poll. */
+  heldVips(): string[] {
+    return this.#vips.held()
   }
 
   /** Starts health checks, the engine, the resolvers, the forwarder and the admin API, in that order. */
@@ -142,6 +183,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         this.logger.info({ service: name, listen: bound }, 'service listening')
       }
       await this.#startAdmin()
+      this.#vips.start()
       this.logger.info(
         { node: this.config.node.name, site: this.config.node.site, version: VERSION },
         'node started',
@@ -210,7 +252,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       allowedHosts: () => this.config.admin?.allowedHosts,
       handlers: {
         status: () => this.status(),
-        check: () => this.check(),
+        check: (scope) => this.check(scope),
         metrics: async () => ({
           contentType: this.metrics.registry.contentType,
           body: await this.metrics.registry.metrics(),
@@ -245,6 +287,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       configFile: this.#configFile,
       configLoadedAt: this.#configLoadedAt,
       reloads: this.#reloads,
+      stopping: this.stopping,
+      vips: this.#vips.held(),
     })
   }
 
@@ -263,8 +307,9 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     }
   }
 
-  check(): { healthy: boolean; reasons: string[] } {
-    return checkNode(this)
+  /** Fit to hold the VIP(s) of `scope` (all services by default): see `checkNode`. */
+  check(scope: CheckScope = {}): CheckResult {
+    return checkNode(this, scope)
   }
 
   /** An admin override on a pool member (`members`) or a service server (`servers`). */
@@ -329,7 +374,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     let config: Config
     try {
       if (next) config = next
-      else if (this.#configFile) config = await loadConfig(this.#configFile)
+      else if (this.#configFile) config = await loadConfig(this.#configFile, { node: this.#configNode })
       else
         throw new CliError('GSLB_CONFIG_UNREADABLE', 'this node was started without a config file to re-read')
     } catch (error) {
@@ -442,11 +487,36 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   }
 
   /**
-   * Graceful stop: stop accepting, let established connections finish until `deadlineMs` (default
-   * node.drainTimeout, 30 s), then stop the engine, resolvers, checks and admin API.
+   * Planned stop: report unfit (`check()` says "stopping"), wait until the VIPs have left this host (at most
+   * `options.stopGraceMs`, default node.stopGrace, 5 s; no wait for VIPs this node does not hold), freeze health (so
+   * the node's own closing listeners do not read as a site going down), stop accepting, let established connections
+   * finish until `deadlineMs` (default node.drainTimeout, 30 s), then stop the engine, resolvers and admin API.
+   * Idempotent: a second call waits for the first.
    */
-  async close(options: { deadlineMs?: number } = {}): Promise<void> {
+  close(options: { deadlineMs?: number; stopGraceMs?: number } = {}): Promise<void> {
+    this.#stopping ??= this.#close(options)
+    return this.#stopping
+  }
+
+  async #close(options: { deadlineMs?: number; stopGraceMs?: number }): Promise<void> {
     const deadlineMs = options.deadlineMs ?? this.config.node.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS
+    const graceMs = options.stopGraceMs ?? this.config.node.stopGrace ?? DEFAULT_STOP_GRACE_MS
+    if (this.#running) {
+      const held = this.#vips.poll()
+      this.emit('node:stopping', { vips: held, graceMs })
+      if (held.length > 0) {
+        this.logger.info({ vips: held, graceMs }, 'stopping: reporting unfit; waiting for the VIPs to move')
+        const wait = await this.#vips.waitUntilReleased({ deadlineMs: graceMs, pollMs: 100 })
+        if (wait.released) this.logger.info({ waitedMs: wait.waitedMs }, 'VIPs left this host')
+        else if (this.#running)
+          this.logger.warn(
+            { vips: wait.held, graceMs },
+            'the VIPs are still here after node.stopGrace: closing the listeners anyway',
+          )
+      }
+    }
+    this.#vips.stop()
+    await this.health.stop()
     const forwarder = this.forwarder
     if (forwarder) {
       this.logger.info({ deadlineMs }, 'draining connections')
@@ -459,6 +529,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   async stop(): Promise<void> {
     const wasRunning = this.#running
     this.#running = false
+    this.#vips.stop()
     const forwarder = this.forwarder
     this.forwarder = undefined
     await forwarder
@@ -557,6 +628,6 @@ export async function createNodeFromFile(
   file: string,
   options: Omit<NodeOptions, 'config' | 'configFile'> = {},
 ): Promise<GslbNode> {
-  const config = await loadConfig(file)
+  const config = await loadConfig(file, { node: options.configNode })
   return new GslbNode({ ...options, config, configFile: file })
 }

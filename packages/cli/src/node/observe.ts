@@ -1,6 +1,7 @@
 import type { Forwarder } from '@gslb/forwarder'
 import type { HealthChecker, TargetStatus } from '@gslb/health'
 import type { Config } from '../config/types.js'
+import { CliError } from '../errors.js'
 import { VERSION } from '../version.js'
 import type { ResolverSet } from './address-sources.js'
 import type { EngineHandle } from './engine.js'
@@ -14,6 +15,8 @@ export interface Observable {
   forwarder: Forwarder | undefined
   resolvers: ResolverSet
   readonly running: boolean
+  /** A planned stop has begun (the node reports itself unfit while the VIP moves). */
+  readonly stopping: boolean
 }
 
 function targetView(status: TargetStatus | undefined): Omit<TargetView, 'id' | 'address' | 'port'> {
@@ -37,6 +40,9 @@ export function buildStatus(
     configFile: string | undefined
     configLoadedAt: number
     reloads: { applied: number; rejected: number; lastError?: string | undefined }
+    stopping?: boolean
+    /** The service VIPs this node holds now. */
+    vips?: string[]
   },
 ): NodeStatus {
   const { config, health } = node
@@ -110,12 +116,24 @@ export function buildStatus(
       uptimeMs: Date.now() - meta.startedAt,
       ...(meta.configFile ? { configFile: meta.configFile } : {}),
       configLoadedAt: new Date(meta.configLoadedAt).toISOString(),
+      ...(config.fleet ? { configFingerprint: config.fleet.fingerprint } : {}),
+      ...(meta.stopping ? { stopping: true } : {}),
       reloads: {
         applied: meta.reloads.applied,
         rejected: meta.reloads.rejected,
         ...(meta.reloads.lastError ? { lastError: meta.reloads.lastError } : {}),
       },
     },
+    ...(config.fleet
+      ? {
+          fleet: {
+            ...(config.fleet.name ? { name: config.fleet.name } : {}),
+            fingerprint: config.fleet.fingerprint,
+            nodes: config.fleet.nodes.map((n) => ({ ...n, self: n.name === config.fleet!.node })),
+          },
+        }
+      : {}),
+    vips: meta.vips ?? [],
     engine: node.engine ? { listening: node.engine.addresses() } : null,
     sites,
     pools,
@@ -124,32 +142,92 @@ export function buildStatus(
   }
 }
 
+/** Which services a check is about: those on a VIP (`?vip=`), those named (`?service=`), or all of them. */
+export interface CheckScope {
+  vips?: readonly string[]
+  services?: readonly string[]
+}
+
+/** What `GET /check` and `gslb-lb check` say. */
+export interface CheckResult {
+  /** Fit to hold the VIP(s): nothing is wrong here that the peer does not share. */
+  fit: boolean
+  /** Fit, and nothing shared is wrong either (every service has a server to send to). */
+  healthy: boolean
+  /** Why this node is unfit: its own process, listeners or state. */
+  reasons: string[]
+  /** What is wrong but the peer shares (a dead PACS, a DNS outage, an all-down pool): not a reason to move a VIP. */
+  shared: string[]
+  /** The services checked. */
+  services: string[]
+}
+
+/** The services a scope covers; throws `GSLB_NODE_STATE` (HTTP 404) for a VIP or service this node does not have. */
+export function servicesInScope(config: Config, scope: CheckScope): string[] {
+  const all = Object.keys(config.services ?? {})
+  if (!scope.vips?.length && !scope.services?.length) return all
+  const chosen = new Set<string>()
+  for (const name of scope.services ?? []) {
+    if (!config.services?.[name])
+      throw new CliError('GSLB_NODE_STATE', `no service '${name}' (services: ${all.join(', ') || 'none'})`)
+    chosen.add(name)
+  }
+  const byAddress = new Map<string, string[]>()
+  for (const [name, service] of Object.entries(config.services ?? {})) {
+    for (const { address } of service.listen) {
+      const key = address.toLowerCase()
+      byAddress.set(key, [...(byAddress.get(key) ?? []), name])
+    }
+  }
+  for (const vip of scope.vips ?? []) {
+    const services = byAddress.get(vip.toLowerCase())
+    if (!services)
+      throw new CliError(
+        'GSLB_NODE_STATE',
+        `no service listens on '${vip}' (service addresses: ${[...byAddress.keys()].join(', ') || 'none'})`,
+      )
+    for (const name of services) chosen.add(name)
+  }
+  return [...chosen]
+}
+
 /**
- * Healthy = running, the engine (when configured) is listening, and every service is listening with at least one
- * server it can send new connections to (up; or not known yet when the service has no active checks).
+ * Fit to hold a VIP = nothing is wrong that the peer does not share: the node runs and is not stopping, its engine
+ * (when configured) listens, and every service in scope listens on all its addresses. Servers with no up server are
+ * reported as `shared` (both nodes of a pair check the same PACS and ask the same DNS), never as a reason: giving
+ * the VIP away for them would only take it from both nodes. Answered from memory.
  */
-export function checkNode(node: Observable): { healthy: boolean; reasons: string[] } {
+export function checkNode(node: Observable, scope: CheckScope = {}): CheckResult {
+  const services = servicesInScope(node.config, scope)
   const reasons: string[] = []
-  if (!node.running) reasons.push('the node is not running')
+  const shared: string[] = []
+  if (node.stopping) reasons.push('stopping: a planned stop is handing the VIP to the peer')
+  else if (!node.running) reasons.push('the node is not running')
   if (node.config.gslb && (node.engine?.addresses().length ?? 0) === 0)
     reasons.push('the engine is not listening')
   const stats = node.forwarder?.stats() ?? []
-  for (const [name, service] of Object.entries(node.config.services ?? {})) {
+  for (const name of services) {
+    const service = node.config.services![name]!
     const s = stats.find((entry) => entry.name === name)
-    if (!s || s.listeners.length === 0) {
-      reasons.push(`service ${name} is not listening`)
+    if (!s || s.listeners.length < service.listen.length) {
+      reasons.push(
+        !s || s.listeners.length === 0
+          ? `service ${name} is not listening`
+          : `service ${name} listens on ${s.listeners.length} of its ${service.listen.length} addresses`,
+      )
       continue
     }
     const usable = s.servers.filter(
       (server) => server.state === 'up' || (server.state === 'unknown' && service.monitor === undefined),
     )
     if (usable.length === 0) {
-      reasons.push(
+      shared.push(
         s.servers.length === 0
           ? `service ${name} has no servers (no addresses resolved yet?)`
           : `service ${name} has no up server (${s.servers.map((server) => `${server.id} ${server.state}`).join(', ')})`,
       )
     }
   }
-  return { healthy: reasons.length === 0, reasons }
+  const fit = reasons.length === 0
+  return { fit, healthy: fit && shared.length === 0, reasons, shared, services }
 }

@@ -1,3 +1,4 @@
+import type { FleetNodeView } from '../config/fleet.js'
 import type { Endpoint } from '../config/types.js'
 
 /** One health-checked thing (a pool member or a service server) as `GET /status` shows it. */
@@ -61,8 +62,20 @@ export interface NodeStatus {
     uptimeMs: number
     configFile?: string
     configLoadedAt: string
+    /** First 12 hex digits of the SHA-256 of the config file's canonical JSON: differs between nodes ⇔ drift. */
+    configFingerprint?: string
+    /** A planned stop is under way (the node reports itself unfit). */
+    stopping?: boolean
     reloads: { applied: number; rejected: number; lastError?: string }
   }
+  /** The fleet of the config file (a fleet of one for a single-node file): every node and its admin API. */
+  fleet?: {
+    name?: string
+    fingerprint: string
+    nodes: (FleetNodeView & { self: boolean })[]
+  }
+  /** The service VIPs on this host's interfaces now. */
+  vips: string[]
   engine: { listening: Endpoint[] } | null
   /** The datacenters of the topology, with the pool members in each and their state. */
   sites: SiteView[]
