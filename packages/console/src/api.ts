@@ -52,6 +52,17 @@ export interface SiteView {
   members: { pool: string; member: string; address: string; state: string }[]
 }
 
+export type SiteState = 'up' | 'degraded' | 'down' | 'unknown'
+
+/** A site in one word: up (every member up), down (every member down), degraded (some down or drained). */
+export function siteState(site: Pick<SiteView, 'members'>): SiteState {
+  const states = site.members.map((m) => m.state)
+  if (states.length === 0 || states.every((s) => s === 'unknown')) return 'unknown'
+  if (states.every((s) => s === 'up')) return 'up'
+  if (states.every((s) => s === 'down')) return 'down'
+  return states.some((s) => s === 'down' || s === 'drain') ? 'degraded' : 'up'
+}
+
 export interface PoolView {
   name: string
   method: string
@@ -91,6 +102,23 @@ export interface ServiceView {
   servers: ServerView[]
 }
 
+export interface FleetNodeView {
+  name: string
+  site?: string
+  /** The node's own address on the site network. */
+  address?: string
+  /** Where its admin API listens. */
+  admin: Endpoint
+  /** The node that answered. */
+  self: boolean
+}
+
+export interface FleetView {
+  name?: string
+  fingerprint: string
+  nodes: FleetNodeView[]
+}
+
 /** What `GET /status` returns. */
 export interface NodeStatus {
   node: {
@@ -102,8 +130,16 @@ export interface NodeStatus {
     uptimeMs: number
     configFile?: string
     configLoadedAt: string
+    /** Short hash of the config file: differs between two nodes ⇔ their configs drifted apart. */
+    configFingerprint?: string
+    /** A planned stop is under way (the node reports itself unfit while its VIPs move). */
+    stopping?: boolean
     reloads: { applied: number; rejected: number; lastError?: string }
   }
+  /** The fleet of the config file: every node and where its admin API listens. */
+  fleet?: FleetView
+  /** The service VIPs on this host's interfaces now. */
+  vips?: string[]
   engine: { listening: Endpoint[] } | null
   sites: SiteView[]
   pools: PoolView[]
@@ -114,7 +150,13 @@ export interface NodeStatus {
 /** What `GET /check` returns (HTTP 200 when healthy, 503 when not). */
 export interface CheckResult {
   healthy: boolean
+  /** Why the node is unfit (its own process, listeners or state). */
   reasons: string[]
+  /** Fit to hold its VIPs: nothing is wrong that the peer does not share (nodes that know the difference). */
+  fit?: boolean
+  /** What is wrong but shared with the peer (a dead PACS, a DNS outage). */
+  shared?: string[]
+  services?: string[]
 }
 
 export interface ConfigIssueView {
@@ -212,3 +254,32 @@ export type ConsoleEvent =
   | { type: 'associations'; data: { at: number; active: AssociationView[] } }
   | { type: 'association'; data: FinishedAssociationView }
   | { type: 'timeline'; data: TimelineEntry }
+
+/** One node of the fleet as the node serving the console sees it (`GET /fleet`). */
+export interface FleetMemberReport {
+  name: string
+  site?: string
+  admin: Endpoint
+  /** The node that answered `GET /fleet`. */
+  self: boolean
+  /** Its admin API answered `GET /status` in time. */
+  reachable: boolean
+  /** Why not, when not. */
+  error?: string
+  configFingerprint?: string
+  stopping?: boolean
+  /** The service VIPs it holds now. */
+  vips?: string[]
+  /** Its own view of every site. */
+  sites?: { name: string; state: SiteState }[]
+  /** Epoch milliseconds of the answer (or of the failed attempt). */
+  askedAt: number
+}
+
+/** What `GET /fleet` returns: every node of the config file's fleet, asked now (reads only, no token sent). */
+export interface FleetReport {
+  name?: string
+  /** The fingerprint of the config this node runs; a node with another one has drifted. */
+  fingerprint: string
+  nodes: FleetMemberReport[]
+}

@@ -4,6 +4,7 @@ import type {
   ConsoleEvent,
   ExplainQuery,
   Explanation,
+  FleetReport,
   MemberActionResult,
   NodeStatus,
   ReloadResult,
@@ -54,6 +55,8 @@ export interface AdminClient {
     options?: RequestOptions,
   ): Promise<ServerActionResult>
   timeline(query?: { kind?: TimelineKind }, options?: RequestOptions): Promise<TimelineView>
+  /** Every node of the fleet as this node sees it (it asks the others' admin APIs). */
+  fleet(options?: RequestOptions): Promise<FleetReport>
   /**
    * Follows `GET /events` until the node ends the stream or `signal` aborts (then it resolves). Events of a type
    * this client does not know are passed over.
@@ -223,6 +226,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       const params = query?.kind ? `?${new URLSearchParams({ kind: query.kind })}` : ''
       return send('GET', `/timeline${params}`, [], request) as Promise<TimelineView>
     },
+    fleet: (request) => send('GET', '/fleet', [], request) as Promise<FleetReport>,
     async events(onEvent, request) {
       let response: Response
       try {

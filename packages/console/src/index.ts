@@ -16,7 +16,7 @@
  * ```
  */
 export type * from './api.js'
-export { ADMIN_ACTIONS, TIMELINE_KINDS } from './api.js'
+export { ADMIN_ACTIONS, siteState, TIMELINE_KINDS } from './api.js'
 export { type ConsoleAsset, type ConsoleAssets, consoleAssets } from './assets.js'
 export {
   type AdminClient,

@@ -1,4 +1,4 @@
-import { CONSOLE_ASSET_PREFIX, consoleAssets } from '@gslb/console'
+import { CONSOLE_ASSET_PREFIX, consoleAssets } from '../src/index.js'
 
 describe('consoleAssets', () => {
   test('the page, its script and its style sheet, with their headers', () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ConsoleErrorCode, type ConsoleEvent, createAdminClient } from '@gslb/console'
+import { ConsoleErrorCode, type ConsoleEvent, createAdminClient } from '../src/index.js'
 import { association, FAKE_TOKEN, type FakeAdmin, startFakeAdmin } from './support/fake-admin.js'
 
 let admin: FakeAdmin

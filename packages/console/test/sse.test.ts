@@ -1,4 +1,4 @@
-import { ConsoleErrorCode, SseParser } from '@gslb/console'
+import { ConsoleErrorCode, SseParser } from '../src/index.js'
 
 describe('SseParser', () => {
   test('reads event and data, across chunk boundaries and line-ending styles', () => {

@@ -3,6 +3,7 @@ import type {
   AssociationView,
   ConsoleEvent,
   FinishedAssociationView,
+  FleetReport,
   NodeStatus,
   TimelineEntry,
 } from '../api.js'
@@ -10,6 +11,7 @@ import { createAdminClient } from '../client.js'
 import { type ActionContext, Confirmer, runReload } from './actions.js'
 import { type Child, h, patch } from './dom.js'
 import { renderExplainForm } from './explain.js'
+import { renderFleet } from './fleet-view.js'
 import { clock } from './format.js'
 import {
   MAX_FINISHED,
@@ -24,6 +26,7 @@ import { renderTokenBox, TokenStore } from './token.js'
 const STATUS_EVERY_MS = 2_000
 const EVENTS_RETRY_MS = 3_000
 const RENDER_EVERY_MS = 250
+const FLEET_EVERY_MS = 5_000
 
 function section(main: Element, id: string, title: string, ...extra: Child[]): HTMLElement {
   const body = h('div', { class: 'body' })
@@ -82,6 +85,8 @@ function start(): void {
   const associations = section(main, 'associations', 'Associations')
   const timelineBody = section(main, 'timeline', 'Timeline')
   const explain = section(main, 'explain', 'Explain an answer')
+  const fleet = section(main, 'fleet', 'Fleet')
+  fleet.parentElement!.hidden = true
 
   const drawFreshness = () => {
     if (statusError) {
@@ -115,7 +120,7 @@ function start(): void {
       document.getElementById('node-title')!,
       `${status.node.name}${status.node.site ? ` · site ${status.node.site}` : ''}`,
     )
-    patch(summary, renderSummary(status, undefined))
+    patch(summary, renderSummary(status))
     patch(sites, renderSites(status))
     patch(pools, renderPools(status, context))
     patch(services, renderServices(status, context))
@@ -152,6 +157,23 @@ function start(): void {
     }, RENDER_EVERY_MS)
   }
 
+  // The fleet view: only for a node whose config names a fleet; the node asks its peers, the page asks the node.
+  let fleetStarted = false
+  const refreshFleet = async () => {
+    fleet.parentElement!.hidden = false
+    try {
+      const report: FleetReport = await client.fleet()
+      patch(fleet, renderFleet(report))
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) {
+        patch(fleet, h('p', { class: 'muted' }, 'This node’s admin API has no fleet view (GET /fleet).'))
+        return
+      }
+      patch(fleet, h('p', { class: 'error' }, `Fleet: ${(error as Error).message}`))
+    }
+    setTimeout(() => void refreshFleet(), FLEET_EVERY_MS)
+  }
+
   let pollTimer: ReturnType<typeof setTimeout> | undefined
   async function refresh(): Promise<void> {
     clearTimeout(pollTimer)
@@ -163,6 +185,10 @@ function start(): void {
       statusError = (error as Error).message
     }
     drawNode()
+    if (!fleetStarted && status?.fleet) {
+      fleetStarted = true
+      void refreshFleet()
+    }
     pollTimer = setTimeout(() => void refresh(), STATUS_EVERY_MS)
   }
 

@@ -1,4 +1,5 @@
-import type { MemberView, NodeStatus, ResolvedNameView, ServerView, ServiceView, SiteView } from '../api.js'
+import type { MemberView, NodeStatus, ResolvedNameView, ServerView, ServiceView } from '../api.js'
+import { siteState } from '../api.js'
 import { type ActionContext, actionButtons } from './actions.js'
 import { type Child, h } from './dom.js'
 import { ago, endpoint, isoTime, stateClass, stateGlyph } from './format.js'
@@ -55,12 +56,22 @@ function why(view: MemberView | ServerView): Child {
   return parts
 }
 
-export function renderSummary(status: NodeStatus, vipsHeld: readonly string[] | undefined): Child {
+export function renderSummary(status: NodeStatus): Child {
   const n = status.node
   return h(
     'dl',
     { class: 'summary' },
-    h('div', null, h('dt', null, 'Node'), h('dd', null, n.name)),
+    h(
+      'div',
+      null,
+      h('dt', null, 'Node'),
+      h(
+        'dd',
+        null,
+        n.name,
+        n.stopping ? [' ', stateBadge('drain', '(stopping: handing its VIPs over)')] : null,
+      ),
+    ),
     h('div', null, h('dt', null, 'Site'), h('dd', null, n.site ?? '—')),
     h('div', null, h('dt', null, 'Version'), h('dd', null, n.version)),
     h('div', null, h('dt', null, 'Up since'), h('dd', null, since(Date.parse(n.startedAt), Date.now()))),
@@ -87,19 +98,18 @@ export function renderSummary(status: NodeStatus, vipsHeld: readonly string[] | 
           : 'none',
       ),
     ),
-    vipsHeld
-      ? h('div', null, h('dt', null, 'VIPs held'), h('dd', null, vipsHeld.join(', ') || 'none'))
+    status.vips
+      ? h('div', null, h('dt', null, 'VIPs held'), h('dd', { id: 'vips' }, status.vips.join(', ') || 'none'))
+      : null,
+    n.configFingerprint
+      ? h(
+          'div',
+          null,
+          h('dt', null, 'Config fingerprint'),
+          h('dd', null, h('code', null, n.configFingerprint)),
+        )
       : null,
   )
-}
-
-function siteHealth(site: SiteView): string {
-  const states = site.members.map((m) => m.state)
-  if (states.length === 0) return 'unknown'
-  if (states.every((s) => s === 'up')) return 'up'
-  if (states.every((s) => s === 'down')) return 'down'
-  if (states.some((s) => s === 'down' || s === 'drain')) return 'drain'
-  return states.includes('up') ? 'up' : 'unknown'
 }
 
 export function renderSites(status: NodeStatus): Child {
@@ -108,12 +118,12 @@ export function renderSites(status: NodeStatus): Child {
     'ul',
     { class: 'sites' },
     status.sites.map((site) => {
-      const state = siteHealth(site)
+      const state = siteState(site)
       return h(
         'li',
         { class: `site site-${state}`, 'data-site': site.name },
         h('h3', null, `Site ${site.name}`, site.self ? h('span', { class: 'tag' }, 'this node') : null),
-        h('p', null, stateBadge(state === 'drain' ? 'degraded' : state)),
+        h('p', null, stateBadge(state)),
         h(
           'ul',
           { class: 'plain' },

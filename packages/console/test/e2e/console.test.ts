@@ -221,6 +221,17 @@ test('explain: the form asks the node and shows the answer and why', async () =>
   await expect(page.locator('#explain-result').textContent()).resolves.toContain("client in datacenter 'A'")
 })
 
+test('fleet: every node side by side, drift and an unreachable node said in words', async () => {
+  await open(page)
+  const table = page.locator('#fleet-table')
+  await table.waitFor()
+  await expect(page.locator('#fleet-table tbody tr').count()).resolves.toBe(3)
+  await expect(page.locator('#fleet tr[data-node="a2"]').textContent()).resolves.toContain('drift: differs')
+  await expect(page.locator('#fleet tr[data-node="b1"]').textContent()).resolves.toContain('unreachable')
+  await expect(page.locator('#fleet tr[data-node="demo"]').textContent()).resolves.toContain('10.1.0.50')
+  await expect(page.locator('#fleet').textContent()).resolves.toContain('drift: a2')
+})
+
 test('usable at 1280×800 and on a phone: nothing wider than the screen; screenshots', async () => {
   admin.addTimeline({ kind: 'health', subject: 'dicom/siteB', message: 'down → up: C-ECHO ok in 3 ms' })
   await open(page)

@@ -6,12 +6,15 @@ import {
   consoleAssets,
   type Explanation,
   type FinishedAssociationView,
+  type FleetReport,
   type MemberView,
   type NodeStatus,
+  siteState,
   type TimelineEntry,
-} from '@gslb/console'
+} from '../../src/index.js'
 
 export const FAKE_TOKEN = 'console-test-token'
+const FINGERPRINT = '3f9a1c0b7e21'
 
 function member(name: string, address: string, datacenter: string, since: number): MemberView {
   return {
@@ -54,6 +57,16 @@ export function demoStatus(now = Date.now()): NodeStatus {
       configLoadedAt: new Date(now - 120_000).toISOString(),
       reloads: { applied: 0, rejected: 0 },
     },
+    fleet: {
+      name: 'hospital',
+      fingerprint: FINGERPRINT,
+      nodes: [
+        { name: 'demo', site: 'A', admin: { address: '127.0.0.1', port: 9180 }, self: true },
+        { name: 'a2', site: 'A', admin: { address: '10.1.0.3', port: 9180 }, self: false },
+        { name: 'b1', site: 'B', admin: { address: '10.2.0.2', port: 9180 }, self: false },
+      ],
+    },
+    vips: ['10.1.0.50'],
     engine: { listening: [{ address: '127.0.0.1', port: 5353 }] },
     sites: [
       { name: 'A', self: true, subnets: 1, members: [] },
@@ -166,6 +179,49 @@ function explanation(status: NodeStatus, name: string, client: string): Explanat
   }
 }
 
+/** A fleet of three: this node, a peer that drifted, and one whose admin API does not answer. */
+function fleetReport(status: NodeStatus): FleetReport {
+  const sites = status.sites.map((site) => ({ name: site.name, state: siteState(site) }))
+  const now = Date.now()
+  return {
+    name: 'hospital',
+    fingerprint: FINGERPRINT,
+    nodes: [
+      {
+        name: 'demo',
+        site: 'A',
+        admin: { address: '127.0.0.1', port: 9180 },
+        self: true,
+        reachable: true,
+        configFingerprint: FINGERPRINT,
+        vips: ['10.1.0.50'],
+        sites,
+        askedAt: now,
+      },
+      {
+        name: 'a2',
+        site: 'A',
+        admin: { address: '10.1.0.3', port: 9180 },
+        self: false,
+        reachable: true,
+        configFingerprint: '0000aaaa1111',
+        vips: [],
+        sites,
+        askedAt: now,
+      },
+      {
+        name: 'b1',
+        site: 'B',
+        admin: { address: '10.2.0.2', port: 9180 },
+        self: false,
+        reachable: false,
+        error: 'no answer within 1500 ms',
+        askedAt: now,
+      },
+    ],
+  }
+}
+
 /**
  * A stand-in for a node's admin API on loopback port 0: the console's real assets, the real JSON shapes, writes
  * behind a bearer token. Actions change `status` as a node would, so the page shows their effect.
@@ -198,6 +254,7 @@ export async function startFakeAdmin(): Promise<FakeAdmin> {
     }
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
     if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, withSites(status))
+    if (req.method === 'GET' && url.pathname === '/fleet') return json(res, 200, fleetReport(status))
     if (req.method === 'GET' && url.pathname === '/timeline') {
       const kind = url.searchParams.get('kind')
       return json(res, 200, { capacity: 500, entries: timeline.filter((e) => !kind || e.kind === kind) })
