@@ -1,8 +1,8 @@
 // The lab's long-running processes: how each starts, and how `status` and the drills look at them.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { keepalivedConfigFile, namedConfFile, unboundConfFile } from './configs.mjs'
-import { ADMIN, CLI, DICOM_PORT, machines, nodeConfigFile, pacsDir, STATE_DIR } from './plan.mjs'
+import { FLEET_FILE, keepalivedConfigFile, namedConfFile, unboundConfFile } from './configs.mjs'
+import { ADMIN, CLI, DICOM_PORT, machines, pacsDir, STATE_DIR } from './plan.mjs'
 import { inNs, killDaemon, startDaemon, stopDaemon } from './sh.mjs'
 
 export const daemonName = {
@@ -41,7 +41,11 @@ export const start = {
       CLI,
       'run',
       '-c',
-      nodeConfigFile(balancer),
+      FLEET_FILE,
+      '--node',
+      balancer.node,
+      '--log-format',
+      'json',
     ]),
   // -n: stay in the foreground (the PID file is the lab's); -l -D: log to the console, in detail
   keepalived: (balancer) =>
@@ -64,6 +68,7 @@ export const stop = {
 }
 
 export const crash = {
+  named: () => killDaemon(daemonName.named),
   gslb: (balancer) => killDaemon(daemonName.gslb(balancer)),
   pacs: (pacs) => killDaemon(daemonName.pacs(pacs)),
 }
@@ -85,13 +90,18 @@ export async function holdersOf(vip, site) {
 
 /** GET from a balancer's admin API (loopback inside its namespace), parsed; throws when it does not answer. */
 export async function admin(balancer, path, timeoutS = 1) {
+  return JSON.parse(await adminText(balancer, path, timeoutS))
+}
+
+/** GET from a balancer's admin API, the body as text. */
+export async function adminText(balancer, path, timeoutS = 1) {
   const url = `http://${ADMIN.address}:${ADMIN.port}${path}`
   const got = await inNs(balancer.ns, 'curl', ['-sS', '--max-time', String(timeoutS), url], {
     timeoutMs: timeoutS * 1_000 + 3_000,
   })
   if (got.code !== 0)
     throw new Error(`${balancer.node} ${path}: ${got.stderr.trim() || `curl exit ${got.code}`}`)
-  return JSON.parse(got.stdout)
+  return got.stdout
 }
 
 /** `dig +short` from a namespace; the A records in answer order (empty when nothing answered). */

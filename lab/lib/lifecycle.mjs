@@ -39,7 +39,7 @@ export function preflight() {
 }
 
 /** Polls every `check` together until all hold; throws naming the ones that did not. */
-async function until(checks, timeoutMs) {
+export async function until(checks, timeoutMs) {
   const deadline = Date.now() + timeoutMs
   let failing = []
   for (;;) {

@@ -80,7 +80,6 @@ export const NAMESPACES = [ROUTER, ...MACHINES.map((m) => m.ns)]
 
 /** Where each PACS stores what it receives (dcmtk storescp --output-directory). */
 export const pacsDir = (pacs) => join(STATE_DIR, 'pacs', pacs.pacs)
-export const nodeConfigFile = (balancer) => join(STATE_DIR, 'config', `${balancer.node}.json`)
 export const logFile = (name) => join(STATE_DIR, 'logs', `${name}.log`)
 export const pidFile = (name) => join(STATE_DIR, 'pids', `${name}.pid`)
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type DicomFile, makeDicomFiles } from '../support/dicom-files'
+import { type DicomFile, makeDicomFiles } from '../support/dicom-files.cjs'
 import { activeResources, leakedSince } from '../support/handles'
 import { requirePeer } from '../support/peers'
 import { startUnbound, type Unbound } from '../support/unbound'

@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
+// Real DICOM test objects written with dcmtk's dump2dcm. CommonJS so that the TypeScript tests (through jest) and
+// the lab's plain Node scripts (lab/) share this one implementation; its types are in dicom-files.d.cts.
+const { execFile } = require('node:child_process')
+const { randomBytes } = require('node:crypto')
+const { writeFile } = require('node:fs/promises')
+const { join } = require('node:path')
+const { promisify } = require('node:util')
 
 const run = promisify(execFile)
 
@@ -10,37 +12,13 @@ const run = promisify(execFile)
 const TEST_UID_ROOT = '1.2.826.0.1.3680043.8.498'
 const MAX_FILES = 10_000
 
-export interface DicomFile {
-  path: string
-  sopInstanceUID: string
-}
-
-export interface DicomFileOptions {
-  /** dcmtk's `dump2dcm` binary (from `requirePeer('dump2dcm', 'dcmtk')`). */
-  dump2dcm: string
-  /** Folder the `.dcm` files (and their text dumps) are written to. */
-  dir: string
-  count: number
-  patientName?: string
-  patientId?: string
-  /** Bound on each dump2dcm run. */
-  timeoutMs?: number
-}
-
 /** A UID under the test root: root.<random 64-bit decimal>.<suffix>, well below the 64-character limit. */
-function uid(kind: number, suffix: string): string {
+function uid(kind, suffix) {
   const random = randomBytes(8).readBigUInt64BE().toString()
   return `${TEST_UID_ROOT}.${kind}.${random}.${suffix}`
 }
 
-function dump(fields: {
-  sopInstanceUID: string
-  studyUID: string
-  seriesUID: string
-  instance: number
-  patientName: string
-  patientId: string
-}): string {
+function dump(fields) {
   // A 4x4 8-bit MONOCHROME2 Secondary Capture image: the smallest object a storage SCP stores as an image.
   const pixels = Array.from({ length: 16 }, (_, i) => (i * 16).toString(16).padStart(2, '0')).join('\\')
   return [
@@ -71,17 +49,18 @@ function dump(fields: {
  * Writes `count` real DICOM Secondary Capture files with dcmtk's `dump2dcm` (explicit VR little endian), one study
  * and series, each file with its own SOP Instance UID. Returns them in order.
  */
-export async function makeDicomFiles(options: DicomFileOptions): Promise<DicomFile[]> {
+async function makeDicomFiles(options) {
   const { count } = options
   if (!Number.isInteger(count) || count < 1 || count > MAX_FILES) {
     throw new RangeError(`makeDicomFiles: count must be an integer from 1 to ${MAX_FILES}, got ${count}`)
   }
   const studyUID = uid(2, '1')
   const seriesUID = uid(3, '1')
-  const files: DicomFile[] = []
+  const prefix = options.namePrefix ?? 'sc'
+  const files = []
   for (let i = 1; i <= count; i++) {
     const sopInstanceUID = uid(1, String(i))
-    const name = `sc-${String(i).padStart(4, '0')}`
+    const name = `${prefix}-${String(i).padStart(4, '0')}`
     const dumpPath = join(options.dir, `${name}.dump`)
     const path = join(options.dir, `${name}.dcm`)
     await writeFile(
@@ -102,3 +81,5 @@ export async function makeDicomFiles(options: DicomFileOptions): Promise<DicomFi
   }
   return files
 }
+
+module.exports = { makeDicomFiles }

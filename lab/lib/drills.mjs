@@ -1,0 +1,434 @@
+// The drills of issue 11: each breaks something the way it breaks in a hospital, under a modality's load, and
+// measures what the modality saw. Durations come from GSLB_LAB_* variables so CI can run shorter variants.
+import { admin, crash, daemonName, dig, holdersOf, start, stop } from './daemons.mjs'
+import { healthChecks, until } from './lifecycle.mjs'
+import { ASSOCIATION_TIMEOUT_S, startModality } from './load.mjs'
+import {
+  downsBetween,
+  failedOf,
+  firstAt,
+  formatTable,
+  healthDowns,
+  longestAssociationMs,
+  summarize,
+  watchVips,
+} from './measure.mjs'
+import { processesInNamespaces, setLocalDns, setWan } from './network.mjs'
+import {
+  balancers,
+  clusterVip,
+  DICOM_NAME,
+  ECS_RESOLVER,
+  labEnv,
+  machines,
+  modalityVip,
+  otherSite,
+  PRIMARY_DNS,
+  pacsOf,
+  SITES,
+} from './plan.mjs'
+import { alive, readPid, signalDaemon, sleep } from './sh.mjs'
+
+const seconds = (name, fallback) => Number(labEnv[name] ?? fallback) * 1_000
+const SETTINGS = {
+  outageMs: seconds('GSLB_LAB_OUTAGE_S', 20),
+  dnsOutageMs: seconds('GSLB_LAB_DNS_OUTAGE_S', 60),
+  wanCutMs: seconds('GSLB_LAB_WAN_CUT_S', 20),
+  soakMs: seconds('GSLB_LAB_SOAK_S', 600),
+  leadMs: seconds('GSLB_LAB_LEAD_S', 5),
+  settleMs: seconds('GSLB_LAB_SETTLE_S', 10),
+  healthyTimeoutMs: seconds('GSLB_LAB_HEALTHY_TIMEOUT_S', 90),
+}
+/** The examples' `fast` health profile: checks every second, back up after 2 good ones. */
+const FAST = { intervalMs: 1_000, rise: 2 }
+const SITE = 'A'
+/** An association that took this long waited out one of the modality's timeouts. */
+const MODALITY_TIMEOUT_MS = ASSOCIATION_TIMEOUT_S * 1_000
+
+/** The balancer of `site` that holds the modalities' VIP now. */
+async function masterOf(site) {
+  const holders = await holdersOf(modalityVip(site), site)
+  if (holders.length !== 1)
+    throw new Error(`${modalityVip(site)} is held by ${holders.join(', ') || 'nobody'}`)
+  return balancers(site).find((b) => b.node === holders[0])
+}
+
+/** A power cut: SIGKILL every process in the balancer's namespace (gslb-lb, keepalived and its children). */
+async function powerOff(balancer) {
+  for (const { ns, pid } of await processesInNamespaces()) {
+    if (ns !== balancer.ns) continue
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+  const deadline = Date.now() + 5_000
+  while (
+    (await processesInNamespaces()).some((p) => p.ns === balancer.ns && alive(p.pid)) &&
+    Date.now() < deadline
+  ) {
+    await sleep(50)
+  }
+}
+
+async function nodeFit(balancer, timeoutMs = 30_000) {
+  await until([[`${balancer.node} is fit`, async () => (await admin(balancer, '/check')).healthy]], timeoutMs)
+}
+
+/** Runs `body` under load from the modalities of `sites`; the records of `SITE`'s modality are the drill's. */
+async function underLoad(name, sites, body) {
+  const modalities = sites.map((site) => startModality(site, name))
+  const vips = watchVips()
+  let extra
+  try {
+    extra = await body()
+  } finally {
+    const records = await Promise.all(modalities.map((m) => m.stop()))
+    const vipChanges = await vips.stop()
+    extra = { ...extra, records: records[0], others: records.slice(1), vipChanges }
+  }
+  return extra
+}
+
+const DRILLS = {
+  /** Site A's PACS crash (SIGKILL) and come back after the outage. */
+  async 'pacs-kill'() {
+    let killedAt = 0
+    let restoredAt = 0
+    const run = await underLoad('pacs-kill', [SITE], async () => {
+      await sleep(SETTINGS.leadMs)
+      killedAt = Date.now()
+      for (const pacs of pacsOf(SITE)) await crash.pacs(pacs)
+      await sleep(SETTINGS.outageMs)
+      restoredAt = Date.now()
+      for (const pacs of pacsOf(SITE)) start.pacs(pacs)
+      await sleep(SETTINGS.settleMs)
+    })
+    const firstAtSurvivorMs = firstAt(run.records, otherSite(SITE), killedAt)
+    const failBackMs = firstAt(run.records, SITE, restoredAt)
+    return {
+      ...summarize(run.records),
+      firstAtSurvivorMs,
+      failBackMs,
+      vipChanges: run.vipChanges,
+      checks: {
+        '0 failed': failedOf(run.records).length === 0,
+        'first stored at B < 1 s after the kill': firstAtSurvivorMs !== null && firstAtSurvivorMs < 1_000,
+        'back at A only after rise': failBackMs !== null && failBackMs >= (FAST.rise - 1) * FAST.intervalMs,
+        'VIP never moves': run.vipChanges.length === 0,
+      },
+    }
+  },
+
+  /** Site A's PACS hang (SIGSTOP: they accept and never answer), then resume. */
+  async 'pacs-hang'() {
+    let hungAt = 0
+    let resumedAt = 0
+    const run = await underLoad('pacs-hang', [SITE], async () => {
+      await sleep(SETTINGS.leadMs)
+      hungAt = Date.now()
+      for (const pacs of pacsOf(SITE)) signalDaemon(daemonName.pacs(pacs), 'SIGSTOP')
+      await sleep(SETTINGS.outageMs)
+      resumedAt = Date.now()
+      for (const pacs of pacsOf(SITE)) signalDaemon(daemonName.pacs(pacs), 'SIGCONT')
+      await sleep(SETTINGS.settleMs)
+    })
+    const firstAtSurvivorMs = firstAt(run.records, otherSite(SITE), hungAt)
+    return {
+      ...summarize(run.records),
+      firstAtSurvivorMs,
+      failBackMs: firstAt(run.records, SITE, resumedAt),
+      checks: {
+        '0 failed': failedOf(run.records).length === 0,
+        // the association in flight when the PACS hung is bounded by the first-response timeout, not the modality's
+        'no association waits for the modality timeout':
+          longestAssociationMs(run.records) < MODALITY_TIMEOUT_MS,
+      },
+    }
+  },
+
+  /** The VRRP master of site A loses power: gslb-lb and keepalived SIGKILLed; it comes back later. */
+  async 'master-kill'() {
+    const master = await masterOf(SITE)
+    let killedAt = 0
+    const run = await underLoad('master-kill', [SITE], async () => {
+      await sleep(SETTINGS.leadMs)
+      killedAt = Date.now()
+      await powerOff(master)
+      await sleep(SETTINGS.outageMs / 2)
+      start.gslb(master)
+      start.keepalived(master)
+      await nodeFit(master)
+      await sleep(SETTINGS.settleMs)
+    })
+    const moves = run.vipChanges.filter((c) => c.site === SITE)
+    const finalHolder = moves.at(-1)?.holders
+    return {
+      ...summarize(run.records),
+      failedInFlight: failedOf(run.records).filter((r) => r.startedAt <= killedAt && r.endedAt >= killedAt)
+        .length,
+      vipChanges: moves,
+      checks: {
+        'only associations in flight lost': failedOf(run.records).every(
+          (r) => r.startedAt <= killedAt && r.endedAt >= killedAt,
+        ),
+        'gap < 3 s': summarize(run.records).longestGapMs < 3_000,
+        'no flap back (nopreempt)': finalHolder !== undefined && finalHolder !== master.node,
+      },
+    }
+  },
+
+  /** gslb-lb crashes on the master; keepalived stays: its track script must move the VIP. */
+  async 'lb-crash'() {
+    const master = await masterOf(SITE)
+    const run = await underLoad('lb-crash', [SITE], async () => {
+      await sleep(SETTINGS.leadMs)
+      await crash.gslb(master)
+      await sleep(SETTINGS.outageMs / 2)
+      start.gslb(master)
+      await nodeFit(master)
+      await sleep(SETTINGS.settleMs)
+    })
+    const moves = run.vipChanges.filter((c) => c.site === SITE)
+    return {
+      ...summarize(run.records),
+      vipChanges: moves,
+      checks: {
+        'VIP moves': moves.length > 0 && moves[0].holders !== master.node,
+        'gap < 3 s': summarize(run.records).longestGapMs < 3_000,
+      },
+    }
+  },
+
+  /** A planned stop of the master (systemctl stop: SIGTERM), then it starts again. */
+  async 'planned-stop'() {
+    const master = await masterOf(SITE)
+    const run = await underLoad('planned-stop', [SITE], async () => {
+      await sleep(SETTINGS.leadMs)
+      await stop.gslb(master, 45_000)
+      await sleep(SETTINGS.settleMs / 2)
+      start.gslb(master)
+      await nodeFit(master)
+      await sleep(SETTINGS.settleMs)
+    })
+    const moves = run.vipChanges.filter((c) => c.site === SITE)
+    return {
+      ...summarize(run.records),
+      vipChanges: moves,
+      checks: {
+        '0 failed': failedOf(run.records).length === 0,
+        'VIP moves': moves.length > 0,
+      },
+    }
+  },
+
+  /** Site A's balancers cannot reach their own engines and the primary DNS is dead. */
+  async 'dns-dead'() {
+    const run = await underLoad('dns-dead', [SITE], async () => {
+      await sleep(SETTINGS.leadMs)
+      for (const balancer of balancers(SITE)) await setLocalDns(balancer.ns, false)
+      await crash.named()
+      await sleep(SETTINGS.dnsOutageMs)
+      for (const balancer of balancers(SITE)) await setLocalDns(balancer.ns, true)
+      start.named()
+      await sleep(SETTINGS.settleMs)
+    })
+    return {
+      ...summarize(run.records),
+      checks: { '0 failed': failedOf(run.records).length === 0 },
+    }
+  },
+
+  /** The WAN between the sites is cut while site A's PACS are down; then it returns, then the PACS. */
+  async 'wan-cut'() {
+    let wanBackAt = 0
+    const before = await gslbPids()
+    const run = await underLoad('wan-cut', [SITE], async () => {
+      await sleep(SETTINGS.leadMs)
+      for (const pacs of pacsOf(SITE)) await crash.pacs(pacs)
+      await sleep(SETTINGS.leadMs)
+      await setWan(false)
+      await sleep(SETTINGS.wanCutMs)
+      await setWan(true)
+      wanBackAt = Date.now()
+      await sleep(SETTINGS.settleMs)
+      for (const pacs of pacsOf(SITE)) start.pacs(pacs)
+      await sleep(SETTINGS.settleMs)
+    })
+    const recoveredMs = firstAt(run.records, otherSite(SITE), wanBackAt)
+    const after = await gslbPids()
+    const active = await activeConnections()
+    return {
+      ...summarize(run.records),
+      firstAtSurvivorMs: recoveredMs,
+      activeConnectionsAfter: active,
+      checks: {
+        'nothing crashes': JSON.stringify(before) === JSON.stringify(after),
+        'nothing hangs': longestAssociationMs(run.records) < MODALITY_TIMEOUT_MS,
+        'no leak (no connection open after the load)': Object.values(active).every((n) => n === 0),
+        'recovers < 1 s after the WAN returns': recoveredMs !== null && recoveredMs < 1_000,
+      },
+    }
+  },
+
+  /** Several SIGHUP reloads in a row on every balancer while both sites' modalities store. */
+  async reload() {
+    const reloadsBefore = await reloadsApplied()
+    const run = await underLoad('reload', SITES, async () => {
+      await sleep(SETTINGS.leadMs)
+      for (let i = 0; i < 5; i++) {
+        for (const balancer of balancers()) signalDaemon(daemonName.gslb(balancer), 'SIGHUP')
+        await sleep(700)
+      }
+      await sleep(SETTINGS.settleMs / 2)
+    })
+    const all = [...run.records, ...run.others.flat()]
+    const reloadsAfter = await reloadsApplied()
+    return {
+      ...summarize(all),
+      reloads: reloadsAfter - reloadsBefore,
+      checks: {
+        '0 failed': failedOf(all).length === 0,
+        'every reload applied': reloadsAfter - reloadsBefore === 5 * balancers().length,
+      },
+    }
+  },
+
+  /** DNS-aware clients at each site ask the central BIND and the ECS-sending unbound: their own site first. */
+  async 'dns-clients'() {
+    const ROUNDS = 10
+    const answers = {}
+    let ownFirst = 0
+    let asked = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const site of SITES) {
+        const client = machines('client', site)[0]
+        for (const [label, server] of [
+          ['BIND', PRIMARY_DNS],
+          ['unbound+ECS', ECS_RESOLVER],
+        ]) {
+          const got = await dig(client.ns, server, DICOM_NAME)
+          const key = `${site} via ${label}`
+          answers[key] ??= { ownFirst: 0, asked: 0, last: [] }
+          answers[key].asked++
+          answers[key].last = got
+          asked++
+          if (got[0] === clusterVip(site)) {
+            answers[key].ownFirst++
+            ownFirst++
+          }
+        }
+      }
+      await sleep(300)
+    }
+    return {
+      answers,
+      checks: Object.fromEntries(
+        Object.entries(answers).map(([key, a]) => [
+          `${key}: own site first ${a.ownFirst}/${a.asked}`,
+          a.ownFirst === a.asked,
+        ]),
+      ),
+      ok: ownFirst,
+      failed: asked - ownFirst,
+    }
+  },
+
+  /** Both modalities store for the soak duration while one PACS at a time flaps at random. */
+  async soak() {
+    const flaps = []
+    const downsBefore = await healthDowns()
+    const run = await underLoad('soak', SITES, async () => {
+      const end = Date.now() + SETTINGS.soakMs
+      let seed = 0x2f6e2b1
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff
+        return seed / 0x7fffffff
+      }
+      while (Date.now() + 25_000 < end) {
+        await sleep(5_000 + random() * 10_000)
+        const pacs = pacsOf()[Math.floor(random() * 4)]
+        const outageMs = 5_000 + Math.round(random() * 10_000)
+        flaps.push({ pacs: pacs.pacs, outageMs })
+        await crash.pacs(pacs)
+        await sleep(outageMs)
+        start.pacs(pacs)
+      }
+      await sleep(Math.max(0, end - Date.now()))
+    })
+    const downs = downsBetween(downsBefore, await healthDowns())
+    // a real outage of one PACS is one down transition of its cluster server on each of its site's two balancers
+    const expected = {}
+    for (const flap of flaps) {
+      const pacs = pacsOf().find((p) => p.pacs === flap.pacs)
+      for (const balancer of balancers(pacs.site)) {
+        const key = `${balancer.node} DICOM_CLUSTER_${pacs.site}/${pacs.address}:104`
+        expected[key] = (expected[key] ?? 0) + 1
+      }
+    }
+    const spurious = Object.entries(downs).filter(([key, n]) => n > (expected[key] ?? 0))
+    const all = [...run.records, ...run.others.flat()]
+    return {
+      ...summarize(all),
+      flaps,
+      healthDowns: downs,
+      checks: {
+        '0 failed': failedOf(all).length === 0,
+        [`no health flap that is not a real outage (${spurious.map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'})`]:
+          spurious.length === 0,
+      },
+    }
+  },
+}
+
+async function gslbPids() {
+  return Object.fromEntries(balancers().map((b) => [b.node, readPid(daemonName.gslb(b))]))
+}
+
+async function activeConnections() {
+  const active = {}
+  for (const balancer of balancers()) {
+    const view = await admin(balancer, '/status').catch(() => null)
+    active[balancer.node] = (view?.services ?? []).reduce((sum, s) => sum + (s.connections?.active ?? 0), 0)
+  }
+  return active
+}
+
+async function reloadsApplied() {
+  let total = 0
+  for (const balancer of balancers()) total += (await admin(balancer, '/status')).node.reloads.applied
+  return total
+}
+
+export const DRILL_NAMES = Object.keys(DRILLS)
+
+/** Runs one drill on a healthy lab: its measures, checks, verdict and duration. */
+export async function runDrill(name) {
+  const startedAt = Date.now()
+  try {
+    await until(healthChecks(), SETTINGS.healthyTimeoutMs)
+    const result = await DRILLS[name]()
+    const passed = Object.values(result.checks).every(Boolean)
+    return { name, ...result, passed, durationMs: Date.now() - startedAt }
+  } catch (error) {
+    return { name, checks: {}, passed: false, error: error.message, durationMs: Date.now() - startedAt }
+  }
+}
+
+export async function drillCommand(names, { json }) {
+  const unknown = names.filter((n) => !DRILLS[n])
+  if (unknown.length > 0) {
+    console.error(`unknown drill ${unknown.join(', ')}; drills: ${DRILL_NAMES.join(', ')}`)
+    return 2
+  }
+  const results = []
+  for (const name of names.length > 0 ? names : DRILL_NAMES) {
+    if (!json) console.log(`drill ${name}…`)
+    const result = await runDrill(name)
+    results.push(result)
+    if (!json) console.log(formatTable([result]).split('\n').at(-1))
+  }
+  console.log(json ? JSON.stringify(results, null, 2) : `\n${formatTable(results)}`)
+  return results.every((r) => r.passed) ? 0 : 1
+}
