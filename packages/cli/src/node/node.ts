@@ -39,6 +39,8 @@ export interface NodeOptions {
   interfaceAddresses?: InterfaceAddresses
   /** How often the interfaces are polled while running (default 500 ms). */
   vipPollMs?: number
+  /** Which service addresses are VIPs (default: every listen address that is not loopback or a wildcard). */
+  vipsOf?: (config: Config) => Map<string, string[]>
 }
 
 export interface ReloadResult {
@@ -89,6 +91,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   readonly #resolverConfigs = new Map<string, NonNullable<Config['resolvers']>[string]>()
   #running = false
   #stopping: Promise<void> | undefined
+  /** Aborted by `stop()`: ends a planned stop's wait for the VIPs at once. */
+  readonly #stopNow = new AbortController()
   readonly #configNode: string | undefined
   readonly #vips: VipWatcher
 
@@ -99,7 +103,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     this.#configNode = options.configNode
     this.#adminListen = options.adminListen
     this.#vips = new VipWatcher({
-      vips: () => serviceVips(this.config),
+      vips: () => (options.vipsOf ?? serviceVips)(this.config),
       ...(options.interfaceAddresses ? { source: options.interfaceAddresses } : {}),
       ...(options.vipPollMs !== undefined ? { intervalMs: options.vipPollMs } : {}),
     })
@@ -150,7 +154,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
           this.health,
           this.logger.child({ component: 'engine' }),
           {
-            observe: (seconds) => this.metrics.dnsAnswerSeconds.observe(seconds),
+            observe: (seconds) => this.metrics.recordAnswerSeconds(seconds),
             every: DNS_ANSWER_SAMPLE_EVERY,
           },
         )
@@ -506,7 +510,11 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       this.emit('node:stopping', { vips: held, graceMs })
       if (held.length > 0) {
         this.logger.info({ vips: held, graceMs }, 'stopping: reporting unfit; waiting for the VIPs to move')
-        const wait = await this.#vips.waitUntilReleased({ deadlineMs: graceMs, pollMs: 100 })
+        const wait = await this.#vips.waitUntilReleased({
+          deadlineMs: graceMs,
+          pollMs: 100,
+          signal: this.#stopNow.signal,
+        })
         if (wait.released) this.logger.info({ waitedMs: wait.waitedMs }, 'VIPs left this host')
         else if (this.#running)
           this.logger.warn(
@@ -529,6 +537,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   async stop(): Promise<void> {
     const wasRunning = this.#running
     this.#running = false
+    this.#stopNow.abort()
     this.#vips.stop()
     const forwarder = this.forwarder
     this.forwarder = undefined

@@ -1,0 +1,274 @@
+import { Writable } from 'node:stream'
+import type { Forwarder } from '@gslb/forwarder'
+import { validateConfig } from '../src/config/validate.js'
+import { createLogger } from '../src/log.js'
+import type { ResolverSet } from '../src/node/address-sources.js'
+import type { EngineHandle } from '../src/node/engine.js'
+import { GslbNode } from '../src/node/node.js'
+import { checkNode, type Observable } from '../src/node/observe.js'
+import { VipWatcher } from '../src/node/vips.js'
+import { type Json, until } from './helpers.js'
+import { closeFixture, createFixture, type Fixture, openTo, roundTrip } from './node-fixture.js'
+
+/** A node as `checkNode` reads it: two services on two VIPs, listeners and servers as each case sets them. */
+function observed(
+  edit: (view: {
+    running: boolean
+    stopping: boolean
+    engineListening: boolean
+    services: Record<string, { listeners: number; servers: { id: string; state: string }[] }>
+  }) => void,
+): Observable {
+  const view = {
+    running: true,
+    stopping: false,
+    engineListening: true,
+    services: {
+      DICOM_DNS_PROXY: { listeners: 1, servers: [{ id: '10.1.0.100:104', state: 'up' }] },
+      DICOM_CLUSTER: { listeners: 1, servers: [{ id: '10.1.1.11:104', state: 'up' }] },
+    },
+  }
+  edit(view)
+  const config = validateConfig({
+    node: { name: 'lb-a1', site: 'A' },
+    topology: { datacenters: { A: { cidrs: ['10.1.0.0/16'] } } },
+    monitors: { echo: { type: 'dicom' } },
+    gslb: {
+      listen: [{ address: '127.0.0.1', port: 53 }],
+      zones: [{ name: 'dicom.mysite.com', nameservers: ['ns.mysite.com'] }],
+    },
+    resolvers: { r: { nameservers: ['engine'] } },
+    services: {
+      DICOM_DNS_PROXY: {
+        listen: [{ address: '10.1.0.50', port: 104 }],
+        backends: [{ name: 'dicom.mysite.com', port: 104, resolver: 'r' }],
+      },
+      DICOM_CLUSTER: {
+        listen: [{ address: '10.1.0.100', port: 104 }],
+        backends: [{ address: '10.1.1.11', port: 104 }],
+        monitor: 'echo',
+      },
+    },
+  })
+  const endpoint = { address: '10.1.0.1', port: 104 }
+  return {
+    config,
+    running: view.running,
+    stopping: view.stopping,
+    engine: { addresses: () => (view.engineListening ? [endpoint] : []) } as unknown as EngineHandle,
+    forwarder: {
+      stats: () =>
+        Object.entries(view.services).map(([name, s]) => ({
+          name,
+          listeners: Array.from({ length: s.listeners }, () => endpoint),
+          servers: s.servers,
+        })),
+    } as unknown as Forwarder,
+    health: undefined as never,
+    resolvers: undefined as unknown as ResolverSet,
+  }
+}
+
+describe('fit to hold the VIP', () => {
+  test('everything up: fit and healthy', () => {
+    expect(checkNode(observed(() => {}))).toEqual({
+      fit: true,
+      healthy: true,
+      reasons: [],
+      shared: [],
+      services: ['DICOM_DNS_PROXY', 'DICOM_CLUSTER'],
+    })
+  })
+
+  test('a dead PACS (every server of the cluster down) is shared with the peer: still fit', () => {
+    const result = checkNode(
+      observed((v) => (v.services.DICOM_CLUSTER!.servers = [{ id: '10.1.1.11:104', state: 'down' }])),
+      { vips: ['10.1.0.100'] },
+    )
+    expect(result).toMatchObject({ fit: true, healthy: false, reasons: [] })
+    expect(result.shared).toEqual(['service DICOM_CLUSTER has no up server (10.1.1.11:104 down)'])
+  })
+
+  test('a DNS outage (the proxy has no addresses at all) is shared: still fit', () => {
+    const result = checkNode(
+      observed((v) => (v.services.DICOM_DNS_PROXY!.servers = [])),
+      { vips: ['10.1.0.50'] },
+    )
+    expect(result).toMatchObject({ fit: true, healthy: false, reasons: [] })
+    expect(result.shared).toEqual(['service DICOM_DNS_PROXY has no servers (no addresses resolved yet?)'])
+  })
+
+  test("its own broken listener makes the node unfit, for that VIP's services only", () => {
+    const node = observed((v) => (v.services.DICOM_CLUSTER!.listeners = 0))
+    expect(checkNode(node, { vips: ['10.1.0.100'] })).toMatchObject({
+      fit: false,
+      reasons: ['service DICOM_CLUSTER is not listening'],
+    })
+    expect(checkNode(node, { vips: ['10.1.0.50'] }).fit).toBe(true)
+    expect(checkNode(node, { services: ['DICOM_DNS_PROXY'] }).fit).toBe(true)
+    expect(checkNode(node).fit).toBe(false)
+  })
+
+  test('its own engine not listening makes it unfit for every VIP', () => {
+    const node = observed((v) => (v.engineListening = false))
+    expect(checkNode(node, { vips: ['10.1.0.50'] })).toMatchObject({
+      fit: false,
+      reasons: ['the engine is not listening'],
+    })
+  })
+
+  test('stopping (planned stop) and not running are unfit', () => {
+    expect(checkNode(observed((v) => (v.stopping = true))).reasons).toEqual([
+      'stopping: a planned stop is handing the VIP to the peer',
+    ])
+    expect(checkNode(observed((v) => (v.running = false))).reasons).toEqual(['the node is not running'])
+  })
+
+  test('an unknown VIP or service is an error (HTTP 404), never a silent "fit"', () => {
+    expect(() =>
+      checkNode(
+        observed(() => {}),
+        { vips: ['10.1.0.77'] },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'GSLB_NODE_STATE' }))
+    expect(() =>
+      checkNode(
+        observed(() => {}),
+        { services: ['NOPE'] },
+      ),
+    ).toThrow(/no service 'NOPE'/)
+  })
+})
+
+describe('the VIP watcher', () => {
+  test('reports taken and released as the interfaces change; ignores a failing source', () => {
+    let addresses = ['10.1.0.11']
+    let broken = false
+    const watcher = new VipWatcher({
+      vips: () => new Map([['10.1.0.50', ['DICOM_DNS_PROXY']]]),
+      source: () => {
+        if (broken) throw new Error('EPERM')
+        return addresses
+      },
+    })
+    const events: string[] = []
+    watcher.on('vip:taken', (e) => events.push(`taken ${e.address} ${e.services}`))
+    watcher.on('vip:released', (e) => events.push(`released ${e.address}`))
+    expect(watcher.poll()).toEqual([])
+    addresses = ['10.1.0.11', '10.1.0.50']
+    expect(watcher.poll()).toEqual(['10.1.0.50'])
+    broken = true
+    expect(watcher.poll()).toEqual(['10.1.0.50'])
+    broken = false
+    addresses = ['10.1.0.11']
+    expect(watcher.poll()).toEqual([])
+    expect(events).toEqual(['taken 10.1.0.50 DICOM_DNS_PROXY', 'released 10.1.0.50'])
+  })
+})
+
+describe('a planned stop', () => {
+  let fixture: Fixture
+  beforeAll(async () => {
+    fixture = await createFixture()
+  })
+  afterAll(async () => {
+    await closeFixture(fixture)
+  })
+
+  /** A node whose loopback services count as VIPs, on a host whose interfaces the test decides. */
+  async function startWithVip(interfaces: { addresses: string[] }) {
+    let log = ''
+    const out = new Writable({
+      write(chunk, _encoding, done) {
+        log += String(chunk)
+        done()
+      },
+    })
+    const config = validateConfig(
+      fixture.raw((c: Json) => {
+        c.node.stopGrace = '3s'
+        c.node.drainTimeout = '2s'
+      }),
+    )
+    const node = new GslbNode({
+      config,
+      logger: createLogger({ level: 'info', format: 'json' }, out),
+      interfaceAddresses: () => interfaces.addresses,
+      vipPollMs: 20,
+      vipsOf: (c) => new Map([['127.0.0.1', Object.keys(c.services ?? {})]]),
+    })
+    const events: string[] = []
+    node.on('vip:taken', (e) => events.push(`taken ${e.address}`))
+    node.on('vip:released', (e) => events.push(`released ${e.address}`))
+    node.on('node:stopping', (e) => events.push(`stopping ${e.vips.join(',')}`))
+    await node.start()
+    await until('the node is healthy', () => node.check().healthy)
+    return { node, events, log: () => log }
+  }
+
+  test('reports unfit, keeps accepting until the VIP leaves, then drains; no health warning', async () => {
+    const interfaces = { addresses: ['127.0.0.1'] }
+    const { node, events, log } = await startWithVip(interfaces)
+    expect(events).toEqual(['taken 127.0.0.1'])
+    const proxyPort = node.serviceAddresses('PLAIN')[0]!.port
+    const established = await openTo(proxyPort)
+    const closing = node.close()
+    expect(events.at(-1)).toBe('stopping 127.0.0.1')
+    expect(node.check()).toMatchObject({
+      fit: false,
+      reasons: ['stopping: a planned stop is handing the VIP to the peer'],
+    })
+    // Still holding the VIP: new associations are still accepted and forwarded.
+    const late = await openTo(proxyPort)
+    expect(await roundTrip(late, 'hello')).toBe('hello')
+    late.destroy()
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(node.running).toBe(true)
+    interfaces.addresses = [] // keepalived moved the VIP to the peer
+    await until('the listeners closed', () => node.serviceAddresses('PLAIN').length === 0 || !node.running)
+    // Draining: long enough for health checks of the node's own closed listeners to fail, were they still running.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    established.destroy()
+    await closing
+    expect(events).toContain('released 127.0.0.1')
+    const lines = log()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+    expect(lines.filter((line) => line.level >= 40).map((line) => line.msg)).toEqual([])
+    expect(lines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining([
+        'stopping: reporting unfit; waiting for the VIPs to move',
+        'VIPs left this host',
+        'draining connections',
+        'node stopped',
+      ]),
+    )
+  })
+
+  test('does not wait when this node does not hold the VIP', async () => {
+    const { node, events } = await startWithVip({ addresses: [] })
+    const started = Date.now()
+    await node.close()
+    expect(Date.now() - started).toBeLessThan(2_500) // well under stopGrace (3 s) + drainTimeout (2 s)
+    expect(events).toEqual(['stopping '])
+  })
+
+  test('the wait is bounded by node.stopGrace when the VIP never leaves; a second close waits for the first', async () => {
+    const { node, log } = await startWithVip({ addresses: ['127.0.0.1'] })
+    const first = node.close({ stopGraceMs: 300 })
+    const second = node.close()
+    await Promise.all([first, second])
+    expect(node.running).toBe(false)
+    expect(log()).toContain('the VIPs are still here after node.stopGrace: closing the listeners anyway')
+  })
+
+  test('stop() during the wait ends it at once', async () => {
+    const { node } = await startWithVip({ addresses: ['127.0.0.1'] })
+    const closing = node.close({ stopGraceMs: 60_000 })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await node.stop()
+    await closing
+    expect(node.running).toBe(false)
+  })
+})
