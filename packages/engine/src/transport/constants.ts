@@ -1,7 +1,16 @@
-/** Concurrent TCP connections per listener; the next one is closed at once. */
+/** Concurrent TCP connections per listener; at the cap, a new one evicts the least recently useful connection. */
 export const DEFAULT_MAX_TCP_CONNECTIONS = 256
-/** RFC 7766 §6.2.3 suggests seconds, not minutes: a held connection costs the server, not the client. */
+/** Between two messages. RFC 7766 §6.2.3 suggests seconds, not minutes: a held connection costs the server. */
 export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 10_000
+/**
+ * From the first byte of a message to its last: a real client sends a query in one segment, so seconds are plenty
+ * even across a WAN; a peer trickling bytes to hold the connection is closed after this, not kept forever.
+ */
+export const DEFAULT_TCP_QUERY_TIMEOUT_MS = 5_000
+/** Total lifetime of a TCP connection, however busy: no client owns a slot for good (gdnsd closes at ~12 s idle). */
+export const DEFAULT_TCP_MAX_CONNECTION_MS = 120_000
+/** After the lifetime cap, answers already written get this long to leave before the socket is destroyed. */
+export const LIFETIME_GRACE_MS = 1_000
 /** The 2-byte TCP length prefix cannot say more than this. */
 export const MAX_TCP_MESSAGE_SIZE = 65535
 /** Queries are tiny; a stream announcing a larger message than this is not a DNS client. */

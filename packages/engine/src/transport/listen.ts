@@ -5,6 +5,8 @@ import {
   DEFAULT_MAX_TCP_CONNECTIONS,
   DEFAULT_MAX_TCP_MESSAGE_SIZE,
   DEFAULT_TCP_IDLE_TIMEOUT_MS,
+  DEFAULT_TCP_MAX_CONNECTION_MS,
+  DEFAULT_TCP_QUERY_TIMEOUT_MS,
   EPHEMERAL_PORT_ATTEMPTS,
   MAX_TCP_MESSAGE_SIZE,
 } from './constants.js'
@@ -65,6 +67,20 @@ export async function listenDns(handler: DnsHandler, options: DnsListenOptions):
       1,
       3_600_000,
       DEFAULT_TCP_IDLE_TIMEOUT_MS,
+    ),
+    queryTimeoutMs: integerOption(
+      options.tcpQueryTimeoutMs,
+      'tcpQueryTimeoutMs',
+      1,
+      3_600_000,
+      DEFAULT_TCP_QUERY_TIMEOUT_MS,
+    ),
+    maxConnectionMs: integerOption(
+      options.tcpMaxConnectionMs,
+      'tcpMaxConnectionMs',
+      1,
+      86_400_000,
+      DEFAULT_TCP_MAX_CONNECTION_MS,
     ),
     maxMessageSize: integerOption(
       options.maxTcpMessageSize,

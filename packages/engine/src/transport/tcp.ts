@@ -1,10 +1,15 @@
 import net from 'node:net'
-import { TCP_WRITE_HIGH_WATER } from './constants.js'
+import { LIFETIME_GRACE_MS, TCP_WRITE_HIGH_WATER } from './constants.js'
 import { type DnsClientInfo, type ListenerContext, runHandler } from './types.js'
 
 export interface TcpLimits {
   maxConnections: number
+  /** Time allowed between two messages (and before the first). */
   idleTimeoutMs: number
+  /** Time allowed from the first byte of a message (its length prefix) to its last byte. */
+  queryTimeoutMs: number
+  /** Total lifetime of a connection, however busy. */
+  maxConnectionMs: number
   maxMessageSize: number
 }
 
@@ -14,6 +19,13 @@ export interface TcpServer {
   close(): Promise<void>
 }
 
+/**
+ * Open connections, least recently useful first: a connection moves to the end when it is accepted and whenever a
+ * whole message has arrived on it. At the connection cap the first one is evicted, so a peer holding connections
+ * open without completing queries (slowloris) loses them to clients that do.
+ */
+type ConnectionOrder = Map<net.Socket, true>
+
 /** Binds a TCP server speaking DNS over TCP (RFC 7766): 2-byte length framing, pipelined queries answered in order. */
 export function bindTcp(
   ctx: ListenerContext,
@@ -21,22 +33,26 @@ export function bindTcp(
   port: number,
   limits: TcpLimits,
 ): Promise<TcpServer> {
-  const connections = new Set<net.Socket>()
+  const connections: ConnectionOrder = new Map()
   const server = net.createServer({ noDelay: true }, (socket) => {
     if (connections.size >= limits.maxConnections) {
-      ctx.stats.tcpRejected++
-      socket.destroy()
-      return
+      const oldest = connections.keys().next().value as net.Socket
+      connections.delete(oldest)
+      ctx.stats.tcpEvicted++
+      oldest.destroy()
     }
     ctx.stats.tcpAccepted++
-    connections.add(socket)
+    connections.set(socket, true)
     socket.once('close', () => connections.delete(socket))
-    serveConnection(ctx, socket, limits)
+    serveConnection(ctx, socket, limits, () => {
+      if (!connections.delete(socket)) return
+      connections.set(socket, true)
+    })
   })
   const close = (): Promise<void> =>
     new Promise((resolve) => {
       server.close(() => resolve())
-      for (const socket of connections) socket.destroy()
+      for (const socket of connections.keys()) socket.destroy()
     })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -50,7 +66,12 @@ export function bindTcp(
   })
 }
 
-function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLimits): void {
+function serveConnection(
+  ctx: ListenerContext,
+  socket: net.Socket,
+  limits: TcpLimits,
+  onProgress: () => void,
+): void {
   const { stats } = ctx
   const client: DnsClientInfo = {
     address: socket.remoteAddress ?? '',
@@ -63,6 +84,36 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
   let chunks: Buffer[] = []
   let buffered = 0
   let paused = false
+
+  // One timer per connection, re-armed only at message boundaries (never per byte): while a message is incomplete
+  // it runs to the message's deadline, between messages to the idle deadline, and never past the lifetime cap.
+  const closeAt = Date.now() + limits.maxConnectionMs
+  let midMessage = false
+  let timer: NodeJS.Timeout | undefined
+  const arm = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    const wait = midMessage ? limits.queryTimeoutMs : limits.idleTimeoutMs
+    const untilCap = closeAt - Date.now()
+    timer = setTimeout(expire, Math.max(0, Math.min(wait, untilCap)), wait < untilCap)
+    timer.unref()
+  }
+  const expire = (byDeadline: boolean): void => {
+    if (!byDeadline) {
+      stats.tcpLifetimeClosed++
+      if (midMessage) {
+        socket.destroy()
+        return
+      }
+      // Between messages nothing is lost: the answers already written go out first (bounded by a short grace).
+      socket.end()
+      setTimeout(() => socket.destroy(), LIFETIME_GRACE_MS).unref()
+      return
+    }
+    if (midMessage) stats.tcpQueryTimeouts++
+    else stats.tcpIdleClosed++
+    socket.destroy()
+  }
+  arm()
 
   const take = (n: number): Buffer => {
     const head = chunks[0]!
@@ -80,6 +131,7 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
   }
 
   const process = (): void => {
+    let completed = false
     while (buffered >= 2) {
       if (socket.writableLength >= TCP_WRITE_HIGH_WATER) {
         // Slow reader: stop reading until it has taken our answers, so unsent bytes stay bounded.
@@ -97,9 +149,11 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
         socket.destroy()
         return
       }
-      if (buffered < 2 + length) return
+      if (buffered < 2 + length) break
       const query = take(2 + length).subarray(2)
       stats.tcpReceived++
+      completed = true
+      onProgress()
       const response = runHandler(ctx, query, client)
       if (socket.destroyed) return
       if (response !== null && response !== undefined) {
@@ -114,6 +168,13 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
         stats.tcpSent++
       }
     }
+    // A message completed: the idle deadline (or, when bytes of the next one are here, its deadline) runs from now.
+    // Bytes of a new message: its deadline runs from now, however slowly the rest trickles in.
+    const started = buffered > 0
+    if (completed || started !== midMessage) {
+      midMessage = started
+      arm()
+    }
   }
 
   socket.on('data', (chunk: Buffer) => {
@@ -127,9 +188,8 @@ function serveConnection(ctx: ListenerContext, socket: net.Socket, limits: TcpLi
     socket.resume()
     process()
   })
-  socket.setTimeout(limits.idleTimeoutMs, () => {
-    stats.tcpIdleClosed++
-    socket.destroy()
+  socket.on('close', () => {
+    if (timer !== undefined) clearTimeout(timer)
   })
   socket.on('error', () => {
     stats.tcpSocketErrors++

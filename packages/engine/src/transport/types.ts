@@ -17,8 +17,14 @@ export interface DnsListenOptions {
   udp?: boolean
   /** Default true. */
   tcp?: boolean
+  /** Concurrent TCP connections (default 256); at the cap a new one evicts the least recently useful one. */
   maxTcpConnections?: number
+  /** Time allowed between two messages on a connection (default 10 s). */
   tcpIdleTimeoutMs?: number
+  /** Time allowed from the first byte of a message to its last, however slowly it trickles (default 5 s). */
+  tcpQueryTimeoutMs?: number
+  /** Total lifetime of a connection, however busy (default 120 s). */
+  tcpMaxConnectionMs?: number
   /** 12..65535: a length prefix above it closes the connection. */
   maxTcpMessageSize?: number
   signal?: AbortSignal
@@ -36,11 +42,16 @@ export interface DnsListenerStats {
   /** Failed or impossible sends (an error from the socket, a response larger than a UDP payload). */
   udpSendErrors: number
   tcpAccepted: number
-  /** Connections closed at once because maxTcpConnections were open. */
-  tcpRejected: number
+  /** Connections closed to make room for a new one at maxTcpConnections (the least recently useful first). */
+  tcpEvicted: number
   tcpReceived: number
   tcpSent: number
+  /** Connections closed after tcpIdleTimeoutMs without a message. */
   tcpIdleClosed: number
+  /** Connections closed because a message took longer than tcpQueryTimeoutMs to arrive. */
+  tcpQueryTimeouts: number
+  /** Connections closed at tcpMaxConnectionMs. */
+  tcpLifetimeClosed: number
   /** Connections closed because a length prefix exceeded maxTcpMessageSize. */
   tcpOversizeClosed: number
   /** Times a connection stopped being read because its reader was slow (unsent bytes over the high-water mark). */
@@ -65,10 +76,12 @@ export function createStats(): DnsListenerStats {
     udpSent: 0,
     udpSendErrors: 0,
     tcpAccepted: 0,
-    tcpRejected: 0,
+    tcpEvicted: 0,
     tcpReceived: 0,
     tcpSent: 0,
     tcpIdleClosed: 0,
+    tcpQueryTimeouts: 0,
+    tcpLifetimeClosed: 0,
     tcpOversizeClosed: 0,
     tcpReadPaused: 0,
     tcpSocketErrors: 0,

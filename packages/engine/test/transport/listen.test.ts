@@ -30,6 +30,8 @@ const answerHandler: DnsHandler = (query) => {
   )
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 function answerOf(reply: Uint8Array | undefined): string | undefined {
   if (reply === undefined) return undefined
   const decoded = packet.decode(Buffer.from(reply))
@@ -137,18 +139,72 @@ describe('listenDns', () => {
     expect(listener.stats.udpSent).toBe(0)
   })
 
-  it('closes connections beyond maxTcpConnections at once', async () => {
-    const listener = await listen(answerHandler, { maxTcpConnections: 2, udp: false })
-    const held = [0, 1].map(() => net.connect({ host: '127.0.0.1', port: listener.port }))
-    await Promise.all(held.map((s) => new Promise((resolve) => s.once('connect', resolve))))
-    const deadline = Date.now() + 1000
-    while (listener.stats.tcpAccepted < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+  /** Connects and waits until the listener has counted the connection. */
+  async function connected(listener: DnsListener, count: number): Promise<net.Socket> {
+    const socket = net.connect({ host: '127.0.0.1', port: listener.port })
+    socket.on('error', () => {})
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const deadline = Date.now() + 2000
+    while (listener.stats.tcpAccepted < count && Date.now() < deadline) await sleep(5)
+    return socket
+  }
+
+  it('regression (issue #12 slowloris): a connection trickling bytes is closed at tcpQueryTimeoutMs', async () => {
+    const listener = await listen(answerHandler, {
+      tcpIdleTimeoutMs: 300,
+      tcpQueryTimeoutMs: 400,
+      udp: false,
+    })
+    const socket = await connected(listener, 1)
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())))
     const started = Date.now()
-    const third = await tcpExchange('127.0.0.1', listener.port, frame(buildQuery()), 1, 2000)
-    expect(third.messages).toEqual([])
-    expect(Date.now() - started).toBeLessThan(1500)
-    expect(listener.stats.tcpRejected).toBe(1)
+    const message = frame(buildQuery())
+    // One byte every 100 ms: each byte arrives well within the idle timeout, the message never completes in time.
+    for (let i = 0; i < 40 && !socket.destroyed; i++) {
+      socket.write(message.subarray(i, i + 1))
+      await sleep(100)
+    }
+    expect((await closed) - started).toBeLessThan(3000)
+    expect(listener.stats.tcpQueryTimeouts).toBe(1)
+    expect(listener.stats.tcpReceived).toBe(0)
+  })
+
+  it('regression (issue #12 slowloris): at maxTcpConnections a new client evicts the least recently useful one', async () => {
+    const listener = await listen(answerHandler, { maxTcpConnections: 4, udp: false })
+    const held: net.Socket[] = []
+    for (let i = 1; i <= 4; i++) {
+      const socket = await connected(listener, i)
+      socket.write(Uint8Array.of(0)) // the first byte of a length prefix, and nothing more
+      held.push(socket)
+    }
+    for (let round = 1; round <= 3; round++) {
+      const answer = await tcpExchange('127.0.0.1', listener.port, frame(buildQuery({ id: round })), 1, 3000)
+      expect(answerOf(answer.messages[0])).toBe(`192.0.2.${round}`)
+    }
+    // The first client's connection was the least recently useful one: it made room.
+    expect(listener.stats.tcpEvicted).toBeGreaterThanOrEqual(1)
+    const deadline = Date.now() + 2000
+    while (!held[0]!.readableEnded && !held[0]!.destroyed && Date.now() < deadline) await sleep(10)
+    expect(held[0]!.readableEnded || held[0]!.destroyed).toBe(true)
     for (const s of held) s.destroy()
+  })
+
+  it('closes a busy connection at tcpMaxConnectionMs, after the answers already written', async () => {
+    const listener = await listen(answerHandler, { tcpMaxConnectionMs: 400, udp: false })
+    const socket = await connected(listener, 1)
+    const reader = new FrameReader()
+    socket.on('data', (chunk) => reader.push(chunk))
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    let sent = 0
+    for (; sent < 60 && !socket.destroyed && !socket.readableEnded; sent++) {
+      socket.write(frame(buildQuery({ id: sent })))
+      await sleep(50)
+    }
+    await closed
+    expect(sent).toBeLessThan(60)
+    expect(listener.stats.tcpLifetimeClosed).toBe(1)
+    expect(reader.messages.length).toBeGreaterThan(0)
+    expect(reader.messages.length).toBe(listener.stats.tcpSent)
   })
 
   it('closes idle TCP connections after tcpIdleTimeoutMs', async () => {
@@ -265,6 +321,8 @@ describe('listenDns', () => {
     ['udp', { address: '127.0.0.1', port: 0, udp: false, tcp: false }],
     ['maxTcpConnections', { address: '127.0.0.1', port: 0, maxTcpConnections: 0 }],
     ['tcpIdleTimeoutMs', { address: '127.0.0.1', port: 0, tcpIdleTimeoutMs: 1.5 }],
+    ['tcpQueryTimeoutMs', { address: '127.0.0.1', port: 0, tcpQueryTimeoutMs: 0 }],
+    ['tcpMaxConnectionMs', { address: '127.0.0.1', port: 0, tcpMaxConnectionMs: -1 }],
     ['maxTcpMessageSize', { address: '127.0.0.1', port: 0, maxTcpMessageSize: 70000 }],
   ])('rejects invalid option %s with GSLB_ENGINE_INVALID_ARGUMENT naming it', async (option, options) => {
     const error = await listenDns(answerHandler, options as Parameters<typeof listenDns>[1]).catch(
