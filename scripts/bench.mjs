@@ -25,6 +25,7 @@ const BENCHES = [
   ['engine', 'dnsperf.mjs', [], ['--quick'], []],
   ['forwarder', 'run.mjs', [], ['--seconds', '1', '--idle', '500'], []],
   ['cli', 'failover.mjs', ['5'], ['1'], []],
+  ['cli', 'answer-timing.mjs', [], ['--smoke'], []],
 ]
 
 const args = process.argv.slice(2)
