@@ -152,6 +152,25 @@ describe('reload messages', () => {
     expect(again.changes).toEqual([])
   })
 
+  test('a subnet with host bits set is a warning in the reload result and the log', async () => {
+    lines = []
+    const result = await node.reload(
+      validate(
+        fixture.raw((c) => {
+          edit(c)
+          c.topology.datacenters.A.cidrs = ['127.0.0.5/8']
+        }),
+      ),
+    )
+    expect(result.warnings).toEqual([
+      { path: 'topology.datacenters.A.cidrs[0]', message: expect.stringContaining('read as 127.0.0.0/8') },
+    ])
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: LEVEL.warn, path: 'topology.datacenters.A.cidrs[0]' }),
+    )
+    expect((await node.reload(validate(fixture.raw(edit)))).warnings).toBeUndefined()
+  })
+
   test('a health.profile change is listed', async () => {
     const fast = await node.reload(
       validate(

@@ -180,6 +180,7 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
       error?: string
       issues?: { path: string; message: string }[]
       changes?: string[]
+      warnings?: { path: string; message: string }[]
     }
     if (options.json) printJson(io, body)
     else if (body.applied) {
@@ -187,6 +188,8 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
         io,
         `reloaded${body.changes && body.changes.length > 0 ? `:\n  ${body.changes.join('\n  ')}` : ' (no changes)'}`,
       )
+      for (const warning of body.warnings ?? [])
+        io.stderr.write(`warning: ${warning.path}: ${warning.message}\n`)
     } else {
       const issues = (body.issues ?? []).map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')
       io.stderr.write(

@@ -7,6 +7,7 @@ import { type AdminAction, type AdminServer, createAdminServer } from '../admin/
 import { formatEndpoint } from '../config/addresses.js'
 import { loadConfig } from '../config/load.js'
 import type { Config, Endpoint } from '../config/types.js'
+import { configWarnings } from '../config/warnings.js'
 import {
   DEFAULT_ADMIN_ADDRESS,
   DEFAULT_ADMIN_PORT,
@@ -49,6 +50,8 @@ export interface ReloadResult {
   changes?: string[]
   error?: string
   issues?: readonly ConfigIssue[]
+  /** What the applied config probably does not mean (`configWarnings`): logged, and printed by `gslb-lb reload`. */
+  warnings?: readonly ConfigIssue[]
 }
 
 export interface NodeEvents {
@@ -398,8 +401,10 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     this.#configLoadedAt = Date.now()
     this.#reloads.applied++
     this.metrics.reloads.inc({ result: 'applied' })
-    const result: ReloadResult = { applied: true, changes }
+    const warnings = configWarnings(config)
+    const result: ReloadResult = { applied: true, changes, ...(warnings.length > 0 ? { warnings } : {}) }
     this.logger.info({ changes }, changes.length > 0 ? 'config reloaded' : 'config reloaded (no changes)')
+    for (const warning of warnings) this.logger.warn({ path: warning.path }, warning.message)
     this.emit('config:reload', result)
     return result
   }
