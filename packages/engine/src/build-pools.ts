@@ -3,6 +3,7 @@ import {
   DEFAULT_ALL_DOWN,
   DEFAULT_MAX_ANSWERS,
   DEFAULT_MAX_ANSWERS_ALL,
+  DEFAULT_MAX_ANSWERS_UNKNOWN_CLIENT,
   DEFAULT_METHOD,
   DEFAULT_PRIORITY,
   DEFAULT_UNKNOWN_AS,
@@ -37,7 +38,15 @@ import {
 } from './validate.js'
 
 const METHODS: readonly PoolMethod[] = ['failover', 'wrr', 'topology', 'all']
-const POOL_KEYS = ['method', 'members', 'monitors', 'maxAnswers', 'allDown', 'unknownAs']
+const POOL_KEYS = [
+  'method',
+  'members',
+  'monitors',
+  'maxAnswers',
+  'maxAnswersUnknownClient',
+  'allDown',
+  'unknownAs',
+]
 const MEMBER_KEYS = ['name', 'address', 'datacenter', 'weight', 'priority', 'enabled', 'monitorAddress']
 
 export interface PoolBuildContext {
@@ -68,6 +77,7 @@ function buildPool(name: string, raw: unknown, path: string, context: PoolBuildC
   const method = optionalEnum(pool.method, `${path}.method`, METHODS, DEFAULT_METHOD)
   const defaultMax = method === 'all' ? DEFAULT_MAX_ANSWERS_ALL : DEFAULT_MAX_ANSWERS
   const maxAnswers = optionalInteger(pool.maxAnswers, `${path}.maxAnswers`, 1, MAX_ANSWERS_LIMIT, defaultMax)
+  const maxAnswersUnknownClient = unknownClientAnswers(pool, path, method, maxAnswers)
   const allDown = buildAllDown(pool.allDown, `${path}.allDown`)
   const unknownAs = optionalEnum(
     pool.unknownAs,
@@ -118,6 +128,7 @@ function buildPool(name: string, raw: unknown, path: string, context: PoolBuildC
     name,
     method,
     maxAnswers,
+    maxAnswersUnknownClient,
     allDown,
     unknownAs,
     members: ordered,
@@ -179,6 +190,30 @@ function checkTarget(target: Record<string, unknown>, path: string): void {
     const message = text.replace(`invalid target: ${String(field)} `, '').replace(/^invalid target: /, '')
     throw configError(where, message)
   }
+}
+
+function unknownClientAnswers(
+  pool: Record<string, unknown>,
+  path: string,
+  method: PoolMethod,
+  maxAnswers: number,
+): number {
+  const where = `${path}.maxAnswersUnknownClient`
+  if (method !== 'topology') {
+    if (pool.maxAnswersUnknownClient !== undefined) {
+      throw configError(where, 'applies to topology pools only (other methods answer everyone alike)')
+    }
+    return maxAnswers
+  }
+  const value = optionalInteger(
+    pool.maxAnswersUnknownClient,
+    where,
+    1,
+    MAX_ANSWERS_LIMIT,
+    Math.min(DEFAULT_MAX_ANSWERS_UNKNOWN_CLIENT, maxAnswers),
+  )
+  if (value > maxAnswers) throw configError(where, `is ${value}, more than maxAnswers (${maxAnswers})`)
+  return value
 }
 
 function buildAllDown(raw: unknown, path: string): AllDownModel {

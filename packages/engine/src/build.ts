@@ -1,9 +1,17 @@
-import { createPrefixSet, type Topology } from '@gslb/topology'
+import { createPrefixSet, createTopology, type Topology } from '@gslb/topology'
 import { buildPools } from './build-pools.js'
 import { buildZones } from './build-zones.js'
 import { configError } from './errors.js'
 import type { HealthTargetSpec, MemberHealth, Model } from './model.js'
-import { optionalBoolean, rejectUnknownKeys, requireArray, requireObject, requireString } from './validate.js'
+import {
+  isPlainObject,
+  keyPath,
+  optionalBoolean,
+  rejectUnknownKeys,
+  requireArray,
+  requireObject,
+  requireString,
+} from './validate.js'
 
 const CONFIG_KEYS = ['zones', 'pools', 'names', 'topology', 'ecs']
 
@@ -22,7 +30,9 @@ export interface BuildContext {
 export function buildModel(config: unknown, context: BuildContext): Model {
   const root = requireObject(config, 'config')
   rejectUnknownKeys(root, 'config', CONFIG_KEYS)
-  const sites = context.sitesFor(root.topology)
+  const { sitesOptions, resolversOption } = splitTopology(root.topology)
+  const sites = context.sitesFor(sitesOptions)
+  const resolvers = buildResolvers(resolversOption, sites)
   const targets = new Map<string, HealthTargetSpec>()
   const pools = buildPools(root.pools, {
     healthFor: context.healthFor,
@@ -55,8 +65,38 @@ export function buildModel(config: unknown, context: BuildContext): Model {
     targets,
     ecs: buildEcs(root.ecs),
     sites,
+    resolvers,
     random: context.random,
     maxZoneLabels,
+  }
+}
+
+/** `topology.resolvers` is the engine's own key; the rest of `topology` goes to @gslb/topology as it is. */
+function splitTopology(raw: unknown): { sitesOptions: unknown; resolversOption: unknown } {
+  if (!isPlainObject(raw) || !('resolvers' in raw)) return { sitesOptions: raw, resolversOption: undefined }
+  const { resolvers, ...rest } = raw
+  return { sitesOptions: rest, resolversOption: resolvers }
+}
+
+function buildResolvers(raw: unknown, sites: Topology | undefined): Topology | undefined {
+  if (raw === undefined) return undefined
+  const path = 'topology.resolvers'
+  const byDatacenter = requireObject(raw, path)
+  const known = new Set(sites?.datacenters ?? [])
+  for (const [datacenter, list] of Object.entries(byDatacenter)) {
+    const where = keyPath(path, datacenter)
+    if (!known.has(datacenter))
+      throw configError(where, `'${datacenter}' is not a datacenter of topology.datacenters`)
+    const addresses = requireArray(list, where)
+    for (const [index, entry] of addresses.entries()) requireString(entry, `${where}[${index}]`)
+  }
+  try {
+    return createTopology({ datacenters: byDatacenter as Record<string, string[]> })
+  } catch (error) {
+    const where = (error as { path?: unknown }).path
+    const reason = (error as { reason?: unknown }).reason ?? (error as Error).message
+    const inner = typeof where === 'string' ? where.replace(/^datacenters\.?/, '') : ''
+    throw configError(inner === '' ? path : `${path}.${inner}`, String(reason))
   }
 }
 

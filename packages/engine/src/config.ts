@@ -75,6 +75,11 @@ export interface PoolConfig {
   monitors?: PoolMonitorConfig[]
   /** How many addresses an answer holds: the chosen one first, then the next best. Default 1 (8 for `all`). */
   maxAnswers?: number
+  /**
+   * Topology pools only: how many addresses an asker in no datacenter gets (no ECS, source address in no
+   * datacenter and not a known resolver). Default 1, so a shuffling central resolver cannot reorder the sites.
+   */
+  maxAnswersUnknownClient?: number
   allDown?: AllDownAction
   /** How a member whose health is not known yet counts: as `up` (default) or as `down`. */
   unknownAs?: 'up' | 'down'
@@ -95,6 +100,11 @@ export interface MemberConfig {
 export interface TopologyConfig {
   datacenters: Record<string, string[]>
   preferences?: Record<string, string[]>
+  /**
+   * Resolvers (askers) that stand for a datacenter's clients, by datacenter: a query from one of these addresses
+   * without ECS counts as coming from that datacenter (site-local resolvers outside the datacenter's subnets).
+   */
+  resolvers?: Record<string, string[]>
 }
 
 export interface EcsConfig {

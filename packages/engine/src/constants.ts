@@ -15,6 +15,11 @@ export const DEFAULT_MAX_ANSWERS = 1
 /** Method `all` is multivalue: it returns up to this many members unless the pool says otherwise (as Route 53). */
 export const DEFAULT_MAX_ANSWERS_ALL = 8
 export const MAX_ANSWERS_LIMIT = 64
+/**
+ * Topology pools: addresses answered to an asker in no datacenter (a central resolver without ECS). One, so a
+ * resolver that shuffles records (BIND's default rrset-order) cannot put another site first.
+ */
+export const DEFAULT_MAX_ANSWERS_UNKNOWN_CLIENT = 1
 export const DEFAULT_ALL_DOWN = 'any'
 export const DEFAULT_UNKNOWN_AS = 'up'
 export const DEFAULT_WEIGHT = 1

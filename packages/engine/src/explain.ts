@@ -45,6 +45,7 @@ export interface PoolExplanation {
   pool: string
   method: PoolModel['method']
   family: 4 | 6
+  /** Addresses this client may get: maxAnswers, or maxAnswersUnknownClient for a topology pool's unknown client. */
   maxAnswers: number
   allDown: 'any' | 'refuse' | 'empty' | string[]
   unknownAs: 'up' | 'down'
@@ -232,7 +233,10 @@ function explainPool(model: Model, decision: PoolDecision): PoolExplanation {
     pool: pool.name,
     method: pool.method,
     family,
-    maxAnswers: pool.maxAnswers,
+    maxAnswers:
+      pool.method === 'topology' && client.datacenter === undefined
+        ? pool.maxAnswersUnknownClient
+        : pool.maxAnswers,
     allDown,
     unknownAs: pool.unknownAs,
     outcome: selection.outcome,
@@ -264,7 +268,7 @@ function poolReason(
   }
   const where = client.datacenter
     ? `client in datacenter '${client.datacenter}'`
-    : 'client of unknown location'
+    : `client of unknown location (no ECS, not in a datacenter or topology.resolvers): at most ${pool.maxAnswersUnknownClient} answer(s), maxAnswersUnknownClient`
   switch (pool.method) {
     case 'failover':
       return `failover: first healthy member(s) in priority order: ${chosen}`

@@ -44,6 +44,8 @@ export interface PoolModel {
   name: string
   method: PoolMethod
   maxAnswers: number
+  /** topology: answers for a client in no datacenter (≤ maxAnswers). */
+  maxAnswersUnknownClient: number
   allDown: AllDownModel
   unknownAs: 'up' | 'down'
   /** Members in priority order (priority ascending, then config order). */
@@ -106,6 +108,8 @@ export interface Model {
   ecs: { enabled: boolean; trusted: PrefixSet | undefined }
   /** Client address → datacenter and site preference order (undefined without topology). */
   sites: Topology | undefined
+  /** Resolver address → the datacenter it asks for (`topology.resolvers`), looked up before `sites` without ECS. */
+  resolvers: Topology | undefined
   /** Random source in [0, 1) for weighted choices. */
   random: () => number
   /** Longest zone name in labels, to bound the zone search. */

@@ -246,7 +246,7 @@ export function locate(model: Model, client: ClientContext): void {
     client.scopePrefixLength = match.scopePrefixLength
   } else {
     try {
-      client.datacenter = model.sites.lookup(client.source)
+      client.datacenter = model.resolvers?.lookup(client.source) ?? model.sites.lookup(client.source)
     } catch {
       // Not an IP address (an embedder's label): a client of unknown location.
     }

@@ -98,16 +98,16 @@ export function pick(
   sites: Topology | undefined,
   random: () => number,
 ): MemberModel[] {
-  const max = pool.maxAnswers
   if (group.members.length === 0) return []
   switch (pool.method) {
     case 'failover':
     case 'all':
-      group.fixed ??= group.members.slice(0, max)
+      group.fixed ??= group.members.slice(0, pool.maxAnswers)
       return group.fixed
     case 'wrr':
-      return weightedOrder(group.members, group.totalWeight, max, random)
+      return weightedOrder(group.members, group.totalWeight, pool.maxAnswers, random)
     case 'topology': {
+      const max = clientDatacenter === undefined ? pool.maxAnswersUnknownClient : pool.maxAnswers
       const out: MemberModel[] = []
       for (const datacenter of datacenterOrder(group, clientDatacenter, sites)) {
         const entry = group.byDatacenter.get(datacenter)

@@ -156,9 +156,75 @@ describe('topology', () => {
     expect(addresses(ask(engine, 'A', { address: '10.1.9.9' }))).toEqual(['10.3.0.11'])
   })
 
-  test('a client of unknown location gets datacenters in configuration order', () => {
-    const engine = engineFor({ method: 'topology', members, maxAnswers: 2 }, { random: sequence(0) })
+  test('a client of unknown location gets datacenters in configuration order, up to maxAnswersUnknownClient', () => {
+    const engine = engineFor(
+      { method: 'topology', members, maxAnswers: 3, maxAnswersUnknownClient: 2 },
+      { random: sequence(0) },
+    )
     expect(addresses(ask(engine, 'A', { address: '172.16.0.1' }))).toEqual(['10.1.0.11', '10.1.0.12'])
+  })
+
+  describe('behind a central resolver (issue #11)', () => {
+    const sites = [
+      { name: 'a', address: '10.1.0.11', datacenter: 'siteA' },
+      { name: 'b', address: '10.2.0.11', datacenter: 'siteB' },
+    ]
+    const CENTRAL = { address: '10.9.0.53' }
+
+    test('regression: an asker in no datacenter without ECS gets one address (a shuffling resolver cannot reorder)', () => {
+      const engine = engineFor({ method: 'topology', members: sites, maxAnswers: 2 })
+      expect(addresses(ask(engine, 'A', CENTRAL))).toEqual(['10.1.0.11'])
+      // A client in a datacenter (the node's own resolver on loopback is one, via node.site) still gets every site.
+      expect(addresses(ask(engine, 'A', { address: '10.2.0.9' }))).toEqual(['10.2.0.11', '10.1.0.11'])
+      expect(engine.explain(`www.${ZONE}`, 'A', CENTRAL).decisions[0]?.maxAnswers).toBe(1)
+    })
+
+    test('with ECS from the central resolver, the client subnet decides and every site comes in order', () => {
+      const engine = engineFor({ method: 'topology', members: sites, maxAnswers: 2 })
+      const res = ask(engine, 'A', CENTRAL, '10.2.7.0/24')
+      expect(addresses(res)).toEqual(['10.2.0.11', '10.1.0.11'])
+      const ecs = opt(res)?.options.find((o) => o.code === 8)
+      expect(ecs).toMatchObject({ sourcePrefixLength: 24, scopePrefixLength: 16 })
+    })
+
+    test('topology.resolvers maps a site-local resolver outside the site subnets into its datacenter', () => {
+      const engine = engineFor(
+        { method: 'topology', members: sites, maxAnswers: 2 },
+        { extra: { topology: { ...TOPOLOGY, resolvers: { siteB: ['10.9.0.53/32'] } } } },
+      )
+      expect(addresses(ask(engine, 'A', CENTRAL))).toEqual(['10.2.0.11', '10.1.0.11'])
+      expect(addresses(ask(engine, 'A', { address: '10.9.0.54' }))).toEqual(['10.1.0.11'])
+      // ECS still wins over the resolver's own place.
+      expect(addresses(ask(engine, 'A', CENTRAL, '10.1.3.0/24'))).toEqual(['10.1.0.11', '10.2.0.11'])
+    })
+
+    test('maxAnswersUnknownClient is validated', () => {
+      const bad: [PoolConfig, string][] = [
+        [
+          { method: 'failover', members: sites, maxAnswersUnknownClient: 1 },
+          'pools.p.maxAnswersUnknownClient',
+        ],
+        [
+          { method: 'topology', members: sites, maxAnswers: 2, maxAnswersUnknownClient: 3 },
+          'pools.p.maxAnswersUnknownClient',
+        ],
+        [
+          { method: 'topology', members: sites, maxAnswersUnknownClient: 0 },
+          'pools.p.maxAnswersUnknownClient',
+        ],
+      ]
+      for (const [pool, path] of bad) {
+        expect(() => createEngine({ config: withPool(pool) })).toThrow(expect.objectContaining({ path }))
+      }
+      const unknownSite = { topology: { ...TOPOLOGY, resolvers: { siteZ: ['10.9.0.53'] } } }
+      expect(() =>
+        createEngine({ config: withPool({ method: 'topology', members: sites }, unknownSite) }),
+      ).toThrow(expect.objectContaining({ path: 'topology.resolvers.siteZ' }))
+      const badCidr = { topology: { ...TOPOLOGY, resolvers: { siteA: ['10.9.0.300/32'] } } }
+      expect(() =>
+        createEngine({ config: withPool({ method: 'topology', members: sites }, badCidr) }),
+      ).toThrow(expect.objectContaining({ path: expect.stringMatching(/^topology\.resolvers\.siteA/) }))
+    })
   })
 
   test('ECS decides the location and its scope is returned', () => {
