@@ -29,8 +29,16 @@ export {
 export { type CliIo, main } from './cli.js'
 export { type Demo, DemoSite, demoConfig, startDemo } from './commands/demo.js'
 export { formatExplanation } from './commands/explain.js'
+export {
+  configFingerprint,
+  type FleetNodeView,
+  type FleetView,
+  type NodeChoice,
+  resolveFleetNode,
+} from './config/fleet.js'
 export { starterConfig } from './config/init.js'
 export { loadConfig, parseConfigText } from './config/load.js'
+export { everyNodeConfig, nodeConfigFrom } from './config/resolve.js'
 export { configSchema } from './config/schema.js'
 export type * from './config/types.js'
 export { validateConfig } from './config/validate.js'
@@ -49,6 +57,8 @@ export {
   type NodeOptions,
   type ReloadResult,
 } from './node/node.js'
+export type { CheckResult, CheckScope } from './node/observe.js'
 export type * from './node/status.js'
+export type { InterfaceAddresses, VipEvent } from './node/vips.js'
 export { formatStatus } from './status-format.js'
 export { VERSION } from './version.js'
