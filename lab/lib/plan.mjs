@@ -86,7 +86,6 @@ export const pidFile = (name) => join(STATE_DIR, 'pids', `${name}.pid`)
 /** The Debian packages behind each binary the lab runs. */
 export const PEERS = {
   ip: 'iproute2',
-  tc: 'iproute2',
   keepalived: 'keepalived',
   named: 'bind9',
   unbound: 'unbound',

@@ -1,0 +1,136 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { runProgram } from './support/processes'
+
+// The hardest e2e test: the seed's hospital network in network namespaces (lab/, docs/lab.md) — real keepalived
+// pairs, BIND, unbound, dcmtk and four `gslb-lb run` nodes — and the drills of issue 11, each asserted against its
+// target. It drives `node lab/lab.mjs` as an operator would and reads the drills' results as JSON.
+// Needs root and the Debian peers (the lab says what to install); CI runs it as root.
+
+const ROOT = resolve(__dirname, '..', '..')
+const LAB = join(ROOT, 'lab', 'lab.mjs')
+/** The lab's settings are GSLB_LAB_* environment variables (lab/lib/plan.mjs). */
+const labEnv = process.env
+const STATE_DIR = labEnv.GSLB_LAB_DIR ?? '/tmp/gslb-lab'
+
+// CI's variant: the drills' durations are the issue's, except the soak (10 min by hand: pnpm lab drill soak)
+labEnv.GSLB_LAB_SOAK_S ??= '120'
+
+const DRILLS = [
+  'dns-clients',
+  'pacs-kill',
+  'pacs-hang',
+  'reload',
+  'dns-dead',
+  'wan-cut',
+  'lb-crash',
+  'planned-stop',
+  'master-kill',
+  'soak',
+] as const
+
+interface DrillResult {
+  name: string
+  passed: boolean
+  error?: string
+  checks: Record<string, boolean>
+  ok?: number
+  failed?: number
+  longestGapMs?: number
+  firstAtSurvivorMs?: number | null
+  failBackMs?: number | null
+  landed?: Record<string, number>
+  failures?: string[]
+  durationMs: number
+}
+
+function lab(args: string[], timeoutMs: number) {
+  return runProgram(process.execPath, [LAB, ...args], timeoutMs)
+}
+
+/** Processes the lab runs now: its daemons' PID files and whatever runs inside its namespaces. */
+async function labProcesses(): Promise<number[]> {
+  const pids = new Set<number>()
+  const dir = join(STATE_DIR, 'pids')
+  if (existsSync(dir)) {
+    for (const file of readdirSync(dir)) pids.add(Number(readFileSync(join(dir, file), 'utf8').trim()))
+  }
+  for (const ns of await labNamespaces()) {
+    const listed = await runProgram('ip', ['netns', 'pids', ns], 5_000)
+    for (const pid of listed.stdout.split('\n').filter(Boolean)) pids.add(Number(pid))
+  }
+  return [...pids]
+}
+
+async function labNamespaces(): Promise<string[]> {
+  const listed = await runProgram('ip', ['netns', 'list'], 5_000)
+  return listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith('gl-'))
+}
+
+/** Alive and not a zombie (a zombie has exited; only its parent's reaping is pending). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+let labUp = false
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the lab drills need root (network namespaces, keepalived): run the e2e tier as root')
+  }
+  const started = await lab(['up'], 200_000)
+  console.log(`pnpm lab up (exit ${started.code}):\n${started.stdout}${started.stderr}`)
+  expect(started.code).toBe(0)
+  labUp = true
+}, 210_000)
+
+afterAll(async () => {
+  const before = await labProcesses()
+  const stopped = await lab(['down'], 60_000)
+  console.log(`pnpm lab down (exit ${stopped.code}): ${stopped.stdout}${stopped.stderr}`)
+  // nothing is left: no namespace, no process the lab started
+  expect({
+    exit: stopped.code,
+    namespaces: await labNamespaces(),
+    processes: before.filter(running),
+  }).toEqual({ exit: 0, namespaces: [], processes: [] })
+}, 90_000)
+
+const soakMs = Number(labEnv.GSLB_LAB_SOAK_S) * 1_000
+
+test.each(DRILLS)(
+  'drill %s meets its target',
+  async (name) => {
+    expect(labUp).toBe(true)
+    const timeoutMs = (name === 'soak' ? soakMs : 0) + 280_000
+    const run = await lab(['drill', name, '--json'], timeoutMs)
+    let results: DrillResult[]
+    try {
+      results = JSON.parse(run.stdout) as DrillResult[]
+    } catch {
+      throw new Error(
+        `pnpm lab drill ${name} printed no JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`,
+      )
+    }
+    const [result] = results
+    if (!result) throw new Error(`pnpm lab drill ${name} returned no result`)
+    const { checks, ...numbers } = result
+    console.log(`drill ${name}: ${JSON.stringify(numbers, null, 1)}`)
+    // every target at once, with the measured numbers beside them
+    expect({ drill: name, error: result.error ?? null, checks }).toEqual({
+      drill: name,
+      error: null,
+      checks: Object.fromEntries(Object.keys(checks).map((check) => [check, true])),
+    })
+    expect(Object.keys(checks).length).toBeGreaterThan(0)
+  },
+  900_000,
+)
