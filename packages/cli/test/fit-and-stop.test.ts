@@ -1,12 +1,17 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { Forwarder } from '@gslb/forwarder'
+import { configFingerprint } from '../src/config/fleet.js'
 import { validateConfig } from '../src/config/validate.js'
 import { createLogger } from '../src/log.js'
 import type { ResolverSet } from '../src/node/address-sources.js'
 import type { EngineHandle } from '../src/node/engine.js'
-import { GslbNode } from '../src/node/node.js'
+import { createNodeFromFile, GslbNode } from '../src/node/node.js'
 import { checkNode, type Observable } from '../src/node/observe.js'
 import { VipWatcher } from '../src/node/vips.js'
+import { formatStatus } from '../src/status-format.js'
 import { type Json, until } from './helpers.js'
 import { closeFixture, createFixture, type Fixture, openTo, roundTrip } from './node-fixture.js'
 
@@ -270,5 +275,68 @@ describe('a planned stop', () => {
     await node.stop()
     await closing
     expect(node.running).toBe(false)
+  })
+})
+
+describe('a node run from a fleet file', () => {
+  let fixture: Fixture
+  let dir: string
+  beforeAll(async () => {
+    fixture = await createFixture()
+    dir = mkdtempSync(join(tmpdir(), 'gslb-fleet-node-'))
+  })
+  afterAll(async () => {
+    await closeFixture(fixture)
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** The fixture's config as a fleet of two nodes at site A; `n1` is the one run here. */
+  const fleetOf = (edit: (raw: Json) => void = () => {}) => {
+    const raw = fixture.raw()
+    const { name: _, site: __, ...shared } = raw.node
+    raw.node = shared
+    raw.fleet = {
+      sites: { A: {} },
+      nodes: { n1: { site: 'A', address: '10.1.0.11' }, n2: { site: 'A', address: '10.1.0.12' } },
+    }
+    edit(raw)
+    return raw
+  }
+
+  test('status shows the fingerprint and the fleet; a reload of a changed file says the fingerprint changed', async () => {
+    const file = join(dir, 'fleet.json')
+    writeFileSync(file, JSON.stringify(fleetOf()))
+    const node = await createNodeFromFile(file, {
+      configNode: 'n1',
+      logger: createLogger({ level: 'silent' }),
+      interfaceAddresses: () => [],
+    })
+    try {
+      await node.start()
+      const status = node.status()
+      expect(status.node).toMatchObject({
+        name: 'n1',
+        site: 'A',
+        configFingerprint: configFingerprint(fleetOf()),
+      })
+      expect(status.fleet!.nodes.map((n) => [n.name, n.address, n.self])).toEqual([
+        ['n1', '10.1.0.11', true],
+        ['n2', '10.1.0.12', false],
+      ])
+      expect(formatStatus(status)).toContain(
+        `config fingerprint ${configFingerprint(fleetOf())}; fleet: n1 (A) *, n2 (A)`,
+      )
+      const changed = fleetOf((raw) => (raw.fleet.nodes.n2.address = '10.1.0.13'))
+      writeFileSync(file, JSON.stringify(changed))
+      const result = await node.reload()
+      expect(result.applied).toBe(true)
+      expect(result.changes).toEqual([
+        `config fingerprint: ${configFingerprint(fleetOf())} → ${configFingerprint(changed)}`,
+      ])
+      expect(node.status().node.configFingerprint).toBe(configFingerprint(changed))
+      expect(node.config.node.name).toBe('n1')
+    } finally {
+      await node.close({ deadlineMs: 0 })
+    }
   })
 })

@@ -487,6 +487,11 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       changes.push(`resolver ${name}: removed`)
     }
     if (!same(previous.admin?.token, next.admin?.token)) changes.push('admin: token changed')
+    if (previous.fleet?.fingerprint !== next.fleet?.fingerprint) {
+      changes.push(
+        `config fingerprint: ${previous.fleet?.fingerprint ?? 'none'} → ${next.fleet?.fingerprint ?? 'none'}`,
+      )
+    }
     changes.push(...unlistedChanges(previous, next, changes))
     if (!same(previous.node, next.node)) {
       this.metrics.info.reset()
@@ -617,6 +622,7 @@ const COVERED_BY: Partial<Record<keyof Config, string[]>> = {
   gslb: ['gslb', 'engine:'],
   services: ['service '],
   resolvers: ['resolver '],
+  fleet: ['config fingerprint'],
 }
 
 /** Every top-level section that changed gets a line, also those no component-specific line names (health.profile). */
