@@ -44,14 +44,14 @@ sampleAnswerTime(sampled, observe, 16)
 sampleAnswerTime(every, observe, 1)
 
 if (variants['answer() alone'].answer(query, client) === null) throw new Error('the engine did not answer')
-const samples = {}
+const samples = Object.fromEntries(Object.keys(variants).map((label) => [label, []]))
 for (let round = 0; round < ROUNDS; round++) {
   await new Promise((resolve) => setTimeout(resolve, 30)) // a scrape empties the kept samples
   for (const [label, subject] of Object.entries(variants)) {
     const started = process.hrtime.bigint()
     for (let i = 0; i < PER_ROUND; i++) subject.answer(query, client)
     const ns = Number(process.hrtime.bigint() - started) / PER_ROUND
-    ;(samples[label] ??= []).push(ns)
+    samples[label].push(ns)
   }
 }
 // Rounds interleave the variants, so a busy moment of this shared machine hits all of them; the median resists it.
