@@ -7,6 +7,26 @@ export const ADMIN_MAX_BODY_BYTES = 4 * 1024
 export const ADMIN_REQUEST_TIMEOUT_MS = 10_000
 export const ADMIN_CLIENT_TIMEOUT_MS = 3_000
 
+/** The console's live data (GET /timeline, GET /events, GET /fleet): every count, buffer and wait is bounded. */
+export const CONSOLE_LIMITS = {
+  /** State changes the node remembers (GET /timeline); the oldest goes first. */
+  timelineEntries: 500,
+  /** Open GET /events streams at once; one more is refused with 503. */
+  eventClients: 16,
+  /** Bytes waiting to be sent to one stream; a reader that falls further behind is disconnected. */
+  eventBufferBytes: 256 * 1024,
+  /** A comment line this often keeps proxies from closing an idle stream and finds dead readers. */
+  eventHeartbeatMs: 15_000,
+  /** Open associations are sent to the streams this often (only while someone follows). */
+  associationsEveryMs: 1_000,
+  /** Open associations in one snapshot (the oldest first; the count says how many there were). */
+  associationsPerSnapshot: 200,
+  /** Each peer's admin API gets this long to answer GET /status for the fleet view. */
+  fleetPeerTimeoutMs: 1_500,
+  /** One fleet report serves every GET /fleet within this long (the peers are not asked once per browser). */
+  fleetCacheMs: 1_000,
+} as const
+
 /** Health-check defaults ("normal" profile): a dead target is noticed in ~3 × 2 s, back after 2 good checks. */
 export const HEALTH_PROFILES = {
   normal: { interval: 2_000, timeout: 1_000, rise: 2, fall: 3 },

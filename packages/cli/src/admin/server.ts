@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { type AddressInfo, isIP } from 'node:net'
+import { consoleAssets } from '@gslb/console'
 import { isLoopback, isWildcard } from '../config/addresses.js'
 import type { Endpoint } from '../config/types.js'
-import { ADMIN_MAX_BODY_BYTES, ADMIN_REQUEST_TIMEOUT_MS } from '../constants.js'
+import { ADMIN_MAX_BODY_BYTES, ADMIN_REQUEST_TIMEOUT_MS, CONSOLE_LIMITS } from '../constants.js'
 import { CliError } from '../errors.js'
 import type { CheckResult, CheckScope } from '../node/observe.js'
+import { EventStreams, type LiveSource } from './event-stream.js'
 
 export type AdminAction = 'drain' | 'force-up' | 'force-down' | 'clear'
 export const ADMIN_ACTIONS: readonly AdminAction[] = ['drain', 'force-up', 'force-down', 'clear']
@@ -21,6 +23,12 @@ export interface AdminHandlers {
   explain(query: { name: string; client: string; type: string; ecs?: string }): unknown
   /** Applies an override; throws `CliError` `GSLB_NODE_STATE` when the pool/member or service/server is unknown. */
   act(kind: 'members' | 'servers', group: string, id: string, action: AdminAction): unknown
+  /** GET /timeline[?kind=]: the node's recent state changes; throws `GSLB_CLI_USAGE` (HTTP 400) for a bad kind. */
+  timeline?(kind: string | undefined): unknown
+  /** GET /fleet: every node of the fleet as this node sees it; throws `GSLB_NODE_STATE` (404) without a fleet. */
+  fleet?(): Promise<unknown>
+  /** GET /events: what the Server-Sent Events streams carry. */
+  live?: LiveSource
 }
 
 export interface AdminServerOptions {
@@ -72,6 +80,24 @@ async function drainBody(req: IncomingMessage): Promise<void> {
   }
 }
 
+/** The console's page, script and style sheet (GET /, GET /console/*), with a 304 for a matching ETag. */
+function sendConsoleAsset(req: IncomingMessage, res: ServerResponse, path: string): void {
+  let asset: ReturnType<ReturnType<typeof consoleAssets>['get']>
+  try {
+    asset = consoleAssets().get(path)
+  } catch (error) {
+    throw new HttpError(503, `the console is not available: ${(error as Error).message}`)
+  }
+  if (!asset) throw new HttpError(404, `no route GET ${path}`)
+  if (req.headers['if-none-match'] === asset.etag) {
+    res.writeHead(304, { etag: asset.etag, 'cache-control': 'no-cache' })
+    res.end()
+    return
+  }
+  res.writeHead(200, asset.headers)
+  res.end(asset.body)
+}
+
 function tokenMatches(header: string | undefined, token: string): boolean {
   // RFC 9110 §11.1: the scheme is case-insensitive.
   const match = /^bearer +(.+)$/i.exec(header ?? '')
@@ -105,7 +131,8 @@ export function hostAllowed(
 }
 
 /**
- * The admin HTTP API: `GET /status`, `GET /check[?vip=&service=]` (200 fit, 503 unfit), `GET /metrics`, `GET /explain?name=&client=`, `POST /reload`,
+ * The admin HTTP API: the console (`GET /`, `GET /console/*`), `GET /events` (Server-Sent Events), `GET /timeline`,
+ * `GET /fleet`, `GET /status`, `GET /check[?vip=&service=]` (200 fit, 503 unfit), `GET /metrics`, `GET /explain?name=&client=`, `POST /reload`,
  * `POST /members/:pool/:member/:action`, `POST /servers/:service/:server/:action`
  * (action: drain, force-up, force-down, clear). Writes need `Authorization: Bearer <token>` when a token is set,
  * and are refused outright on a non-loopback listener without one, and when they come with a foreign `Origin`.
@@ -117,6 +144,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     typeof options.token === 'function' ? options.token : () => options.token as string | undefined
   let server: Server | undefined
   let bound: Endpoint | undefined
+  const streams = handlers.live ? new EventStreams(handlers.live) : undefined
 
   const hostsOf = () => {
     const extra = typeof options.allowedHosts === 'function' ? options.allowedHosts() : options.allowedHosts
@@ -166,6 +194,24 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     }
     await drainBody(req)
     const [first, ...rest] = parts
+    if (first === undefined || (first === 'console' && rest.length === 1)) {
+      only('GET')
+      return sendConsoleAsset(req, res, url.pathname)
+    }
+    if (first === 'events' && rest.length === 0 && streams) {
+      only('GET')
+      if (!streams.open(req, res))
+        throw new HttpError(503, `too many event streams open (at most ${CONSOLE_LIMITS.eventClients})`)
+      return
+    }
+    if (first === 'timeline' && rest.length === 0 && handlers.timeline) {
+      only('GET')
+      return send(res, 200, handlers.timeline(url.searchParams.get('kind') ?? undefined))
+    }
+    if (first === 'fleet' && rest.length === 0 && handlers.fleet) {
+      only('GET')
+      return send(res, 200, await handlers.fleet())
+    }
     if (first === 'status' && rest.length === 0) {
       only('GET')
       return send(res, 200, handlers.status())
@@ -258,6 +304,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       const current = server
       server = undefined
       bound = undefined
+      streams?.close()
       if (!current) return
       await new Promise<void>((resolve) => {
         current.close(() => resolve())

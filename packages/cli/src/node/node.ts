@@ -3,6 +3,7 @@ import { isIP } from 'node:net'
 import { createForwarder, type Forwarder } from '@gslb/forwarder'
 import { createHealthChecker, type HealthChecker } from '@gslb/health'
 import { createResolver } from '@gslb/resolver'
+import { createFleetReporter } from '../admin/fleet.js'
 import { type AdminAction, type AdminServer, createAdminServer } from '../admin/server.js'
 import { formatEndpoint } from '../config/addresses.js'
 import { loadConfig } from '../config/load.js'
@@ -20,6 +21,7 @@ import { createLogger, type Logger } from '../log.js'
 import { createMetrics, DNS_ANSWER_SAMPLE_EVERY, type NodeMetrics } from '../metrics.js'
 import { VERSION } from '../version.js'
 import { ResolverSet } from './address-sources.js'
+import { ConsoleFeed } from './console-feed.js'
 import { createEngineHandle, type EngineHandle } from './engine.js'
 import { forwarderServices, nameRoutes, resolverOptions } from './mapping.js'
 import { buildStatus, type CheckResult, type CheckScope, checkNode } from './observe.js'
@@ -80,6 +82,9 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics
   readonly resolvers = new ResolverSet()
   readonly startedAt = Date.now()
+  /** The console's timeline and live events (GET /timeline, GET /events). */
+  readonly feed: ConsoleFeed
+  readonly #fleet = createFleetReporter({ status: () => this.status() })
   engine: EngineHandle | undefined
   forwarder: Forwarder | undefined
   #admin: AdminServer | undefined
@@ -127,6 +132,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     )
     this.health = createHealthChecker({ defaults: HEALTH_PROFILES[this.config.health?.profile ?? 'normal'] })
     observeHealth(this.health, this.metrics, this.logger)
+    this.feed = new ConsoleFeed(() => this.config)
+    this.feed.observeNode(this)
   }
 
   get running(): boolean {
@@ -184,6 +191,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         (e) => this.#fastFailover(e.service, e.address),
         () => this.config,
       )
+      this.feed.observeForwarder(this.forwarder)
       await this.forwarder.start(options)
       for (const name of Object.keys(this.config.services ?? {})) {
         const bound = this.forwarder.addresses(name).map((a) => formatEndpoint(a.address, a.port))
@@ -224,6 +232,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     })
     resolver.on('name:offline', (e) => this.logger.warn({ resolver: name, ...e }, 'name offline'))
     resolver.on('name:online', (e) => this.logger.info({ resolver: name, ...e }, 'name online'))
+    this.feed.observeResolver(name, resolver)
     const names = this.resolvers.namesOf(name)
     for (const [tracked, options] of names) resolver.track(tracked, options)
     await resolver.start()
@@ -267,6 +276,9 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         reload: () => this.reload(),
         explain: (query) => this.explain(query),
         act: (kind, group, id, action) => this.act(kind, group, id, action),
+        timeline: (kind) => this.feed.timeline.view(kind),
+        fleet: () => this.#fleet.report(),
+        live: this.feed.live(),
       },
     })
     const bound = await admin.start()
@@ -345,7 +357,9 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         for (const target of ids) this.health.setAdmin(target, override)
       }
       this.logger.info({ pool: group, member: id, action }, 'member override')
-      return { pool: group, member: id, admin: override, state: this.engine?.memberState(group, id) }
+      const state = this.engine?.memberState(group, id)
+      this.feed.override(`${group}/${id}`, action, state)
+      return { pool: group, member: id, admin: override, state }
     }
     const targetId = `${group}/${id}`
     if (!this.config.services?.[group]) throw new CliError('GSLB_NODE_STATE', `no service '${group}'`)
@@ -364,6 +378,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     }
     const status = this.health.setAdmin(targetId, override)
     this.logger.info({ service: group, server: id, action }, 'server override')
+    this.feed.override(targetId, action, status.effective)
     return { service: group, server: id, admin: override, state: status.effective }
   }
 

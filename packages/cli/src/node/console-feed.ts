@@ -1,0 +1,103 @@
+import { EventEmitter } from 'node:events'
+import type { AdminAction, ConsoleEvent, FinishedAssociationView } from '@gslb/console'
+import type { Forwarder } from '@gslb/forwarder'
+import type { HealthChecker } from '@gslb/health'
+import type { Resolver } from '@gslb/resolver'
+import type { LiveSource } from '../admin/event-stream.js'
+import type { Config } from '../config/types.js'
+import { finishedAssociation } from './associations.js'
+import type { NodeEvents } from './node.js'
+import { ProbeClassifier, SiteLookup } from './telemetry.js'
+import { recordHealth, recordResolver, Timeline } from './timeline.js'
+
+type ObservedNode = EventEmitter<NodeEvents> & { health: HealthChecker }
+
+/**
+ * What the console shows live: the timeline of state changes (GET /timeline) and the events of GET /events
+ * (timeline entries as they happen, associations as they finish). The node's own health probes through its
+ * services are left out, as the metrics leave them out.
+ */
+export class ConsoleFeed {
+  readonly timeline: Timeline
+  readonly #events = new EventEmitter<{ event: [ConsoleEvent] }>()
+  readonly #probes: ProbeClassifier
+  readonly #sites: SiteLookup
+
+  constructor(config: () => Config, timeline = new Timeline()) {
+    this.timeline = timeline
+    this.#probes = new ProbeClassifier(config)
+    this.#sites = new SiteLookup(config)
+    // Each stream is one listener; EventStreams caps the streams well below this.
+    this.#events.setMaxListeners(64)
+    this.timeline.on('timeline:entry', (entry) =>
+      this.#events.emit('event', { type: 'timeline', data: entry }),
+    )
+  }
+
+  observeNode(node: ObservedNode): void {
+    recordHealth(node.health, this.timeline)
+    node.on('config:reload', (e) =>
+      this.timeline.add(
+        'reload',
+        'config',
+        `applied: ${e.changes?.length ? e.changes.join('; ') : 'no changes'}`,
+      ),
+    )
+    node.on('config:reject', (e) =>
+      this.timeline.add(
+        'reload',
+        'config',
+        `refused, the running config stays: ${e.error ?? 'unknown error'}`,
+      ),
+    )
+    node.on('vip:taken', (e) =>
+      this.timeline.add('vip', e.address, `taken: this node holds it now (${e.services.join(', ')})`),
+    )
+    node.on('vip:released', (e) =>
+      this.timeline.add(
+        'vip',
+        e.address,
+        `given up: this node no longer holds it (${e.services.join(', ')})`,
+      ),
+    )
+    node.on('node:stopping', (e) =>
+      this.timeline.add(
+        'node',
+        'stop',
+        e.vips.length > 0
+          ? `planned stop: unfit now, waiting up to ${e.graceMs} ms for ${e.vips.join(', ')} to move`
+          : 'planned stop: holds no VIP, draining',
+      ),
+    )
+  }
+
+  observeResolver(name: string, resolver: Resolver): void {
+    recordResolver(name, resolver, this.timeline)
+  }
+
+  observeForwarder(forwarder: Forwarder): void {
+    forwarder.on('connection:close', (log) => {
+      if (this.#probes.isProbe(log)) return
+      const data: FinishedAssociationView = finishedAssociation(log, (address) => this.#sites.siteOf(address))
+      this.#events.emit('event', { type: 'association', data })
+    })
+  }
+
+  /** An admin override was applied (the health change it causes, if any, is recorded on its own). */
+  override(subject: string, action: AdminAction, state: string | undefined): void {
+    this.timeline.add(
+      'override',
+      subject,
+      `${action} applied through the admin API; state now ${state ?? 'unknown'}`,
+    )
+  }
+
+  live(): LiveSource {
+    return {
+      subscribe: (listener) => {
+        this.#events.on('event', listener)
+        return () => this.#events.off('event', listener)
+      },
+    }
+  }
+}
