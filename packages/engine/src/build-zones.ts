@@ -15,6 +15,7 @@ import {
 import { configError } from './errors.js'
 import type { Family, GlobalNameModel, NodeModel, PoolModel, SoaRecord, ZoneModel } from './model.js'
 import { isInZone, parentName } from './names.js'
+import { zoneFingerprint } from './serial.js'
 import {
   keyPath,
   optionalInteger,
@@ -75,7 +76,7 @@ export function buildZones(
   const cnamePaths = new Map<string, string>()
 
   // Global names first: they are part of each zone's fingerprint.
-  const namesByZone = new Map<string, string[]>()
+  const namesByZone = new Map<string, { name: string; ttl: number; pool: unknown }[]>()
   const namesObject = rawNames === undefined ? {} : requireObject(rawNames, 'names')
   const parsedNames: { name: string; pool: PoolModel; ttl: number; path: string }[] = []
   for (const key of Object.keys(namesObject)) {
@@ -93,7 +94,7 @@ export function buildZones(
       throw configError(path, 'is defined twice')
     parsedNames.push({ name, pool, ttl, path })
     const list = namesByZone.get(zone) ?? []
-    list.push(`${name}=${poolName}/${ttl}`)
+    list.push({ name, ttl, pool: poolContent(pool) })
     namesByZone.set(zone, list)
   }
 
@@ -231,7 +232,7 @@ function buildZone(
   name: string,
   raw: unknown,
   path: string,
-  globalNames: string[],
+  globalNames: { name: string }[],
   serialFor: (zone: string, fingerprint: string) => number,
 ): BuiltZone {
   const zone = requireObject(raw, path)
@@ -297,12 +298,16 @@ function buildZone(
     }
   })
 
-  const fingerprint = JSON.stringify({
-    ns: nsList,
+  // What the zone serves, not how the config spells it nor any health state: the same content on every node
+  // gives the same fingerprint (and so the same serial). Record order is kept: it is the order of answers.
+  const fingerprint = zoneFingerprint({
+    zone: name,
+    ns: ns.map((rr) => (rr as { target: string }).target),
+    glue: glue.map(recordText),
     nsTtl,
     soa: { mname, rname, ...timers, ttl: soaTtl },
-    records: rawRecords,
-    names: [...globalNames].sort(),
+    records: records.map(({ rr }) => recordText(rr)),
+    names: [...globalNames].sort((x, y) => (x.name < y.name ? -1 : 1)),
   })
   let serialMode: 'auto' | 'fixed' = 'auto'
   let serial: number
@@ -323,6 +328,41 @@ function buildZone(
       serialMode,
     },
     records,
+  }
+}
+
+/** A pool as far as answers go: no monitors, no health. */
+function poolContent(pool: PoolModel): unknown {
+  return {
+    method: pool.method,
+    maxAnswers: pool.maxAnswers,
+    maxAnswersUnknownClient: pool.maxAnswersUnknownClient,
+    allDown:
+      pool.allDown.kind === 'fallback' ? pool.allDown.addresses.map((ip) => ip.text) : pool.allDown.kind,
+    unknownAs: pool.unknownAs,
+    members: pool.members.map((m) => ({
+      name: m.name,
+      address: m.ip.text,
+      datacenter: m.datacenter,
+      weight: m.weight,
+      priority: m.priority,
+      enabled: m.enabled,
+    })),
+  }
+}
+
+function recordText(rr: ResourceRecord): string {
+  switch (rr.type) {
+    case 'A':
+    case 'AAAA':
+      return `${rr.name} ${rr.ttl} ${rr.type} ${Buffer.from(rr.address).toString('hex')}`
+    case 'CNAME':
+    case 'NS':
+      return `${rr.name} ${rr.ttl} ${rr.type} ${rr.target}`
+    case 'TXT':
+      return `${rr.name} ${rr.ttl} TXT ${JSON.stringify(rr.text)}`
+    case 'SOA':
+      return `${rr.name} ${rr.ttl} SOA`
   }
 }
 

@@ -3,6 +3,7 @@ import { buildPools } from './build-pools.js'
 import { buildZones } from './build-zones.js'
 import { configError } from './errors.js'
 import type { HealthTargetSpec, MemberHealth, Model } from './model.js'
+import { type SoaSerialState, zoneSerial } from './serial.js'
 import {
   isPlainObject,
   keyPath,
@@ -21,8 +22,8 @@ export interface BuildContext {
   healthFor(id: string): MemberHealth
   /** Builds the site map from `config.topology` (undefined when the config has none). */
   sitesFor(topology: unknown): Topology | undefined
-  /** Epoch ms, for automatic SOA serials. */
-  now(): number
+  /** The last serial state of each zone: from before this process, then from the previous builds. */
+  soaState: Readonly<Record<string, SoaSerialState>> | undefined
   random: () => number
 }
 
@@ -47,13 +48,8 @@ export function buildModel(config: unknown, context: BuildContext): Model {
       )
     }
   }
-  const previousZones = context.previous?.zones
-  const serialFor = (zone: string, fingerprint: string): number => {
-    const before = previousZones?.get(zone)
-    if (before && before.serialMode === 'auto' && before.fingerprint === fingerprint) return before.soa.serial
-    const now = Math.floor(context.now() / 1000)
-    return (before ? Math.max(now, before.soa.serial + 1) : now) >>> 0
-  }
+  const serialFor = (zone: string, fingerprint: string): number =>
+    zoneSerial(context.soaState?.[zone], fingerprint)
   const { zones, nodes, globals } = buildZones(root.zones, root.names, pools, serialFor)
   let maxZoneLabels = 0
   for (const name of zones.keys()) maxZoneLabels = Math.max(maxZoneLabels, name.split('.').length)

@@ -4,10 +4,19 @@ export const DEFAULT_NAME_TTL = 5
 export const DEFAULT_STATIC_TTL = 300
 export const DEFAULT_NS_TTL = 3600
 export const DEFAULT_SOA_TTL = 3600
-export const DEFAULT_SOA_REFRESH = 3600
-export const DEFAULT_SOA_RETRY = 600
+/**
+ * Refresh, retry and expire only steer secondaries that transfer the zone; every engine serves the zone from its own
+ * config and transfers are refused, so they are set to the values checkers expect (RFC 1912 §2.2, Zonemaster's
+ * 4 h / 1 h / ≥ 1 week) rather than drawing NOTICEs for numbers nothing uses. See docs/decisions (SOA serials).
+ */
+export const DEFAULT_SOA_REFRESH = 14_400
+export const DEFAULT_SOA_RETRY = 3_600
 export const DEFAULT_SOA_EXPIRE = 1_209_600
-/** Negative-caching TTL (RFC 2308): short, so a name added to the config is seen soon. */
+/**
+ * Negative-caching TTL (RFC 2308), deliberately below Zonemaster's 300: it bounds how long a resolver keeps an
+ * NXDOMAIN/NODATA from us — a name just added to the config, or a pool's `allDown: "empty"` answer during an
+ * outage, which must not outlive the recovery by minutes.
+ */
 export const DEFAULT_SOA_MINIMUM = 60
 
 export const DEFAULT_METHOD = 'failover'

@@ -9,7 +9,9 @@ import { configError, EngineError, EngineErrorCode } from './errors.js'
 import { type ExplainClient, type Explanation, explain } from './explain.js'
 import { HealthStore } from './health-store.js'
 import type { MemberHealth, Model, ObservedHealth } from './model.js'
+import { canonicalName } from './names.js'
 import { type AnswerClient, answerBytes, type ErrorBudget } from './respond.js'
+import type { SoaSerialState } from './serial.js'
 import { type EngineStats, Stats } from './stats.js'
 import { type DnsListener, type DnsListenOptions, listenDns } from './transport/index.js'
 
@@ -27,6 +29,12 @@ export interface EngineOptions {
   logger?: EngineLogger
   /** Random source in [0, 1) for weighted choices (tests inject a fixed one). */
   random?: () => number
+  /**
+   * The automatic SOA serials this engine had before (e.g. read back from a state file by the CLI): a zone whose
+   * content fingerprint is unchanged keeps its serial, a changed one moves on from it. Without it, a serial is a
+   * pure function of the zone's content. Read the current states with `engine.soaState()`.
+   */
+  soaState?: Readonly<Record<string, SoaSerialState>>
   /** Epoch ms, for the UDP error-answer budget (tests inject a clock). */
   now?: () => number
   /**
@@ -55,9 +63,18 @@ export interface ConfigUpdateEvent {
   changedZones: string[]
 }
 
+export interface SerialChangeEvent {
+  zone: string
+  serial: number
+  previous: number
+  fingerprint: string
+}
+
 export interface EngineEvents {
   'member:change': [MemberChangeEvent]
   'config:update': [ConfigUpdateEvent]
+  /** An update changed a zone's SOA serial (its content changed, or a fixed serial did). */
+  'serial:change': [SerialChangeEvent]
 }
 
 export interface MemberStatus {
@@ -95,6 +112,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly starting = new Set<Promise<DnsListener>>()
   private readonly hasChecker: boolean
   private current: EngineConfig
+  private serials: Record<string, SoaSerialState>
 
   constructor(options: EngineOptions) {
     super()
@@ -121,6 +139,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.random = options.random ?? Math.random
     this.now = options.now ?? Date.now
     this.errorBudget = errorBudgetFrom(options.udpErrorResponses, this.now)
+    this.serials = soaStateFrom(options.soaState)
     this.store = new HealthStore(
       options.health,
       (id, health, previous) => this.onMemberChange(id, health, previous),
@@ -128,6 +147,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     )
     this.model = this.build(options.config, undefined)
     this.current = options.config
+    this.serials = { ...this.serials, ...serialStates(this.model) }
     this.store.commit(this.model)
     this.hasChecker = options.health !== undefined
     this.warnUnmonitored()
@@ -198,10 +218,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.closed) throw new EngineError(EngineErrorCode.CLOSED, 'update: the engine is closed')
     const next = this.build(config, this.model)
     const changedZones: string[] = []
+    const serialChanges: SerialChangeEvent[] = []
     for (const [name, zone] of next.zones) {
-      if (this.model.zones.get(name)?.soa.serial !== zone.soa.serial) changedZones.push(name)
+      const before = this.model.zones.get(name)?.soa.serial
+      if (before === zone.soa.serial) continue
+      changedZones.push(name)
+      const previous = before ?? this.serials[name]?.serial
+      if (previous !== undefined && previous !== zone.soa.serial) {
+        serialChanges.push({ zone: name, serial: zone.soa.serial, previous, fingerprint: zone.fingerprint })
+      }
     }
     this.model = next
+    this.serials = { ...this.serials, ...serialStates(next) }
     this.current = config
     this.store.commit(next)
     this.warnUnmonitored()
@@ -211,6 +239,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       names: next.globals.size,
       changedZones,
     })
+    for (const change of serialChanges) this.emit('serial:change', change)
+  }
+
+  /**
+   * The SOA serial state of every zone served (and of zones served earlier in this process): what an embedder
+   * persists and gives back as `soaState` after a restart, so an unchanged zone keeps its serial.
+   */
+  soaState(): Record<string, SoaSerialState> {
+    return Object.fromEntries(Object.entries(this.serials).map(([zone, state]) => [zone, { ...state }]))
   }
 
   /** The config in force (as given to createEngine or the last successful update). */
@@ -273,7 +310,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       previous,
       healthFor: (id) => this.store.healthFor(id),
       sitesFor: (raw) => this.sitesFor(raw),
-      now: this.now,
+      soaState: this.serials,
       random: this.random,
     })
   }
@@ -318,6 +355,35 @@ export class Engine extends EventEmitter<EngineEvents> {
 }
 
 function noop(): void {}
+
+/** The serial states of a model's zones; a fixed serial has no fingerprint, so automatic ones move on from it. */
+function serialStates(model: Model): Record<string, SoaSerialState> {
+  const out: Record<string, SoaSerialState> = {}
+  for (const [name, zone] of model.zones) {
+    out[name] = { serial: zone.soa.serial, fingerprint: zone.serialMode === 'auto' ? zone.fingerprint : '' }
+  }
+  return out
+}
+
+function soaStateFrom(option: unknown): Record<string, SoaSerialState> {
+  if (option === undefined) return {}
+  const invalid = (why: string) => new EngineError(EngineErrorCode.INVALID_ARGUMENT, `soaState${why}`)
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw invalid(': must be an object of zone name → { serial, fingerprint }')
+  }
+  const out: Record<string, SoaSerialState> = {}
+  for (const [zone, state] of Object.entries(option)) {
+    const { serial, fingerprint } = (state ?? {}) as Partial<SoaSerialState>
+    if (typeof serial !== 'number' || !Number.isInteger(serial) || serial < 0 || serial > 0xffffffff) {
+      throw invalid(`["${zone}"].serial: must be an integer from 0 to 4294967295, got ${String(serial)}`)
+    }
+    if (typeof fingerprint !== 'string' || fingerprint.length > 128) {
+      throw invalid(`["${zone}"].fingerprint: must be a string of at most 128 characters`)
+    }
+    out[canonicalName(zone)] = { serial, fingerprint }
+  }
+  return out
+}
 
 function errorBudgetFrom(
   option: EngineOptions['udpErrorResponses'],

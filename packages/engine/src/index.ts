@@ -56,6 +56,7 @@ export {
   type EngineOptions,
   type MemberChangeEvent,
   type MemberStatus,
+  type SerialChangeEvent,
 } from './engine.js'
 export { EngineError, EngineErrorCode } from './errors.js'
 export type {
@@ -66,5 +67,12 @@ export type {
   PoolExplanation,
 } from './explain.js'
 export type { AnswerClient } from './respond.js'
+export {
+  nextSerial,
+  type SoaSerialState,
+  serialFromFingerprint,
+  zoneFingerprint,
+  zoneSerial,
+} from './serial.js'
 export type { EngineStats } from './stats.js'
 export type { DnsClientInfo, DnsListener, DnsListenerStats } from './transport/index.js'

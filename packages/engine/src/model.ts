@@ -75,7 +75,7 @@ export interface ZoneModel {
   negativeSoa: SoaRecord
   ns: ResourceRecord[]
   glue: ResourceRecord[]
-  /** Canonical JSON of what the zone serves (static part); a change bumps an automatic serial. */
+  /** zoneFingerprint() of what the zone serves (records, names, pools; no health); a change moves an automatic serial. */
   fingerprint: string
   serialMode: 'auto' | 'fixed'
 }

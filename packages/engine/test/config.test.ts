@@ -1,4 +1,10 @@
-import { createEngine, type EngineConfig, EngineError } from '../src/index.js'
+import {
+  createEngine,
+  type EngineConfig,
+  EngineError,
+  nextSerial,
+  serialFromFingerprint,
+} from '../src/index.js'
 import { decode, query, sampleConfig, ZONE } from './support/dns.js'
 
 type Mutate = (config: EngineConfig & Record<string, unknown>) => void
@@ -183,28 +189,88 @@ describe('SOA serial', () => {
     return decode(engine.answer(query(ZONE, 'SOA'), { address: '127.0.0.1' })).answers?.[0]?.data.serial
   }
 
-  test('automatic: time based, kept while the zone is unchanged, increased when it changes', async () => {
-    let now = 1_700_000_000_000
-    const config = sampleConfig()
-    delete config.zones[ZONE]!.soa
-    const engine = createEngine({ config, now: () => now })
-    expect(serialOf(engine)).toBe(1_700_000_000)
-    now += 5000
+  test('regression (issue #12): two nodes with the same content serve the same serial, also after a restart', async () => {
+    const nodeA = createEngine({ config: sampleConfigWithoutSoa(), now: () => 1_000 })
+    const restarted = createEngine({ config: reordered(sampleConfigWithoutSoa()), now: () => 9_999_999 })
+    expect(serialOf(restarted)).toBe(serialOf(nodeA))
+    expect(serialOf(nodeA)).toBe(serialFromFingerprint(nodeA.soaState()[ZONE]!.fingerprint))
+    await Promise.all([nodeA.close(), restarted.close()])
+  })
+
+  test('automatic: kept while the content is unchanged, grows when it changes; a serial:change event says so', async () => {
+    const engine = createEngine({ config: sampleConfigWithoutSoa() })
+    const first = serialOf(engine)
+    const events: unknown[] = []
+    engine.on('serial:change', (e) => events.push(e))
     engine.update(sampleConfigWithoutSoa())
-    expect(serialOf(engine)).toBe(1_700_000_000)
-    const changed = sampleConfigWithoutSoa()
-    changed.names![`new.${ZONE}`] = { pool: 'main' }
+    expect(serialOf(engine)).toBe(first)
     const updates: unknown[] = []
     engine.on('config:update', (e) => updates.push(e))
+    const changed = sampleConfigWithoutSoa()
+    changed.pools!.main!.members[1]!.address = '10.2.0.99' // a member's address is zone content
     engine.update(changed)
-    expect(serialOf(engine)).toBe(1_700_000_005)
-    expect(updates).toEqual([{ zones: 1, pools: 2, names: 4, changedZones: [ZONE] }])
-    // a clock that went back still moves the serial forward
-    now -= 60_000
+    const second = serialOf(engine)
+    const step = (second - first) >>> 0
+    expect(step).toBeGreaterThan(0)
+    expect(step).toBeLessThanOrEqual(0x10000)
+    expect(updates).toEqual([{ zones: 1, pools: 2, names: 3, changedZones: [ZONE] }])
+    expect(events).toEqual([
+      { zone: ZONE, serial: second, previous: first, fingerprint: engine.soaState()[ZONE]!.fingerprint },
+    ])
+    // Going back to the first content is a change too: the serial never goes back.
     engine.update(sampleConfigWithoutSoa())
-    expect(serialOf(engine)).toBe(1_700_000_006)
+    expect((serialOf(engine) - second) >>> 0 > 0).toBe(true)
     await engine.close()
   })
+
+  test('health state is not content: a member going down keeps the serial', async () => {
+    const engine = createEngine({ config: sampleConfigWithoutSoa() })
+    const before = serialOf(engine)
+    engine.setHealth('main', 'a', 'down')
+    engine.update(sampleConfigWithoutSoa())
+    expect(serialOf(engine)).toBe(before)
+    await engine.close()
+  })
+
+  test('soaState: a restarted node continues from its previous serials (kept, or moved on after a change)', async () => {
+    const first = createEngine({ config: sampleConfigWithoutSoa() })
+    const changed = sampleConfigWithoutSoa()
+    changed.names![`new.${ZONE}`] = { pool: 'main' }
+    first.update(changed)
+    const state = first.soaState()
+    const served = serialOf(first)
+    await first.close()
+    const unchanged = createEngine({ config: changed, soaState: JSON.parse(JSON.stringify(state)) })
+    expect(serialOf(unchanged)).toBe(served)
+    const moved = createEngine({ config: sampleConfigWithoutSoa(), soaState: state })
+    expect(serialOf(moved)).toBe(nextSerial(served, moved.soaState()[ZONE]!.fingerprint))
+    expect(() =>
+      createEngine({ config: changed, soaState: { [ZONE]: { serial: -1, fingerprint: '' } } }),
+    ).toThrow(expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }))
+    await Promise.all([unchanged.close(), moved.close()])
+  })
+
+  test('an automatic serial moves on from a fixed one', async () => {
+    const engine = createEngine({ config: sampleConfig() })
+    engine.update(sampleConfigWithoutSoa())
+    expect((serialOf(engine) - 2024010101) >>> 0 > 0).toBe(true)
+    expect((serialOf(engine) - 2024010101) >>> 0 <= 0x10001).toBe(true)
+    await engine.close()
+  })
+
+  /** The same content with every object's keys in another order (as another node's file might have it). */
+  function reordered(config: EngineConfig): EngineConfig {
+    const flip = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(flip)
+      if (value === null || typeof value !== 'object') return value
+      return Object.fromEntries(
+        Object.entries(value)
+          .reverse()
+          .map(([k, v]) => [k, flip(v)]),
+      )
+    }
+    return flip(config) as EngineConfig
+  }
 
   test('fixed serial is served as given', async () => {
     const engine = createEngine({ config: sampleConfig() })
