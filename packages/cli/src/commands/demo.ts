@@ -1,4 +1,6 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
 import { createVerificationServer, echo, type VerificationServer } from '@gslb/dicom'
 import type { Endpoint } from '../config/types.js'
 import { validateConfig } from '../config/validate.js'
@@ -267,6 +269,25 @@ export async function selfCheck(demo: Demo, budgetMs: number, io: CliIo): Promis
   }
 }
 
+/**
+ * How to type `gslb-lb` in the shell the demo was started from. In a source checkout (`entry` is
+ * packages/cli/dist/bin.cjs and the workspace root has a `gslb-lb` script) nothing puts the bin on the PATH, so
+ * `pnpm gslb-lb`; installed (.deb, npm -g), plain `gslb-lb`.
+ */
+export function cliCommand(entry: string | undefined = process.argv[1]): string {
+  if (!entry || !existsSync(entry)) return 'gslb-lb'
+  const workspaceRoot = join(dirname(realpathSync(entry)), '..', '..', '..')
+  try {
+    const manifest = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>
+    }
+    if (manifest.scripts?.['gslb-lb'] !== undefined) return 'pnpm gslb-lb'
+  } catch {
+    // no readable package.json there: not a checkout
+  }
+  return 'gslb-lb'
+}
+
 /** What runs where; with `tryIt`, also what to try (the interactive demo). */
 export function instructions(demo: Demo, options: { tryIt: boolean }): string {
   const vip = `${demo.vip.address} ${demo.vip.port}`
@@ -287,7 +308,7 @@ export function instructions(demo: Demo, options: { tryIt: boolean }): string {
     ...running,
     '',
     'Try:',
-    `  gslb-lb echo ${vip}                      # a C-ECHO through the VIP (or dcmtk: echoscu ${vip})`,
+    `  ${`${cliCommand()} echo ${vip}`.padEnd(49)} # a C-ECHO through the VIP (or dcmtk: echoscu ${vip})`,
     `  curl -s ${admin}/status`,
     `  curl -s -X POST ${admin}/members/dicom/siteA/force-down   # fail site A in DNS`,
     `  curl -s -X POST ${admin}/members/dicom/siteA/clear        # and bring it back`,

@@ -1,12 +1,34 @@
+import { existsSync, realpathSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+/** Where the Debian package installs the config schema. */
+export const INSTALLED_SCHEMA_PATH = '/usr/share/gslb-lb/gslb-lb.schema.json'
+
+/**
+ * The config schema on this machine as a file URL, for `$schema` (editors read it offline): the
+ * `schema/gslb-lb.schema.json` of the package the running `gslb-lb` (`entry`) belongs to — an npm install or a
+ * checkout — else the Debian package's copy; undefined when neither exists.
+ */
+export function localSchemaUrl(entry: string | undefined = process.argv[1]): string | undefined {
+  const candidates: string[] = []
+  if (entry) {
+    let dir = dirname(existsSync(entry) ? realpathSync(entry) : entry)
+    for (let up = 0; up < 3; up++, dir = dirname(dir))
+      candidates.push(join(dir, 'schema', 'gslb-lb.schema.json'))
+  }
+  candidates.push(INSTALLED_SCHEMA_PATH)
+  const found = candidates.find((file) => existsSync(file))
+  return found === undefined ? undefined : pathToFileURL(found).href
+}
+
 /**
  * The starting configuration `gslb-lb init` writes: the two-site layout of a typical hospital, with a `$comment`
  * on every part saying what to change. JSON has no comments; the schema accepts `$comment` on every object.
  */
-export function starterConfig(
-  schemaPath = 'https://unpkg.com/@gslb/cli/schema/gslb-lb.schema.json',
-): Record<string, unknown> {
+export function starterConfig(schemaPath: string | undefined = localSchemaUrl()): Record<string, unknown> {
   return {
-    $schema: schemaPath,
+    ...(schemaPath === undefined ? {} : { $schema: schemaPath }),
     $comment:
       'gslb-lb starting config. Replace the addresses with yours, then: gslb-lb validate <file>; gslb-lb run -c <file>. ' +
       'Durations are "500ms", "10s", "2m" or numbers of milliseconds. Reference: docs/configuration.md.',
