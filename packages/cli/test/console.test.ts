@@ -1,13 +1,13 @@
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ConsoleErrorCode, type ConsoleEvent, createAdminClient, type NodeStatus } from '@gslb/console'
-import { echo } from '@gslb/dicom'
+import { echo, encodeAssociateRq, IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS } from '@gslb/dicom'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import { createFleetReporter } from '../src/admin/fleet.js'
 import type { GslbNode } from '../src/node/node.js'
 import { Timeline } from '../src/node/timeline.js'
 import { until } from './helpers.js'
-import { closeFixture, createFixture, type Fixture, startNode, validate } from './node-fixture.js'
+import { closeFixture, createFixture, type Fixture, openTo, startNode, validate } from './node-fixture.js'
 
 // The console's side of the admin API on a running node: the page and its files at /, GET /timeline, GET /events,
 // GET /fleet, read through @gslb/console's own client.
@@ -89,14 +89,9 @@ test('an override is in GET /timeline and live on GET /events; a write without t
   const stop = new AbortController()
   const following = reader.events((event) => events.push(event), { signal: stop.signal })
   try {
-    await until(
-      'the stream is open',
-      () => events.length > 0 || node.feed.timeline.view().entries.length >= 0,
-    )
+    // A stream starts with a snapshot of the open associations: after it, the stream is following.
+    await until('the stream is open', () => events.some((e) => e.type === 'associations'))
     const writer = createAdminClient({ baseUrl: baseUrl(), token: TOKEN })
-    // Streams open asynchronously: wait until this one is counted before acting.
-    await until('the event stream is open', async () => (await get('/timeline')).status === 200)
-    await new Promise((resolve) => setTimeout(resolve, 100))
     await writer.member('dicom', 'siteA', 'force-down')
     await until('the override is on the stream', () =>
       events.some(
@@ -121,15 +116,37 @@ test('an override is in GET /timeline and live on GET /events; a write without t
   expect((await get('/timeline?kind=nonsense')).status).toBe(400)
 })
 
-test('GET /events: an association through a service, with its AE titles, server and site', async () => {
+test('GET /events: an association open now, then finished, with its AE titles, server and site', async () => {
   const events: ConsoleEvent[] = []
   const stop = new AbortController()
   const following = createAdminClient({ baseUrl: baseUrl() }).events((event) => events.push(event), {
     signal: stop.signal,
   })
+  const proxy = node.serviceAddresses('PROXY')[0]!
+  const held = await openTo(proxy.port)
   try {
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    const proxy = node.serviceAddresses('PROXY')[0]!
+    held.write(
+      encodeAssociateRq({
+        calledAE: 'PACS_TEST',
+        callingAE: 'MR_ROOM_2',
+        presentationContexts: [
+          { id: 1, abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntaxes: [IMPLICIT_VR_LITTLE_ENDIAN] },
+        ],
+        userInformation: { maxLength: 0 },
+      }),
+    )
+    const open = await until('the open association is in a snapshot', () =>
+      events.find((e) => e.type === 'associations' && e.data.active.some((a) => a.callingAE === 'MR_ROOM_2')),
+    )
+    expect(
+      open!.type === 'associations' && open!.data.active.find((a) => a.callingAE === 'MR_ROOM_2'),
+    ).toMatchObject({
+      service: 'PROXY',
+      calledAE: 'PACS_TEST',
+      server: `127.0.0.1:${fixture.clusterPort}`,
+      site: 'A',
+    })
+    held.destroy()
     const result = await echo({
       host: '127.0.0.1',
       port: proxy.port,
@@ -138,9 +155,9 @@ test('GET /events: an association through a service, with its AE titles, server 
     })
     expect(result.ok).toBe(true)
     const association = await until('the association is on the stream', () =>
-      events.find((e) => e.type === 'association' && e.data.service === 'PROXY'),
+      events.find((e) => e.type === 'association' && e.data.callingAE === 'CT_SCANNER_3'),
     )
-    expect(association.data).toMatchObject({
+    expect(association!.data).toMatchObject({
       callingAE: 'CT_SCANNER_3',
       calledAE: 'PACS_TEST',
       server: `127.0.0.1:${fixture.clusterPort}`,
@@ -150,6 +167,7 @@ test('GET /events: an association through a service, with its AE titles, server 
     // The node's own health checks through its services are not associations anyone sent.
     expect(events.filter((e) => e.type === 'association' && e.data.callingAE === 'GSLB_HEALTH')).toEqual([])
   } finally {
+    held.destroy()
     stop.abort()
     await following
   }

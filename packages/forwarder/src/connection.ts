@@ -169,6 +169,11 @@ export class Connection implements Closable {
     return this.server
   }
 
+  /** The AE titles of the client's A-ASSOCIATE-RQ, once sniffed (`sniffDicom`). */
+  get aeTitles(): { callingAE: string; calledAE: string } | null {
+    return this.association
+  }
+
   /** Closes both sides now (server marked down with `onMarkedDown: 'shutdown'`, or forwarder closing). */
   shutdown(reason: 'server-down' | 'shutdown'): void {
     this.finish(reason)

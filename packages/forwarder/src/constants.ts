@@ -28,6 +28,8 @@ export const MAX_RETRIES = 16
 export const SNIFF_MAX_BYTES = 65_536
 /** With `retryOnEmpty`, client bytes kept for a replay until the server's first byte (a large A-ASSOCIATE-RQ fits). */
 export const RETRY_ON_EMPTY_MAX_BYTES = 262_144
+/** At most this many connections in one `forwarder.connections()` answer unless the caller says otherwise. */
+export const DEFAULT_CONNECTIONS_LIMIT = 1_000
 /** Default active-check interval when a service asks for checks without saying how often. */
 export const DEFAULT_CHECK_INTERVAL_MS = 5_000
 /** Default active-check timeout. */

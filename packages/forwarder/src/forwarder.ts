@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events'
 import { sniffAssociation } from '@gslb/dicom'
 import type { Sniffer } from './connection.js'
-import { DEFAULT_CLOSE_DEADLINE_MS } from './constants.js'
+import { DEFAULT_CLOSE_DEADLINE_MS, DEFAULT_CONNECTIONS_LIMIT } from './constants.js'
 import { ForwarderConfigError, ForwarderError, ForwarderErrorCode } from './errors.js'
 import { type ResolvedService, resolveServices } from './options.js'
 import { Service, type ServiceContext } from './service.js'
 import type {
+  ActiveConnection,
   AddressSource,
   ForwarderEvents,
   ForwarderOptions,
@@ -213,6 +214,23 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
   /** Counters and server states per service (for status pages and metrics). */
   stats(): ServiceStats[] {
     return [...this.services.values()].map((service) => service.stats())
+  }
+
+  /**
+   * The connections open now, oldest first per service, at most `limit` (default 1000) in all: who is connected
+   * where, and how many bytes each way so far. Cheap (no copy of any buffer); meant for a live view polled about
+   * once a second, not for every packet.
+   */
+  connections(options: { limit?: number } = {}): ActiveConnection[] {
+    const limit = options.limit ?? DEFAULT_CONNECTIONS_LIMIT
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new ForwarderConfigError('limit', 'expected an integer ≥ 0')
+    const out: ActiveConnection[] = []
+    for (const service of this.services.values()) {
+      if (out.length >= limit) break
+      out.push(...service.openConnections(limit - out.length))
+    }
+    return out
   }
 
   /** The addresses a service is bound to (real ports when 0 was configured). */

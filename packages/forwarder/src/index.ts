@@ -39,6 +39,7 @@ export { ForwarderConfigError, ForwarderError, ForwarderErrorCode } from './erro
 export { createForwarder, type Forwarder } from './forwarder.js'
 export { encodeProxyHeader, encodeProxyV1, encodeProxyV2, type ProxyEndpoints } from './proxy-protocol.js'
 export type {
+  ActiveConnection,
   AddressSource,
   Backend,
   BalanceMethod,

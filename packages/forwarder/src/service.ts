@@ -5,6 +5,7 @@ import { ForwarderError, ForwarderErrorCode } from './errors.js'
 import type { ListenAddress, ResolvedService } from './options.js'
 import { type HealthState, hashString, Server } from './server.js'
 import type {
+  ActiveConnection,
   AddressSource,
   ConnectionLog,
   ForwarderEvents,
@@ -480,6 +481,28 @@ export class Service implements ConnectionHost {
   /** Servers in rotation in priority order, then the draining ones. */
   private orderedServers(): Server[] {
     return [...this.servers, ...[...this.byId.values()].filter((server) => server.draining)]
+  }
+
+  /** Up to `limit` of its open connections, oldest first. */
+  openConnections(limit: number): ActiveConnection[] {
+    const out: ActiveConnection[] = []
+    for (const connection of this.connections) {
+      if (out.length >= limit) break
+      const server = connection.currentServer
+      const titles = connection.aeTitles
+      out.push({
+        id: connection.id,
+        service: this.config.name,
+        client: { address: connection.clientAddress, port: connection.clientPort },
+        server: server?.id ?? null,
+        address: server?.address ?? null,
+        bytesFromClient: connection.bytesFromClient,
+        bytesFromServer: connection.bytesFromServer,
+        startedAt: connection.startedAt,
+        ...(titles ? { callingAE: titles.callingAE, calledAE: titles.calledAE } : {}),
+      })
+    }
+    return out
   }
 
   stats(): ServiceStats {

@@ -190,6 +190,24 @@ export interface ConnectionLog {
   abstractSyntaxes?: readonly string[]
 }
 
+/** A connection open now (`forwarder.connections()`), for live views. */
+export interface ActiveConnection {
+  id: number
+  service: string
+  client: { address: string; port: number }
+  /** Server id (`address:port`) carrying it, or null while it is still connecting. */
+  server: string | null
+  /** The address of that server (null while connecting). */
+  address: string | null
+  /** Bytes so far. */
+  bytesFromClient: number
+  bytesFromServer: number
+  startedAt: number
+  /** With `sniffDicom`, once the client's A-ASSOCIATE-RQ was read. */
+  callingAE?: string
+  calledAE?: string
+}
+
 export type RejectReason = 'not-allowed' | 'max-connections' | 'max-connections-per-client' | 'closing'
 
 export interface ForwarderEvents {

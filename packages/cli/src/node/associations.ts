@@ -1,5 +1,5 @@
-import type { FinishedAssociationView } from '@gslb/console'
-import type { ConnectionLog } from '@gslb/forwarder'
+import type { AssociationView, FinishedAssociationView } from '@gslb/console'
+import type { ActiveConnection, ConnectionLog } from '@gslb/forwarder'
 
 /** The console's view of a finished forwarded connection: who called whom, where it went, which site. */
 export function finishedAssociation(
@@ -20,5 +20,24 @@ export function finishedAssociation(
     startedAt: log.startedAt,
     end: log.end,
     durationMs: log.durationMs,
+  }
+}
+
+/** The console's view of a connection open now. */
+export function openAssociation(
+  connection: ActiveConnection,
+  siteOf: (address: string) => string,
+): AssociationView {
+  return {
+    id: connection.id,
+    service: connection.service,
+    client: { address: connection.client.address, port: connection.client.port },
+    callingAE: connection.callingAE ?? null,
+    calledAE: connection.calledAE ?? null,
+    server: connection.server,
+    site: connection.address ? siteOf(connection.address) || null : null,
+    bytesFromClient: connection.bytesFromClient,
+    bytesFromServer: connection.bytesFromServer,
+    startedAt: connection.startedAt,
   }
 }

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events'
-import type { AdminAction, ConsoleEvent, FinishedAssociationView } from '@gslb/console'
+import type { AdminAction, AssociationView, ConsoleEvent, FinishedAssociationView } from '@gslb/console'
 import type { Forwarder } from '@gslb/forwarder'
 import type { HealthChecker } from '@gslb/health'
 import type { Resolver } from '@gslb/resolver'
 import type { LiveSource } from '../admin/event-stream.js'
 import type { Config } from '../config/types.js'
-import { finishedAssociation } from './associations.js'
+import { CONSOLE_LIMITS } from '../constants.js'
+import { finishedAssociation, openAssociation } from './associations.js'
 import type { NodeEvents } from './node.js'
 import { ProbeClassifier, SiteLookup } from './telemetry.js'
 import { recordHealth, recordResolver, Timeline } from './timeline.js'
@@ -22,6 +23,7 @@ export class ConsoleFeed {
   readonly #events = new EventEmitter<{ event: [ConsoleEvent] }>()
   readonly #probes: ProbeClassifier
   readonly #sites: SiteLookup
+  #forwarder: Forwarder | undefined
 
   constructor(config: () => Config, timeline = new Timeline()) {
     this.timeline = timeline
@@ -76,6 +78,7 @@ export class ConsoleFeed {
   }
 
   observeForwarder(forwarder: Forwarder): void {
+    this.#forwarder = forwarder
     forwarder.on('connection:close', (log) => {
       if (this.#probes.isProbe(log)) return
       const data: FinishedAssociationView = finishedAssociation(log, (address) => this.#sites.siteOf(address))
@@ -92,12 +95,22 @@ export class ConsoleFeed {
     )
   }
 
+  /** The associations open now, the node's own probes left out, at most `limit`. */
+  associations(limit: number = CONSOLE_LIMITS.associationsPerSnapshot): AssociationView[] {
+    const open = this.#forwarder?.connections({ limit: limit * 2 }) ?? []
+    return open
+      .filter((connection) => !this.#probes.isProbe(connection))
+      .slice(0, limit)
+      .map((connection) => openAssociation(connection, (address) => this.#sites.siteOf(address)))
+  }
+
   live(): LiveSource {
     return {
       subscribe: (listener) => {
         this.#events.on('event', listener)
         return () => this.#events.off('event', listener)
       },
+      associations: () => this.associations(),
     }
   }
 }

@@ -1,0 +1,64 @@
+import { encodeAssociateRq, IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS } from '@gslb/dicom'
+import { expectNoLeaks } from '../../../test/support/handles.js'
+import { ForwarderError } from '../src/index.js'
+import { connectTo, echo, startBackend, startForwarder, until } from './helpers.js'
+
+expectNoLeaks()
+
+const associateRq = () =>
+  encodeAssociateRq({
+    calledAE: 'PACS_MAIN',
+    callingAE: 'CT_SCANNER_3',
+    presentationContexts: [
+      { id: 1, abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntaxes: [IMPLICIT_VR_LITTLE_ENDIAN] },
+    ],
+    userInformation: { maxLength: 0 },
+  })
+
+describe('forwarder.connections()', () => {
+  test('lists the open connections: client, server, bytes so far and the sniffed AE titles; bounded by limit', async () => {
+    const backend = await startBackend(echo)
+    const { forwarder, portOf } = await startForwarder([
+      { name: 'DICOM', backends: [{ address: '127.0.0.1', port: backend.port }], sniffDicom: true },
+      { name: 'PLAIN', backends: [{ address: '127.0.0.1', port: backend.port }] },
+    ])
+    expect(forwarder.connections()).toEqual([])
+    const dicom = await connectTo(portOf('DICOM'))
+    const plain = await connectTo(portOf('PLAIN'))
+    try {
+      const rq = associateRq()
+      dicom.write(rq)
+      plain.write('hello')
+      await until(
+        () =>
+          forwarder.connections().every((c) => c.bytesFromServer > 0) && forwarder.connections().length === 2,
+        5_000,
+        'both connections echoed',
+      )
+      const [first, second] = forwarder.connections()
+      expect(first).toMatchObject({
+        service: 'DICOM',
+        client: { address: '127.0.0.1', port: dicom.localPort },
+        server: `127.0.0.1:${backend.port}`,
+        address: '127.0.0.1',
+        bytesFromClient: rq.length,
+        bytesFromServer: rq.length,
+        callingAE: 'CT_SCANNER_3',
+        calledAE: 'PACS_MAIN',
+      })
+      expect(first!.startedAt).toBeLessThanOrEqual(Date.now())
+      expect(second).toMatchObject({ service: 'PLAIN', bytesFromClient: 5, bytesFromServer: 5 })
+      expect(second).not.toHaveProperty('callingAE')
+      expect(forwarder.connections({ limit: 1 }).map((c) => c.service)).toEqual(['DICOM'])
+      expect(forwarder.connections({ limit: 0 })).toEqual([])
+      expect(() => forwarder.connections({ limit: -1 })).toThrow(ForwarderError)
+      dicom.destroy()
+      await until(() => forwarder.connections().length === 1, 5_000, 'the closed one is gone')
+    } finally {
+      dicom.destroy()
+      plain.destroy()
+      await forwarder.stop()
+      await backend.close()
+    }
+  })
+})
