@@ -27,6 +27,13 @@ const REFUSED_BY_THE_LIBRARIES: { name: string; edit: (c: Json) => void; path: s
     path: 'health.defaults.timeout',
     message: /must be below the interval \(5000 ≥ 1000\)/,
   },
+  {
+    name: 'an interval so short that the inherited timeout fitted into it is below what the forwarder takes',
+    edit: (c) => (c.monitors['tcp-connect'].interval = '10ms'),
+    path: 'monitors.tcp-connect.interval',
+    message:
+      /too short for service DICOM_CLUSTER_A_TCP's checks: .* is not an integer from 10 to 600000, got 9/,
+  },
 ]
 
 /** Registers every health target the engine and the forwarder would register at start; throws what health throws. */

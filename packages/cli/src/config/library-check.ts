@@ -51,10 +51,46 @@ export function libraryIssues(config: Config): ConfigIssue[] {
     try {
       createForwarder({ services: forwarderServices(config), addressSource: new ResolverSet() })
     } catch (error) {
-      record('services', error)
+      issues.push(forwarderIssue(config, error))
     }
   }
   return issues
+}
+
+const CHECK_KEYS: Record<string, string> = {
+  intervalMs: 'interval',
+  timeoutMs: 'timeout',
+  rise: 'rise',
+  fall: 'fall',
+}
+
+/**
+ * The forwarder names its options by position (`services[2].check.timeoutMs`); say where that is in the node
+ * config: the service by name, and for a check setting the monitor key it comes from.
+ */
+function forwarderIssue(config: Config, error: unknown): ConfigIssue {
+  const message = error instanceof Error ? error.message : String(error)
+  const match = /^invalid option 'services\[(\d+)\]\.([^']+)': (.*)$/s.exec(message)
+  const names = Object.keys(config.services ?? {})
+  const name = match ? names[Number(match[1])] : undefined
+  if (!match || name === undefined) return { path: 'services', message }
+  const [, , option, problem] = match as unknown as [string, string, string, string]
+  const monitorName = config.services?.[name]?.monitor
+  const checkKey = /^check\.(\w+)$/.exec(option)?.[1]
+  if (checkKey && monitorName && CHECK_KEYS[checkKey]) {
+    const monitor = config.monitors?.[monitorName]
+    const key = CHECK_KEYS[checkKey]!
+    const written = (c: object | undefined) => (c as Record<string, unknown> | undefined)?.[key] !== undefined
+    if (key === 'timeout' && !written(monitor) && !written(config.health?.defaults)) {
+      return {
+        path: `monitors.${monitorName}.interval`,
+        message: `too short for service ${name}'s checks: the profile's timeout, shortened to fit it, ${problem.replace(/^expected/, 'is not')}`,
+      }
+    }
+    const path = monitor ? thresholdPath(config, monitorName, monitor, key) : `monitors.${monitorName}.${key}`
+    return { path, message: `${problem} (in the checks of service ${name})` }
+  }
+  return { path: `services.${name}.${option}`, message: problem }
 }
 
 /** The config path a health-target field came from: the monitor's own key, else health.defaults. */
