@@ -193,6 +193,10 @@ export const configSchema = {
         stopGrace: duration(
           'On SIGTERM/SIGINT: how long to report unfit and wait for the VIPs to leave this host before closing the listeners (default 5s).',
         ),
+        stateDir: str(
+          'Folder for state kept across restarts (the automatic SOA serials); created if missing; never fatal when unwritable (default /var/lib/gslb-lb).',
+          { minLength: 1, maxLength: 4096 },
+        ),
       },
       [],
       'Who this node is (name required, except in a fleet file where fleet.nodes names them).',
@@ -235,6 +239,13 @@ export const configSchema = {
                 description: 'Subnets of this datacenter; the longest prefix wins.',
                 items: ref('cidr'),
                 maxItems: 10000,
+              },
+              resolvers: {
+                type: 'array',
+                description:
+                  "Resolvers asking for this datacenter's clients from outside its subnets (a site-local resolver): a query from them without ECS counts as from this datacenter.",
+                items: ref('cidr'),
+                maxItems: 1000,
               },
               description: str('Free text.'),
             },
@@ -419,6 +430,11 @@ export const configSchema = {
         ),
         maxAnswers: int(
           'Addresses in one answer: the chosen one first, then the next best (default 1; 8 for all).',
+          1,
+          64,
+        ),
+        maxAnswersUnknownClient: int(
+          'topology pools: addresses for an asker in no datacenter without ECS, e.g. a central resolver that shuffles records (default 1; at most maxAnswers).',
           1,
           64,
         ),

@@ -47,10 +47,12 @@ export interface NodeConfig {
   site?: string
   drainTimeout?: number
   stopGrace?: number
+  /** Where the node keeps state across restarts (the SOA serials); default /var/lib/gslb-lb. */
+  stateDir?: string
 }
 
 export interface TopologyConfig {
-  datacenters: Record<string, { cidrs: string[]; description?: string }>
+  datacenters: Record<string, { cidrs: string[]; resolvers?: string[]; description?: string }>
   preferences?: Record<string, string[]>
 }
 
@@ -91,6 +93,7 @@ export interface PoolConfig {
   allDown?: 'any' | 'refuse' | 'empty' | string[]
   unknownAs?: 'up' | 'down'
   maxAnswers?: number
+  maxAnswersUnknownClient?: number
   monitor?: string
   port?: number
   members: MemberConfig[]

@@ -10,6 +10,7 @@ import { formatCidr, parseCidr } from '@gslb/topology'
 import type { Config, Endpoint } from '../config/types.js'
 import type { Logger } from '../log.js'
 import { monitorSpec, thresholdsFor } from './mapping.js'
+import { DEFAULT_STATE_DIR, openSoaStateStore } from './soa-state.js'
 
 /** What the node needs from @gslb/engine: one engine listening on every `gslb.listen` endpoint. */
 export interface EngineHandle {
@@ -64,6 +65,9 @@ export function engineConfig(config: Config): EngineConfig {
         members: pool.members.map((m) => ({ ...m })),
         ...(pool.method ? { method: pool.method } : {}),
         ...(pool.maxAnswers !== undefined ? { maxAnswers: pool.maxAnswers } : {}),
+        ...(pool.maxAnswersUnknownClient !== undefined
+          ? { maxAnswersUnknownClient: pool.maxAnswersUnknownClient }
+          : {}),
         ...(pool.allDown !== undefined ? { allDown: pool.allDown } : {}),
         ...(pool.unknownAs !== undefined ? { unknownAs: pool.unknownAs } : {}),
         ...(monitors.length > 0 ? { monitors } : {}),
@@ -82,6 +86,12 @@ export function engineConfig(config: Config): EngineConfig {
     out.topology = {
       datacenters: withOwnLoopback(datacenters, config.node.site),
       ...(config.topology.preferences ? { preferences: config.topology.preferences } : {}),
+    }
+    const resolvers = Object.entries(config.topology.datacenters).filter(([, dc]) => dc.resolvers?.length)
+    if (resolvers.length > 0) {
+      out.topology.resolvers = Object.fromEntries(
+        resolvers.map(([dc, { resolvers }]) => [dc, resolvers ?? []]),
+      )
     }
   }
   if (gslb.ecs) out.ecs = { ...gslb.ecs }
@@ -134,7 +144,17 @@ export function createEngineHandle(
   logger: Logger,
   answerTiming?: { observe: (seconds: number) => void; every: number },
 ): EngineHandle {
-  const engine = createEngine({ config: engineConfig(config), ...(health ? { health } : {}), logger })
+  const soaStore = openSoaStateStore(config.node.stateDir ?? DEFAULT_STATE_DIR, logger)
+  const engine = createEngine({
+    config: engineConfig(config),
+    ...(health ? { health } : {}),
+    soaState: soaStore.initial,
+    logger,
+  })
+  soaStore.save(engine.soaState())
+  engine.on('serial:change', (e) =>
+    logger.info({ zone: e.zone, serial: e.serial, previous: e.previous }, 'zone serial changed'),
+  )
   if (answerTiming) sampleAnswerTime(engine, answerTiming.observe, answerTiming.every)
   const listeners: { address: string; port: number; close(): Promise<void> }[] = []
   engine.on('member:change', (e) => {
@@ -171,6 +191,7 @@ export function createEngineHandle(
     },
     async update(next) {
       engine.update(engineConfig(next))
+      soaStore.save(engine.soaState())
     },
     addresses: () => listeners.map((l) => ({ address: l.address, port: l.port })),
     targetIds: (pool, name) => member(pool, name)?.targets ?? [],
