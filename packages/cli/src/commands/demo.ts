@@ -89,6 +89,7 @@ export function demoConfig(options: {
     listen: [{ address: SITE_VIPS[site], port: options.clusterPort }],
     backends: [{ address: '127.0.0.1', port: options.pacs[site] }],
     monitor: 'dicom-echo',
+    sniffDicom: true,
     limits: { connectTimeout: '500ms' },
   })
   return validateConfig({
@@ -124,6 +125,7 @@ export function demoConfig(options: {
         backends: [{ name: NAME, port: options.clusterPort, resolver: 'local' }],
         balance: 'first',
         retryOnEmpty: true,
+        sniffDicom: true,
         limits: { connectTimeout: '500ms' },
       },
       DICOM_CLUSTER_A: cluster('A'),
@@ -302,6 +304,7 @@ export function instructions(demo: Demo, options: { tryIt: boolean }): string {
       .join(', ')} — ${NAME} → the best healthy site`,
     `  DNS-proxy VIP (the modality's)  ${demo.vip.address}:${demo.vip.port} → ${NAME}`,
     `  admin API                       ${admin}`,
+    ...(demo.admin ? [`  console (open in a browser)     ${admin}/`] : []),
   ]
   if (!options.tryIt) return running.join('\n')
   return [

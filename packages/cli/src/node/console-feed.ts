@@ -22,18 +22,33 @@ export class ConsoleFeed {
   readonly timeline: Timeline
   readonly #events = new EventEmitter<{ event: [ConsoleEvent] }>()
   readonly #probes: ProbeClassifier
-  readonly #sites: SiteLookup
+  readonly #topology: SiteLookup
+  readonly #config: () => Config
   #forwarder: Forwarder | undefined
 
   constructor(config: () => Config, timeline = new Timeline()) {
     this.timeline = timeline
     this.#probes = new ProbeClassifier(config)
-    this.#sites = new SiteLookup(config)
+    this.#topology = new SiteLookup(config)
+    this.#config = config
     // Each stream is one listener; EventStreams caps the streams well below this.
     this.#events.setMaxListeners(64)
     this.timeline.on('timeline:entry', (entry) =>
       this.#events.emit('event', { type: 'timeline', data: entry }),
     )
+  }
+
+  /**
+   * The site an association went to: the datacenter of the pool member at that address (a site's cluster VIP);
+   * for a service that is itself a site's cluster VIP, that site; else the topology's subnet of the address.
+   */
+  siteOf(service: string, address: string): string {
+    const config = this.#config()
+    const members = Object.values(config.gslb?.pools ?? {}).flatMap((pool) => pool.members)
+    const siteAt = (at: string) =>
+      members.find((m) => (m.address === at || m.monitorAddress === at) && m.datacenter)?.datacenter
+    const viaCluster = config.services?.[service]?.listen.map((l) => siteAt(l.address)).find(Boolean)
+    return siteAt(address) ?? viaCluster ?? this.#topology.siteOf(address)
   }
 
   observeNode(node: ObservedNode): void {
@@ -81,7 +96,9 @@ export class ConsoleFeed {
     this.#forwarder = forwarder
     forwarder.on('connection:close', (log) => {
       if (this.#probes.isProbe(log)) return
-      const data: FinishedAssociationView = finishedAssociation(log, (address) => this.#sites.siteOf(address))
+      const data: FinishedAssociationView = finishedAssociation(log, (address) =>
+        this.siteOf(log.service, address),
+      )
       this.#events.emit('event', { type: 'association', data })
     })
   }
@@ -101,7 +118,7 @@ export class ConsoleFeed {
     return open
       .filter((connection) => !this.#probes.isProbe(connection))
       .slice(0, limit)
-      .map((connection) => openAssociation(connection, (address) => this.#sites.siteOf(address)))
+      .map((connection) => openAssociation(connection, (address) => this.siteOf(connection.service, address)))
   }
 
   live(): LiveSource {

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrowserContext, chromium } from 'playwright-core'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { requirePeer } from '../../../../test/support/peers.js'
+
+export type { Page }
 
 /** Debian's chromium, never a downloaded browser; flags keep it off the network and out of the user's profile. */
 export const CHROMIUM_FLAGS = [
