@@ -11,7 +11,7 @@ const TOKEN = 'guard-token-0123456789'
 
 const handlers = {
   status: () => ({ ok: true }),
-  check: () => ({ fit: true, healthy: true, reasons: [], shared: [], services: [] }),
+  check: () => ({ fit: true, healthy: true, reasons: [], shared: [], services: [], usable: {} }),
   metrics: async () => ({ contentType: 'text/plain', body: '' }),
   reload: async () => {
     reloads++

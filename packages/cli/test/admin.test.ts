@@ -70,6 +70,7 @@ test('GET /check is 200 when healthy', async () => {
     reasons: [],
     shared: [],
     services: ['PROXY', 'CLUSTER', 'PLAIN'],
+    usable: { PROXY: 1, CLUSTER: 1, PLAIN: 1 },
   })
 })
 

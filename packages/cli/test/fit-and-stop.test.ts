@@ -1,19 +1,28 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { Forwarder } from '@gslb/forwarder'
 import { configFingerprint } from '../src/config/fleet.js'
+import { nodeConfigFrom } from '../src/config/resolve.js'
 import { validateConfig } from '../src/config/validate.js'
 import { createLogger } from '../src/log.js'
 import type { ResolverSet } from '../src/node/address-sources.js'
 import type { EngineHandle } from '../src/node/engine.js'
 import { createNodeFromFile, GslbNode } from '../src/node/node.js'
 import { checkNode, type Observable } from '../src/node/observe.js'
+import { PEER_MISMATCH_MS, PEER_STALE_MS, PeerView, pairPeers } from '../src/node/peer-view.js'
 import { VipWatcher } from '../src/node/vips.js'
 import { formatStatus } from '../src/status-format.js'
 import { type Json, until } from './helpers.js'
 import { closeFixture, createFixture, type Fixture, openTo, roundTrip } from './node-fixture.js'
+
+const EXAMPLE = join(__dirname, '..', '..', '..', 'examples', 'two-site', 'fleet.json')
+function withExampleFleet(edit: (fleet: Json) => void): Json {
+  const fleet = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Json
+  edit(fleet)
+  return fleet
+}
 
 /** A node as `checkNode` reads it: two services on two VIPs, listeners and servers as each case sets them. */
 function observed(
@@ -82,6 +91,7 @@ describe('fit to hold the VIP', () => {
       reasons: [],
       shared: [],
       services: ['DICOM_DNS_PROXY', 'DICOM_CLUSTER'],
+      usable: { DICOM_DNS_PROXY: 1, DICOM_CLUSTER: 1 },
     })
   })
 
@@ -338,5 +348,98 @@ describe('a node run from a fleet file', () => {
     } finally {
       await node.close({ deadlineMs: 0 })
     }
+  })
+})
+
+describe("the pair peer's view: this node's own problem when the peer can forward and it cannot", () => {
+  const clock = { now: 0 }
+  function peerView(
+    answers: { fit: boolean; usable: Record<string, number> } | 'unreachable',
+    own: { n: number },
+  ) {
+    const calls: string[] = []
+    const view = new PeerView({
+      peers: () => [{ name: 'lb-a2', url: 'http://10.1.0.12:9180/check' }],
+      ownUsable: () => ({ DICOM_CLUSTER: own.n }),
+      now: () => clock.now,
+      fetch: (async (url: string) => {
+        calls.push(url)
+        if (answers === 'unreachable') throw new Error('ECONNREFUSED')
+        return new Response(JSON.stringify({ ...answers, reasons: [], shared: [] }))
+      }) as unknown as typeof fetch,
+    })
+    return { view, calls }
+  }
+
+  test('only after the difference has lasted PEER_MISMATCH_MS, and only while the peer is fit and fresh', async () => {
+    clock.now = 0
+    const own = { n: 0 }
+    const { view, calls } = peerView({ fit: true, usable: { DICOM_CLUSTER: 2 } }, own)
+    await view.poll()
+    expect(calls).toEqual(['http://10.1.0.12:9180/check'])
+    expect(view.advantage('DICOM_CLUSTER', 0)).toBeUndefined() // both nodes' checks may just be out of step
+    clock.now = PEER_MISMATCH_MS
+    await view.poll()
+    expect(view.advantage('DICOM_CLUSTER', 0)).toEqual({ peer: 'lb-a2', usable: 2, forMs: PEER_MISMATCH_MS })
+    expect(view.advantage('DICOM_CLUSTER', 1)).toBeUndefined() // a server here again ends it at once
+    clock.now += PEER_STALE_MS + 1 // the peer stopped answering
+    expect(view.advantage('DICOM_CLUSTER', 0)).toBeUndefined()
+  })
+
+  test('a shared outage (the peer has nothing either), an unfit peer or an unreachable one never counts', async () => {
+    for (const answer of [
+      { fit: true, usable: { DICOM_CLUSTER: 0 } },
+      { fit: false, usable: { DICOM_CLUSTER: 2 } },
+      'unreachable' as const,
+    ]) {
+      clock.now = 0
+      const { view } = peerView(answer, { n: 0 })
+      await view.poll()
+      clock.now = 60_000
+      await view.poll()
+      expect(view.advantage('DICOM_CLUSTER', 0)).toBeUndefined()
+    }
+  })
+
+  test('checkNode makes it a reason (unfit) instead of a shared cause', async () => {
+    clock.now = 0
+    const { view } = peerView({ fit: true, usable: { DICOM_CLUSTER: 2 } }, { n: 0 })
+    await view.poll()
+    clock.now = 6_000
+    await view.poll()
+    const node = observed(
+      (v) => (v.services.DICOM_CLUSTER!.servers = [{ id: '10.1.1.11:104', state: 'down' }]),
+    )
+    expect(checkNode({ ...node, peers: view }, { vips: ['10.1.0.100'] })).toMatchObject({
+      fit: false,
+      reasons: ['service DICOM_CLUSTER has no server to send to here, while peer lb-a2 has 2 (for 6 s)'],
+      shared: [],
+      usable: { DICOM_CLUSTER: 0 },
+    })
+  })
+
+  test('the pair peers are the other nodes of the site whose admin API another host can reach', () => {
+    const config = nodeConfigFrom(
+      withExampleFleet((f) => {
+        f.fleet.nodes['lb-a2'].admin = {
+          listen: { address: '0.0.0.0', port: 9180 },
+          token: 'a-long-enough-token-123',
+        }
+        f.fleet.nodes['lb-b1'].admin = {
+          listen: { address: '10.2.0.11', port: 9180 },
+          token: 'a-long-enough-token-123',
+        }
+      }),
+      { node: 'lb-a1' },
+    )
+    expect(pairPeers(config)).toEqual([{ name: 'lb-a2', url: 'http://10.1.0.12:9180/check' }])
+    expect(
+      pairPeers(
+        nodeConfigFrom(
+          withExampleFleet(() => {}),
+          { node: 'lb-a1' },
+        ),
+      ),
+    ).toEqual([]) // loopback admin
   })
 })

@@ -24,7 +24,8 @@ import { ResolverSet } from './address-sources.js'
 import { ConsoleFeed } from './console-feed.js'
 import { createEngineHandle, type EngineHandle } from './engine.js'
 import { forwarderServices, nameRoutes, resolverOptions } from './mapping.js'
-import { buildStatus, type CheckResult, type CheckScope, checkNode } from './observe.js'
+import { buildStatus, type CheckResult, type CheckScope, checkNode, usableByService } from './observe.js'
+import { PeerView, pairPeers } from './peer-view.js'
 import type { NodeStatus } from './status.js'
 import { libraryLogger, MetricsRefresher, observeForwarder, observeHealth } from './telemetry.js'
 import { type InterfaceAddresses, serviceVips, type VipEvent, VipWatcher } from './vips.js'
@@ -103,6 +104,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   readonly #stopNow = new AbortController()
   readonly #configNode: string | undefined
   readonly #vips: VipWatcher
+  /** The pair peers' `GET /check`, asked every second when the fleet says where (see `checkNode`). */
+  readonly peers: PeerView
 
   constructor(options: NodeOptions) {
     super()
@@ -115,6 +118,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       ...(options.interfaceAddresses ? { source: options.interfaceAddresses } : {}),
       ...(options.vipPollMs !== undefined ? { intervalMs: options.vipPollMs } : {}),
     })
+    this.peers = new PeerView({ peers: () => pairPeers(this.config), ownUsable: () => usableByService(this) })
     this.#vips.on('vip:taken', (e) => {
       this.logger.info({ vip: e.address, services: e.services }, 'VIP taken: this node holds it now')
       this.emit('vip:taken', e)
@@ -199,6 +203,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       }
       await this.#startAdmin()
       this.#vips.start()
+      this.peers.start()
       this.logger.info(
         { node: this.config.node.name, site: this.config.node.site, version: VERSION },
         'node started',
@@ -564,6 +569,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     this.#running = false
     this.#stopNow.abort()
     this.#vips.stop()
+    this.peers.stop()
     const forwarder = this.forwarder
     this.forwarder = undefined
     await forwarder

@@ -5,6 +5,7 @@ import { CliError } from '../errors.js'
 import { VERSION } from '../version.js'
 import type { ResolverSet } from './address-sources.js'
 import type { EngineHandle } from './engine.js'
+import type { PeerView } from './peer-view.js'
 import type { NodeStatus, TargetView } from './status.js'
 
 /** The parts of a running node that status and check read. */
@@ -17,6 +18,8 @@ export interface Observable {
   readonly running: boolean
   /** A planned stop has begun (the node reports itself unfit while the VIP moves). */
   readonly stopping: boolean
+  /** The pair peers' view, when their admin APIs can be asked (a fleet file with reachable admin listeners). */
+  readonly peers?: PeerView | undefined
 }
 
 function targetView(status: TargetStatus | undefined): Omit<TargetView, 'id' | 'address' | 'port'> {
@@ -83,6 +86,9 @@ export function buildStatus(
       addresses: n.addresses,
       // The error of the latest lookup only: one that a later success answered is history, not state.
       lastError: n.lastError && n.lastError.at >= (n.lastSuccess ?? 0) ? n.lastError.message : null,
+      nameserver: n.nameserver,
+      lastSuccess: n.lastSuccess,
+      lastGood: n.lastGood,
     })),
   }))
   const stats = node.forwarder?.stats() ?? []
@@ -93,6 +99,10 @@ export function buildStatus(
       listen: s?.listeners ?? service.listen,
       listening: (s?.listeners.length ?? 0) > 0,
       connections: { active: s?.active ?? 0, total: s?.total ?? 0 },
+      limits: {
+        maxConnections: service.limits?.maxConnections ?? 0,
+        maxConnectionsPerClient: service.limits?.maxConnectionsPerClient ?? 0,
+      },
       servers: (s?.servers ?? []).map((server) => {
         const view = targetView(health.get(`${name}/${server.id}`))
         return {
@@ -160,6 +170,8 @@ export interface CheckResult {
   shared: string[]
   /** The services checked. */
   services: string[]
+  /** Per service checked: servers this node can send new connections to (the peer compares its own with these). */
+  usable: Record<string, number>
 }
 
 /** The services a scope covers; throws `GSLB_NODE_STATE` (HTTP 404) for a VIP or service this node does not have. */
@@ -193,14 +205,16 @@ export function servicesInScope(config: Config, scope: CheckScope): string[] {
 
 /**
  * Fit to hold a VIP = nothing is wrong that the peer does not share: the node runs and is not stopping, its engine
- * (when configured) listens, and every service in scope listens on all its addresses. Servers with no up server are
- * reported as `shared` (both nodes of a pair check the same PACS and ask the same DNS), never as a reason: giving
- * the VIP away for them would only take it from both nodes. Answered from memory.
+ * (when configured) listens, and every service in scope listens on all its addresses. A service with no server to
+ * send to is reported as `shared` (both nodes of a pair check the same PACS and ask the same DNS): giving the VIP
+ * away for it would only take it from both nodes — unless the pair peer, asked in the background, has had servers
+ * for it all along (`PeerView`): then it is this node's own problem. Answered from memory.
  */
 export function checkNode(node: Observable, scope: CheckScope = {}): CheckResult {
   const services = servicesInScope(node.config, scope)
   const reasons: string[] = []
   const shared: string[] = []
+  const usable: Record<string, number> = {}
   if (node.stopping) reasons.push('stopping: a planned stop is handing the VIP to the peer')
   else if (!node.running) reasons.push('the node is not running')
   if (node.config.gslb && (node.engine?.addresses().length ?? 0) === 0)
@@ -217,10 +231,14 @@ export function checkNode(node: Observable, scope: CheckScope = {}): CheckResult
       )
       continue
     }
-    const usable = s.servers.filter(
-      (server) => server.state === 'up' || (server.state === 'unknown' && service.monitor === undefined),
-    )
-    if (usable.length === 0) {
+    const count = usableServers(s.servers, service.monitor !== undefined)
+    usable[name] = count
+    const peer = count === 0 ? node.peers?.advantage(name, count) : undefined
+    if (peer) {
+      reasons.push(
+        `service ${name} has no server to send to here, while peer ${peer.peer} has ${peer.usable} (for ${Math.round(peer.forMs / 1000)} s)`,
+      )
+    } else if (count === 0) {
       shared.push(
         s.servers.length === 0
           ? `service ${name} has no servers (no addresses resolved yet?)`
@@ -229,5 +247,22 @@ export function checkNode(node: Observable, scope: CheckScope = {}): CheckResult
     }
   }
   const fit = reasons.length === 0
-  return { fit, healthy: fit && shared.length === 0, reasons, shared, services }
+  return { fit, healthy: fit && shared.length === 0, reasons, shared, services, usable }
+}
+
+/** Servers a service can send new connections to: up, or not known yet when it has no active monitor. */
+export function usableServers(servers: readonly { state: string }[], monitored: boolean): number {
+  return servers.filter((server) => server.state === 'up' || (server.state === 'unknown' && !monitored))
+    .length
+}
+
+/** This node's usable servers per service, now (what its pair peer compares against). */
+export function usableByService(node: Pick<Observable, 'config' | 'forwarder'>): Record<string, number> {
+  const stats = node.forwarder?.stats() ?? []
+  const out: Record<string, number> = {}
+  for (const [name, service] of Object.entries(node.config.services ?? {})) {
+    const s = stats.find((entry) => entry.name === name)
+    out[name] = s ? usableServers(s.servers, service.monitor !== undefined) : 0
+  }
+  return out
 }
