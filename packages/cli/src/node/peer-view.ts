@@ -125,7 +125,7 @@ export class PeerView {
     if (!entry) return undefined
     const answer = this.#answers.get(entry.peer)
     const now = this.#now()
-    if (!answer || !answer.fit || now - answer.at > PEER_STALE_MS) return undefined
+    if (!answer?.fit || now - answer.at > PEER_STALE_MS) return undefined
     const usable = answer.usable[service] ?? 0
     const forMs = now - entry.since
     if (usable === 0 || forMs < (this.#options.mismatchMs ?? PEER_MISMATCH_MS)) return undefined
