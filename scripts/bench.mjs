@@ -26,6 +26,7 @@ const BENCHES = [
   ['forwarder', 'run.mjs', [], ['--seconds', '1', '--idle', '500'], []],
   ['cli', 'failover.mjs', ['5'], ['1'], []],
   ['cli', 'answer-timing.mjs', [], ['--smoke'], []],
+  ['cli', 'check-latency.mjs', [], ['--smoke'], []],
 ]
 
 const args = process.argv.slice(2)
