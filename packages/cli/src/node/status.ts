@@ -36,7 +36,17 @@ export interface PoolView {
 export interface ResolverView {
   name: string
   nameservers: string[]
-  names: { name: string; state: string; addresses: readonly string[]; lastError?: string | null }[]
+  names: {
+    name: string
+    state: string
+    addresses: readonly string[]
+    lastError?: string | null
+    /** The nameserver that gave the current addresses (null before the first answer). */
+    nameserver?: string | null
+    lastSuccess?: number | null
+    /** Set while every nameserver fails and the last good addresses are kept. */
+    lastGood?: { addresses: readonly string[]; answeredAt: number; keptSince: number; until: number } | null
+  }[]
 }
 
 export interface ServerView extends TargetView {
@@ -48,6 +58,8 @@ export interface ServiceView {
   listen: Endpoint[]
   listening: boolean
   connections: { active: number; total: number }
+  /** 0 = unlimited. */
+  limits: { maxConnections: number; maxConnectionsPerClient: number }
   servers: ServerView[]
 }
 

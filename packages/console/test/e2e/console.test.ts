@@ -1,6 +1,6 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { type Browser, launchChromium } from '../support/browser.js'
 import {
@@ -12,7 +12,7 @@ import {
 } from '../support/fake-admin.js'
 
 // The console in Debian's chromium against a stand-in admin API that serves the package's real built files.
-// UPDATE_SCREENSHOTS=1 also copies the screenshots into docs/console/.
+// The screenshots in docs/console/ come from the real node (packages/cli/test/e2e/console-browser.test.ts).
 
 const DOWN_COLOUR = 'rgb(164, 14, 38)'
 const UP_COLOUR = 'rgb(17, 99, 41)'
@@ -54,11 +54,6 @@ async function screenshot(page: Page, name: string): Promise<void> {
   const file = join(shots, name)
   await page.screenshot({ path: file, fullPage: false })
   expect(statSync(file).size).toBeGreaterThan(10_000)
-  if (process.env.UPDATE_SCREENSHOTS === '1') {
-    const docs = resolve(__dirname, '../../../../docs/console')
-    mkdirSync(docs, { recursive: true })
-    copyFileSync(file, join(docs, name))
-  }
 }
 
 test('the page loads from the admin listener and shows both sites, up, in words', async () => {
