@@ -296,6 +296,19 @@ describe('the command line', () => {
     expect(JSON.parse(fromEnv.out).nodes.map((n: Json) => n.node)).toEqual(['lb-b1'])
   })
 
+  test('validate names a warning by its path in the fleet file and the nodes it affects', async () => {
+    const file = join(dir, 'warning.json')
+    writeFileSync(
+      file,
+      JSON.stringify(withExample((f) => (f.fleet.sites.A.services.DICOM_DNS_PROXY.allow = ['10.1.0.5/16']))),
+    )
+    const result = await run(['validate', file])
+    expect(result.code).toBe(0)
+    expect(result.err).toBe(
+      "warning: fleet.sites.A.services.DICOM_DNS_PROXY.allow[0]: '10.1.0.5/16' has host bits set below the /16: it is read as 10.1.0.0/16; write that, or the prefix you meant (nodes lb-a1, lb-a2)\n",
+    )
+  })
+
   test('validate names a broken fleet by path and node, exit 3', async () => {
     const file = join(dir, 'broken.json')
     writeFileSync(

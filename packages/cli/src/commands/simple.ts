@@ -66,7 +66,12 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
       if (options.json) printJson(io, summary)
       else {
         print(io, lines.join('\n'))
-        for (const warning of warnings) io.stderr.write(`warning: ${warning.path}: ${warning.message}\n`)
+        for (const warning of warnings) {
+          const nodes = warning.nodes
+            ? ` (node${warning.nodes.length > 1 ? 's' : ''} ${warning.nodes.join(', ')})`
+            : ''
+          io.stderr.write(`warning: ${warning.path}: ${warning.message}${nodes}\n`)
+        }
       }
     })
 

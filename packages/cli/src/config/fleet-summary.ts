@@ -1,4 +1,5 @@
 import type { ConfigIssue } from '../errors.js'
+import { sourcePathOf } from './resolve.js'
 import type { Config } from './types.js'
 
 interface NodeSummary {
@@ -32,10 +33,17 @@ export function fleetSummary(
 ): { summary: Record<string, unknown> & { warnings: ConfigIssue[] }; lines: string[] } {
   const nodes = configs.map(summarize)
   const warnings = new Map<string, ConfigIssue>()
-  for (const config of configs) {
-    for (const warning of warningsOf(config)) warnings.set(`${warning.path}\u0000${warning.message}`, warning)
-  }
   const fleet = configs[0]?.fleet
+  for (const config of configs) {
+    for (const warning of warningsOf(config)) {
+      const path = sourcePathOf(config, warning.path)
+      const key = `${path}\u0000${warning.message}`
+      const seen = warnings.get(key)
+      if (!fleet?.fleetFile) warnings.set(key, warning)
+      else if (seen) seen.nodes?.push(config.node.name)
+      else warnings.set(key, { ...warning, path, nodes: [config.node.name] })
+    }
+  }
   if (!fleet?.fleetFile) {
     const only = nodes[0]!
     return {

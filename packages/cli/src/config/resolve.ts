@@ -15,6 +15,14 @@ import { validateConfig } from './validate.js'
 
 type Json = Record<string, unknown>
 
+/** For a config resolved from a fleet file: where each of its paths came from in the file. */
+const sources = new WeakMap<Config, (path: string) => string>()
+
+/** The path in the file a path of this config came from (itself for a single-node file). */
+export function sourcePathOf(config: Config, path: string): string {
+  return sources.get(config)?.(path) ?? path
+}
+
 /**
  * One node's validated config from a parsed config file: a single-node file as it is, or a fleet file resolved for
  * the chosen node. Either way `config.fleet` says which fleet, which node and the file's fingerprint.
@@ -47,7 +55,7 @@ export function nodeConfigFrom(raw: unknown, choice: NodeChoice = {}, file?: str
   const name = chooseFleetNode(raw, choice, file)
   const config = resolvedNodeConfig(raw, name, file)
   const fleetName = (raw.fleet as Json).name
-  return {
+  const view: Config = {
     ...config,
     fleet: {
       ...(typeof fleetName === 'string' ? { name: fleetName } : {}),
@@ -57,6 +65,8 @@ export function nodeConfigFrom(raw: unknown, choice: NodeChoice = {}, file?: str
       nodes: fleetNodes(raw),
     },
   }
+  sources.set(view, resolveFleetNode(raw, name).sourceOf)
+  return view
 }
 
 function resolvedNodeConfig(raw: Json, name: string, file?: string): Config {
