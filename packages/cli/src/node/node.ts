@@ -205,7 +205,12 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       this.#vips.start()
       this.peers.start()
       this.logger.info(
-        { node: this.config.node.name, site: this.config.node.site, version: VERSION },
+        {
+          node: this.config.node.name,
+          site: this.config.node.site,
+          version: VERSION,
+          ...(this.config.fleet ? { configFingerprint: this.config.fleet.fingerprint } : {}),
+        },
         'node started',
       )
     } catch (error) {
