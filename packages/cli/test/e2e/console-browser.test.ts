@@ -68,6 +68,15 @@ test('the demo node serves the console: two sites, a forced-down member, an asso
   await page.setViewportSize({ width: 1280, height: 800 })
   await page.goto(`http://127.0.0.1:${admin.port}/`, { waitUntil: 'load' })
   await page.locator('#sites .site[data-site="B"]').waitFor()
+  const timing = await page.evaluate(() => ({
+    firstContentfulPaintMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+    sitesShownMs: Math.round(performance.now()),
+    transferredBytes: performance
+      .getEntriesByType('resource')
+      .reduce((sum, r) => sum + (r as PerformanceResourceTiming).encodedBodySize, 0),
+  }))
+  expect(timing.firstContentfulPaintMs).not.toBeNull()
+  console.log(`console on the demo node: ${JSON.stringify(timing)}`)
   await expect(page.locator('#sites .site h3').allTextContents()).resolves.toEqual([
     'Site Athis node',
     'Site B',
