@@ -74,10 +74,13 @@ export function startModality(site, label, { maxMs = 15 * 60_000 } = {}) {
           String(DICOM_PORT),
           file.path,
         ],
-        { timeoutMs: (ASSOCIATION_TIMEOUT_S * 3 + 5) * 1_000 },
+        // storescu can wait longer than its own timeouts (a connection whose peer vanished mid-release); a modality
+        // gives up too, and the loop must go on to measure the next associations
+        { timeoutMs: (ASSOCIATION_TIMEOUT_S + 5) * 1_000 },
       )
       const pacs = storedAt(file.sopInstanceUID)
       records.push({
+        modality: site,
         index,
         startedAt: sent.startedAt,
         endedAt: sent.endedAt,

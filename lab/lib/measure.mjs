@@ -6,11 +6,16 @@ import { sleep } from './sh.mjs'
 
 export const failedOf = (records) => records.filter((r) => r.code !== 0 || r.pacs === null)
 
-/** The longest time without a stored object: between consecutive successful associations' ends. */
+/**
+ * The longest time without a stored object while the modality sent: from the load's start to the first stored
+ * object, between consecutive stored objects, and from the last one to the load's end.
+ */
 export function longestGapMs(records) {
+  if (records.length === 0) return 0
   const ends = records.filter((r) => r.code === 0 && r.pacs !== null).map((r) => r.endedAt)
+  const points = [records[0].startedAt, ...ends, Math.max(...records.map((r) => r.endedAt))]
   let longest = 0
-  for (let i = 1; i < ends.length; i++) longest = Math.max(longest, ends[i] - ends[i - 1])
+  for (let i = 1; i < points.length; i++) longest = Math.max(longest, points[i] - points[i - 1])
   return longest
 }
 
@@ -85,7 +90,11 @@ export function summarize(records) {
     associations: records.length,
     ok: records.length - failedOf(records).length,
     failed: failedOf(records).length,
-    longestGapMs: longestGapMs(records),
+    // per modality: two sites' loops interleave
+    longestGapMs: Math.max(
+      0,
+      ...SITES.map((site) => longestGapMs(records.filter((r) => r.modality === site))),
+    ),
     longestAssociationMs: longestAssociationMs(records),
     landed: landedIn(records.map((r) => r.uid)),
     failures: failedOf(records)
