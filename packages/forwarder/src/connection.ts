@@ -89,6 +89,9 @@ function onConnectTimeout(connection: Connection): void {
 function onFinTimeout(connection: Connection): void {
   connection.finTimeout()
 }
+function onFirstResponseTimeout(connection: Connection): void {
+  connection.firstResponseTimeout()
+}
 
 /**
  * One proxied client connection: tries servers until one accepts, then moves bytes both ways with
@@ -116,11 +119,14 @@ export class Connection implements Closable {
   private association: { callingAE: string; calledAE: string; abstractSyntaxes: readonly string[] } | null =
     null
   /**
-   * With `retryOnEmpty`: the client's bytes so far, kept until the server's first byte so they can be replayed to
-   * the next server if this one closes without answering; null once the server has spoken (or too much was sent).
+   * With `retryOnEmpty` or `firstResponseTimeoutMs`: the client's bytes so far, kept until the server's first byte
+   * so they can be replayed to the next server if this one closes or stays silent; null once the server has spoken
+   * (or too much was sent).
    */
   kept: Buffer[] | null = null
   private keptLength = 0
+  /** Runs from the client's first bytes to the current server's first byte, while a replay is possible. */
+  private responseTimer: NodeJS.Timeout | null = null
   private relaying = false
   private lastActivity = -1
   private lastActiveAt = 0
@@ -136,7 +142,7 @@ export class Connection implements Closable {
     ;(client as Tagged)[kConnection] = this
     client.on('error', noop)
     client.on('close', onClientClose)
-    if (host.config.retryOnEmpty) this.kept = []
+    if (host.config.retryOnEmpty || host.config.firstResponseTimeoutMs > 0) this.kept = []
   }
 
   /** Begins connecting to the first chosen server. */
@@ -279,7 +285,8 @@ export class Connection implements Closable {
       port: server.port,
       durationMs: Date.now() - this.attemptStartedAt,
     })
-    this.host.connectSucceeded(server)
+    // while a replay is possible, the attempt succeeds only when the server speaks (see commit)
+    if (this.kept === null) this.host.connectSucceeded(server)
     const config = this.host.config
     if (config.proxyProtocol !== 0) {
       backend.write(
@@ -303,6 +310,7 @@ export class Connection implements Closable {
     }
     if (this.kept !== null) {
       for (const chunk of this.kept) backend.write(chunk)
+      if (this.kept.length > 0) this.armFirstResponse()
       if (this.clientEnded) {
         backend.end()
         this.halfClosed()
@@ -323,6 +331,34 @@ export class Connection implements Closable {
     kept.push(chunk)
     this.keptLength += chunk.length
     if (this.keptLength > RETRY_ON_EMPTY_MAX_BYTES) this.commit()
+    else this.armFirstResponse()
+  }
+
+  /** Starts the first-response deadline at the client's first bytes to the current server (once per server). */
+  private armFirstResponse(): void {
+    const timeout = this.host.config.firstResponseTimeoutMs
+    if (timeout === 0 || this.responseTimer !== null) return
+    this.responseTimer = setTimeout(onFirstResponseTimeout, timeout, this)
+  }
+
+  private disarmFirstResponse(): void {
+    if (this.responseTimer) clearTimeout(this.responseTimer)
+    this.responseTimer = null
+  }
+
+  /** The server stayed silent `firstResponseTimeoutMs` after the client's first bytes: it is hung. */
+  firstResponseTimeout(): void {
+    this.responseTimer = null
+    const server = this.server
+    if (this.ended !== null || this.kept === null || server === null) return
+    const timeout = this.host.config.firstResponseTimeoutMs
+    this.abandon(
+      server,
+      new ForwarderError(
+        ForwarderErrorCode.FIRST_RESPONSE_TIMEOUT,
+        `${server.id} sent nothing within ${timeout} ms of the client's first bytes`,
+      ),
+    )
   }
 
   /** The server has spoken (or the client sent more than a replay may hold): no more replays. */
@@ -330,6 +366,8 @@ export class Connection implements Closable {
     if (this.kept === null) return
     this.kept = null
     this.keptLength = 0
+    this.disarmFirstResponse()
+    if (this.server !== null) this.host.connectSucceeded(this.server)
     this.client.off('data', onClientDataKept)
     this.client.on('data', onClientData)
     const backend = this.backendSocket
@@ -341,15 +379,36 @@ export class Connection implements Closable {
 
   /**
    * With `retryOnEmpty`: the server ended or reset the connection without sending a byte. Drops that server like a
-   * failed connect and tries the next one, replaying the client's bytes. False when no retry is possible.
+   * failed connect and tries the next one, replaying the client's bytes. False when no retry is possible, and when
+   * the client ended without sending a byte: then the server's close answers the client's (a TCP probe, a port
+   * scan), which is no server failure.
    */
   private retryEmpty(): boolean {
     const server = this.server
     const backend = this.backendSocket
-    if (this.kept === null || server === null || backend === null || this.clientClosed) return false
+    if (!this.host.config.retryOnEmpty || this.kept === null || server === null || backend === null)
+      return false
+    if (this.clientClosed || (this.clientEnded && this.client.bytesRead === 0)) return false
     if (backend.bytesRead !== 0 || this.attempts.length > this.host.config.retries) return false
+    this.abandon(
+      server,
+      new ForwarderError(
+        ForwarderErrorCode.EMPTY_RESPONSE,
+        `${server.id} closed the connection before sending anything`,
+      ),
+    )
+    return true
+  }
+
+  /**
+   * Gives up on a connected server that has not sent a byte: reports it like a failed connect and replays the
+   * client's bytes to the next server, or closes the client when the retries are spent.
+   */
+  private abandon(server: Server, error: ForwarderError): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
+    this.disarmFirstResponse()
+    const backend = this.backendSocket!
     backend.removeAllListeners()
     backend.on('error', noop)
     backend.destroy()
@@ -365,17 +424,12 @@ export class Connection implements Closable {
     this.backendEnded = false
     this.backendClosed = false
     const last = this.attempts[this.attempts.length - 1]!
-    last.error = ForwarderErrorCode.EMPTY_RESPONSE
+    last.error = error.code
     last.durationMs = Date.now() - this.attemptStartedAt
-    this.host.connectFailed(
-      server,
-      new ForwarderError(
-        ForwarderErrorCode.EMPTY_RESPONSE,
-        `${server.id} closed the connection before sending anything`,
-      ),
-    )
-    if (this.ended === null) this.connectNext()
-    return true
+    this.host.connectFailed(server, error)
+    if (this.ended !== null) return
+    if (this.attempts.length > this.host.config.retries) this.finish('connect-failed')
+    else this.connectNext()
   }
 
   clientEnd(): void {
@@ -460,6 +514,7 @@ export class Connection implements Closable {
     this.ended = end
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
+    this.disarmFirstResponse()
     const client = this.client
     const backend = this.backendSocket
     // a reset on one side is passed on as a reset, so the other peer does not mistake it for a clean end

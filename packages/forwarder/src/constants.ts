@@ -28,6 +28,11 @@ export const MAX_RETRIES = 16
 export const SNIFF_MAX_BYTES = 65_536
 /** With `retryOnEmpty`, client bytes kept for a replay until the server's first byte (a large A-ASSOCIATE-RQ fits). */
 export const RETRY_ON_EMPTY_MAX_BYTES = 262_144
+/**
+ * First-response deadline of a forwarded connection (client's first bytes → server's first byte); 0 = none. Off in
+ * the library: only protocols where the client speaks first and then waits (DICOM) can use it.
+ */
+export const DEFAULT_FIRST_RESPONSE_TIMEOUT_MS = 0
 /** At most this many connections in one `forwarder.connections()` answer unless the caller says otherwise. */
 export const DEFAULT_CONNECTIONS_LIMIT = 1_000
 /** Default active-check interval when a service asks for checks without saying how often. */

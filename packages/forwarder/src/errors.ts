@@ -8,6 +8,8 @@ export const ForwarderErrorCode = {
   CONNECT_TIMEOUT: 'GSLB_FORWARDER_CONNECT_TIMEOUT',
   /** With `retryOnEmpty`: the server closed or reset the connection before sending a single byte. */
   EMPTY_RESPONSE: 'GSLB_FORWARDER_EMPTY_RESPONSE',
+  /** With `firstResponseTimeoutMs`: the server sent nothing that long after the client's first bytes (hung). */
+  FIRST_RESPONSE_TIMEOUT: 'GSLB_FORWARDER_FIRST_RESPONSE_TIMEOUT',
   /** The forwarder was closed or destroyed while the operation was pending. */
   CLOSED: 'GSLB_FORWARDER_CLOSED',
   /** The operation was aborted through its AbortSignal. */

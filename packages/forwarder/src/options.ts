@@ -5,6 +5,7 @@ import {
   DEFAULT_CHECK_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_FIN_TIMEOUT_MS,
+  DEFAULT_FIRST_RESPONSE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_DELAY_MS,
   DEFAULT_PASSIVE_FAILURES,
@@ -52,6 +53,7 @@ export interface ResolvedService {
   proxyProtocol: 0 | 1 | 2
   sniffDicom: boolean
   retryOnEmpty: boolean
+  firstResponseTimeoutMs: number
   onMarkedDown: 'keep' | 'shutdown'
   passiveFailures: number
   passiveHoldMs: number
@@ -273,6 +275,13 @@ export function resolveService(value: unknown, option: string): ResolvedService 
     proxyProtocol: proxyProtocol === false ? 0 : proxyProtocol,
     sniffDicom: value.sniffDicom === true,
     retryOnEmpty: value.retryOnEmpty === true,
+    firstResponseTimeoutMs: integer(
+      value.firstResponseTimeoutMs,
+      `${option}.firstResponseTimeoutMs`,
+      DEFAULT_FIRST_RESPONSE_TIMEOUT_MS,
+      0,
+      600_000,
+    ),
     onMarkedDown,
     passiveFailures: integer(
       passive.failures,

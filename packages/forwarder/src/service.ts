@@ -194,6 +194,11 @@ export class Service implements ConnectionHost {
 
   connectSucceeded(server: Server): void {
     server.consecutiveFailures = 0
+    // without active checks, traffic is the evidence: a server that took a connection is up
+    if (this.config.checkEnabled || server.health === 'up' || server.passiveDown || server.draining) return
+    const previous = server.state
+    server.health = 'up'
+    this.changed(server, previous, 'a connection went through')
   }
 
   connectFailed(server: Server, error: Error): void {
@@ -226,6 +231,8 @@ export class Service implements ConnectionHost {
     const previous = server.state
     server.passiveDown = true
     server.passiveSince = Date.now()
+    // without active checks nothing is known once the hold is over: unknown, not up again
+    if (!this.config.checkEnabled) server.health = 'unknown'
     server.clearPassiveTimer()
     server.passiveTimer = setTimeout(() => {
       server.passiveTimer = null
@@ -510,6 +517,8 @@ export class Service implements ConnectionHost {
     let bytesFromServer = this.closedBytesFromServer
     const live = new Map<Server, { fromClient: number; fromServer: number }>()
     let buffered = 0
+    let available = 0
+    for (const server of this.servers) if (server.eligible) available++
     for (const connection of this.connections) {
       buffered += connection.buffered
       bytesFromClient += connection.bytesFromClient
@@ -531,6 +540,7 @@ export class Service implements ConnectionHost {
       bytesFromClient,
       bytesFromServer,
       buffered,
+      available,
       servers: this.orderedServers().map((server) => ({
         id: server.id,
         address: server.address,
@@ -539,6 +549,7 @@ export class Service implements ConnectionHost {
         backup: server.backup,
         weight: server.weight,
         state: server.state,
+        available: server.eligible,
         active: server.active,
         total: server.total,
         failedConnects: server.failedConnects,

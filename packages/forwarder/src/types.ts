@@ -95,6 +95,14 @@ export interface ServiceConfig {
    * site's cluster VIP that still accepts while its PACS is gone. Default false.
    */
   retryOnEmpty?: boolean
+  /**
+   * A hung server: when the server has not sent a byte this long after the client's first bytes reached it, the
+   * attempt fails (`'connect:fail'` with code `GSLB_FORWARDER_FIRST_RESPONSE_TIMEOUT`, counted by passive health)
+   * and the client's bytes so far (up to 256 KiB) are replayed to the next server; with no server left the client
+   * is closed. For protocols where the client speaks first and waits for an answer (DICOM's A-ASSOCIATE-RQ).
+   * 0 (default) = no deadline.
+   */
+  firstResponseTimeoutMs?: number
   /** What happens to a server's connections when it goes down or drains. Default `keep`. */
   onMarkedDown?: 'keep' | 'shutdown'
   /** Passive health: consecutive connect failures that take a server out for `holdMs`. */
@@ -228,7 +236,14 @@ export interface ServerStats {
   source: string | null
   backup: boolean
   weight: number
+  /**
+   * `up`/`down` from the active checks when the service has them; without them from traffic: `up` once a
+   * connection went through (the server's first byte with `retryOnEmpty`/`firstResponseTimeoutMs`, else the
+   * connect), `down` while passively marked down, `unknown` before any evidence and after a passive hold.
+   */
   state: ServerState
+  /** Would take a new connection now: in rotation, not down or draining, weight above 0. */
+  available: boolean
   active: number
   total: number
   failedConnects: number
@@ -247,5 +262,7 @@ export interface ServiceStats {
   bytesFromServer: number
   /** Bytes accepted from one side and not yet handed to the kernel for the other (bounded by backpressure). */
   buffered: number
+  /** Servers that would take a new connection now (0: the service can forward nothing). */
+  available: number
   servers: ServerStats[]
 }

@@ -52,6 +52,8 @@ describe('options', () => {
     [[{ ...ok, balance: 'random' }], 'services[0].balance'],
     [[{ ...ok, retries: -1 }], 'services[0].retries'],
     [[{ ...ok, connectTimeoutMs: 0 }], 'services[0].connectTimeoutMs'],
+    [[{ ...ok, firstResponseTimeoutMs: -1 }], 'services[0].firstResponseTimeoutMs'],
+    [[{ ...ok, firstResponseTimeoutMs: '3s' }], 'services[0].firstResponseTimeoutMs'],
     [[{ ...ok, allow: ['10.0.0.0/33'] }], 'services[0].allow[0]'],
     [[{ ...ok, proxyProtocol: 3 }], 'services[0].proxyProtocol'],
     [[{ ...ok, onMarkedDown: 'kill' }], 'services[0].onMarkedDown'],
@@ -107,8 +109,9 @@ describe('lifecycle', () => {
     expect(await ping(established, 'two')).toBe('two')
     const fresh = await connectTo(port)
     expect(await ping(fresh, 'three')).toBe('b:three')
+    // no active checks: b is up because a connection went through it
     expect(forwarder.stats()[0]!.servers.map((server) => [server.port, server.state])).toEqual([
-      [b.port, 'unknown'],
+      [b.port, 'up'],
       [a.port, 'draining'],
     ])
     // a new service with a name backend is tracked; a removed one is untracked and drains

@@ -97,6 +97,34 @@ describe('retryOnEmpty', () => {
     },
   )
 
+  test.each([
+    ['ends (FIN)', (socket: Socket) => socket.end(), 'closed'],
+    ['resets', (socket: Socket) => socket.resetAndDestroy(), 'client-reset'],
+  ])(
+    'issue #12 regression: a client that %s without sending a byte (check_tcp, a port scan) is no server failure',
+    async (_, leave, end) => {
+      const first = await backend(echo)
+      const second = await backend(echo)
+      const { forwarder, port } = await proxy(first, second)
+      const failures: ForwarderEvents['connect:fail'][0][] = []
+      forwarder.on('connect:fail', (event) => failures.push(event))
+      const closed = once(forwarder, 'connection:close') as Promise<[ConnectionLog]>
+      const socket = await connectTo(port)
+      const reply = readAll(socket)
+      leave(socket)
+      await reply
+      const [log] = await closed
+      expect(failures).toEqual([])
+      expect(log.attempts.every((attempt) => attempt.error === undefined)).toBe(true)
+      expect(log.attempts.length).toBeLessThanOrEqual(1)
+      expect(log.end).toBe(end)
+      const [stats] = forwarder.stats()
+      expect(stats!.failedConnects).toBe(0)
+      expect(stats!.servers.map((server) => server.failedConnects)).toEqual([0, 0])
+      await forwarder.close({ deadlineMs: 1_000 })
+    },
+  )
+
   test("a client's FIN sent before the failed server closed is replayed too (half-close)", async () => {
     const first = await backend(closeSilently)
     const second = await backend((socket) => {
