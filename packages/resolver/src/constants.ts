@@ -16,7 +16,7 @@ export const DEFAULT_TIMEOUT = 1_000
 export const DEFAULT_FAIL_THRESHOLD = 3
 /**
  * How long after its answer a last-known-good address list may be kept while every nameserver fails: one day, the
- * lower bound of RFC 8767's stale-data window (docs/decisions/0012-last-known-good-max-age.md).
+ * lower bound of RFC 8767's stale-data window (docs/decisions/0010-last-known-good-until-max-age.md).
  */
 export const DEFAULT_LAST_GOOD_MAX_AGE = 86_400_000
 /** What an NXDOMAIN or an empty answer means; see {@link NegativePolicy}. */
