@@ -7,7 +7,7 @@
 // Rounds are interleaved (gdnsd, ours, gdnsd, ours, ...) after a warm-up round that is not counted; the table shows
 // min / median / max per server and the load average at the start of each block.
 // Run: pnpm --filter @gslb/engine build && node packages/engine/bench/flood.mjs [--smoke] [--rounds N]
-//      [--seconds N] [--rate PPS] [--tcp-seconds N] [--baseline DIR]
+//      [--seconds N] [--rate PPS] [--tcp-seconds N] [--baseline DIR] [--only udp|tcp]
 // --baseline DIR adds a third column: DIR/bench/engine-server.mjs of another build of this package (e.g. the commit
 // before a fix, unpacked with `git archive` and built with tsup), so a change is measured beside the peer too.
 import { execFileSync, fork, spawn } from 'node:child_process'
@@ -40,6 +40,8 @@ const PROBES_PER_SECOND = 200
 const PROBE_TIMEOUT_MS = 1_000
 const ATTACK_CONNECTIONS = smoke ? 40 : 300
 const ZONE_NAME = 'dicom.example.org'
+const onlyIndex = args.indexOf('--only')
+const ONLY = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined
 
 function which(binary, pkg) {
   for (const candidate of [`/usr/sbin/${binary}`, `/usr/bin/${binary}`]) {
@@ -455,6 +457,16 @@ try {
   if (baseline >= 0) servers.push(await startOurs(sites.port, args[baseline + 1], '@gslb/engine baseline'))
   for (const server of servers) await waitForAnswer(server)
 
+  if (ONLY !== 'tcp') await udpBlock()
+  if (ONLY !== 'udp') await tcpBlock()
+  console.log(`load average at the end: ${load()}`)
+} finally {
+  await Promise.all(servers.map(stop))
+  await sites.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+
+async function udpBlock() {
   const udp = await interleaved(servers, udpFloodRound, 'udp')
   console.log(
     `\nUDP garbage flood: ${RATE} packets/s offered for ${SECONDS} s (random bytes, other opcodes, broken counts, ` +
@@ -476,7 +488,9 @@ try {
       }
     }),
   )
+}
 
+async function tcpBlock() {
   const tcp = await interleaved(servers, slowlorisRound, 'tcp')
   console.log(
     `\nTCP slowloris: ${ATTACK_CONNECTIONS} connections trickling 1 byte/s, reopened when closed; a normal TCP query ` +
@@ -495,9 +509,4 @@ try {
       }
     }),
   )
-  console.log(`load average at the end: ${load()}`)
-} finally {
-  await Promise.all(servers.map(stop))
-  await sites.close()
-  rmSync(dir, { recursive: true, force: true })
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_TCP_IDLE_TIMEOUT_MS,
   DEFAULT_TCP_MAX_CONNECTION_MS,
   DEFAULT_TCP_QUERY_TIMEOUT_MS,
+  DEFAULT_UDP_RECEIVE_BUFFER_SIZE,
   EPHEMERAL_PORT_ATTEMPTS,
   MAX_TCP_MESSAGE_SIZE,
 } from './constants.js'
@@ -99,6 +100,13 @@ export async function listenDns(handler: DnsHandler, options: DnsListenOptions):
     handler,
     stats: createStats(),
     family: ipVersion === 6 ? 6 : 4,
+    udpReceiveBufferSize: integerOption(
+      options.udpReceiveBufferSize,
+      'udpReceiveBufferSize',
+      4096,
+      1 << 30,
+      DEFAULT_UDP_RECEIVE_BUFFER_SIZE,
+    ),
     onHandlerError: options.onHandlerError,
   }
   const { udp, tcp, actualPort } = await bindBoth(ctx, address, port, useUdp, useTcp, limits)

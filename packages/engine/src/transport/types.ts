@@ -25,6 +25,8 @@ export interface DnsListenOptions {
   tcpQueryTimeoutMs?: number
   /** Total lifetime of a connection, however busy (default 120 s). */
   tcpMaxConnectionMs?: number
+  /** SO_RCVBUF of the UDP socket in bytes (default 1 MiB; the kernel caps it at net.core.rmem_max). */
+  udpReceiveBufferSize?: number
   /** 12..65535: a length prefix above it closes the connection. */
   maxTcpMessageSize?: number
   signal?: AbortSignal
@@ -94,6 +96,7 @@ export interface ListenerContext {
   handler: DnsHandler
   stats: DnsListenerStats
   family: 4 | 6
+  udpReceiveBufferSize: number
   onHandlerError: ((error: unknown, client: DnsClientInfo) => void) | undefined
 }
 

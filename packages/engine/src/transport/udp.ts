@@ -48,6 +48,11 @@ export function bindUdp(ctx: ListenerContext, address: string, port: number): Pr
     // over several cores on Node 20 (`reusePort` needs Node 22.12). Outside a cluster it changes nothing.
     socket.bind({ address, port }, () => {
       socket.off('error', onError)
+      try {
+        socket.setRecvBufferSize(ctx.udpReceiveBufferSize)
+      } catch {
+        // Refused by the OS: the default buffer still works, it only absorbs shorter bursts.
+      }
       // After binding, socket errors (ICMP-induced, send failures) are counted, never fatal.
       socket.on('error', () => {
         stats.udpSendErrors++

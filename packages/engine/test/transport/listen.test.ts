@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import * as packet from 'dns-packet'
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
@@ -277,6 +278,7 @@ describe('listenDns', () => {
         },
         stats,
         family: 4,
+        udpReceiveBufferSize: 65536,
         onHandlerError: undefined,
       },
       '127.0.0.1',
@@ -286,6 +288,25 @@ describe('listenDns', () => {
     await new Promise<void>((resolve) => socket.close(() => resolve()))
     expect(calls).toBe(0)
     expect(stats.udpDroppedPortZero).toBe(1)
+  })
+
+  it('asks for a large UDP receive buffer, so a flood burst while the process is not scheduled is absorbed', async () => {
+    const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'))
+    const requested = 4 * 1024 * 1024
+    const socket = await bindUdp(
+      {
+        handler: () => null,
+        stats: createStats(),
+        family: 4,
+        udpReceiveBufferSize: requested,
+        onHandlerError: undefined,
+      },
+      '127.0.0.1',
+      0,
+    )
+    // Linux doubles the value asked for (bookkeeping overhead) and caps the request at rmem_max.
+    expect(socket.getRecvBufferSize()).toBe(2 * Math.min(requested, rmemMax))
+    await new Promise<void>((resolve) => socket.close(() => resolve()))
   })
 
   it('closes everything on AbortSignal and close() is idempotent', async () => {
@@ -323,6 +344,7 @@ describe('listenDns', () => {
     ['tcpIdleTimeoutMs', { address: '127.0.0.1', port: 0, tcpIdleTimeoutMs: 1.5 }],
     ['tcpQueryTimeoutMs', { address: '127.0.0.1', port: 0, tcpQueryTimeoutMs: 0 }],
     ['tcpMaxConnectionMs', { address: '127.0.0.1', port: 0, tcpMaxConnectionMs: -1 }],
+    ['udpReceiveBufferSize', { address: '127.0.0.1', port: 0, udpReceiveBufferSize: 10 }],
     ['maxTcpMessageSize', { address: '127.0.0.1', port: 0, maxTcpMessageSize: 70000 }],
   ])('rejects invalid option %s with GSLB_ENGINE_INVALID_ARGUMENT naming it', async (option, options) => {
     const error = await listenDns(answerHandler, options as Parameters<typeof listenDns>[1]).catch(
