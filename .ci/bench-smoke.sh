@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/bench.mjs --smoke
+node packages/health/bench/flap.mjs --smoke
 node packages/engine/bench/flood.mjs --smoke

@@ -30,8 +30,12 @@ export const CONSOLE_LIMITS = {
 /** Health-check defaults ("normal" profile): a dead target is noticed in ~3 × 2 s, back after 2 good checks. */
 export const HEALTH_PROFILES = {
   normal: { interval: 2_000, timeout: 1_000, rise: 2, fall: 3 },
-  /** Notices a dead site within ~2 s; for the DNS-proxy path where modalities must not notice. */
-  fast: { interval: 1_000, timeout: 500, rise: 2, fall: 2 },
+  /**
+   * For the DNS-proxy path, where modalities must not notice: a refusing (killed) site is down in ~1.5 s (fall 2), a
+   * hung one in ~3.5–5 s (timeouts alone need fall + 1). The 800 ms timeout leaves a loaded PACS room to answer;
+   * this process's own event-loop blocks never count (@gslb/health). Figures: docs/benchmarks.md, flap.mjs.
+   */
+  fast: { interval: 1_000, timeout: 800, rise: 2, fall: 2 },
 } as const
 
 export const DEFAULT_SERVICE_LIMITS = {

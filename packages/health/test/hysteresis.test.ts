@@ -139,6 +139,20 @@ describe('checker: hysteresis and a blocked event loop (manual clock)', () => {
     await health.stop()
   })
 
+  test('a check queued behind the concurrency cap gets its whole timeout from when it starts', async () => {
+    const { clock, health } = setup({ maxConcurrent: 1, initialSpreadMs: 0 })
+    for (const id of ['a', 'b']) {
+      const { state, monitor } = scripted(clock)
+      state.hang = true
+      health.add({ id, address: '127.0.0.1', port: 1, monitor })
+    }
+    health.start()
+    await clock.advance(0)
+    await clock.advance(1000)
+    expect(health.get('b')?.lastCheck).toMatchObject({ code: 'timeout', lagMs: 500, durationMs: 500 })
+    await health.stop()
+  })
+
   test('rejects an invalid maxLagCredit and timeoutFall, naming them', () => {
     expect(() => createHealthChecker({ maxLagCredit: -1 })).toThrow(
       expect.objectContaining({ field: 'maxLagCredit' }),
