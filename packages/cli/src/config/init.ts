@@ -91,7 +91,7 @@ export function starterConfig(schemaPath: string | undefined = localSchemaUrl())
     resolvers: {
       'local-first': {
         $comment:
-          "This node's engine first, then the primary DNS (replace 10.0.0.2). Last good answer is kept.",
+          "This node's engine first, then the primary DNS (replace 10.0.0.2). The last good answer is kept through DNS outages (lastGoodMaxAge, 24h).",
         nameservers: ['127.0.0.1:53', '10.0.0.2'],
         interval: '2s',
         timeout: '500ms',
@@ -105,7 +105,7 @@ export function starterConfig(schemaPath: string | undefined = localSchemaUrl())
         balance: 'first',
         retryOnEmpty: true,
         sniffDicom: true,
-        limits: { connectTimeout: '1s', idleTimeout: '1h' },
+        limits: { connectTimeout: '1s', firstResponseTimeout: '3s', idleTimeout: '1h' },
       },
       DICOM_CLUSTER_A: {
         $comment: "Site A's cluster VIP (the GSLB member siteA): the real PACS servers, checked by C-ECHO.",

@@ -485,9 +485,12 @@ export const configSchema = {
         interval: duration('Time between two lookups of a tracked name.'),
         timeout: duration('How long one nameserver may take.'),
         failThreshold: int(
-          'Failed lookup cycles after which the last good addresses are dropped (default 3).',
+          'Failed lookup cycles after which a name with no last good addresses is offline (default 3).',
           1,
           1000,
+        ),
+        lastGoodMaxAge: duration(
+          'While every nameserver fails, how long after their answer the last good addresses are kept (default 24h, at most 720h; 0 keeps nothing).',
         ),
         negativePolicy: oneOfStrings(
           ['fallthrough', 'authoritative'],
@@ -565,6 +568,9 @@ export const configSchema = {
               1000000,
             ),
             connectTimeout: duration('How long a connect to one server may take before the next is tried.'),
+            firstResponseTimeout: duration(
+              "A hung server: how long after the client's first bytes the server may stay silent before they are replayed to the next server (default 0 = no limit).",
+            ),
             idleTimeout: duration('Close a connection idle this long; 0 = never.'),
             finTimeout: duration('After one side closed, how long the other may keep sending.'),
             keepAlive: duration(

@@ -118,6 +118,7 @@ export interface ResolverConfig {
   interval?: number
   timeout?: number
   failThreshold?: number
+  lastGoodMaxAge?: number
   negativePolicy?: 'fallthrough' | 'authoritative'
   respectTtl?: boolean
 }
@@ -151,6 +152,7 @@ export interface ServiceConfig {
     maxConnections?: number
     maxConnectionsPerClient?: number
     connectTimeout?: number
+    firstResponseTimeout?: number
     idleTimeout?: number
     finTimeout?: number
     keepAlive?: number

@@ -238,8 +238,20 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     })
     resolver.on('lookup:fail', (e) => {
       this.metrics.resolverLookups.inc({ name: e.name, result: 'fail' })
-      this.logger.warn({ resolver: name, ...e }, 'lookup failed; keeping the last good addresses')
+      const kept = e.lastGood
+      this.logger.warn(
+        { resolver: name, ...e },
+        kept
+          ? `lookup failed; keeping the last good addresses until ${new Date(kept.until).toISOString()}`
+          : 'lookup failed; no good addresses to keep',
+      )
     })
+    resolver.on('lastgood:expire', (e) =>
+      this.logger.warn(
+        { resolver: name, ...e },
+        'lookup failed; the last good addresses reached lastGoodMaxAge and are dropped',
+      ),
+    )
     resolver.on('name:offline', (e) => this.logger.warn({ resolver: name, ...e }, 'name offline'))
     resolver.on('name:online', (e) => this.logger.info({ resolver: name, ...e }, 'name online'))
     this.feed.observeResolver(name, resolver)
