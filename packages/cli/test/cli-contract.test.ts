@@ -84,6 +84,18 @@ describe('init', () => {
     expect(again.code).toBe(2)
     expect(again.err).toContain('exists; use --force')
   })
+
+  test('a folder that cannot be made is an error (exit 1), never a hang', async () => {
+    // /proc refuses new entries with ENOENT: Node's own recursive mkdir loops on it forever.
+    const result = await run(['init', '-o', '/proc/gslb-lb-test/config.json'])
+    expect(result.code).toBe(1)
+    expect(result.err).toContain('cannot write /proc/gslb-lb-test/config.json')
+    const file = join(dir, 'a-file')
+    writeFileSync(file, '')
+    const underFile = await run(['init', '-o', join(file, 'config.json')])
+    expect(underFile.code).toBe(1)
+    expect(underFile.err).toContain('cannot write')
+  }, 10_000)
 })
 
 describe('exit codes', () => {

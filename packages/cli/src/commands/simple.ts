@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { mkdir, stat, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { adminRefusal, adminRequest } from '../admin/client.js'
 import { ADMIN_ACTIONS, type AdminAction } from '../admin/server.js'
@@ -11,6 +11,30 @@ import { formatStatus, type NodeStatus } from '../status-format.js'
 import { type AdminOptions, type CliIo, durationOption, print, printJson, resolveAdmin } from './io.js'
 
 export type ExitSetter = (code: number) => void
+
+/**
+ * `mkdir -p` (mode 0755), one level at a time: Node's recursive mkdir never returns where a parent refuses new
+ * entries with ENOENT (under /proc), and a command must fail, not hang.
+ */
+async function makeFolders(folder: string): Promise<void> {
+  const missing: string[] = []
+  for (let current = resolve(folder); ; current = dirname(current)) {
+    const exists = await stat(current).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false
+        throw error
+      },
+    )
+    if (exists || dirname(current) === current) break
+    missing.push(current)
+  }
+  for (const current of missing.reverse()) {
+    await mkdir(current, { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error
+    })
+  }
+}
 
 const adminErrorText = (response: { body: unknown; text: string }) =>
   (response.body as { error?: string } | null)?.error ?? response.text
@@ -92,7 +116,7 @@ export function registerSimpleCommands(program: Command, io: CliIo, setExit: Exi
       }
       try {
         // getting-started writes /etc/gslb-lb/config.json on a host where the folder does not exist yet.
-        await mkdir(dirname(options.output), { recursive: true, mode: 0o755 })
+        await makeFolders(dirname(options.output))
         await writeFile(options.output, text, { flag: options.force ? 'w' : 'wx' })
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
