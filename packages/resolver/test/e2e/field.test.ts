@@ -5,6 +5,7 @@ import { startUnbound, type Unbound } from '../../../../test/support/unbound.js'
 import {
   type AddressChangeEvent,
   createResolver,
+  type LookupFailEvent,
   type NameOfflineEvent,
   type Resolver,
   type ResolverOptions,
@@ -149,8 +150,9 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
     expect(gslbCounters.refused).toBeGreaterThanOrEqual(1)
   })
 
-  it('engine stopped → the primary answers; both stopped → last-known-good, then offline after the threshold; back', async () => {
-    const { r, changes, offline } = make({ failThreshold: 3 })
+  it('engine stopped → the primary answers; both stopped → last-known-good past the threshold until lastGoodMaxAge, then offline; back', async () => {
+    const maxAge = 4_000
+    const { r, changes, offline } = make({ failThreshold: 3, lastGoodMaxAge: maxAge })
     r.track(NAME)
     await r.start()
     expect(r.addresses(NAME)).toEqual([SITE_A])
@@ -158,27 +160,32 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
     await engine.close()
     const toPrimary = await changeWithin(changes, INTERVAL * 1.1 + 500)
     expect(toPrimary).toMatchObject({ previous: [SITE_A], current: [FALLBACK], nameserver: unbound.address })
+    const answeredAt = r.status(NAME)!.lastSuccess!
 
     await unbound.stop()
-    const failures: number[] = []
-    r.on('lookup:fail', (e) => failures.push(e.consecutiveFailures))
-    // first failed cycle: the last-known-good address stays
+    const failures: LookupFailEvent[] = []
+    r.on('lookup:fail', (e) => failures.push(e))
+    // well past failThreshold (issue 11): the last-known-good address stays, and every failure says until when
     const deadline = Date.now() + 3_000
-    while (failures.length === 0 && Date.now() < deadline)
+    while (failures.length < 5 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(failures).toEqual([1])
+    expect(failures.length).toBeGreaterThanOrEqual(5)
     expect(r.addresses(NAME)).toEqual([FALLBACK])
-    // third: offline, and why
-    const dropped = await changeWithin(changes, 3_000)
+    expect(offline).toEqual([])
+    for (const failure of failures) {
+      expect(failure.lastGood).toMatchObject({ addresses: [FALLBACK], until: expect.any(Number) })
+      expect(failure.lastGood!.until).toBeGreaterThanOrEqual(answeredAt + maxAge - 50)
+    }
+    // at lastGoodMaxAge after the answer: dropped, offline, and why
+    const dropped = await changeWithin(changes, maxAge + 2_000)
     expect(dropped).toMatchObject({ previous: [FALLBACK], current: [], nameserver: null })
-    expect(failures).toEqual([1, 2, 3])
+    expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(maxAge - 50)
     expect(offline).toEqual([
       expect.objectContaining({
         name: NAME,
-        reason: expect.objectContaining({ code: 'GSLB_RESOLVER_FAILED' }),
+        reason: expect.objectContaining({ code: 'GSLB_RESOLVER_EXPIRED' }),
       }),
     ])
-    expect(offline[0]!.reason.message).toContain('3 consecutive failed lookups')
 
     await unbound.restart()
     const back = await changeWithin(changes, INTERVAL * 1.1 + 1_000)
