@@ -48,6 +48,9 @@ const SITE = 'A'
 /** An association that took this long waited out one of the modality's timeouts. */
 const MODALITY_TIMEOUT_MS = ASSOCIATION_TIMEOUT_S * 1_000
 
+/** What a drill is doing, on stderr (stdout carries the table or the JSON). */
+const progress = (line) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`)
+
 /** The VIP went to the master's peer at some point. */
 const movedAway = (moves, master) => moves.some((move) => move.holders !== '' && move.holders !== master.node)
 
@@ -88,6 +91,7 @@ async function nodeFit(balancer, timeoutMs = 30_000) {
 
 /** Runs `body` under load from the modalities of `sites`; the records of `SITE`'s modality are the drill's. */
 async function underLoad(name, sites, body) {
+  progress(`${name}: load from site ${sites.join(' and ')}`)
   const modalities = sites.map((site) => startModality(site, name))
   const vips = watchVips()
   let extra
@@ -96,6 +100,7 @@ async function underLoad(name, sites, body) {
   } finally {
     const records = await Promise.all(modalities.map((m) => m.stop()))
     const vipChanges = await vips.stop()
+    progress(`${name}: load stopped (${records.flat().length} associations)`)
     extra = { ...extra, records: records[0], others: records.slice(1), vipChanges }
   }
   return extra
@@ -367,6 +372,7 @@ const DRILLS = {
         const pacs = pacsOf()[Math.floor(random() * 4)]
         const outageMs = 5_000 + Math.round(random() * 10_000)
         flaps.push({ pacs: pacs.pacs, outageMs })
+        progress(`soak: PACS ${pacs.pacs} down for ${outageMs} ms`)
         await crash.pacs(pacs)
         await sleep(outageMs)
         start.pacs(pacs)
@@ -434,6 +440,7 @@ export const DRILL_NAMES = Object.keys(DRILLS)
 export async function runDrill(name) {
   const startedAt = Date.now()
   try {
+    progress(`${name}: waiting for a healthy lab`)
     await until(healthChecks(), SETTINGS.healthyTimeoutMs)
     const result = await DRILLS[name]()
     const passed = Object.values(result.checks).every(Boolean)
@@ -457,5 +464,10 @@ export async function drillCommand(names, { json }) {
     if (!json) console.log(formatTable([result]).split('\n').at(-1))
   }
   console.log(json ? JSON.stringify(results, null, 2) : `\n${formatTable(results)}`)
+  if (!json) {
+    for (const result of results.filter((r) => r.failures?.length > 0)) {
+      console.log(`${result.name} failures:\n  ${result.failures.join('\n  ')}`)
+    }
+  }
   return results.every((r) => r.passed) ? 0 : 1
 }

@@ -110,7 +110,7 @@ test.each(DRILLS)(
   'drill %s meets its target',
   async (name) => {
     expect(labUp).toBe(true)
-    const timeoutMs = (name === 'soak' ? soakMs : 0) + 280_000
+    const timeoutMs = (name === 'soak' ? soakMs + 120_000 : 0) + 280_000
     const run = await lab(['drill', name, '--json'], timeoutMs)
     let results: DrillResult[]
     try {
