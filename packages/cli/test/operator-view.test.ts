@@ -7,6 +7,7 @@ import { createLogger } from '../src/log.js'
 import { ResolverSet } from '../src/node/address-sources.js'
 import { GslbNode } from '../src/node/node.js'
 import { buildStatus } from '../src/node/observe.js'
+import { ProbeClassifier } from '../src/node/telemetry.js'
 import { formatStatus } from '../src/status-format.js'
 import { type Json, until } from './helpers.js'
 import { closeFixture, createFixture, type Fixture, NAME, validate } from './node-fixture.js'
@@ -115,6 +116,20 @@ describe('logs', () => {
       expect.objectContaining({ level: LEVEL.warn, msg: 'health changed', target: 'dicom/siteA' }),
     ])
   })
+})
+
+test("another node's check is recognised by its monitor's calling AE title; a modality's association is not", () => {
+  const probes = new ProbeClassifier(() => ({
+    node: { name: 'lb-a1' },
+    monitors: { echo: { type: 'dicom', callingAE: 'GSLB_LB' } },
+  }))
+  const peer = { address: '10.1.0.12', port: 40000 }
+  expect(probes.isProbe({ client: peer, callingAE: 'GSLB_LB' })).toBe(true)
+  expect(probes.isProbe({ client: peer, callingAE: 'GSLB_HEALTH' })).toBe(true) // the checker's default
+  expect(probes.isProbe({ client: peer, callingAE: 'CT_SCANNER' })).toBe(false)
+  // Without the AE title (no sniffDicom) only this host's own addresses count.
+  expect(probes.isProbe({ client: peer })).toBe(false)
+  expect(probes.isProbe({ client: { address: '127.0.0.1', port: 40000 } })).toBe(true)
 })
 
 describe('explain', () => {

@@ -108,7 +108,9 @@ export function starterConfig(schemaPath: string | undefined = localSchemaUrl())
         limits: { connectTimeout: '1s', firstResponseTimeout: '3s', idleTimeout: '1h' },
       },
       DICOM_CLUSTER_A: {
-        $comment: "Site A's cluster VIP (the GSLB member siteA): the real PACS servers, checked by C-ECHO.",
+        $comment:
+          "Site A's cluster VIP (the GSLB member siteA): the real PACS servers, checked by C-ECHO. sniffDicom puts " +
+          "AE titles in the log and lets the node tell the nodes' C-ECHO checks (calling AE GSLB_LB) from modalities.",
         listen: [{ address: '10.1.0.100', port: 104 }],
         backends: [
           { address: '10.1.1.11', port: 104 },
@@ -116,6 +118,7 @@ export function starterConfig(schemaPath: string | undefined = localSchemaUrl())
         ],
         balance: 'leastconn',
         monitor: 'dicom-echo',
+        sniffDicom: true,
       },
     },
     admin: {
