@@ -365,7 +365,8 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
   // Site A's engine runs in its own gslb-lb process (127.0.4.53) so it can be killed alone; unbound (127.0.0.1)
   // is the primary DNS and serves dicom.mysite.com as local-data: site B's cluster VIP only, so an association
   // landing at site B proves the answer came from the primary DNS.
-  const FAIL_THRESHOLD = 12
+  const FAIL_THRESHOLD = 3
+  const LAST_GOOD_MAX_AGE_MS = 8_000
   let engine: Node
   let proxy: Node
   let unbound: Unbound | undefined
@@ -395,6 +396,7 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
         clusterPort: ports.cluster,
         nameservers: [`127.0.4.53:${enginePort}`, unbound.address],
         failThreshold: FAIL_THRESHOLD,
+        lastGoodMaxAge: LAST_GOOD_MAX_AGE_MS,
         admin: proxyAdmin,
       }),
       proxyAdmin,
@@ -419,12 +421,13 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
     expect(await resolved(proxy)).toEqual([clusterAddress('B')])
   }, 60_000)
 
-  test('both DNS servers down: last-known-good keeps the VIP working, until failThreshold cycles drop it', async () => {
+  test('both DNS servers down: last-known-good keeps the VIP working past failThreshold, until lastGoodMaxAge drops it', async () => {
     const files = await dicomFiles('NODNS', 8)
     await unbound!.stop()
     const downAt = Date.now()
-    // an outage window shorter than failThreshold × interval: the last good answer (site B) is still used
-    const outageMs = (FAIL_THRESHOLD * RESOLVER.interval) / 2
+    // issue 11: an outage window far longer than failThreshold cycles (the seed dropped the addresses after ~1.5 s
+    // here); the last good answer (site B) is still used throughout
+    const outageMs = LAST_GOOD_MAX_AGE_MS / 2
     const stores = await stream(files, proxyVip, Math.floor(outageMs / files.length))
     const lastEnded = stores[stores.length - 1]!.endedAt - downAt
     console.log(
@@ -432,15 +435,17 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
     )
     expect(describeFailures(failed(stores))).toBe('')
     expect(stores.every((s) => s.site === 'B')).toBe(true)
-    // After failThreshold failed lookup cycles the resolver drops the name's addresses (documented behaviour): the
-    // VIP then has no server and refuses associations instead of sending them to an address nobody vouches for.
+    // lastGoodMaxAge after the last answer the resolver drops the name's addresses (documented behaviour): the VIP
+    // then has no server and refuses associations instead of sending them to an address nobody vouches for.
     await waitFor(
       "lb-a2's resolver to drop the last-known-good addresses",
       async () => ((await resolved(proxy)).length === 0 ? true : undefined),
-      FAIL_THRESHOLD * (RESOLVER.interval + 2 * RESOLVER.timeout) + 10_000,
+      LAST_GOOD_MAX_AGE_MS + RESOLVER.interval + 2 * RESOLVER.timeout + 10_000,
       diagnostics,
     )
     const droppedMs = Date.now() - downAt
+    // the answer that gave the kept address came at most one refresh before the outage began
+    expect(droppedMs).toBeGreaterThanOrEqual(LAST_GOOD_MAX_AGE_MS - 2 * RESOLVER.interval)
     const [extra] = await dicomFiles('OFFLINE', 1)
     const refused = await store(0, extra!, proxyVip)
     console.log(

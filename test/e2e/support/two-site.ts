@@ -158,13 +158,14 @@ export function engineOnlyNode(options: {
 
 /**
  * A DNS-proxy-only node whose resolver asks a GSLB engine run by another process first, then the primary DNS.
- * `failThreshold` cycles without any answer drop the last-known-good addresses.
+ * With every nameserver failing, the last good addresses are kept until `lastGoodMaxAge` ms after their answer.
  */
 export function proxyOnlyNode(options: {
   vip: { address: string; port: number }
   clusterPort: number
   nameservers: string[]
   failThreshold: number
+  lastGoodMaxAge: number
   admin: { address: string; port: number }
 }): object {
   return {
@@ -174,6 +175,7 @@ export function proxyOnlyNode(options: {
         nameservers: options.nameservers,
         ...RESOLVER,
         failThreshold: options.failThreshold,
+        lastGoodMaxAge: options.lastGoodMaxAge,
         negativePolicy: 'fallthrough',
       },
     },
