@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -68,7 +68,16 @@ test('the demo tells a checkout to use `pnpm gslb-lb` (the root script) and an i
 })
 
 test('the root gslb-lb script runs the CLI the demo was started from', () => {
-  const manifest = require(join(repoRoot, 'package.json')) as { scripts: Record<string, string> }
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>
+  }
   expect(manifest.scripts['gslb-lb']).toBe('node packages/cli/dist/bin.cjs')
   expect(manifest.scripts.demo).toMatch(/node packages\/cli\/dist\/bin\.cjs demo$/)
+})
+
+test('docs/systemd.md shows the unit the Debian package installs, unchanged', () => {
+  const unit = readFileSync(join(repoRoot, 'packaging', 'deb', 'gslb-lb.service'), 'utf8')
+  const doc = readFileSync(join(repoRoot, 'docs', 'systemd.md'), 'utf8')
+  const shown = /```ini\n([\s\S]*?)```/.exec(doc)?.[1]
+  expect(shown).toBe(unit)
 })
