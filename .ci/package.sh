@@ -6,7 +6,8 @@
 #     port, a C-ECHO through it (dcmtk's echoscu and gslb-lb echo), reload and drain; then upgraded (edited config
 #     kept), removed (config kept) and purged (nothing left but the system user, which Debian leaves);
 #  2. the npm tarballs: packed (pnpm package:npm), installed offline into an empty prefix, run on Node 20, 22, 24.
-# Usage: bash .ci/package.sh (PACKAGE_DEB=<file> checks a .deb built earlier).
+# Usage: bash .ci/package.sh (PACKAGE_DEB=<file> checks a .deb built earlier). It purges any gslb-lb package
+# installed on the machine, before and after: run it on a CI machine, not on a node.
 # Needs: the workspace installed (pnpm install), dpkg-dev, lintian, systemd (for systemd-analyze), dcmtk, curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -135,6 +136,8 @@ grep -E '^(Uid|CapEff|CapBnd)' "/proc/$node_proc/status"
 echoscu -aec PACS_CI 127.0.0.104 104 || fail "echoscu through the VIP on port 104 failed"
 gslb-lb echo 127.0.0.104 104 --called-ae PACS_CI
 curl -fsS --max-time 2 "http://127.0.0.1:$admin_port/check" >/dev/null || fail "GET /check failed"
+# The console's page comes from the files installed beside the bundle.
+curl -fsS --max-time 2 "http://127.0.0.1:$admin_port/" | grep -qi '<!doctype html' || fail "no console page at /"
 kill -HUP "$node_proc"  # ExecReload
 sleep 1
 kill -0 "$node_proc" || fail "SIGHUP (reload) stopped the node"
