@@ -81,7 +81,7 @@ describe('dig', () => {
     expect(res.answer).toHaveLength(0)
     expect(res.authority).toHaveLength(1)
     expect(res.authority[0]).toMatchObject({ name: `${ZONE}.`, ttl: 30, type: 'SOA' })
-    expect(res.authority[0]?.data).toBe(`ns1.${ZONE}. hostmaster.example.org. 7 3600 600 1209600 30`)
+    expect(res.authority[0]?.data).toBe(`ns1.${ZONE}. hostmaster.example.org. 7 14400 3600 1209600 30`)
   })
 
   test('NODATA: AAAA for a pool with only IPv4 members', async () => {
@@ -104,6 +104,18 @@ describe('dig', () => {
     expect(res.status).toBe('NOTIMP')
   })
 
+  test('regression (issue #12): error answers keep the question and the OPT, so dig does not suggest +noedns', async () => {
+    const notify = await dig(DIG, port, [ZONE, 'SOA', '+opcode=notify'])
+    expect(notify.status).toBe('NOTIMP')
+    expect(notify.question[0]).toMatch(new RegExp(`^${ZONE}\\.\\s+IN\\s+SOA$`))
+    expect(notify.ednsUdp).toBe(1232)
+    expect(notify.warnings.join(' ')).not.toMatch(/noedns/)
+    const ixfr = await dig(DIG, port, [ZONE, 'IXFR=1', '+notcp'])
+    expect(ixfr.status).toBe('REFUSED')
+    expect(ixfr.question[0]).toMatch(/IXFR$/)
+    expect(ixfr.ednsUdp).toBe(1232)
+  })
+
   test('EDNS: OPT echoed advertising 1232; none without EDNS; BADVERS for version 1', async () => {
     expect((await dig(DIG, port, [ZONE])).ednsUdp).toBe(1232)
     expect((await dig(DIG, port, [ZONE, '+noedns'])).ednsUdp).toBeUndefined()
@@ -115,9 +127,9 @@ describe('dig', () => {
     const v4 = await dig(DIG, port, [ZONE, 'A', '+subnet=10.2.3.0/24'])
     expect(v4.answer.map((r) => r.data)).toEqual(['10.2.0.1', '10.1.0.1'])
     expect(v4.subnet).toBe('10.2.3.0/24/16')
-    // 2001:db8::/56 is in no datacenter: the answer is for an unknown client, valid for the scope topology gives
+    // 2001:db8::/56 is in no datacenter: one address for an unknown client, valid for the scope topology gives
     const v6 = await dig(DIG, port, [ZONE, 'AAAA', '+subnet=2001:db8::/56'])
-    expect(v6.answer.map((r) => r.data)).toEqual(['2001:db8:1::1', '2001:db8:2::1'])
+    expect(v6.answer.map((r) => r.data)).toEqual(['2001:db8:1::1'])
     expect(v6.subnet).toMatch(/^2001:db8::\/56\/\d+$/)
     const v6b = await dig(DIG, port, [ZONE, 'AAAA', '+subnet=2001:db8:2::/56'])
     expect(v6b.answer.map((r) => r.data)).toEqual(['2001:db8:2::1', '2001:db8:1::1'])
@@ -157,7 +169,7 @@ describe('dig', () => {
         name: `${ZONE}.`,
         ttl: 600,
         type: 'SOA',
-        data: `ns1.${ZONE}. hostmaster.example.org. 7 3600 600 1209600 30`,
+        data: `ns1.${ZONE}. hostmaster.example.org. 7 14400 3600 1209600 30`,
       },
     ])
     const ns = await dig(DIG, port, [ZONE, 'NS'])

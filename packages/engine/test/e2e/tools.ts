@@ -19,6 +19,8 @@ export interface DigResult {
   ednsUdp: number | undefined
   /** `CLIENT-SUBNET: 10.2.3.0/24/16` → '10.2.3.0/24/16'. */
   subnet: string | undefined
+  /** dig's `;; WARNING: ...` lines (e.g. "EDNS query returned status ...; retry with '+noedns'"). */
+  warnings: string[]
 }
 
 function run(binary: string, args: string[]): Promise<string> {
@@ -70,12 +72,14 @@ export async function dig(
     additional: [],
     ednsUdp: undefined,
     subnet: undefined,
+    warnings: [],
   }
   let section: 'question' | 'answer' | 'authority' | 'additional' | undefined
   for (const raw of out.split('\n')) {
     const line = raw.trim()
     const edns = /; EDNS: version: \d+, flags:[^;]*; udp: (\d+)/.exec(line)
     if (edns) result.ednsUdp = Number(edns[1])
+    if (line.startsWith(';; WARNING:')) result.warnings.push(line)
     const subnet = /; CLIENT-SUBNET: (\S+)/.exec(line)
     if (subnet) result.subnet = subnet[1]
     const heading = /^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:/.exec(line)
