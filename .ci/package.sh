@@ -16,6 +16,8 @@ started=$(date +%s)
 step() { printf '\n==> %s  [+%ss]\n' "$*" "$(( $(date +%s) - started ))"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 scratch=$(mktemp -d)
+# The package applies its ip_nonlocal_bind sysctls at install; this machine gets its own values back at the end.
+sysctls_before=$(sysctl -n net.ipv4.ip_nonlocal_bind net.ipv6.ip_nonlocal_bind 2>/dev/null | paste -sd' ' || true)
 node_pid=""
 scp_pid=""
 cleanup() {
@@ -23,6 +25,10 @@ cleanup() {
   [ -n "$scp_pid" ] && kill "$scp_pid" 2>/dev/null || true
   if dpkg-query -W -f '${Status}' gslb-lb 2>/dev/null | grep -q 'installed\|config-files'; then
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq gslb-lb >/dev/null 2>&1 || true
+  fi
+  if [ -n "$sysctls_before" ]; then
+    read -r ipv4 ipv6 <<<"$sysctls_before"
+    sysctl -q -w "net.ipv4.ip_nonlocal_bind=$ipv4" "net.ipv6.ip_nonlocal_bind=$ipv6" || true
   fi
   rm -rf "$scratch"
 }
@@ -63,6 +69,7 @@ schema=$(node -p "require('/etc/gslb-lb/config.json').\$schema")
 [ -f "${schema#file://}" ] || fail "the shipped config's \$schema $schema is not a file"
 man -w gslb-lb >/dev/null || fail "no man page for gslb-lb"
 [ -f /usr/lib/sysctl.d/60-gslb-lb.conf ] || fail "no sysctl drop-in"
+[ "$(node -p "Object.keys(require('/etc/gslb-lb/config.json'))[0]")" = '$schema' ] || fail "\$schema is not the config's first key"
 systemd-analyze verify /usr/lib/systemd/system/gslb-lb.service
 systemd-analyze security --offline=yes --no-pager /usr/lib/systemd/system/gslb-lb.service 2>/dev/null | tail -1 || true
 

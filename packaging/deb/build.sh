@@ -60,9 +60,9 @@ install -m 0644 packages/cli/schema/gslb-lb.schema.json "$pkg/usr/share/gslb-lb/
 installed_node="$pkg/usr/lib/gslb-lb/node/bin/node"
 "$installed_node" "$pkg/usr/lib/gslb-lb/gslb-lb.cjs" init -o - |
   "$installed_node" -e '
-    const config = JSON.parse(require("node:fs").readFileSync(0, "utf8"))
-    config.$schema = "file:///usr/share/gslb-lb/gslb-lb.schema.json"
-    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`)' >"$pkg/etc/gslb-lb/config.json"
+    const { $schema, ...config } = JSON.parse(require("node:fs").readFileSync(0, "utf8"))
+    const installed = { $schema: "file:///usr/share/gslb-lb/gslb-lb.schema.json", ...config }
+    process.stdout.write(`${JSON.stringify(installed, null, 2)}\n`)' >"$pkg/etc/gslb-lb/config.json"
 # 0644 here; postinst makes it root:gslb-lb 0640 (it may hold the admin token) once the user exists.
 chmod 0644 "$pkg/etc/gslb-lb/config.json"
 "$installed_node" "$pkg/usr/lib/gslb-lb/gslb-lb.cjs" validate "$pkg/etc/gslb-lb/config.json" >/dev/null
