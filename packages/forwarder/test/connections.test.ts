@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { encodeAssociateRq, IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS } from '@gslb/dicom'
 import { expectNoLeaks } from '../../../test/support/handles.js'
 import { ForwarderError } from '../src/index.js'
@@ -22,17 +23,20 @@ describe('forwarder.connections()', () => {
       { name: 'DICOM', backends: [{ address: '127.0.0.1', port: backend.port }], sniffDicom: true },
       { name: 'PLAIN', backends: [{ address: '127.0.0.1', port: backend.port }] },
     ])
-    expect(forwarder.connections()).toEqual([])
-    const dicom = await connectTo(portOf('DICOM'))
-    const plain = await connectTo(portOf('PLAIN'))
+    const sockets: Socket[] = []
     try {
+      expect(forwarder.connections()).toEqual([])
+      const dicom = await connectTo(portOf('DICOM'))
+      sockets.push(dicom)
+      const plain = await connectTo(portOf('PLAIN'))
+      sockets.push(plain)
       const rq = associateRq()
       dicom.write(rq)
       plain.write('hello')
       await until(
         () =>
           forwarder.connections().every((c) => c.bytesFromServer > 0) && forwarder.connections().length === 2,
-        5_000,
+        10_000,
         'both connections echoed',
       )
       const [first, second] = forwarder.connections()
@@ -53,10 +57,9 @@ describe('forwarder.connections()', () => {
       expect(forwarder.connections({ limit: 0 })).toEqual([])
       expect(() => forwarder.connections({ limit: -1 })).toThrow(ForwarderError)
       dicom.destroy()
-      await until(() => forwarder.connections().length === 1, 5_000, 'the closed one is gone')
+      await until(() => forwarder.connections().length === 1, 10_000, 'the closed one is gone')
     } finally {
-      dicom.destroy()
-      plain.destroy()
+      for (const socket of sockets) socket.destroy()
       await forwarder.stop()
       await backend.close()
     }
