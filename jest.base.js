@@ -12,6 +12,7 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30_000,
+  setupFilesAfterEnv: ['<rootDir>/test/support/state-dir.ts'],
   // Every test must close what it opens; a leaked handle is a bug, not something to paper over.
   detectOpenHandles: false,
   forceExit: false,

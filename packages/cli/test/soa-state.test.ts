@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createEngine } from '@gslb/engine'
 import type { Config } from '../src/config/types.js'
 import { engineConfig } from '../src/index.js'
-import { openSoaStateStore, SOA_STATE_FILE } from '../src/node/soa-state.js'
+import { openSoaStateStore, SOA_STATE_FILE, stateDirFor } from '../src/node/soa-state.js'
 
 function recordingLogger() {
   const lines: { level: string; message: string }[] = []
@@ -92,6 +92,14 @@ describe('SOA serial state file (node.stateDir)', () => {
     )
     expect(openSoaStateStore(dir, logger).initial).toEqual({ b: { serial: 9, fingerprint: 'y' } })
   })
+})
+
+test('the state folder: node.stateDir, else systemd STATE_DIRECTORY, else /var/lib/gslb-lb', () => {
+  expect(stateDirFor('/srv/state', { STATE_DIRECTORY: '/var/lib/x' })).toBe('/srv/state')
+  expect(stateDirFor(undefined, { STATE_DIRECTORY: '/var/lib/gslb-lb:/var/lib/other' })).toBe(
+    '/var/lib/gslb-lb',
+  )
+  expect(stateDirFor(undefined, {})).toBe('/var/lib/gslb-lb')
 })
 
 describe('topology pool keys reach the engine (issue #11)', () => {

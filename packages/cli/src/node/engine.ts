@@ -10,7 +10,7 @@ import { formatCidr, parseCidr } from '@gslb/topology'
 import type { Config, Endpoint } from '../config/types.js'
 import type { Logger } from '../log.js'
 import { monitorSpec, thresholdsFor } from './mapping.js'
-import { DEFAULT_STATE_DIR, openSoaStateStore } from './soa-state.js'
+import { openSoaStateStore, stateDirFor } from './soa-state.js'
 
 /** What the node needs from @gslb/engine: one engine listening on every `gslb.listen` endpoint. */
 export interface EngineHandle {
@@ -144,7 +144,7 @@ export function createEngineHandle(
   logger: Logger,
   answerTiming?: { observe: (seconds: number) => void; every: number },
 ): EngineHandle {
-  const soaStore = openSoaStateStore(config.node.stateDir ?? DEFAULT_STATE_DIR, logger)
+  const soaStore = openSoaStateStore(stateDirFor(config.node.stateDir), logger)
   const engine = createEngine({
     config: engineConfig(config),
     ...(health ? { health } : {}),

@@ -5,6 +5,16 @@ import type { Logger } from '../log.js'
 
 /** node.stateDir: where the node keeps state across restarts. */
 export const DEFAULT_STATE_DIR = '/var/lib/gslb-lb'
+
+/**
+ * The state folder: `node.stateDir`, else systemd's `$STATE_DIRECTORY` (set by `StateDirectory=` in the unit; the
+ * first entry when it lists several), else /var/lib/gslb-lb.
+ */
+export function stateDirFor(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (configured !== undefined) return configured
+  const fromSystemd = env.STATE_DIRECTORY?.split(':')[0]
+  return fromSystemd ? fromSystemd : DEFAULT_STATE_DIR
+}
 /** The file in `node.stateDir` that keeps the automatic SOA serials across restarts. */
 export const SOA_STATE_FILE = 'soa-serials.json'
 const MAX_STATE_BYTES = 4 * 1024 * 1024
