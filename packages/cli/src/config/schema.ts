@@ -194,7 +194,7 @@ export const configSchema = {
           'On SIGTERM/SIGINT: how long to report unfit and wait for the VIPs to leave this host before closing the listeners (default 5s).',
         ),
         stateDir: str(
-          'Folder for state kept across restarts (the automatic SOA serials); created if missing; never fatal when unwritable (default /var/lib/gslb-lb).',
+          'Folder for state kept across restarts (the automatic SOA serials); created if missing; never fatal when unwritable (default $STATE_DIRECTORY from systemd, else /var/lib/gslb-lb).',
           { minLength: 1, maxLength: 4096 },
         ),
       },
