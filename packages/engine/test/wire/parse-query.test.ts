@@ -168,6 +168,45 @@ describe('parseQuery: FORMERR / NOTIMP / BADVERS', () => {
     expectError(rawQuery('a.example', [opt]), Rcode.FORMERR)
   })
 
+  it('NOTIMP and FORMERR keep the question and the EDNS they could read (issue #12, RFC 6891 §6.1.1)', () => {
+    const notify = buildQuery({ name: 'a.example', type: 'SOA' })
+    notify[2] = (notify[2]! & 0x87) | (4 << 3)
+    expect(parseQuery(notify)).toMatchObject({
+      kind: 'error',
+      rcode: Rcode.NOTIMP,
+      question: { name: 'a.example', type: RRType.SOA },
+      edns: { version: 0 },
+    })
+    const twoQuestions = Buffer.from([
+      ...header(7, 0, 2, 0, 0, 1),
+      ...wireName('a'),
+      0,
+      1,
+      0,
+      1,
+      ...wireName('b'),
+      0,
+      1,
+      0,
+      1,
+      ...optRecord([]),
+    ])
+    const result = parseQuery(twoQuestions)
+    expect(result).toMatchObject({ kind: 'error', rcode: Rcode.FORMERR, edns: { version: 0 } })
+    expect(result.kind === 'error' && result.question).toBeUndefined()
+    expect(result.kind === 'error' && result.malformed).toBeUndefined()
+  })
+
+  it('marks bytes that are not a DNS message as malformed (no UDP answer), and accepts IXFR with its SOA', () => {
+    const broken = parseQuery(Buffer.from([...header(7, 0, 2, 0, 0, 0), ...wireName('a'), 0, 1, 0, 1]))
+    expect(broken).toMatchObject({ kind: 'error', rcode: Rcode.FORMERR, malformed: true })
+    const soa = [0xc0, 12, 0, 6, 0, 1, 0, 0, 0, 0, 0, 0]
+    const ixfr = parseQuery(
+      Buffer.from([...header(7, 0, 1, 0, 1, 0), ...wireName('a'), 0, 251, 0, 1, ...soa]),
+    )
+    expect(ixfr).toMatchObject({ kind: 'query', query: { question: { name: 'a', type: 251 } } })
+  })
+
   it('BADVERS for EDNS version 1, with edns so the answer carries OPT', () => {
     const result = parseQuery(buildQuery({ edns: { version: 1 } }))
     expect(result).toMatchObject({ kind: 'error', rcode: Rcode.BADVERS, edns: { version: 1 } })
