@@ -62,6 +62,8 @@ step "install from the file with apt (no network needed: everything is inside)"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(realpath "$deb")" >/dev/null
 [ "$(gslb-lb --version)" = "$version" ] || fail "installed gslb-lb --version is not $version"
 [ "$(command -v gslb-lb)" = /usr/bin/gslb-lb ] || fail "gslb-lb on the PATH is not /usr/bin/gslb-lb"
+# No Node.js of the machine involved: an empty environment (no PATH) runs it, on the bundled runtime.
+[ "$(env -i /usr/bin/gslb-lb --version)" = "$version" ] || fail "gslb-lb needs something from the environment"
 gslb-lb validate /etc/gslb-lb/config.json
 getent passwd gslb-lb >/dev/null || fail "no gslb-lb system user"
 [ "$(stat -c '%U:%G %a' /etc/gslb-lb/config.json)" = "root:gslb-lb 640" ] || fail "config is $(stat -c '%U:%G %a' /etc/gslb-lb/config.json)"
