@@ -203,6 +203,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       }
       await this.#startAdmin()
       this.#vips.start()
+      this.feed.start(() => this.resolvers.entries())
       this.peers.start()
       this.logger.info(
         {
@@ -586,6 +587,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     this.#running = false
     this.#stopNow.abort()
     this.#vips.stop()
+    this.feed.stop()
     this.peers.stop()
     const forwarder = this.forwarder
     this.forwarder = undefined
