@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createVerificationServer, echo, type VerificationServer } from '@gslb/dicom'
 import type { Endpoint } from '../config/types.js'
@@ -93,7 +94,7 @@ export function demoConfig(options: {
     limits: { connectTimeout: '500ms' },
   })
   return validateConfig({
-    node: { name: 'demo', site: 'A', drainTimeout: '2s' },
+    node: { name: 'demo', site: 'A', drainTimeout: '2s', stateDir: join(tmpdir(), 'gslb-lb-demo') },
     topology: {
       datacenters: { A: { cidrs: ['127.0.0.1/32'] }, B: { cidrs: ['127.0.0.2/32'] } },
       preferences: { A: ['B'], B: ['A'] },
