@@ -1,5 +1,5 @@
 // `lab up`, `lab status`, `lab down`.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { writeConfigs } from './configs.mjs'
 import { admin, dig, echo, holdersOf, start, stop } from './daemons.mjs'
 import { buildNetwork, existingNamespaces, processesInNamespaces, removeNetwork } from './network.mjs'
@@ -9,6 +9,7 @@ import {
   clusterVip,
   DICOM_NAME,
   ECS_RESOLVER,
+  logFile,
   machines,
   modalityVip,
   PEERS,
@@ -38,11 +39,16 @@ export function preflight() {
   return problems
 }
 
-/** Polls every `check` together until all hold; throws naming the ones that did not. */
-export async function until(checks, timeoutMs) {
+/**
+ * Polls every `check` together until all hold; throws naming the ones that did not. `broken()` may return a reason
+ * to stop waiting at once (a daemon died).
+ */
+export async function until(checks, timeoutMs, broken = () => undefined) {
   const deadline = Date.now() + timeoutMs
   let failing = []
   for (;;) {
+    const reason = broken()
+    if (reason) throw new Error(reason)
     failing = []
     for (const [what, probe] of checks) {
       const ok = await probe().catch(() => false)
@@ -104,10 +110,20 @@ export async function up({ timeoutMs = 90_000, log = console.log } = {}) {
   // the first node of each pair first, so that it is the VRRP master after start-up (priority 150)
   for (const balancer of balancers()) start.gslb(balancer)
   for (const balancer of balancers()) start.keepalived(balancer)
-  await until(healthChecks(), timeoutMs)
+  await until(healthChecks(), timeoutMs, deadDaemon)
   const ms = Date.now() - startedAt
   log(`lab up and healthy in ${ms} ms (state in ${STATE_DIR})`)
   return { ms }
+}
+
+/** The first lab daemon that is not running, with the end of its log; undefined when all run. */
+function deadDaemon() {
+  const dead = daemonNames().find((name) => !alive(readPid(name)))
+  if (dead === undefined) return undefined
+  const log = existsSync(logFile(dead))
+    ? readFileSync(logFile(dead), 'utf8').trim().split('\n').slice(-5)
+    : []
+  return `${dead} exited during start-up (${logFile(dead)}):\n  ${log.join('\n  ')}`
 }
 
 /** Every lab daemon's PID-file name. */

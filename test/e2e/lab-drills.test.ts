@@ -45,7 +45,7 @@ interface DrillResult {
 }
 
 function lab(args: string[], timeoutMs: number) {
-  return runProgram(process.execPath, [LAB, ...args], timeoutMs)
+  return runProgram(process.execPath, [LAB, ...args], timeoutMs, { ...labEnv })
 }
 
 /** Processes the lab runs now: its daemons' PID files and whatever runs inside its namespaces. */

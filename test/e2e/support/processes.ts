@@ -213,11 +213,19 @@ export interface RunResult {
   endedAt: number
 }
 
-/** Runs a program to completion (bounded by `timeoutMs`); never rejects: a failure is a non-zero `code`. */
-export function runProgram(command: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
+/**
+ * Runs a program to completion (bounded by `timeoutMs`); never rejects: a failure is a non-zero `code`. `env`
+ * replaces the environment (jest gives each test file its own copy of `process.env`, which a child does not see).
+ */
+export function runProgram(
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<RunResult> {
   const startedAt = Date.now()
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL', env }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
       resolve({ code, stdout: String(stdout), stderr: String(stderr), startedAt, endedAt: Date.now() })
     })
