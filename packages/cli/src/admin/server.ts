@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { type AddressInfo, isIP } from 'node:net'
-import { consoleAssets } from '@gslb/console'
+import { ADMIN_ACTIONS, type AdminAction, consoleAssets } from '@gslb/console'
 import { isLoopback, isWildcard } from '../config/addresses.js'
 import type { Endpoint } from '../config/types.js'
 import { ADMIN_MAX_BODY_BYTES, ADMIN_REQUEST_TIMEOUT_MS, CONSOLE_LIMITS } from '../constants.js'
@@ -9,8 +9,8 @@ import { CliError } from '../errors.js'
 import type { CheckResult, CheckScope } from '../node/observe.js'
 import { EventStreams, type LiveSource } from './event-stream.js'
 
-export type AdminAction = 'drain' | 'force-up' | 'force-down' | 'clear'
-export const ADMIN_ACTIONS: readonly AdminAction[] = ['drain', 'force-up', 'force-down', 'clear']
+export type { AdminAction }
+export { ADMIN_ACTIONS }
 
 /** What the admin API needs from the node it serves. */
 export interface AdminHandlers {
