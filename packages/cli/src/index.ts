@@ -37,6 +37,7 @@ export {
   resolveFleetNode,
 } from './config/fleet.js'
 export { starterConfig } from './config/init.js'
+export { engineConfig, forwarderServices } from './config/library-options.js'
 export { loadConfig, parseConfigText } from './config/load.js'
 export { everyNodeConfig, nodeConfigFrom } from './config/resolve.js'
 export { configSchema } from './config/schema.js'
@@ -48,8 +49,7 @@ export { formatDuration, parseDuration } from './duration.js'
 export { CliError, type CliErrorCode, ConfigError, type ConfigIssue } from './errors.js'
 export { createLogger, formatLogLine } from './log.js'
 export { createMetrics, type NodeMetrics } from './metrics.js'
-export { engineConfig, sampleAnswerTime } from './node/engine.js'
-export { forwarderServices } from './node/mapping.js'
+export { sampleAnswerTime } from './node/engine.js'
 export {
   createNodeFromFile,
   GslbNode,

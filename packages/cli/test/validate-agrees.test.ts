@@ -1,7 +1,6 @@
 import { createHealthChecker } from '@gslb/health'
+import { engineConfig, forwarderServices } from '../src/config/library-options.js'
 import { validateConfig } from '../src/config/validate.js'
-import { engineConfig } from '../src/node/engine.js'
-import { forwarderServices } from '../src/node/mapping.js'
 import { issuesOf, type Json, seed } from './helpers.js'
 
 /**

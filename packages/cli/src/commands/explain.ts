@@ -30,7 +30,7 @@ const STATES = ['up', 'down', 'unknown']
 async function explainOffline(options: ExplainOptions, config: Config): Promise<Explanation> {
   const [{ createEngine }, { engineConfig }] = await Promise.all([
     import('@gslb/engine'),
-    import('../node/engine.js'),
+    import('../config/library-options.js'),
   ])
   const engine = createEngine({ config: engineConfig(config) })
   const down = new Set(options.down)

@@ -4,8 +4,13 @@ import { resolveTarget } from '@gslb/health'
 import { createResolver } from '@gslb/resolver'
 import type { ConfigIssue } from '../errors.js'
 import { ResolverSet } from '../node/address-sources.js'
-import { engineConfig } from '../node/engine.js'
-import { forwarderServices, monitorSpec, resolverOptions, thresholdsFor } from '../node/mapping.js'
+import {
+  engineConfig,
+  forwarderServices,
+  monitorSpec,
+  resolverOptions,
+  thresholdsFor,
+} from './library-options.js'
 import type { Config, MonitorConfig } from './types.js'
 
 /** Where an engine config path lives in the node config. */

@@ -1,15 +1,8 @@
-import {
-  createEngine,
-  type Engine,
-  type EngineConfig,
-  type ExplainClient,
-  type Explanation,
-} from '@gslb/engine'
-import type { HealthChecker, Target } from '@gslb/health'
-import { formatCidr, parseCidr } from '@gslb/topology'
+import { createEngine, type Engine, type ExplainClient, type Explanation } from '@gslb/engine'
+import type { HealthChecker } from '@gslb/health'
+import { engineConfig } from '../config/library-options.js'
 import type { Config, Endpoint } from '../config/types.js'
 import type { Logger } from '../log.js'
-import { monitorSpec, thresholdsFor } from './mapping.js'
 import { openSoaStateStore, stateDirFor } from './soa-state.js'
 
 /** What the node needs from @gslb/engine: one engine listening on every `gslb.listen` endpoint. */
@@ -27,97 +20,6 @@ export interface EngineHandle {
   setHealth(pool: string, member: string, state: 'up' | 'down' | 'unknown'): void
   explain(name: string, type: string, client: ExplainClient): Explanation
   readonly engine: Engine
-}
-
-/** The engine's config, from the gslb, topology, monitors and health parts of a node config. */
-export function engineConfig(config: Config): EngineConfig {
-  const gslb = config.gslb
-  if (!gslb) return { zones: {} }
-  const out: EngineConfig = { zones: {} }
-  for (const zone of gslb.zones) {
-    out.zones[zone.name] = {
-      ns: zone.nameservers.map((ns) =>
-        typeof ns === 'string' ? { name: ns } : { name: ns.name, addresses: ns.addresses },
-      ),
-      ...(zone.soa ? { soa: { ...zone.soa } } : {}),
-      ...(zone.ttl !== undefined ? { nsTtl: zone.ttl } : {}),
-      ...(zone.records ? { records: zone.records.map((r) => ({ ...r })) } : {}),
-    }
-  }
-  if (gslb.pools) {
-    out.pools = {}
-    for (const [name, pool] of Object.entries(gslb.pools)) {
-      const monitor = pool.monitor === undefined ? undefined : config.monitors?.[pool.monitor]
-      const monitors: Omit<Target, 'id' | 'address'>[] = []
-      if (monitor) {
-        const t = thresholdsFor(config, monitor)
-        monitors.push({
-          // Validation guarantees one of the two.
-          port: pool.port ?? monitor.port ?? 0,
-          monitor: monitorSpec(monitor),
-          interval: t.interval,
-          timeout: t.timeout,
-          rise: t.rise,
-          fall: t.fall,
-        })
-      }
-      out.pools[name] = {
-        members: pool.members.map((m) => ({ ...m })),
-        ...(pool.method ? { method: pool.method } : {}),
-        ...(pool.maxAnswers !== undefined ? { maxAnswers: pool.maxAnswers } : {}),
-        ...(pool.maxAnswersUnknownClient !== undefined
-          ? { maxAnswersUnknownClient: pool.maxAnswersUnknownClient }
-          : {}),
-        ...(pool.allDown !== undefined ? { allDown: pool.allDown } : {}),
-        ...(pool.unknownAs !== undefined ? { unknownAs: pool.unknownAs } : {}),
-        ...(monitors.length > 0 ? { monitors } : {}),
-      }
-    }
-  }
-  if (gslb.names) {
-    out.names = {}
-    for (const entry of gslb.names)
-      out.names[entry.name] = { pool: entry.pool, ...(entry.ttl !== undefined ? { ttl: entry.ttl } : {}) }
-  }
-  if (config.topology) {
-    const datacenters = Object.fromEntries(
-      Object.entries(config.topology.datacenters).map(([dc, { cidrs }]) => [dc, cidrs]),
-    )
-    out.topology = {
-      datacenters: withOwnLoopback(datacenters, config.node.site),
-      ...(config.topology.preferences ? { preferences: config.topology.preferences } : {}),
-    }
-    const resolvers = Object.entries(config.topology.datacenters).filter(([, dc]) => dc.resolvers?.length)
-    if (resolvers.length > 0) {
-      out.topology.resolvers = Object.fromEntries(
-        resolvers.map(([dc, { resolvers }]) => [dc, resolvers ?? []]),
-      )
-    }
-  }
-  if (gslb.ecs) out.ecs = { ...gslb.ecs }
-  return out
-}
-
-const LOOPBACK_PREFIXES = ['127.0.0.0/8', '::1/128']
-
-/**
- * This node's own resolver asks its engine over loopback (nameserver 127.0.0.1 or `engine`), so those queries
- * come from this node's site: loopback belongs to `node.site` unless the topology places loopback itself.
- * Without this, a topology pool could not tell which site the DNS-proxy service is in.
- */
-export function withOwnLoopback(datacenters: Record<string, string[]>, site: string | undefined) {
-  const own = site === undefined ? undefined : datacenters[site]
-  if (own === undefined) return datacenters
-  const normal = (cidr: string) => {
-    try {
-      return formatCidr(parseCidr(cidr))
-    } catch {
-      return cidr
-    }
-  }
-  const listed = new Set(Object.values(datacenters).flat().map(normal))
-  const missing = LOOPBACK_PREFIXES.filter((prefix) => !listed.has(normal(prefix)))
-  return missing.length === 0 ? datacenters : { ...datacenters, [site as string]: [...own, ...missing] }
 }
 
 /**
