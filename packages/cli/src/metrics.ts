@@ -18,6 +18,7 @@ export interface NodeMetrics {
   memberUp: Gauge<'pool' | 'member' | 'address'>
   serverUp: Gauge<'service' | 'server'>
   serviceServers: Gauge<'service'>
+  serviceServersAvailable: Gauge<'service'>
   siteMembers: Gauge<'site'>
   siteMembersUp: Gauge<'site'>
   checks: Counter<'target' | 'result'>
@@ -70,6 +71,12 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
     serviceServers: new Gauge({
       name: 'gslb_service_servers',
       help: 'Servers a service has now (0: e.g. its backend names resolve to nothing).',
+      labelNames: ['service'],
+      registers,
+    }),
+    serviceServersAvailable: new Gauge({
+      name: 'gslb_service_servers_available',
+      help: 'Servers a service would send a new connection to now: not down, not draining, weight above 0 (0: every new connection to it fails).',
       labelNames: ['service'],
       registers,
     }),

@@ -30,7 +30,7 @@ function observed(
     running: boolean
     stopping: boolean
     engineListening: boolean
-    services: Record<string, { listeners: number; servers: { id: string; state: string }[] }>
+    services: Record<string, { listeners: number; servers: { id: string; state: string; weight?: number }[] }>
   }) => void,
 ): Observable {
   const view = {
@@ -75,7 +75,11 @@ function observed(
         Object.entries(view.services).map(([name, s]) => ({
           name,
           listeners: Array.from({ length: s.listeners }, () => endpoint),
-          servers: s.servers,
+          // As the forwarder says it (ServerStats.available): not down or draining, weight above 0.
+          servers: s.servers.map((server) => ({
+            ...server,
+            available: (server.weight ?? 1) > 0 && (server.state === 'up' || server.state === 'unknown'),
+          })),
         })),
     } as unknown as Forwarder,
     health: undefined as never,
@@ -102,6 +106,26 @@ describe('fit to hold the VIP', () => {
     )
     expect(result).toMatchObject({ fit: true, healthy: false, reasons: [] })
     expect(result.shared).toEqual(['service DICOM_CLUSTER has no up server (10.1.1.11:104 down)'])
+  })
+
+  test('a server weighted 0 is up but takes no connection: the service has no usable server', () => {
+    const result = checkNode(
+      observed(
+        (v) => (v.services.DICOM_CLUSTER!.servers = [{ id: '10.1.1.11:104', state: 'up', weight: 0 }]),
+      ),
+      { vips: ['10.1.0.100'] },
+    )
+    expect(result).toMatchObject({ fit: true, healthy: false, usable: { DICOM_CLUSTER: 0 } })
+  })
+
+  test('a monitored server not checked yet is not usable; an unchecked name-backed address is', () => {
+    const result = checkNode(
+      observed((v) => {
+        v.services.DICOM_CLUSTER!.servers = [{ id: '10.1.1.11:104', state: 'unknown' }]
+        v.services.DICOM_DNS_PROXY!.servers = [{ id: '10.1.0.100:104', state: 'unknown' }]
+      }),
+    )
+    expect(result.usable).toEqual({ DICOM_DNS_PROXY: 1, DICOM_CLUSTER: 0 })
   })
 
   test('a DNS outage (the proxy has no addresses at all) is shared: still fit', () => {

@@ -265,3 +265,33 @@ describe('metrics', () => {
     )
   })
 })
+
+describe('gslb_service_servers_available', () => {
+  const available = async (service: string) => {
+    const text = await node.metrics.registry.metrics()
+    const match = new RegExp(`^gslb_service_servers_available\\{service="${service}"\\} (\\d+)$`, 'm').exec(
+      text,
+    )
+    return match ? Number(match[1]) : undefined
+  }
+
+  test("counts the servers the forwarder would send to: a name backend's address, not a server forced down", async () => {
+    expect(await available('PROXY')).toBe(1)
+    expect(await available('PLAIN')).toBe(1)
+    node.act('servers', 'PLAIN', plainServer(), 'force-down')
+    try {
+      await until('the forwarder took the server out', () =>
+        node
+          .forwarder!.stats()
+          .find((s) => s.name === 'PLAIN')!
+          .servers.every((s) => s.state === 'down'),
+      )
+      expect(await available('PLAIN')).toBe(0)
+      expect(await available('PROXY')).toBe(1)
+    } finally {
+      node.act('servers', 'PLAIN', plainServer(), 'clear')
+    }
+    await until('the service is healthy again', () => node.check().healthy)
+    expect(await available('PLAIN')).toBe(1)
+  })
+})

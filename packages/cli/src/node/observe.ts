@@ -250,10 +250,16 @@ export function checkNode(node: Observable, scope: CheckScope = {}): CheckResult
   return { fit, healthy: fit && shared.length === 0, reasons, shared, services, usable }
 }
 
-/** Servers a service can send new connections to: up, or not known yet when it has no active monitor. */
-export function usableServers(servers: readonly { state: string }[], monitored: boolean): number {
-  return servers.filter((server) => server.state === 'up' || (server.state === 'unknown' && !monitored))
-    .length
+/**
+ * Servers a service can send new connections to, by the forwarder's own rule (`available`: not down, not draining,
+ * weight above 0); of a monitored service only those checked up, since the fit check compares evidence and a server
+ * not checked yet (the first seconds after a start) has given none. `gslb_service_servers_available` counts those too.
+ */
+export function usableServers(
+  servers: readonly { state: string; available: boolean }[],
+  monitored: boolean,
+): number {
+  return servers.filter((server) => server.available && (server.state === 'up' || !monitored)).length
 }
 
 /** This node's usable servers per service, now (what its pair peer compares against). */

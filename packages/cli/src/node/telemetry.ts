@@ -230,10 +230,12 @@ export class MetricsRefresher {
     }
     metrics.serverUp.reset()
     metrics.serviceServers.reset()
+    metrics.serviceServersAvailable.reset()
     metrics.connectionsActive.reset()
     const stats = node.forwarder?.stats() ?? []
     for (const name of Object.keys(node.config.services ?? {})) {
       metrics.serviceServers.set({ service: name }, 0)
+      metrics.serviceServersAvailable.set({ service: name }, 0)
       metrics.connectionsActive.set({ service: name }, 0)
       metrics.connectFailures.inc({ service: name }, 0) // so the first failure shows in increase()
     }
@@ -241,6 +243,7 @@ export class MetricsRefresher {
       const monitored = node.config.services?.[service.name]?.monitor !== undefined
       metrics.connectionsActive.set({ service: service.name }, service.active)
       metrics.serviceServers.set({ service: service.name }, service.servers.length)
+      metrics.serviceServersAvailable.set({ service: service.name }, service.available)
       for (const server of service.servers) {
         metrics.serverUp.set(
           { service: service.name, server: server.id },
