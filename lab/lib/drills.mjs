@@ -434,6 +434,35 @@ async function reloadsApplied() {
   return total
 }
 
+/**
+ * Undoes whatever a drill that stopped half-way may have left: the WAN cut, a balancer's DNS blackhole or downed
+ * link, a stopped PACS; starts every daemon that is not running.
+ */
+async function repair() {
+  await setWan(true)
+  for (const balancer of balancers()) {
+    await setLocalDns(balancer.ns, true)
+    await must('ip', ['-n', balancer.ns, 'link', 'set', 'eth0', 'up'])
+    await must('ip', [
+      '-n',
+      balancer.ns,
+      'route',
+      'replace',
+      'default',
+      'via',
+      NETWORKS[balancer.net].gateway,
+    ])
+  }
+  for (const pacs of pacsOf()) {
+    if (!signalDaemon(daemonName.pacs(pacs), 'SIGCONT')) start.pacs(pacs)
+  }
+  if (!alive(readPid(daemonName.named))) start.named()
+  for (const balancer of balancers()) {
+    if (!alive(readPid(daemonName.gslb(balancer)))) start.gslb(balancer)
+    if (!alive(readPid(daemonName.keepalived(balancer)))) start.keepalived(balancer)
+  }
+}
+
 export const DRILL_NAMES = Object.keys(DRILLS)
 
 /** Runs one drill on a healthy lab: its measures, checks, verdict and duration. */
@@ -446,6 +475,7 @@ export async function runDrill(name) {
     const passed = Object.values(result.checks).every(Boolean)
     return { name, ...result, passed, durationMs: Date.now() - startedAt }
   } catch (error) {
+    await repair().catch((e) => progress(`${name}: repair failed: ${e.message}`))
     return { name, checks: {}, passed: false, error: error.message, durationMs: Date.now() - startedAt }
   }
 }
