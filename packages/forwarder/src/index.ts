@@ -37,6 +37,7 @@
 export * from './constants.js'
 export { ForwarderConfigError, ForwarderError, ForwarderErrorCode } from './errors.js'
 export { createForwarder, type Forwarder } from './forwarder.js'
+export { type ForwarderOptionIssue, validateForwarderOptions } from './options.js'
 export { encodeProxyHeader, encodeProxyV1, encodeProxyV2, type ProxyEndpoints } from './proxy-protocol.js'
 export type {
   ActiveConnection,

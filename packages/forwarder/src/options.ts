@@ -66,96 +66,143 @@ const BALANCE: readonly BalanceMethod[] = ['first', 'roundrobin', 'leastconn', '
 const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/
 const HOST_RE = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/
 
+/** One problem with the forwarder's options: the dotted path of the option and what is wrong with it. */
+export interface ForwarderOptionIssue {
+  /** E.g. `services[1].check.timeoutMs`. */
+  path: string
+  message: string
+}
+
+/** Where the checks below write what they find; each check goes on with a stand-in value so all are found. */
+type Issues = ForwarderOptionIssue[]
+
+function report(issues: Issues, option: string, why: string): void {
+  issues.push({ path: option, message: why })
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function integer(value: unknown, option: string, fallback: number, min: number, max: number): number {
+function integer(
+  issues: Issues,
+  value: unknown,
+  option: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ForwarderConfigError(option, `expected an integer from ${min} to ${max}, got ${String(value)}`)
+    report(issues, option, `expected an integer from ${min} to ${max}, got ${String(value)}`)
+    return fallback
   }
   return value
 }
 
-function port(value: unknown, option: string, allowZero: boolean): number {
-  return integer(value, option, Number.NaN, allowZero ? 0 : 1, 65_535)
+function port(issues: Issues, value: unknown, option: string, allowZero: boolean): number {
+  if (value === undefined) {
+    report(issues, option, `expected an integer from ${allowZero ? 0 : 1} to 65535, got undefined`)
+    return 0
+  }
+  return integer(issues, value, option, 0, allowZero ? 0 : 1, 65_535)
 }
 
 /** Parses `1.2.3.4:104`, `[::1]:104` or `{ address, port }`. */
 export function parseListen(value: unknown, option: string): ListenAddress {
+  const issues: Issues = []
+  const listen = listenAddress(issues, value, option)
+  throwFirst(issues)
+  return listen
+}
+
+function listenAddress(issues: Issues, value: unknown, option: string): ListenAddress {
   if (isObject(value)) {
     const address = value.address
     if (typeof address !== 'string' || isIP(address) === 0) {
-      throw new ForwarderConfigError(`${option}.address`, `expected an IP address, got ${String(address)}`)
+      report(issues, `${option}.address`, `expected an IP address, got ${String(address)}`)
     }
-    const p = port(value.port, `${option}.port`, true)
-    return { key: `${formatHostPort(address, p)}`, address, port: p }
+    const p = port(issues, value.port, `${option}.port`, true)
+    return { key: `${formatHostPort(String(address), p)}`, address: String(address), port: p }
   }
-  if (typeof value !== 'string') throw new ForwarderConfigError(option, 'expected "address:port"')
+  if (typeof value !== 'string') {
+    report(issues, option, 'expected "address:port"')
+    return { key: `${option}`, address: '', port: 0 }
+  }
   const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(value) ?? /^([^:[\]]+):(\d{1,5})$/.exec(value)
   if (!match || isIP(match[1]!) === 0) {
-    throw new ForwarderConfigError(option, `expected "address:port" or "[ipv6]:port", got "${value}"`)
+    report(issues, option, `expected "address:port" or "[ipv6]:port", got "${value}"`)
+    return { key: value, address: '', port: 0 }
   }
-  return { key: value, address: match[1]!, port: port(Number(match[2]), option, true) }
+  return { key: value, address: match[1]!, port: port(issues, Number(match[2]), option, true) }
 }
 
 export function formatHostPort(address: string, p: number): string {
   return address.includes(':') ? `[${address}]:${p}` : `${address}:${p}`
 }
 
-function backend(value: unknown, option: string): ResolvedBackend {
-  if (!isObject(value))
-    throw new ForwarderConfigError(option, 'expected an object { address, port } or { name, port }')
-  const weight = integer(value.weight, `${option}.weight`, DEFAULT_WEIGHT, 0, MAX_WEIGHT)
+function backend(issues: Issues, value: unknown, option: string): ResolvedBackend {
+  const standIn: ResolvedBackend = { kind: 'static', host: '', port: 0, weight: 0, backup: false }
+  if (!isObject(value)) {
+    report(issues, option, 'expected an object { address, port } or { name, port }')
+    return standIn
+  }
+  const weight = integer(issues, value.weight, `${option}.weight`, DEFAULT_WEIGHT, 0, MAX_WEIGHT)
   if (value.backup !== undefined && typeof value.backup !== 'boolean') {
-    throw new ForwarderConfigError(`${option}.backup`, 'expected a boolean')
+    report(issues, `${option}.backup`, 'expected a boolean')
   }
   const backup = value.backup === true
-  const p = port(value.port, `${option}.port`, false)
+  const p = port(issues, value.port, `${option}.port`, false)
   if (value.address !== undefined && value.name !== undefined) {
-    throw new ForwarderConfigError(option, 'give either address or name, not both')
+    report(issues, option, 'give either address or name, not both')
+    return standIn
   }
   if (typeof value.address === 'string') {
     if (isIP(value.address) === 0) {
-      throw new ForwarderConfigError(`${option}.address`, `expected an IP address, got "${value.address}"`)
+      report(issues, `${option}.address`, `expected an IP address, got "${value.address}"`)
     }
     return { kind: 'static', host: value.address, port: p, weight, backup }
   }
   if (typeof value.name === 'string') {
     if (!HOST_RE.test(value.name)) {
-      throw new ForwarderConfigError(`${option}.name`, `expected a DNS name, got "${value.name}"`)
+      report(issues, `${option}.name`, `expected a DNS name, got "${value.name}"`)
     }
     const family = value.family
     if (family !== undefined && family !== 4 && family !== 6 && family !== 'both') {
-      throw new ForwarderConfigError(`${option}.family`, 'expected 4, 6 or "both"')
+      report(issues, `${option}.family`, 'expected 4, 6 or "both"')
     }
     const prefer = value.prefer
     if (prefer !== undefined && prefer !== 4 && prefer !== 6) {
-      throw new ForwarderConfigError(`${option}.prefer`, 'expected 4 or 6')
+      report(issues, `${option}.prefer`, 'expected 4 or 6')
     }
     const resolved: ResolvedBackend = { kind: 'name', host: value.name, port: p, weight, backup }
-    if (family !== undefined) resolved.family = family
-    if (prefer !== undefined) resolved.prefer = prefer
+    if (family === 4 || family === 6 || family === 'both') resolved.family = family
+    if (prefer === 4 || prefer === 6) resolved.prefer = prefer
     return resolved
   }
-  throw new ForwarderConfigError(option, 'expected an address (IP literal) or a name (DNS name)')
+  report(issues, option, 'expected an address (IP literal) or a name (DNS name)')
+  return standIn
 }
 
-function allowList(value: unknown, option: string): BlockList | null {
+function allowList(issues: Issues, value: unknown, option: string): BlockList | null {
   if (value === undefined) return null
   if (value instanceof BlockList) return value
-  if (!Array.isArray(value))
-    throw new ForwarderConfigError(option, 'expected an array of subnets or a net.BlockList')
+  if (!Array.isArray(value)) {
+    report(issues, option, 'expected an array of subnets or a net.BlockList')
+    return null
+  }
   const list = new BlockList()
   value.forEach((entry, i) => {
     const where = `${option}[${i}]`
-    if (typeof entry !== 'string')
-      throw new ForwarderConfigError(where, 'expected "address" or "address/prefix"')
+    if (typeof entry !== 'string') {
+      report(issues, where, 'expected "address" or "address/prefix"')
+      return
+    }
     const [address, prefixText, extra] = entry.split('/')
     const family = isIP(address ?? '')
     if (family === 0 || extra !== undefined) {
-      throw new ForwarderConfigError(where, `expected "address" or "address/prefix", got "${entry}"`)
+      report(issues, where, `expected "address" or "address/prefix", got "${entry}"`)
+      return
     }
     const type = family === 4 ? 'ipv4' : 'ipv6'
     if (prefixText === undefined) {
@@ -164,152 +211,194 @@ function allowList(value: unknown, option: string): BlockList | null {
     }
     const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : -1
     if (prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
-      throw new ForwarderConfigError(where, `prefix out of range in "${entry}"`)
+      report(issues, where, `prefix out of range in "${entry}"`)
+      return
     }
     list.addSubnet(address!, prefix, type)
   })
   return list
 }
 
-function check(value: unknown, option: string): ResolvedService['check'] | null {
+function check(issues: Issues, value: unknown, option: string): ResolvedService['check'] | null {
   if (value === undefined) return null
-  if (!isObject(value))
-    throw new ForwarderConfigError(option, 'expected an object { type: "tcp" | "dicom", ... }')
+  if (!isObject(value)) {
+    report(issues, option, 'expected an object { type: "tcp" | "dicom", ... }')
+    return null
+  }
   if (value.type !== 'tcp' && value.type !== 'dicom') {
-    throw new ForwarderConfigError(`${option}.type`, `expected "tcp" or "dicom", got ${String(value.type)}`)
+    report(issues, `${option}.type`, `expected "tcp" or "dicom", got ${String(value.type)}`)
   }
   const resolved: ResolvedService['check'] = {
-    type: value.type,
-    intervalMs: integer(value.intervalMs, `${option}.intervalMs`, DEFAULT_CHECK_INTERVAL_MS, 10, 3_600_000),
-    timeoutMs: integer(value.timeoutMs, `${option}.timeoutMs`, DEFAULT_CHECK_TIMEOUT_MS, 10, 600_000),
+    type: value.type === 'dicom' ? 'dicom' : 'tcp',
+    intervalMs: integer(
+      issues,
+      value.intervalMs,
+      `${option}.intervalMs`,
+      DEFAULT_CHECK_INTERVAL_MS,
+      10,
+      3_600_000,
+    ),
+    timeoutMs: integer(issues, value.timeoutMs, `${option}.timeoutMs`, DEFAULT_CHECK_TIMEOUT_MS, 10, 600_000),
   }
   if (resolved.timeoutMs >= resolved.intervalMs) {
-    throw new ForwarderConfigError(`${option}.timeoutMs`, `must be below intervalMs (${resolved.intervalMs})`)
+    report(issues, `${option}.timeoutMs`, `must be below intervalMs (${resolved.intervalMs})`)
   }
-  if (value.rise !== undefined) resolved.rise = integer(value.rise, `${option}.rise`, 1, 1, 100)
-  if (value.fall !== undefined) resolved.fall = integer(value.fall, `${option}.fall`, 1, 1, 100)
+  if (value.rise !== undefined) resolved.rise = integer(issues, value.rise, `${option}.rise`, 1, 1, 100)
+  if (value.fall !== undefined) resolved.fall = integer(issues, value.fall, `${option}.fall`, 1, 1, 100)
   for (const key of ['callingAE', 'calledAE'] as const) {
     const ae = value[key]
     if (ae === undefined) continue
     if (typeof ae !== 'string' || !/^[\x20-\x7e]{1,16}$/.test(ae) || ae.trim() === '') {
-      throw new ForwarderConfigError(`${option}.${key}`, 'expected 1 to 16 printable ASCII characters')
+      report(issues, `${option}.${key}`, 'expected 1 to 16 printable ASCII characters')
+      continue
     }
     resolved[key] = ae
   }
   return resolved
 }
 
-/** Validates one service and fills in defaults; every error names the option it is about. */
-export function resolveService(value: unknown, option: string): ResolvedService {
-  if (!isObject(value)) throw new ForwarderConfigError(option, 'expected an object')
+function service(issues: Issues, value: unknown, option: string): ResolvedService | null {
+  if (!isObject(value)) {
+    report(issues, option, 'expected an object')
+    return null
+  }
   if (typeof value.name !== 'string' || !NAME_RE.test(value.name)) {
-    throw new ForwarderConfigError(`${option}.name`, 'expected 1 to 64 characters from [A-Za-z0-9_.-]')
+    report(issues, `${option}.name`, 'expected 1 to 64 characters from [A-Za-z0-9_.-]')
   }
+  let listen: ListenAddress[] = []
   if (!Array.isArray(value.listen) || value.listen.length === 0) {
-    throw new ForwarderConfigError(`${option}.listen`, 'expected a non-empty array of "address:port"')
+    report(issues, `${option}.listen`, 'expected a non-empty array of "address:port"')
+  } else {
+    listen = value.listen.map((entry, i) => listenAddress(issues, entry, `${option}.listen[${i}]`))
   }
-  const listen = value.listen.map((entry, i) => parseListen(entry, `${option}.listen[${i}]`))
   const keys = new Set<string>()
   for (const [i, entry] of listen.entries()) {
-    if (keys.has(entry.key))
-      throw new ForwarderConfigError(`${option}.listen[${i}]`, `duplicate "${entry.key}"`)
+    if (keys.has(entry.key)) report(issues, `${option}.listen[${i}]`, `duplicate "${entry.key}"`)
     keys.add(entry.key)
   }
+  let backends: ResolvedBackend[] = []
   if (!Array.isArray(value.backends) || value.backends.length === 0) {
-    throw new ForwarderConfigError(`${option}.backends`, 'expected a non-empty array')
+    report(issues, `${option}.backends`, 'expected a non-empty array')
+  } else {
+    backends = value.backends.map((entry, i) => backend(issues, entry, `${option}.backends[${i}]`))
   }
-  const backends = value.backends.map((entry, i) => backend(entry, `${option}.backends[${i}]`))
   const balance = value.balance ?? 'first'
   if (!BALANCE.includes(balance as BalanceMethod)) {
-    throw new ForwarderConfigError(`${option}.balance`, `expected one of ${BALANCE.join(', ')}`)
+    report(issues, `${option}.balance`, `expected one of ${BALANCE.join(', ')}`)
   }
   const proxyProtocol = value.proxyProtocol ?? false
   if (proxyProtocol !== false && proxyProtocol !== 1 && proxyProtocol !== 2) {
-    throw new ForwarderConfigError(`${option}.proxyProtocol`, 'expected false, 1 or 2')
+    report(issues, `${option}.proxyProtocol`, 'expected false, 1 or 2')
   }
   const onMarkedDown = value.onMarkedDown ?? 'keep'
   if (onMarkedDown !== 'keep' && onMarkedDown !== 'shutdown') {
-    throw new ForwarderConfigError(`${option}.onMarkedDown`, 'expected "keep" or "shutdown"')
+    report(issues, `${option}.onMarkedDown`, 'expected "keep" or "shutdown"')
   }
   if (value.sniffDicom !== undefined && typeof value.sniffDicom !== 'boolean') {
-    throw new ForwarderConfigError(`${option}.sniffDicom`, 'expected a boolean')
+    report(issues, `${option}.sniffDicom`, 'expected a boolean')
   }
   if (value.retryOnEmpty !== undefined && typeof value.retryOnEmpty !== 'boolean') {
-    throw new ForwarderConfigError(`${option}.retryOnEmpty`, 'expected a boolean')
+    report(issues, `${option}.retryOnEmpty`, 'expected a boolean')
   }
-  const passive = value.passive ?? {}
-  if (!isObject(passive)) throw new ForwarderConfigError(`${option}.passive`, 'expected an object')
-  const resolvedCheck = check(value.check, `${option}.check`)
+  let passive = value.passive ?? {}
+  if (!isObject(passive)) {
+    report(issues, `${option}.passive`, 'expected an object')
+    passive = {}
+  }
+  const passiveOptions = passive as Record<string, unknown>
+  const resolvedCheck = check(issues, value.check, `${option}.check`)
   const day = 86_400_000
+  const number = (key: string, fallback: number, min: number, max: number) =>
+    integer(issues, value[key], `${option}.${key}`, fallback, min, max)
   return {
-    name: value.name,
+    name: String(value.name),
     listen,
     backends,
     balance: balance as BalanceMethod,
-    connectTimeoutMs: integer(
-      value.connectTimeoutMs,
-      `${option}.connectTimeoutMs`,
-      DEFAULT_CONNECT_TIMEOUT_MS,
-      1,
-      600_000,
-    ),
-    retries: integer(value.retries, `${option}.retries`, DEFAULT_RETRIES, 0, MAX_RETRIES),
-    idleTimeoutMs: integer(value.idleTimeoutMs, `${option}.idleTimeoutMs`, DEFAULT_IDLE_TIMEOUT_MS, 0, day),
-    finTimeoutMs: integer(value.finTimeoutMs, `${option}.finTimeoutMs`, DEFAULT_FIN_TIMEOUT_MS, 1, day),
-    keepAliveDelayMs: integer(
-      value.keepAliveDelayMs,
-      `${option}.keepAliveDelayMs`,
-      DEFAULT_KEEPALIVE_DELAY_MS,
-      0,
-      day,
-    ),
-    maxConnections: integer(value.maxConnections, `${option}.maxConnections`, 0, 0, 10_000_000),
-    maxConnectionsPerClient: integer(
-      value.maxConnectionsPerClient,
-      `${option}.maxConnectionsPerClient`,
-      0,
-      0,
-      10_000_000,
-    ),
-    allow: allowList(value.allow, `${option}.allow`),
-    proxyProtocol: proxyProtocol === false ? 0 : proxyProtocol,
+    connectTimeoutMs: number('connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS, 1, 600_000),
+    retries: number('retries', DEFAULT_RETRIES, 0, MAX_RETRIES),
+    idleTimeoutMs: number('idleTimeoutMs', DEFAULT_IDLE_TIMEOUT_MS, 0, day),
+    finTimeoutMs: number('finTimeoutMs', DEFAULT_FIN_TIMEOUT_MS, 1, day),
+    keepAliveDelayMs: number('keepAliveDelayMs', DEFAULT_KEEPALIVE_DELAY_MS, 0, day),
+    maxConnections: number('maxConnections', 0, 0, 10_000_000),
+    maxConnectionsPerClient: number('maxConnectionsPerClient', 0, 0, 10_000_000),
+    allow: allowList(issues, value.allow, `${option}.allow`),
+    proxyProtocol: proxyProtocol === 1 || proxyProtocol === 2 ? proxyProtocol : 0,
     sniffDicom: value.sniffDicom === true,
     retryOnEmpty: value.retryOnEmpty === true,
-    firstResponseTimeoutMs: integer(
-      value.firstResponseTimeoutMs,
-      `${option}.firstResponseTimeoutMs`,
-      DEFAULT_FIRST_RESPONSE_TIMEOUT_MS,
-      0,
-      600_000,
-    ),
-    onMarkedDown,
+    firstResponseTimeoutMs: number('firstResponseTimeoutMs', DEFAULT_FIRST_RESPONSE_TIMEOUT_MS, 0, 600_000),
+    onMarkedDown: onMarkedDown === 'shutdown' ? 'shutdown' : 'keep',
     passiveFailures: integer(
-      passive.failures,
+      issues,
+      passiveOptions.failures,
       `${option}.passive.failures`,
       DEFAULT_PASSIVE_FAILURES,
       1,
       1_000,
     ),
-    passiveHoldMs: integer(passive.holdMs, `${option}.passive.holdMs`, DEFAULT_PASSIVE_HOLD_MS, 0, day),
+    passiveHoldMs: integer(
+      issues,
+      passiveOptions.holdMs,
+      `${option}.passive.holdMs`,
+      DEFAULT_PASSIVE_HOLD_MS,
+      0,
+      day,
+    ),
     check: resolvedCheck ?? {
       type: 'tcp',
       intervalMs: DEFAULT_CHECK_INTERVAL_MS,
       timeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
     },
     checkEnabled: resolvedCheck !== null,
-    backlog: integer(value.backlog, `${option}.backlog`, DEFAULT_BACKLOG, 1, 65_535),
+    backlog: number('backlog', DEFAULT_BACKLOG, 1, 65_535),
   }
 }
 
-/** Validates the whole service list (unique names) and returns the resolved services. */
-export function resolveServices(value: unknown, option = 'services'): ResolvedService[] {
-  if (!Array.isArray(value)) throw new ForwarderConfigError(option, 'expected an array of services')
-  const services = value.map((entry, i) => resolveService(entry, `${option}[${i}]`))
-  const names = new Set<string>()
-  for (const [i, service] of services.entries()) {
-    if (names.has(service.name))
-      throw new ForwarderConfigError(`${option}[${i}].name`, `duplicate "${service.name}"`)
-    names.add(service.name)
+function services(issues: Issues, value: unknown, option: string): ResolvedService[] {
+  if (!Array.isArray(value)) {
+    report(issues, option, 'expected an array of services')
+    return []
   }
-  return services
+  const resolved = value.map((entry, i) => service(issues, entry, `${option}[${i}]`))
+  const names = new Set<string>()
+  for (const [i, entry] of resolved.entries()) {
+    if (entry === null || !NAME_RE.test(entry.name)) continue
+    if (names.has(entry.name)) report(issues, `${option}[${i}].name`, `duplicate "${entry.name}"`)
+    names.add(entry.name)
+  }
+  return resolved.filter((entry): entry is ResolvedService => entry !== null)
+}
+
+function throwFirst(issues: Issues): void {
+  const first = issues[0]
+  if (first) throw new ForwarderConfigError(first.path, first.message)
+}
+
+/**
+ * Every problem with the forwarder's service options at once, each with the dotted path of its option
+ * (`services[1].check.timeoutMs`); an empty list when `createForwarder` and `update` accept them. Pure: nothing
+ * is bound, resolved or scheduled. The collaborators (`addressSource`, `health`, `logger`) are objects, not
+ * options, and are checked by `createForwarder`.
+ */
+export function validateForwarderOptions(options: { services: unknown }): ForwarderOptionIssue[] {
+  const issues: Issues = []
+  if (!isObject(options)) report(issues, 'options', 'expected an object')
+  else services(issues, options.services, 'services')
+  return issues
+}
+
+/** Validates one service and fills in defaults; throws a ForwarderConfigError naming the first bad option. */
+export function resolveService(value: unknown, option: string): ResolvedService {
+  const issues: Issues = []
+  const resolved = service(issues, value, option)
+  throwFirst(issues)
+  return resolved as ResolvedService
+}
+
+/** Validates the whole service list (unique names) and returns the resolved services; throws on the first problem. */
+export function resolveServices(value: unknown, option = 'services'): ResolvedService[] {
+  const issues: Issues = []
+  const resolved = services(issues, value, option)
+  throwFirst(issues)
+  return resolved
 }
