@@ -49,4 +49,4 @@ export type {
   TcpMonitor,
 } from './types.js'
 export type { TargetDefaults } from './validate.js'
-export { resolveTarget } from './validate.js'
+export { resolveTarget, type TargetIssue, validateTarget } from './validate.js'

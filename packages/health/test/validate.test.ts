@@ -4,6 +4,7 @@ import {
   HealthErrorCode,
   isHealthError,
   resolveTarget,
+  validateTarget,
 } from '../src/index.js'
 
 const base = { id: 'a', address: '127.0.0.1', port: 104, monitor: { type: 'tcp' } }
@@ -104,6 +105,61 @@ describe('target validation', () => {
     expect(
       resolveTarget({ ...base, address: 'pacs-a', monitor: { type: 'external', command: 'true' } }).address,
     ).toBe('pacs-a')
+  })
+})
+
+describe('validateTarget', () => {
+  test('an accepted target has no issues', () => {
+    expect(validateTarget(base)).toEqual([])
+    expect(
+      validateTarget({ ...base, monitor: { type: 'http', path: '/ok', expectStatus: [200, 204] } }),
+    ).toEqual([])
+  })
+
+  test('reports every problem at once, each at its field, in the order resolveTarget finds them', () => {
+    const target = {
+      id: 'a',
+      address: '127.0.0.1',
+      port: 0,
+      monitor: { type: 'http', method: 'get', path: 'no-slash', expectStatus: [200, 99, 700] },
+      interval: 2000,
+      timeout: 3000,
+      jitter: 2,
+    }
+    expect(validateTarget(target)).toEqual([
+      { path: 'target.port', message: 'must be an integer from 1 to 65535 (got 0)' },
+      { path: 'target.monitor.method', message: 'must be an upper-case HTTP method (got "get")' },
+      {
+        path: 'target.monitor.path',
+        message: "must start with '/' and hold no spaces or control characters",
+      },
+      { path: 'target.monitor.expectStatus[1]', message: 'must be an integer from 100 to 599 (got 99)' },
+      { path: 'target.monitor.expectStatus[2]', message: 'must be an integer from 100 to 599 (got 700)' },
+      { path: 'target.timeout', message: 'must be below the interval (3000 ≥ 2000)' },
+      { path: 'target.jitter', message: 'must be a number from 0 to 0.5 (got 2)' },
+    ])
+    expect(() => resolveTarget(target)).toThrow(
+      'invalid target: target.port must be an integer from 1 to 65535',
+    )
+  })
+
+  test('a value taken from the defaults is reported at defaults.*', () => {
+    expect(validateTarget(base, { interval: 1000, timeout: 1500 })).toEqual([
+      { path: 'defaults.timeout', message: 'must be below the interval (1500 ≥ 1000)' },
+    ])
+  })
+
+  test('a bad interval is reported once, not again through the values derived from it', () => {
+    expect(validateTarget({ ...base, interval: -1 })).toEqual([
+      {
+        path: 'target.interval',
+        message: expect.stringMatching(/^must be an integer from \d+ to \d+ \(got -1\)$/),
+      },
+    ])
+  })
+
+  test('not an object', () => {
+    expect(validateTarget(null)).toEqual([{ path: 'target', message: 'must be an object' }])
   })
 })
 
