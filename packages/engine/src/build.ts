@@ -1,4 +1,4 @@
-import { createPrefixSet, createTopology, type Topology } from '@gslb/topology'
+import { createPrefixSet, createTopology, type Topology, type TopologyOptions } from '@gslb/topology'
 import { buildPools } from './build-pools.js'
 import { buildZones } from './build-zones.js'
 import { configError } from './errors.js'
@@ -14,7 +14,7 @@ import {
   requireString,
 } from './validate.js'
 
-const CONFIG_KEYS = ['zones', 'pools', 'names', 'topology', 'ecs']
+export const CONFIG_KEYS = ['zones', 'pools', 'names', 'topology', 'ecs']
 
 export interface BuildContext {
   previous: Model | undefined
@@ -68,13 +68,13 @@ export function buildModel(config: unknown, context: BuildContext): Model {
 }
 
 /** `topology.resolvers` is the engine's own key; the rest of `topology` goes to @gslb/topology as it is. */
-function splitTopology(raw: unknown): { sitesOptions: unknown; resolversOption: unknown } {
+export function splitTopology(raw: unknown): { sitesOptions: unknown; resolversOption: unknown } {
   if (!isPlainObject(raw) || !('resolvers' in raw)) return { sitesOptions: raw, resolversOption: undefined }
   const { resolvers, ...rest } = raw
   return { sitesOptions: rest, resolversOption: resolvers }
 }
 
-function buildResolvers(raw: unknown, sites: Topology | undefined): Topology | undefined {
+export function buildResolvers(raw: unknown, sites: Topology | undefined): Topology | undefined {
   if (raw === undefined) return undefined
   const path = 'topology.resolvers'
   const byDatacenter = requireObject(raw, path)
@@ -96,7 +96,7 @@ function buildResolvers(raw: unknown, sites: Topology | undefined): Topology | u
   }
 }
 
-function buildEcs(raw: unknown): Model['ecs'] {
+export function buildEcs(raw: unknown): Model['ecs'] {
   if (raw === undefined) return { enabled: true, trusted: undefined }
   const ecs = requireObject(raw, 'ecs')
   rejectUnknownKeys(ecs, 'ecs', ['enabled', 'trusted'])
@@ -110,5 +110,18 @@ function buildEcs(raw: unknown): Model['ecs'] {
     const where = (error as { path?: unknown }).path
     const reason = (error as { reason?: unknown }).reason ?? (error as Error).message
     throw configError(typeof where === 'string' ? where : 'ecs.trusted', String(reason))
+  }
+}
+
+/** The site map of `config.topology` (without `resolvers`), or undefined when there is none. */
+export function topologyFromConfig(raw: unknown): Topology | undefined {
+  if (raw === undefined) return undefined
+  try {
+    return createTopology(raw as TopologyOptions)
+  } catch (error) {
+    const path = (error as { path?: unknown }).path
+    const reason = (error as { reason?: unknown }).reason
+    const where = typeof path === 'string' && path !== '' ? `topology.${path}` : 'topology'
+    throw configError(where, typeof reason === 'string' ? reason : (error as Error).message)
   }
 }

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events'
 import type { HealthChecker } from '@gslb/health'
-import { createTopology, type Topology, type TopologyOptions } from '@gslb/topology'
-import { buildModel } from './build.js'
+import type { Topology } from '@gslb/topology'
+import { buildModel, topologyFromConfig } from './build.js'
 import type { EngineConfig } from './config.js'
 import { DEFAULT_UDP_ERROR_RESPONSE_BURST, DEFAULT_UDP_ERROR_RESPONSES_PER_SECOND } from './constants.js'
 import { TokenBucket } from './error-budget.js'
-import { configError, EngineError, EngineErrorCode } from './errors.js'
+import { EngineError, EngineErrorCode } from './errors.js'
 import { type ExplainClient, type Explanation, explain } from './explain.js'
 import { HealthStore } from './health-store.js'
 import type { MemberHealth, Model, ObservedHealth } from './model.js'
@@ -316,16 +316,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private sitesFor(raw: unknown): Topology | undefined {
-    if (this.topologyOption) return this.topologyOption
-    if (raw === undefined) return undefined
-    try {
-      return createTopology(raw as TopologyOptions)
-    } catch (error) {
-      const path = (error as { path?: unknown }).path
-      const reason = (error as { reason?: unknown }).reason
-      const where = typeof path === 'string' && path !== '' ? `topology.${path}` : 'topology'
-      throw configError(where, typeof reason === 'string' ? reason : (error as Error).message)
-    }
+    return this.topologyOption ?? topologyFromConfig(raw)
   }
 
   private onMemberChange(id: string, health: MemberHealth, previous: MemberHealth): void {

@@ -76,3 +76,4 @@ export {
 } from './serial.js'
 export type { EngineStats } from './stats.js'
 export type { DnsClientInfo, DnsListener, DnsListenerStats } from './transport/index.js'
+export { type EngineConfigIssue, validateEngineConfig } from './validate-config.js'

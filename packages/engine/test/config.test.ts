@@ -4,6 +4,7 @@ import {
   EngineError,
   nextSerial,
   serialFromFingerprint,
+  validateEngineConfig,
 } from '../src/index.js'
 import { decode, query, sampleConfig, ZONE } from './support/dns.js'
 
@@ -128,6 +129,55 @@ describe('config validation names the path', () => {
     expect(() => createEngine({ config: sampleConfig(), health: {} as never })).toThrow(
       expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
     )
+  })
+})
+
+describe('validateEngineConfig', () => {
+  test('accepts what createEngine accepts', () => {
+    expect(validateEngineConfig(sampleConfig())).toEqual([])
+  })
+
+  test.each(cases)('reports what createEngine refuses, at the same path: %s', (_, mutate, path) => {
+    const config = sampleConfig() as EngineConfig & Record<string, unknown>
+    mutate(config)
+    const thrown = (() => {
+      try {
+        createEngine({ config })
+      } catch (e) {
+        return e as EngineError
+      }
+    })()
+    expect(validateEngineConfig(config)).toContainEqual({
+      path,
+      message: thrown?.message.slice(`${path}: `.length),
+    })
+  })
+
+  test('reports every pool, the topology and ecs at once; a name of a broken pool is not reported again', () => {
+    const config = sampleConfig() as EngineConfig & Record<string, unknown>
+    config.pools!.main!.members[0]!.address = '10.1.0.500'
+    config.pools!.geo!.method = 'nearest' as never
+    config.ecs = { trusted: ['nope'] }
+    const issues = validateEngineConfig(config)
+    expect(issues.map((issue) => issue.path)).toEqual([
+      'pools.main.members[0].address',
+      'pools.geo.method',
+      'ecs.trusted[0]',
+    ])
+  })
+
+  test('a topology pool without a topology', () => {
+    const config = sampleConfig() as EngineConfig & Record<string, unknown>
+    delete config.topology
+    const issues = validateEngineConfig(config)
+    expect(issues).toContainEqual({
+      path: 'pools.geo.method',
+      message: "'topology' needs a topology (config.topology or the topology option)",
+    })
+  })
+
+  test('not an object', () => {
+    expect(validateEngineConfig(null)).toEqual([{ path: 'config', message: expect.stringMatching(/object/) }])
   })
 })
 
