@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { registerDemoCommand } from './commands/demo-command.js'
 import { registerEchoCommand } from './commands/echo.js'
 import { registerExplainCommand } from './commands/explain.js'
-import type { CliIo } from './commands/io.js'
+import { type CliIo, dropOutputOnBrokenPipe } from './commands/io.js'
 import { registerRunCommand } from './commands/run.js'
 import { registerSimpleCommands } from './commands/simple.js'
 import { EXIT } from './constants.js'
@@ -23,6 +23,8 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     ...(io.signal ? { signal: io.signal } : {}),
     handleSignals: io.handleSignals ?? false,
   }
+  dropOutputOnBrokenPipe(fullIo.stdout)
+  dropOutputOnBrokenPipe(fullIo.stderr)
   let exitCode: number = EXIT.ok
   const setExit = (code: number) => {
     exitCode = code

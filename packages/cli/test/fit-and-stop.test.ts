@@ -25,15 +25,15 @@ function withExampleFleet(edit: (fleet: Json) => void): Json {
 }
 
 /** A node as `checkNode` reads it: two services on two VIPs, listeners and servers as each case sets them. */
-function observed(
-  edit: (view: {
-    running: boolean
-    stopping: boolean
-    engineListening: boolean
-    services: Record<string, { listeners: number; servers: { id: string; state: string; weight?: number }[] }>
-  }) => void,
-): Observable {
-  const view = {
+interface ObservedView {
+  running: boolean
+  stopping: boolean
+  engineListening: boolean
+  services: Record<string, { listeners: number; servers: { id: string; state: string; weight?: number }[] }>
+}
+
+function observed(edit: (view: ObservedView) => void): Observable {
+  const view: ObservedView = {
     running: true,
     stopping: false,
     engineListening: true,

@@ -20,6 +20,23 @@ export interface CliIo {
 
 export const SYSTEM_CONFIG = '/etc/gslb-lb/config.json'
 
+const pipeGuarded = new WeakSet<NodeJS.WritableStream>()
+
+/**
+ * A reader that stops early (`gslb-lb init -o - | head -1`) closes the pipe, and the next write fails with EPIPE: an
+ * 'error' event nobody listens to, which Node turns into a crash with a stack trace. The rest of the output is not
+ * wanted, so it is dropped (the stream is destroyed); the command ends as it would have, with its own exit code.
+ * Any other error of the stream is thrown, as before.
+ */
+export function dropOutputOnBrokenPipe(stream: NodeJS.WritableStream): void {
+  if (pipeGuarded.has(stream)) return
+  pipeGuarded.add(stream)
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return
+    throw error
+  })
+}
+
 export function print(io: CliIo, text = ''): void {
   io.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
 }
