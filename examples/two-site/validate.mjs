@@ -4,7 +4,8 @@
 //      127.0.0.1, counted as the node's site — gets its own site's cluster VIP first and the other site second;
 //   3. keepalived/<node>.conf exists for every node, holds exactly the node's service VIPs, tracks
 //      `GET /check?vip=` on the node's admin API for each, and keeps any auth_pass within keepalived's 8 characters;
-//   4. docs/keepalived.md includes keepalived/lb-a1.conf verbatim.
+//   4. every node's admin API is reachable from its peers (the pair's fit check and the console's fleet view);
+//   5. docs/keepalived.md includes keepalived/lb-a1.conf verbatim.
 // Prints `ok  <what>: ...` per check, or `FAIL <what>: ...` and exits 1.
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -59,7 +60,10 @@ for (const { node, site } of nodes) {
 async function checkKeepalived(node) {
   const config = await loadConfig(join(here, FLEET), { node })
   const conf = readFileSync(join(here, 'keepalived', `${node}.conf`), 'utf8')
-  const admin = config.admin?.listen ?? { address: '127.0.0.1', port: 9180 }
+  const listen = config.admin?.listen ?? { address: '127.0.0.1', port: 9180 }
+  // An admin API on every address is asked on loopback by keepalived, which runs on the same host.
+  const wildcard = listen.address === '0.0.0.0' || listen.address === '::'
+  const admin = wildcard ? { address: '127.0.0.1', port: listen.port } : listen
   const vips = [
     ...new Set(Object.values(config.services ?? {}).flatMap((s) => s.listen.map((l) => l.address))),
   ]
@@ -83,6 +87,22 @@ for (const { node } of nodes) {
   const result = await checkKeepalived(node).catch((error) => String(error.message ?? error))
   if (typeof result === 'string') report(`keepalived/${node}.conf`, result)
   else report(`keepalived/${node}.conf`, undefined, result.summary)
+}
+
+// The pair peer's fit check and the console's fleet view ask every node's admin API from another host.
+if (nodes.length > 0) {
+  const { fleet } = await loadConfig(join(here, FLEET), { node: nodes[0].node })
+  const reachable = (fleet?.nodes ?? []).map(({ name, address, admin }) => {
+    if (admin.address === '0.0.0.0' || admin.address === '::')
+      return [name, address && `${address}:${admin.port}`]
+    if (admin.address.startsWith('127.') || admin.address === '::1') return [name, undefined]
+    return [name, `${admin.address}:${admin.port}`]
+  })
+  const missing = reachable.filter(([, at]) => !at).map(([name]) => name)
+  if (missing.length > 0)
+    report('admin APIs', `loopback only (its peers cannot ask it): ${missing.join(', ')}`)
+  else
+    report('admin APIs', undefined, `reachable by the peers at ${reachable.map(([, at]) => at).join(', ')}`)
 }
 
 const docs = readFileSync(join(here, '..', '..', 'docs', 'keepalived.md'), 'utf8')

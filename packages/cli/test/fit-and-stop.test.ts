@@ -460,10 +460,21 @@ describe("the pair peer's view: this node's own problem when the peer can forwar
     expect(
       pairPeers(
         nodeConfigFrom(
-          withExampleFleet(() => {}),
+          withExampleFleet((f) => {
+            f.fleet.nodes['lb-a2'].admin = { listen: { address: '127.0.0.1', port: 9180 } }
+          }),
           { node: 'lb-a1' },
         ),
       ),
     ).toEqual([]) // loopback admin
+    // The example's own admin APIs listen on every address: the pair peer is asked at its fleet address.
+    expect(
+      pairPeers(
+        nodeConfigFrom(
+          withExampleFleet(() => {}),
+          { node: 'lb-b2' },
+        ),
+      ),
+    ).toEqual([{ name: 'lb-b1', url: 'http://10.2.0.11:9180/check' }])
   })
 })

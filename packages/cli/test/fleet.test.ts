@@ -53,10 +53,10 @@ describe('resolving a fleet file for one node', () => {
       node: 'lb-a1',
       fleetFile: true,
       nodes: [
-        { name: 'lb-a1', site: 'A', address: '10.1.0.11', admin: { address: '127.0.0.1', port: 9180 } },
-        { name: 'lb-a2', site: 'A', address: '10.1.0.12', admin: { address: '127.0.0.1', port: 9180 } },
-        { name: 'lb-b1', site: 'B', address: '10.2.0.11', admin: { address: '127.0.0.1', port: 9180 } },
-        { name: 'lb-b2', site: 'B', address: '10.2.0.12', admin: { address: '127.0.0.1', port: 9180 } },
+        { name: 'lb-a1', site: 'A', address: '10.1.0.11', admin: { address: '0.0.0.0', port: 9180 } },
+        { name: 'lb-a2', site: 'A', address: '10.1.0.12', admin: { address: '0.0.0.0', port: 9180 } },
+        { name: 'lb-b1', site: 'B', address: '10.2.0.11', admin: { address: '0.0.0.0', port: 9180 } },
+        { name: 'lb-b2', site: 'B', address: '10.2.0.12', admin: { address: '0.0.0.0', port: 9180 } },
       ],
     })
   })
