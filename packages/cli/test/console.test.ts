@@ -221,13 +221,20 @@ describe('fleet reporter', () => {
             { name: 'b1', site: 'B', admin: { address: '127.0.0.1', port: port(peer) }, self: false },
             { name: 'b2', site: 'B', admin: { address: '127.0.0.1', port: port(silent) }, self: false },
             { name: 'c1', admin: { address: '0.0.0.0', port: 9180 }, self: false },
+            // examples/two-site: every address, asked at the node's fleet address
+            {
+              name: 'c2',
+              address: '127.0.0.1',
+              admin: { address: '0.0.0.0', port: port(peer) },
+              self: false,
+            },
           ],
         },
       }
       const reporter = createFleetReporter({ status: () => self, timeoutMs: 300, cacheMs: 60_000 })
       const report = await reporter.report()
       expect(report.fingerprint).toBe('abc')
-      const [me, b1, b2, c1] = report.nodes
+      const [me, b1, b2, c1, c2] = report.nodes
       expect(me).toMatchObject({ name: 'test-node', self: true, reachable: true, vips: ['10.1.0.50'] })
       expect(me!.sites).toEqual([{ name: 'A', state: 'up' }])
       expect(b1).toMatchObject({
@@ -240,8 +247,9 @@ describe('fleet reporter', () => {
       expect(b2!.error).toMatch(/no answer within 300 ms.*loopback only/)
       expect(c1).toMatchObject({ name: 'c1', reachable: false })
       expect(c1!.error).toMatch(/0\.0\.0\.0 and the fleet gives no address/)
+      expect(c2).toMatchObject({ name: 'c2', reachable: true, vips: ['10.2.0.50'] })
       await reporter.report()
-      expect(asked).toBe(1)
+      expect(asked).toBe(2)
     } finally {
       for (const server of [peer, silent]) {
         server.closeAllConnections()
