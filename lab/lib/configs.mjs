@@ -16,15 +16,16 @@ export const keepalivedConfigFile = (balancer) =>
   join(STATE_DIR, 'config', `keepalived-${balancer.node}.conf`)
 
 /**
- * examples/two-site/keepalived/<node>.conf as a user copies it, with one change: the track scripts run as root
- * (`script_user gslb` needs a `gslb` system user, which the lab does not add to the host).
+ * examples/two-site/keepalived/<node>.conf as a user copies it, with one change: the track scripts run as root (the
+ * example's `script_user` is the system user the Debian package adds, which the lab does not add to the host;
+ * keepalived drops the track scripts of a user that does not exist, and the VIP would then never move).
  */
 export function keepalivedConf(balancer) {
   const conf = readFileSync(join(EXAMPLE_DIR, 'keepalived', `${balancer.node}.conf`), 'utf8')
-  const pattern = /script_user gslb\b/
+  const pattern = /^(\s*script_user)\s+\S+/m
   if (!pattern.test(conf))
-    throw new Error(`examples/two-site/keepalived/${balancer.node}.conf has no script_user gslb`)
-  return conf.replace(pattern, 'script_user root')
+    throw new Error(`examples/two-site/keepalived/${balancer.node}.conf has no script_user`)
+  return conf.replace(pattern, '$1 root')
 }
 
 /** The delegation's nameservers (name, address), from the fleet file's zone: what BIND delegates to. */
