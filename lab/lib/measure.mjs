@@ -4,7 +4,11 @@ import { landedIn } from './load.mjs'
 import { balancers, modalityVip, SITES } from './plan.mjs'
 import { sleep } from './sh.mjs'
 
-export const failedOf = (records) => records.filter((r) => r.code !== 0 || r.pacs === null)
+/** Failed, as issue 11 defines it: an association that did not store its object (no PACS has it). */
+export const failedOf = (records) => records.filter((r) => r.pacs === null)
+
+/** Stored, but storescu still exited with an error (e.g. the release was aborted): shown, not counted as failed. */
+export const storedWithErrorOf = (records) => records.filter((r) => r.pacs !== null && r.code !== 0)
 
 /**
  * The longest time without a stored object while the modality sent: from the load's start to the first stored
@@ -12,7 +16,7 @@ export const failedOf = (records) => records.filter((r) => r.code !== 0 || r.pac
  */
 export function longestGapMs(records) {
   if (records.length === 0) return 0
-  const ends = records.filter((r) => r.code === 0 && r.pacs !== null).map((r) => r.endedAt)
+  const ends = records.filter((r) => r.pacs !== null).map((r) => r.endedAt)
   const points = [records[0].startedAt, ...ends, Math.max(...records.map((r) => r.endedAt))]
   let longest = 0
   for (let i = 1; i < points.length; i++) longest = Math.max(longest, points[i] - points[i - 1])
@@ -21,9 +25,7 @@ export function longestGapMs(records) {
 
 /** From `at` to the end of the first association ended after it that stored at `site`; null when none did. */
 export function firstAt(records, site, at) {
-  const first = records.find(
-    (r) => r.endedAt > at && r.startedAt >= at - 5_000 && r.site === site && r.code === 0,
-  )
+  const first = records.find((r) => r.endedAt > at && r.startedAt >= at - 5_000 && r.site === site)
   return first ? first.endedAt - at : null
 }
 
@@ -90,6 +92,7 @@ export function summarize(records) {
     associations: records.length,
     ok: records.length - failedOf(records).length,
     failed: failedOf(records).length,
+    storedWithError: storedWithErrorOf(records).map((r) => `#${r.index} exit ${r.code}: ${r.error}`),
     // per modality: two sites' loops interleave
     longestGapMs: Math.max(
       0,
