@@ -81,7 +81,24 @@ function pickFrom(
   }
 }
 
-/** Picks the next server: eligible primaries first, backups only when no primary is left to try. */
+/**
+ * A server held out only by its own passive mark-down: when nothing else is left, it is still worth a try. A
+ * mark-down made while a WAN link was cut would otherwise keep the site away for the whole hold after the link is
+ * back (nginx resets its failed peers the same way). Never a drained, checked-down or weight-0 server.
+ */
+function lastResort(servers: readonly Server[], tried: readonly Server[] | null): Server | null {
+  for (const server of servers) {
+    if (!server.passiveDown || (server.health !== 'up' && server.health !== 'unknown')) continue
+    if (server.draining || server.weight === 0) continue
+    if (tried === null || !tried.includes(server)) return server
+  }
+  return null
+}
+
+/**
+ * Picks the next server: eligible primaries first, backups only when no primary is left to try, and servers held
+ * out only by a passive mark-down when nothing else is left (in server order: config order, then DNS answer order).
+ */
 export function pickServer(
   method: BalanceMethod,
   servers: readonly Server[],
@@ -91,6 +108,7 @@ export function pickServer(
 ): Server | null {
   return (
     pickFrom(method, servers, false, clientHash, tried, state) ??
-    pickFrom(method, servers, true, clientHash, tried, state)
+    pickFrom(method, servers, true, clientHash, tried, state) ??
+    lastResort(servers, tried)
   )
 }

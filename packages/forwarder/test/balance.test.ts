@@ -29,7 +29,20 @@ describe('balancing', () => {
     list[0]!.passiveDown = true
     expect(pickServer('first', list, 0, [], state)!.address).toBe('10.0.0.2')
     expect(pickServer('first', list, 0, [list[1]!], state)!.address).toBe('10.0.0.3')
-    expect(pickServer('first', list, 0, [list[1]!, list[2]!], state)).toBeNull()
+    // nothing eligible is left: the server held out only by its passive mark-down is the last resort
+    expect(pickServer('first', list, 0, [list[1]!, list[2]!], state)!.address).toBe('10.0.0.1')
+    expect(pickServer('first', list, 0, [list[1]!, list[2]!, list[0]!], state)).toBeNull()
+  })
+
+  test('the last resort is never a drained, checked-down or weight-0 server', () => {
+    const list = servers(3, [1, 1, 0])
+    const state = { cursor: 0 }
+    for (const server of list) server.passiveDown = true
+    list[0]!.draining = true
+    list[1]!.health = 'down'
+    expect(pickServer('first', list, 0, [], state)).toBeNull()
+    list[1]!.health = 'unknown'
+    expect(pickServer('first', list, 0, [], state)!.address).toBe('10.0.0.2')
   })
 
   test('roundrobin honours weights with an even spread', () => {

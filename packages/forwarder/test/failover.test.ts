@@ -119,6 +119,36 @@ describe('failover between servers', () => {
     await live.close()
   })
 
+  test('servers held out only by a passive mark-down are still tried when nothing else is left (a WAN that came back)', async () => {
+    const siteA = await deadPort()
+    const siteB = await deadPort()
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        retries: 3,
+        passive: { failures: 1, holdMs: 60_000 },
+        backends: [
+          { address: '127.0.0.1', port: siteA },
+          { address: '127.0.0.1', port: siteB },
+        ],
+      },
+    ])
+    const logs: ConnectionLog[] = []
+    forwarder.on('connection:close', (log) => logs.push(log))
+    const state = (p: number) => forwarder.stats()[0]!.servers.find((server) => server.port === p)!.state
+    // both sites unreachable: the association fails and both are held down
+    expect(await roundTrip(port).catch(() => '')).toBe('')
+    await until(() => state(siteA) === 'down' && state(siteB) === 'down', 5_000, 'both held down')
+    // the link to site B is back, the hold has 60 s to go: the next association must not wait for it
+    const back = await startBackend(echo, { port: siteB })
+    expect(await roundTrip(port)).toBe('hello')
+    await until(() => logs.length === 2, 2_000, 'logs')
+    expect(logs[1]!.server).toBe(`127.0.0.1:${siteB}`)
+    expect(state(siteA)).toBe('down')
+    await forwarder.stop()
+    await back.close()
+  })
+
   test('with every server failing the client is closed after retries, and the log says why', async () => {
     const deadA = await deadPort()
     const deadB = await deadPort()
