@@ -34,7 +34,7 @@ function config(address = '10.2.0.100'): Config {
         dicom: {
           method: 'topology',
           maxAnswers: 2,
-          maxAnswersUnknownClient: 1,
+          maxAnswersViaResolver: 1,
           members: [
             { name: 'siteA', address: '10.1.0.100', datacenter: 'siteA' },
             { name: 'siteB', address, datacenter: 'siteB' },
@@ -103,9 +103,9 @@ test('the state folder: node.stateDir, else systemd STATE_DIRECTORY, else /var/l
 })
 
 describe('topology pool keys reach the engine (issue #11)', () => {
-  test('maxAnswersUnknownClient and topology.datacenters.*.resolvers', () => {
+  test('maxAnswersViaResolver and topology.datacenters.*.resolvers', () => {
     const mapped = engineConfig(config())
-    expect(mapped.pools?.dicom?.maxAnswersUnknownClient).toBe(1)
+    expect(mapped.pools?.dicom?.maxAnswersViaResolver).toBe(1)
     expect(mapped.topology?.resolvers).toEqual({ siteA: ['10.9.0.53/32'] })
     const engine = createEngine({ config: mapped })
     const answers = (address: string) =>

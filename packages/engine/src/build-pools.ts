@@ -3,7 +3,7 @@ import {
   DEFAULT_ALL_DOWN,
   DEFAULT_MAX_ANSWERS,
   DEFAULT_MAX_ANSWERS_ALL,
-  DEFAULT_MAX_ANSWERS_UNKNOWN_CLIENT,
+  DEFAULT_MAX_ANSWERS_VIA_RESOLVER,
   DEFAULT_METHOD,
   DEFAULT_PRIORITY,
   DEFAULT_UNKNOWN_AS,
@@ -43,7 +43,7 @@ const POOL_KEYS = [
   'members',
   'monitors',
   'maxAnswers',
-  'maxAnswersUnknownClient',
+  'maxAnswersViaResolver',
   'allDown',
   'unknownAs',
 ]
@@ -77,7 +77,7 @@ function buildPool(name: string, raw: unknown, path: string, context: PoolBuildC
   const method = optionalEnum(pool.method, `${path}.method`, METHODS, DEFAULT_METHOD)
   const defaultMax = method === 'all' ? DEFAULT_MAX_ANSWERS_ALL : DEFAULT_MAX_ANSWERS
   const maxAnswers = optionalInteger(pool.maxAnswers, `${path}.maxAnswers`, 1, MAX_ANSWERS_LIMIT, defaultMax)
-  const maxAnswersUnknownClient = unknownClientAnswers(pool, path, method, maxAnswers)
+  const maxAnswersViaResolver = viaResolverAnswers(pool, path, method, maxAnswers)
   const allDown = buildAllDown(pool.allDown, `${path}.allDown`)
   const unknownAs = optionalEnum(
     pool.unknownAs,
@@ -128,7 +128,7 @@ function buildPool(name: string, raw: unknown, path: string, context: PoolBuildC
     name,
     method,
     maxAnswers,
-    maxAnswersUnknownClient,
+    maxAnswersViaResolver,
     allDown,
     unknownAs,
     members: ordered,
@@ -192,25 +192,25 @@ function checkTarget(target: Record<string, unknown>, path: string): void {
   }
 }
 
-function unknownClientAnswers(
+function viaResolverAnswers(
   pool: Record<string, unknown>,
   path: string,
   method: PoolMethod,
   maxAnswers: number,
 ): number {
-  const where = `${path}.maxAnswersUnknownClient`
+  const where = `${path}.maxAnswersViaResolver`
   if (method !== 'topology') {
-    if (pool.maxAnswersUnknownClient !== undefined) {
+    if (pool.maxAnswersViaResolver !== undefined) {
       throw configError(where, 'applies to topology pools only (other methods answer everyone alike)')
     }
     return maxAnswers
   }
   const value = optionalInteger(
-    pool.maxAnswersUnknownClient,
+    pool.maxAnswersViaResolver,
     where,
     1,
     MAX_ANSWERS_LIMIT,
-    Math.min(DEFAULT_MAX_ANSWERS_UNKNOWN_CLIENT, maxAnswers),
+    Math.min(DEFAULT_MAX_ANSWERS_VIA_RESOLVER, maxAnswers),
   )
   if (value > maxAnswers) throw configError(where, `is ${value}, more than maxAnswers (${maxAnswers})`)
   return value

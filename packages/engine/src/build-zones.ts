@@ -336,7 +336,7 @@ function poolContent(pool: PoolModel): unknown {
   return {
     method: pool.method,
     maxAnswers: pool.maxAnswers,
-    maxAnswersUnknownClient: pool.maxAnswersUnknownClient,
+    maxAnswersViaResolver: pool.maxAnswersViaResolver,
     allDown:
       pool.allDown.kind === 'fallback' ? pool.allDown.addresses.map((ip) => ip.text) : pool.allDown.kind,
     unknownAs: pool.unknownAs,

@@ -76,10 +76,13 @@ export interface PoolConfig {
   /** How many addresses an answer holds: the chosen one first, then the next best. Default 1 (8 for `all`). */
   maxAnswers?: number
   /**
-   * Topology pools only: how many addresses an asker in no datacenter gets (no ECS, source address in no
-   * datacenter and not a known resolver). Default 1, so a shuffling central resolver cannot reorder the sites.
+   * Topology pools only: how many addresses a query that came through a resolver gets — one with ECS, one from an
+   * address listed in `topology.resolvers`, or one from an address in no datacenter. Such a resolver caches the
+   * answer and may reorder its records for everyone it serves (BIND and unbound rotate them), so the default 1 keeps
+   * "own site first" true. Askers inside a datacenter subnet (this node's own resolver, a modality asking
+   * directly) get `maxAnswers`, in site order.
    */
-  maxAnswersUnknownClient?: number
+  maxAnswersViaResolver?: number
   allDown?: AllDownAction
   /** How a member whose health is not known yet counts: as `up` (default) or as `down`. */
   unknownAs?: 'up' | 'down'

@@ -28,7 +28,7 @@ export const MAX_ANSWERS_LIMIT = 64
  * Topology pools: addresses answered to an asker in no datacenter (a central resolver without ECS). One, so a
  * resolver that shuffles records (BIND's default rrset-order) cannot put another site first.
  */
-export const DEFAULT_MAX_ANSWERS_UNKNOWN_CLIENT = 1
+export const DEFAULT_MAX_ANSWERS_VIA_RESOLVER = 1
 export const DEFAULT_ALL_DOWN = 'any'
 export const DEFAULT_UNKNOWN_AS = 'up'
 export const DEFAULT_WEIGHT = 1

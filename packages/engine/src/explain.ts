@@ -45,7 +45,7 @@ export interface PoolExplanation {
   pool: string
   method: PoolModel['method']
   family: 4 | 6
-  /** Addresses this client may get: maxAnswers, or maxAnswersUnknownClient for a topology pool's unknown client. */
+  /** Addresses this client may get: maxAnswers, or maxAnswersViaResolver when a topology pool is asked through a resolver. */
   maxAnswers: number
   allDown: 'any' | 'refuse' | 'empty' | string[]
   unknownAs: 'up' | 'down'
@@ -234,9 +234,7 @@ function explainPool(model: Model, decision: PoolDecision): PoolExplanation {
     method: pool.method,
     family,
     maxAnswers:
-      pool.method === 'topology' && client.datacenter === undefined
-        ? pool.maxAnswersUnknownClient
-        : pool.maxAnswers,
+      pool.method === 'topology' && client.viaResolver ? pool.maxAnswersViaResolver : pool.maxAnswers,
     allDown,
     unknownAs: pool.unknownAs,
     outcome: selection.outcome,
@@ -266,9 +264,11 @@ function poolReason(
       return `no IPv${family} member of pool '${pool.name}' is up; serving the fallback addresses`
     return `no IPv${family} member of pool '${pool.name}' is up; all-down action '${action}'`
   }
-  const where = client.datacenter
+  const where = !client.viaResolver
     ? `client in datacenter '${client.datacenter}'`
-    : `client of unknown location (no ECS, not in a datacenter or topology.resolvers): at most ${pool.maxAnswersUnknownClient} answer(s), maxAnswersUnknownClient`
+    : client.datacenter
+      ? `asked through a resolver for datacenter '${client.datacenter}' (ECS or topology.resolvers): at most ${pool.maxAnswersViaResolver} answer(s), maxAnswersViaResolver`
+      : `client of unknown location (no ECS, not in a datacenter or topology.resolvers): at most ${pool.maxAnswersViaResolver} answer(s), maxAnswersViaResolver`
   switch (pool.method) {
     case 'failover':
       return `failover: first healthy member(s) in priority order: ${chosen}`

@@ -44,8 +44,8 @@ export interface PoolModel {
   name: string
   method: PoolMethod
   maxAnswers: number
-  /** topology: answers for a client in no datacenter (≤ maxAnswers). */
-  maxAnswersUnknownClient: number
+  /** topology: answers for a query that came through a resolver (≤ maxAnswers). */
+  maxAnswersViaResolver: number
   allDown: AllDownModel
   unknownAs: 'up' | 'down'
   /** Members in priority order (priority ascending, then config order). */

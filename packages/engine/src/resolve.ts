@@ -1,7 +1,7 @@
 import { MAX_CNAME_CHAIN } from './constants.js'
 import type { Family, GlobalNameModel, Model, NodeModel, ZoneModel } from './model.js'
 import { parentName } from './names.js'
-import { type Selection, select } from './select.js'
+import { type Asker, type Selection, select } from './select.js'
 import { Rcode, type ResourceRecord, RRType } from './wire/index.js'
 
 /** Who asks, as far as the decision is concerned. The datacenter is looked up only when a topology pool needs it. */
@@ -12,6 +12,8 @@ export interface ClientContext {
   ecs: { family: 4 | 6; address: Uint8Array; sourcePrefixLength: number } | undefined
   located: boolean
   datacenter: string | undefined
+  /** Asked through a caching resolver (ECS, a listed resolver, or a source in no datacenter); see `Asker`. */
+  viaResolver: boolean
   /** Prefix length the location depended on (returned as the ECS scope when ECS was used). */
   scopePrefixLength: number
 }
@@ -36,7 +38,7 @@ export interface Resolution {
 }
 
 export function newClientContext(source: string, ecs: ClientContext['ecs']): ClientContext {
-  return { source, ecs, located: false, datacenter: undefined, scopePrefixLength: 0 }
+  return { source, ecs, located: false, datacenter: undefined, viaResolver: true, scopePrefixLength: 0 }
 }
 
 /** Answers `qname` (canonical) / `qtype` from the model, chasing CNAMEs within our zones. */
@@ -208,13 +210,13 @@ function poolAnswer(
     onPool?.({ global, family, selection: { outcome: 'no-members', members: [] }, client })
     return 'nodata'
   }
-  let datacenter: string | undefined
+  let asker: Asker | undefined
   if (pool.method === 'topology') {
     locate(model, client)
-    datacenter = client.datacenter
+    asker = client
     res.clientDependent = true
   }
-  const selection = select(pool, family, datacenter, model.sites, model.random)
+  const selection = select(pool, family, asker, model.sites, model.random)
   onPool?.({ global, family, selection, client })
   if (selection.members.length > 0) {
     for (const member of selection.members) res.answers.push(global.records[member.rank]!)
@@ -244,11 +246,18 @@ export function locate(model: Model, client: ClientContext): void {
     )
     client.datacenter = match.datacenter
     client.scopePrefixLength = match.scopePrefixLength
-  } else {
-    try {
-      client.datacenter = model.resolvers?.lookup(client.source) ?? model.sites.lookup(client.source)
-    } catch {
-      // Not an IP address (an embedder's label): a client of unknown location.
+    return
+  }
+  try {
+    const resolverSite = model.resolvers?.lookup(client.source)
+    if (resolverSite !== undefined) {
+      client.datacenter = resolverSite
+      return
     }
+    client.datacenter = model.sites.lookup(client.source)
+    // an asker inside a datacenter subnet asks for itself (this node's own resolver, a modality asking directly)
+    client.viaResolver = client.datacenter === undefined
+  } catch {
+    // Not an IP address (an embedder's label): a client of unknown location.
   }
 }

@@ -74,27 +74,39 @@ function makeGroup(members: MemberModel[]): Group {
   }
 }
 
-/** Selects the members answering a query of `family` for a client in `clientDatacenter`. */
+/** Where the asker is, as far as a topology pool is concerned. */
+export interface Asker {
+  datacenter: string | undefined
+  /**
+   * The query came through a resolver that caches and may reorder the answer for others (it carried ECS, or its
+   * source is a listed resolver or in no datacenter): a topology pool gives it `maxAnswersViaResolver` addresses.
+   */
+  viaResolver: boolean
+}
+
+const NOWHERE: Asker = { datacenter: undefined, viaResolver: true }
+
+/** Selects the members answering a query of `family` for `asker`. */
 export function select(
   pool: PoolModel,
   family: Family,
-  clientDatacenter: string | undefined,
-  sites: Topology | undefined,
+  asker: Asker = NOWHERE,
+  sites: Topology | undefined = undefined,
   random: () => number = Math.random,
 ): Selection {
   if (pool.byFamily[family].length === 0) return { outcome: 'no-members', members: [] }
   const state = familyState(pool, family)
   if (state.healthy.members.length > 0) {
-    return { outcome: 'healthy', members: pick(pool, state.healthy, clientDatacenter, sites, random) }
+    return { outcome: 'healthy', members: pick(pool, state.healthy, asker, sites, random) }
   }
   if (pool.allDown.kind !== 'any') return { outcome: 'all-down', members: [] }
-  return { outcome: 'all-down', members: pick(pool, state.enabled, clientDatacenter, sites, random) }
+  return { outcome: 'all-down', members: pick(pool, state.enabled, asker, sites, random) }
 }
 
 export function pick(
   pool: PoolModel,
   group: Group,
-  clientDatacenter: string | undefined,
+  asker: Asker,
   sites: Topology | undefined,
   random: () => number,
 ): MemberModel[] {
@@ -107,9 +119,9 @@ export function pick(
     case 'wrr':
       return weightedOrder(group.members, group.totalWeight, pool.maxAnswers, random)
     case 'topology': {
-      const max = clientDatacenter === undefined ? pool.maxAnswersUnknownClient : pool.maxAnswers
+      const max = asker.viaResolver ? pool.maxAnswersViaResolver : pool.maxAnswers
       const out: MemberModel[] = []
-      for (const datacenter of datacenterOrder(group, clientDatacenter, sites)) {
+      for (const datacenter of datacenterOrder(group, asker.datacenter, sites)) {
         const entry = group.byDatacenter.get(datacenter)
         if (!entry) continue
         const chosen = weightedOrder(entry.members, entry.totalWeight, max - out.length, random)

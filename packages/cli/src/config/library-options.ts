@@ -184,8 +184,8 @@ export function engineConfig(config: Config): EngineConfig {
         members: pool.members.map((m) => ({ ...m })),
         ...(pool.method ? { method: pool.method } : {}),
         ...(pool.maxAnswers !== undefined ? { maxAnswers: pool.maxAnswers } : {}),
-        ...(pool.maxAnswersUnknownClient !== undefined
-          ? { maxAnswersUnknownClient: pool.maxAnswersUnknownClient }
+        ...(pool.maxAnswersViaResolver !== undefined
+          ? { maxAnswersViaResolver: pool.maxAnswersViaResolver }
           : {}),
         ...(pool.allDown !== undefined ? { allDown: pool.allDown } : {}),
         ...(pool.unknownAs !== undefined ? { unknownAs: pool.unknownAs } : {}),

@@ -433,7 +433,7 @@ export const configSchema = {
           1,
           64,
         ),
-        maxAnswersUnknownClient: int(
+        maxAnswersViaResolver: int(
           'topology pools: addresses for an asker in no datacenter without ECS, e.g. a central resolver that shuffles records (default 1; at most maxAnswers).',
           1,
           64,

@@ -93,7 +93,7 @@ export interface PoolConfig {
   allDown?: 'any' | 'refuse' | 'empty' | string[]
   unknownAs?: 'up' | 'down'
   maxAnswers?: number
-  maxAnswersUnknownClient?: number
+  maxAnswersViaResolver?: number
   monitor?: string
   port?: number
   members: MemberConfig[]
