@@ -83,14 +83,23 @@ function onBackendConnect(this: Socket): void {
 function onSniffData(this: Socket, chunk: Buffer): void {
   connectionOf(this).sniff(chunk)
 }
+// A deadline timer runs in the loop's timer phase, before the poll phase reads the sockets: after a stall (a long
+// GC, a sync reload) it fires late while the connect completion or the first byte it waits for is already queued.
+// So a deadline only fails the server after one more loop turn has let the sockets speak (undici does the same).
 function onConnectTimeout(connection: Connection): void {
-  connection.connectTimeout()
+  setImmediate(onConnectDeadline, connection, connection.backendSocket)
+}
+function onConnectDeadline(connection: Connection, backend: Socket | null): void {
+  connection.connectTimeout(backend)
 }
 function onFinTimeout(connection: Connection): void {
   connection.finTimeout()
 }
 function onFirstResponseTimeout(connection: Connection): void {
-  connection.firstResponseTimeout()
+  setImmediate(onFirstResponseDeadline, connection, connection.backendSocket)
+}
+function onFirstResponseDeadline(connection: Connection, backend: Socket | null): void {
+  connection.firstResponseTimeout(backend)
 }
 
 /**
@@ -223,10 +232,11 @@ export class Connection implements Closable {
     this.timer = setTimeout(onConnectTimeout, config.connectTimeoutMs, this)
   }
 
-  connectTimeout(): void {
-    this.timer = null
+  /** The connect deadline passed (and a loop turn since): `backend` is the attempt it was armed for. */
+  connectTimeout(backend: Socket | null): void {
     const server = this.pending
-    if (server === null) return
+    if (server === null || this.connected || backend !== this.backendSocket) return
+    this.timer = null
     this.attemptFailed(
       server,
       new ForwarderError(
@@ -346,11 +356,11 @@ export class Connection implements Closable {
     this.responseTimer = null
   }
 
-  /** The server stayed silent `firstResponseTimeoutMs` after the client's first bytes: it is hung. */
-  firstResponseTimeout(): void {
-    this.responseTimer = null
+  /** The server stayed silent `firstResponseTimeoutMs` after the client's first bytes (and a loop turn since). */
+  firstResponseTimeout(backend: Socket | null): void {
     const server = this.server
-    if (this.ended !== null || this.kept === null || server === null) return
+    if (this.ended !== null || this.kept === null || server === null || backend !== this.backendSocket) return
+    this.responseTimer = null
     const timeout = this.host.config.firstResponseTimeoutMs
     this.abandon(
       server,
