@@ -228,6 +228,7 @@ function check(issues: Issues, value: unknown, option: string): ResolvedService[
   if (value.type !== 'tcp' && value.type !== 'dicom') {
     report(issues, `${option}.type`, `expected "tcp" or "dicom", got ${String(value.type)}`)
   }
+  const known = issues.length
   const resolved: ResolvedService['check'] = {
     type: value.type === 'dicom' ? 'dicom' : 'tcp',
     intervalMs: integer(
@@ -240,7 +241,8 @@ function check(issues: Issues, value: unknown, option: string): ResolvedService[
     ),
     timeoutMs: integer(issues, value.timeoutMs, `${option}.timeoutMs`, DEFAULT_CHECK_TIMEOUT_MS, 10, 600_000),
   }
-  if (resolved.timeoutMs >= resolved.intervalMs) {
+  // Compared only when both are valid: a bad one is reported once, not again against a stand-in.
+  if (issues.length === known && resolved.timeoutMs >= resolved.intervalMs) {
     report(issues, `${option}.timeoutMs`, `must be below intervalMs (${resolved.intervalMs})`)
   }
   if (value.rise !== undefined) resolved.rise = integer(issues, value.rise, `${option}.rise`, 1, 1, 100)

@@ -41,6 +41,13 @@ describe('validateForwarderOptions', () => {
     ])
   })
 
+  test('a bad check timeout is reported once, not again against a stand-in', () => {
+    const services = [{ ...good, check: { type: 'tcp', intervalMs: 10, timeoutMs: 9 } }]
+    expect(validateForwarderOptions({ services })).toEqual([
+      { path: 'services[0].check.timeoutMs', message: 'expected an integer from 10 to 600000, got 9' },
+    ])
+  })
+
   test('createForwarder throws the first of them, with its option and a stable code', () => {
     const services = [{ ...good, retries: -1, balance: 'random' }]
     const [first] = validateForwarderOptions({ services })
