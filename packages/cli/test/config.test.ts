@@ -165,6 +165,16 @@ describe('cross-references', () => {
       "services.DICOM_DNS_PROXY.backends[0].resolver: unknown resolver 'primary' (known: local-first)",
     ],
     [
+      'a name found only on Object.prototype is unknown (it crashed the engine mapping)',
+      (c) => (c.node.site = '__proto__'),
+      "node.site: unknown datacenter '__proto__' (known: A, B)",
+    ],
+    [
+      'a monitor named like an Object.prototype key is unknown',
+      (c) => (c.gslb.pools.dicom.monitor = 'constructor'),
+      "gslb.pools.dicom.monitor: unknown monitor 'constructor' (known: dicom-echo, tcp-connect)",
+    ],
+    [
       'unknown monitor of a pool',
       (c) => (c.gslb.pools.dicom.monitor = 'ping'),
       "gslb.pools.dicom.monitor: unknown monitor 'ping' (known: dicom-echo, tcp-connect)",

@@ -19,11 +19,11 @@ export function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (isIP(address) === 0) issue(path, `'${address}' is not an IPv4 or IPv6 address`)
   }
   const checkMonitor = (path: string, name: string | undefined) => {
-    if (name !== undefined && !(name in monitors))
+    if (name !== undefined && !Object.hasOwn(monitors, name))
       issue(path, `unknown monitor '${name}' (known: ${known(monitors)})`)
   }
   const checkDatacenter = (path: string, name: string | undefined) => {
-    if (name !== undefined && !(name in datacenters)) {
+    if (name !== undefined && !Object.hasOwn(datacenters, name)) {
       issue(path, `unknown datacenter '${name}' (known: ${known(datacenters)})`)
     }
   }
@@ -98,7 +98,7 @@ export function crossReferenceIssues(config: Config): ConfigIssue[] {
       const name = canonical(entry.name)
       if (globalNames.has(name)) issue(`${path}.name`, `'${entry.name}' is listed twice`)
       globalNames.add(name)
-      if (!(entry.pool in pools))
+      if (!Object.hasOwn(pools, entry.pool))
         issue(`${path}.pool`, `unknown pool '${entry.pool}' (known: ${known(pools)})`)
       if (![...zoneNames].some((zone) => name === zone || name.endsWith(`.${zone}`))) {
         issue(`${path}.name`, `'${entry.name}' is not inside any zone in gslb.zones`)
@@ -195,7 +195,7 @@ export function crossReferenceIssues(config: Config): ConfigIssue[] {
     service.backends.forEach((backend, i) => {
       const path = `${base}.backends[${i}]`
       if (isNameBackend(backend)) {
-        if (!(backend.resolver in resolvers)) {
+        if (!Object.hasOwn(resolvers, backend.resolver)) {
           issue(`${path}.resolver`, `unknown resolver '${backend.resolver}' (known: ${known(resolvers)})`)
         }
         const key = canonical(backend.name)

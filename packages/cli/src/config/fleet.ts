@@ -143,7 +143,7 @@ export function fleetStructureIssues(raw: Json): ConfigIssue[] {
     const node = entry as Json
     if ('site' in node) {
       if (typeof node.site !== 'string') issue(`${path}.site`, 'must be a string (a key of fleet.sites)')
-      else if (!isObject(sites) || !(node.site in sites))
+      else if (!isObject(sites) || !Object.hasOwn(sites, node.site))
         issue(
           `${path}.site`,
           `unknown site '${node.site}' (known: ${isObject(sites) ? Object.keys(sites).join(', ') || 'none defined' : 'none'})`,

@@ -225,7 +225,7 @@ const LOOPBACK_PREFIXES = ['127.0.0.0/8', '::1/128']
  * Without this, a topology pool could not tell which site the DNS-proxy service is in.
  */
 export function withOwnLoopback(datacenters: Record<string, string[]>, site: string | undefined) {
-  const own = site === undefined ? undefined : datacenters[site]
+  const own = site === undefined || !Object.hasOwn(datacenters, site) ? undefined : datacenters[site]
   if (own === undefined) return datacenters
   const normal = (cidr: string) => {
     try {

@@ -1,9 +1,8 @@
-import { createEngine } from '@gslb/engine'
-import { createForwarder } from '@gslb/forwarder'
-import { resolveTarget } from '@gslb/health'
+import { validateEngineConfig } from '@gslb/engine'
+import { validateForwarderOptions } from '@gslb/forwarder'
+import { validateTarget } from '@gslb/health'
 import { createResolver } from '@gslb/resolver'
 import type { ConfigIssue } from '../errors.js'
-import { ResolverSet } from '../node/address-sources.js'
 import {
   engineConfig,
   forwarderServices,
@@ -13,53 +12,48 @@ import {
 } from './library-options.js'
 import type { Config, MonitorConfig } from './types.js'
 
-/** Where an engine config path lives in the node config. */
-function enginePath(path: string): string {
-  if (path.startsWith('topology')) return path
-  if (path.startsWith('ecs')) return `gslb.${path}`
-  return `gslb.${path}`
-}
-
 /**
- * Builds (without starting) the engine, the forwarder and each resolver from the config, so that every rule the
- * libraries enforce is checked by `gslb-lb validate` too, not first at `run`. Nothing listens; nothing is scheduled.
+ * What each library refuses in the options this config translates to, asked of the libraries' own pure
+ * validators (nothing is built, bound or scheduled), each problem at the path it is written at in the config.
+ * So `gslb-lb validate` refuses everything `run` would.
  */
 export function libraryIssues(config: Config): ConfigIssue[] {
   // A monitor the health checker refuses makes the engine and the forwarder refuse it too, with their own paths
   // (gslb.pools.X.monitors[0], services[1].check): report it once, where it is written.
   const issues = healthTargetIssues(config)
   if (issues.length > 0) return issues
-  const record = (where: string, error: unknown, path?: string) => {
-    const message = error instanceof Error ? error.message : String(error)
-    issues.push({
-      path: path ?? where,
-      message: path ? message.replace(`${path.replace(/^gslb\./, '')}: `, '') : message,
-    })
-  }
-  if (config.gslb) {
-    try {
-      void createEngine({ config: engineConfig(config) }).close()
-    } catch (error) {
-      const path = (error as { path?: unknown }).path
-      record('gslb', error, typeof path === 'string' && path ? enginePath(path) : undefined)
-    }
-  }
+  return [...engineIssues(config), ...resolverIssues(config), ...forwarderIssues(config)]
+}
+
+/** The engine names pools, zones and names at the top level; in the node config they are under `gslb`. */
+function engineIssues(config: Config): ConfigIssue[] {
+  if (!config.gslb) return []
+  return validateEngineConfig(engineConfig(config)).map(({ path, message }) => ({
+    path: path.startsWith('topology') ? path : `gslb.${path}`,
+    message,
+  }))
+}
+
+function resolverIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
   for (const [name, resolver] of Object.entries(config.resolvers ?? {})) {
     try {
       // 'engine' becomes the engine's bound address at start; any valid endpoint stands in for it here.
       createResolver(resolverOptions(resolver, { address: '127.0.0.1', port: 53 }))
     } catch (error) {
-      record(`resolvers.${name}`, error)
-    }
-  }
-  if (config.services) {
-    try {
-      createForwarder({ services: forwarderServices(config), addressSource: new ResolverSet() })
-    } catch (error) {
-      issues.push(forwarderIssue(config, error))
+      issues.push({
+        path: `resolvers.${name}`,
+        message: error instanceof Error ? error.message : String(error),
+      })
     }
   }
   return issues
+}
+
+function forwarderIssues(config: Config): ConfigIssue[] {
+  if (!config.services) return []
+  const services = forwarderServices(config)
+  return validateForwarderOptions({ services }).map((issue) => forwarderIssue(config, issue))
 }
 
 const CHECK_KEYS: Record<string, string> = {
@@ -73,13 +67,13 @@ const CHECK_KEYS: Record<string, string> = {
  * The forwarder names its options by position (`services[2].check.timeoutMs`); say where that is in the node
  * config: the service by name, and for a check setting the monitor key it comes from.
  */
-function forwarderIssue(config: Config, error: unknown): ConfigIssue {
-  const message = error instanceof Error ? error.message : String(error)
-  const match = /^invalid option 'services\[(\d+)\]\.([^']+)': (.*)$/s.exec(message)
+function forwarderIssue(config: Config, issue: ConfigIssue): ConfigIssue {
+  const position = /^services\[(\d+)\]\.(.+)$/.exec(issue.path)
   const names = Object.keys(config.services ?? {})
-  const name = match ? names[Number(match[1])] : undefined
-  if (!match || name === undefined) return { path: 'services', message }
-  const [, , option, problem] = match as unknown as [string, string, string, string]
+  const name = position ? names[Number(position[1])] : undefined
+  if (!position || name === undefined) return issue
+  const option = position[2] as string
+  const problem = issue.message
   const monitorName = config.services?.[name]?.monitor
   const checkKey = /^check\.(\w+)$/.exec(option)?.[1]
   if (checkKey && monitorName && CHECK_KEYS[checkKey]) {
@@ -125,24 +119,21 @@ function healthTargetIssues(config: Config): ConfigIssue[] {
     const monitor = config.monitors?.[name]
     if (!monitor) continue // cross-references report it
     const thresholds = thresholdsFor(config, monitor)
-    try {
-      resolveTarget({
-        id: name,
-        address: '127.0.0.1',
-        port: monitor.port ?? (port || 1),
-        monitor: monitorSpec(monitor),
-        ...thresholds,
-      })
-    } catch (error) {
-      const field = (error as { field?: unknown }).field
-      const key = typeof field === 'string' ? field.replace(/^(target|defaults)\./, '') : ''
+    const target = {
+      id: name,
+      address: '127.0.0.1',
+      port: monitor.port ?? (port || 1),
+      monitor: monitorSpec(monitor),
+      ...thresholds,
+    }
+    for (const issue of validateTarget(target)) {
+      const key = issue.path.replace(/^(target|defaults)\./, '')
       const path = key.startsWith('monitor.')
         ? `monitors.${name}.${key.slice('monitor.'.length)}`
         : key in thresholds
           ? thresholdPath(config, name, monitor, key)
           : `monitors.${name}`
-      const message = (error as Error).message.replace(/^invalid target: \S+ /, '')
-      issues.push({ path, message })
+      issues.push({ path, message: issue.message })
     }
   }
   return issues

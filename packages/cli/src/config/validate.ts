@@ -2,7 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { parseDuration } from '../duration.js'
 import { ConfigError, type ConfigIssue } from '../errors.js'
 import { crossReferenceIssues } from './cross-references.js'
-import { libraryIssues } from './library-check.js'
+import { libraryIssues } from './library-rules.js'
 import { configSchema } from './schema.js'
 import type { Config } from './types.js'
 
