@@ -38,6 +38,15 @@ export function delegation() {
 }
 
 export const dnsDir = join(STATE_DIR, 'dns')
+/** The primary DNS's views, one per site, as docs/delegation.md shows them. */
+export const BIND_VIEWS_FILE = join(EXAMPLE_DIR, 'bind', 'views.conf')
+
+/** The source addresses the views query the GSLB from (`query-source address …`): the DNS machine holds them. */
+export function bindQuerySources() {
+  return [
+    ...readFileSync(BIND_VIEWS_FILE, 'utf8').matchAll(/query-source address (\d+\.\d+\.\d+\.\d+)/g),
+  ].map((m) => m[1])
+}
 export const namedConfFile = join(dnsDir, 'named.conf')
 export const unboundDir = join(STATE_DIR, 'resolver')
 export const unboundConfFile = join(unboundDir, 'unbound.conf')
@@ -54,6 +63,7 @@ function namedFiles() {
     ...delegation().map(([name, address]) => `${name}. IN A ${address}`),
     '',
   ].join('\n')
+  // examples/two-site/bind/views.conf holds the zone (one view per site, each with its own query-source)
   const conf = [
     'options {',
     `  directory "${dnsDir}";`,
@@ -68,10 +78,7 @@ function namedFiles() {
     '  dnssec-validation no;',
     '};',
     'controls { };',
-    'zone "mysite.com" {',
-    '  type primary;',
-    `  file "${join(dnsDir, 'mysite.com.zone')}";`,
-    '};',
+    `include "${BIND_VIEWS_FILE}";`,
     '',
   ].join('\n')
   return { zone, conf }
@@ -108,7 +115,7 @@ function unboundConf() {
 export function writeConfigs() {
   for (const balancer of balancers()) write(keepalivedConfigFile(balancer), keepalivedConf(balancer))
   const named = namedFiles()
-  write(join(dnsDir, 'mysite.com.zone'), named.zone)
+  write(join(dnsDir, 'db.mysite.com'), named.zone)
   write(namedConfFile, named.conf)
   write(unboundConfFile, unboundConf())
 }

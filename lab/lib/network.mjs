@@ -1,4 +1,5 @@
 // Namespaces, bridges and veth pairs: built by `up`, removed by `down`, nothing in the host's own namespace.
+import { bindQuerySources } from './configs.mjs'
 import { MACHINES, NAMESPACES, NETWORKS, PREFIX, ROUTER } from './plan.mjs'
 import { must, mustInNs, run } from './sh.mjs'
 
@@ -46,6 +47,12 @@ async function buildMachine(machine) {
   await must('ip', ['-n', machine.ns, 'addr', 'add', `${machine.address}/${net.prefixLength}`, 'dev', 'eth0'])
   await must('ip', ['-n', machine.ns, 'link', 'set', 'eth0', 'up'])
   await must('ip', ['-n', machine.ns, 'route', 'add', 'default', 'via', net.gateway])
+  if (machine.role === 'dns') {
+    // the primary DNS's per-site views ask the GSLB from their own addresses
+    for (const address of bindQuerySources()) {
+      await must('ip', ['-n', machine.ns, 'addr', 'add', `${address}/${net.prefixLength}`, 'dev', 'eth0'])
+    }
+  }
   if (machine.role === 'balancer') {
     // both nodes of a pair listen on the VIPs; only the VRRP master holds them (docs/keepalived.md)
     await sysctl(machine.ns, 'net.ipv4.ip_nonlocal_bind', 1)
