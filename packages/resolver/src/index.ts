@@ -24,7 +24,8 @@ export * as defaults from './constants.js'
 export { ResolverError, ResolverErrorCode, type ResolverErrorDetails } from './errors.js'
 export type { NameserverCounters, NegativePolicy } from './lookup.js'
 export { type Nameserver, parseNameserver } from './nameserver.js'
-export type { AddressOrder, ResolverOptions } from './options.js'
+export type { AddressOrder, ResolverOptionIssue, ResolverOptions } from './options.js'
+export { validateResolverOptions } from './options.js'
 export { createResolver, Resolver } from './resolver.js'
 export type {
   AddressChangeEvent,

@@ -14,7 +14,7 @@ import {
   DEFAULT_TIMEOUT,
   MAX_NAMESERVERS,
 } from './constants.js'
-import { invalidOption } from './errors.js'
+import { invalidOption, ResolverError } from './errors.js'
 import type { NegativePolicy } from './lookup.js'
 import { type Nameserver, parseNameserver } from './nameserver.js'
 
@@ -87,43 +87,99 @@ export interface ResolvedOptions {
 
 const DAY = 86_400_000
 
+/** One problem with the resolver's options: the option at fault (`nameservers[1]`, `interval`) and why. */
+export interface ResolverOptionIssue {
+  path: string
+  message: string
+}
+
+/**
+ * Every problem with the options at once, each with its option; an empty list when `createResolver` accepts
+ * them. Pure: nothing is sent or scheduled.
+ */
+export function validateResolverOptions(options: ResolverOptions): ResolverOptionIssue[] {
+  const issues: ResolverOptionIssue[] = []
+  checkOptions(issues, options)
+  return issues
+}
+
+/** Validates the options and fills in defaults; throws a ResolverError naming the first option at fault. */
 export function resolveOptions(options: ResolverOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'expected an object')
+  const issues: ResolverOptionIssue[] = []
+  const resolved = checkOptions(issues, options)
+  const first = issues[0]
+  if (first) throw invalidOption(first.path, first.message)
+  return resolved as ResolvedOptions
+}
+
+/** Runs one option's check; a problem is recorded and `fallback` stands in so that the others are checked too. */
+function field<T>(issues: ResolverOptionIssue[], fallback: T, check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    const option = (error as { option?: unknown }).option
+    if (!(error instanceof ResolverError) || typeof option !== 'string') throw error
+    const prefix = `invalid option '${option}': `
+    const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message
+    issues.push({ path: option, message })
+    return fallback
+  }
+}
+
+function checkOptions(issues: ResolverOptionIssue[], options: ResolverOptions): ResolvedOptions | undefined {
+  if (typeof options !== 'object' || options === null) {
+    issues.push({ path: 'options', message: 'expected an object' })
+    return undefined
+  }
   const list = options.nameservers
+  let nameservers: Nameserver[] = []
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_NAMESERVERS) {
-    throw invalidOption('nameservers', `expected 1-${MAX_NAMESERVERS} "host:port" strings`)
+    issues.push({ path: 'nameservers', message: `expected 1-${MAX_NAMESERVERS} "host:port" strings` })
+  } else {
+    // Array.from, not map: a hole in a sparse array must be named like any other bad entry
+    const parsed = Array.from(list, (entry, i) =>
+      field(issues, undefined, () => parseNameserver(entry, `nameservers[${i}]`)),
+    )
+    const seen = new Set<string>()
+    for (const [i, ns] of parsed.entries()) {
+      if (!ns) continue
+      if (seen.has(ns.label))
+        issues.push({ path: `nameservers[${i}]`, message: `${ns.label} is listed twice` })
+      seen.add(ns.label)
+    }
+    nameservers = parsed.filter((ns): ns is Nameserver => ns !== undefined)
   }
-  // Array.from, not map: a hole in a sparse array must be named like any other bad entry
-  const nameservers = Array.from(list, (entry, i) => parseNameserver(entry, `nameservers[${i}]`))
-  const seen = new Set<string>()
-  for (const [i, ns] of nameservers.entries()) {
-    if (seen.has(ns.label)) throw invalidOption(`nameservers[${i}]`, `${ns.label} is listed twice`)
-    seen.add(ns.label)
-  }
-  const interval = duration(options.interval, 'interval', DEFAULT_INTERVAL, 10, DAY)
-  const minTtl = duration(options.minTtl, 'minTtl', DEFAULT_MIN_TTL, 10, DAY)
-  const maxTtl = duration(options.maxTtl, 'maxTtl', Math.max(DEFAULT_MAX_TTL, minTtl), 10, DAY)
-  if (maxTtl < minTtl) throw invalidOption('maxTtl', `must be >= minTtl (${minTtl})`)
+  const time = (option: keyof ResolverOptions, fallback: number, min: number, max: number) =>
+    field(issues, fallback, () => duration(options[option], option, fallback, min, max))
+  const count = (option: keyof ResolverOptions, fallback: number, min: number, max: number) =>
+    field(issues, fallback, () => integer(options[option], option, fallback, min, max))
+  const interval = time('interval', DEFAULT_INTERVAL, 10, DAY)
+  const known = issues.length
+  const minTtl = time('minTtl', DEFAULT_MIN_TTL, 10, DAY)
+  const maxTtl = time('maxTtl', Math.max(DEFAULT_MAX_TTL, minTtl), 10, DAY)
+  // Compared only when both are valid: a bad one is reported once, not again against a stand-in.
+  if (issues.length === known && maxTtl < minTtl)
+    issues.push({ path: 'maxTtl', message: `must be >= minTtl (${minTtl})` })
   const policy = options.negativePolicy ?? DEFAULT_NEGATIVE_POLICY
   if (policy !== 'authoritative' && policy !== 'fallthrough') {
-    throw invalidOption(
-      'negativePolicy',
-      `expected 'authoritative' or 'fallthrough', got ${JSON.stringify(policy)}`,
-    )
+    issues.push({
+      path: 'negativePolicy',
+      message: `expected 'authoritative' or 'fallthrough', got ${JSON.stringify(policy)}`,
+    })
   }
   const respectTtl = options.respectTtl ?? DEFAULT_RESPECT_TTL
-  if (typeof respectTtl !== 'boolean') throw invalidOption('respectTtl', 'expected a boolean')
+  if (typeof respectTtl !== 'boolean') issues.push({ path: 'respectTtl', message: 'expected a boolean' })
   const jitter = options.jitter ?? DEFAULT_JITTER
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 0.5)) {
-    throw invalidOption('jitter', 'expected a fraction between 0 and 0.5')
+    issues.push({ path: 'jitter', message: 'expected a fraction between 0 and 0.5' })
   }
   const order = options.order ?? DEFAULT_ORDER
   if (order !== 'answer' && order !== 'sorted') {
-    throw invalidOption('order', `expected 'answer' or 'sorted', got ${JSON.stringify(order)}`)
+    issues.push({ path: 'order', message: `expected 'answer' or 'sorted', got ${JSON.stringify(order)}` })
   }
   const signal = options.signal
   if (signal !== undefined && !(signal instanceof AbortSignal))
-    throw invalidOption('signal', 'expected an AbortSignal')
+    issues.push({ path: 'signal', message: 'expected an AbortSignal' })
   return {
     nameservers,
     interval,
@@ -131,34 +187,16 @@ export function resolveOptions(options: ResolverOptions): ResolvedOptions {
     respectTtl,
     minTtl,
     maxTtl,
-    failureInterval: duration(
-      options.failureInterval,
-      'failureInterval',
-      Math.min(DEFAULT_FAILURE_INTERVAL, interval),
-      10,
-      DAY,
-    ),
-    timeout: duration(options.timeout, 'timeout', DEFAULT_TIMEOUT, 1, 60_000),
-    failThreshold: integer(options.failThreshold, 'failThreshold', DEFAULT_FAIL_THRESHOLD, 1, 1_000),
-    lastGoodMaxAge: duration(
-      options.lastGoodMaxAge,
-      'lastGoodMaxAge',
-      DEFAULT_LAST_GOOD_MAX_AGE,
-      0,
-      30 * DAY,
-    ),
+    failureInterval: time('failureInterval', Math.min(DEFAULT_FAILURE_INTERVAL, interval), 10, DAY),
+    timeout: time('timeout', DEFAULT_TIMEOUT, 1, 60_000),
+    failThreshold: count('failThreshold', DEFAULT_FAIL_THRESHOLD, 1, 1_000),
+    lastGoodMaxAge: time('lastGoodMaxAge', DEFAULT_LAST_GOOD_MAX_AGE, 0, 30 * DAY),
     negativePolicy: policy,
-    resolveNowMinInterval: duration(
-      options.resolveNowMinInterval,
-      'resolveNowMinInterval',
-      DEFAULT_RESOLVE_NOW_MIN_INTERVAL,
-      0,
-      DAY,
-    ),
-    maxAddresses: integer(options.maxAddresses, 'maxAddresses', DEFAULT_MAX_ADDRESSES, 1, 1_024),
+    resolveNowMinInterval: time('resolveNowMinInterval', DEFAULT_RESOLVE_NOW_MIN_INTERVAL, 0, DAY),
+    maxAddresses: count('maxAddresses', DEFAULT_MAX_ADDRESSES, 1, 1_024),
     order,
     signal,
-  }
+  } as ResolvedOptions
 }
 
 function duration(value: unknown, option: string, fallback: number, min: number, max: number): number {

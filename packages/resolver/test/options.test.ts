@@ -1,4 +1,4 @@
-import { createResolver, parseNameserver, ResolverError } from '../src/index.js'
+import { createResolver, parseNameserver, ResolverError, validateResolverOptions } from '../src/index.js'
 
 describe('options are validated where they enter, naming the option', () => {
   const ns = ['127.0.0.1:53']
@@ -60,5 +60,44 @@ describe('options are validated where they enter, naming the option', () => {
     )
     r.track('OK.Example.')
     expect(r.snapshot().names.map((n) => n.name)).toEqual(['ok.example'])
+  })
+})
+
+describe('validateResolverOptions', () => {
+  it('accepts what createResolver accepts', () => {
+    expect(validateResolverOptions({ nameservers: ['127.0.0.1:53'] })).toEqual([])
+  })
+
+  it('reports every problem at once, each at its option, the first as createResolver throws it', () => {
+    const options = {
+      nameservers: ['127.0.0.1', 'dns.example:53', '127.0.0.1:53'],
+      interval: 0,
+      minTtl: 5_000,
+      maxTtl: 1_000,
+      negativePolicy: 'strict',
+      failThreshold: 1.5,
+    }
+    const issues = validateResolverOptions(options as never)
+    expect(issues.map((issue) => issue.path)).toEqual([
+      'nameservers[1]',
+      'nameservers[2]',
+      'interval',
+      'maxTtl',
+      'negativePolicy',
+      'failThreshold',
+    ])
+    expect(issues[2]).toEqual({
+      path: 'interval',
+      message: 'expected milliseconds between 10 and 86400000, got 0',
+    })
+    expect(() => createResolver(options as never)).toThrow(
+      `invalid option 'nameservers[1]': ${issues[0]?.message}`,
+    )
+  })
+
+  it('a bad minTtl is reported once, not again through maxTtl', () => {
+    expect(validateResolverOptions({ nameservers: ['127.0.0.1'], minTtl: 1 }).map((i) => i.path)).toEqual([
+      'minTtl',
+    ])
   })
 })
