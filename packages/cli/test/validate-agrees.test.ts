@@ -33,6 +33,34 @@ const REFUSED_BY_THE_LIBRARIES: { name: string; edit: (c: Json) => void; path: s
     message:
       /too short for service DICOM_CLUSTER_A_TCP's checks: .* is not an integer from 10 to 600000, got 9/,
   },
+  {
+    name: 'engine: a CNAME beside other data at its name',
+    edit: (c) =>
+      (c.gslb.zones[0].records = [
+        { name: 'x', type: 'A', value: '192.0.2.1' },
+        { name: 'x', type: 'CNAME', value: 'y.example.org' },
+      ]),
+    path: 'gslb.zones[0].records[1]',
+    message: /has other data; a CNAME must be alone at its name/,
+  },
+  {
+    name: 'engine: an A record with an IPv6 address',
+    edit: (c) => (c.gslb.zones[0].records = [{ name: 'x', type: 'A', value: '::1' }]),
+    path: 'gslb.zones[0].records[0].value',
+    message: /is an IPv6 address; an A record needs IPv4/,
+  },
+  {
+    name: 'resolver: a nameserver listed twice',
+    edit: (c) => (c.resolvers['local-first'].nameservers = ['10.0.0.2', '10.0.0.2:53']),
+    path: 'resolvers.local-first.nameservers[1]',
+    message: /^10\.0\.0\.2:53 is listed twice$/,
+  },
+  {
+    name: 'resolver: an interval below what the resolver takes',
+    edit: (c) => (c.resolvers['local-first'].interval = '1ms'),
+    path: 'resolvers.local-first.interval',
+    message: /^expected milliseconds between 10 and \d+, got 1$/,
+  },
 ]
 
 /** Registers every health target the engine and the forwarder would register at start; throws what health throws. */
@@ -73,6 +101,17 @@ describe('validate refuses what the libraries would refuse at run', () => {
       expect(issues).toEqual([{ path, message: expect.stringMatching(message) }])
     })
   }
+
+  test('the problems of several libraries are reported at once', () => {
+    const config = seed() as Json
+    config.gslb.zones[0].records = [{ name: 'x', type: 'A', value: '::1' }]
+    config.resolvers['local-first'].interval = '1ms'
+    const issues = issuesOf(() => validateConfig(config))
+    expect(issues.map((issue) => issue.path)).toEqual([
+      'gslb.zones[0].records[0].value',
+      'resolvers.local-first.interval',
+    ])
+  })
 
   test('and what it accepts, the libraries accept too (an inherited timeout is fitted to a short interval)', () => {
     const config = seed() as Json

@@ -1,7 +1,7 @@
 import { validateEngineConfig } from '@gslb/engine'
 import { validateForwarderOptions } from '@gslb/forwarder'
 import { validateTarget } from '@gslb/health'
-import { createResolver } from '@gslb/resolver'
+import { validateResolverOptions } from '@gslb/resolver'
 import type { ConfigIssue } from '../errors.js'
 import {
   engineConfig,
@@ -29,23 +29,37 @@ export function libraryIssues(config: Config): ConfigIssue[] {
 function engineIssues(config: Config): ConfigIssue[] {
   if (!config.gslb) return []
   return validateEngineConfig(engineConfig(config)).map(({ path, message }) => ({
-    path: path.startsWith('topology') ? path : `gslb.${path}`,
+    path: nodeConfigPath(config, path),
     message,
   }))
+}
+
+/** The engine keys zones and names by name (`zones["a.example"]`, `names.x`); the node config lists them. */
+function nodeConfigPath(config: Config, enginePath: string): string {
+  if (enginePath.startsWith('topology')) return enginePath
+  const keyed = /^(zones|names)(?:\[("(?:[^"\\]|\\.)*")\]|\.([A-Za-z_][A-Za-z0-9_-]*))(.*)$/.exec(enginePath)
+  if (keyed) {
+    const [, list, quoted, bare, rest] = keyed as unknown as [
+      string,
+      'zones' | 'names',
+      string,
+      string,
+      string,
+    ]
+    const name = quoted === undefined ? bare : (JSON.parse(quoted) as string)
+    const index = (config.gslb?.[list] ?? []).findIndex((entry) => entry.name === name)
+    if (index >= 0) return `gslb.${list}[${index}]${rest}`
+  }
+  return `gslb.${enginePath}`
 }
 
 function resolverIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = []
   for (const [name, resolver] of Object.entries(config.resolvers ?? {})) {
-    try {
-      // 'engine' becomes the engine's bound address at start; any valid endpoint stands in for it here.
-      createResolver(resolverOptions(resolver, { address: '127.0.0.1', port: 53 }))
-    } catch (error) {
-      issues.push({
-        path: `resolvers.${name}`,
-        message: error instanceof Error ? error.message : String(error),
-      })
-    }
+    // 'engine' becomes the engine's bound address at start; any valid endpoint stands in for it here.
+    const options = resolverOptions(resolver, { address: '127.0.0.1', port: 53 })
+    for (const { path, message } of validateResolverOptions(options))
+      issues.push({ path: `resolvers.${name}.${path}`, message })
   }
   return issues
 }
