@@ -3,7 +3,18 @@
  * every duration is a number of milliseconds.
  */
 
+import type { MemberConfig } from '@gslb/engine'
+import type {
+  BalanceMethod,
+  NameBackend as ForwarderNameBackend,
+  StaticBackend as ForwarderStaticBackend,
+} from '@gslb/forwarder'
+import type { ResolverOptions } from '@gslb/resolver'
 import type { FleetView } from './fleet.js'
+
+// The shapes a library already defines are its own, not copies: a pool member is the engine's, a backend the
+// forwarder's (a name backend adds the resolver that keeps it fresh), a resolver's settings the resolver's.
+export type { MemberConfig }
 
 export interface Endpoint {
   address: string
@@ -78,16 +89,6 @@ export interface ZoneConfig {
   records?: { name: string; type: 'A' | 'AAAA' | 'CNAME' | 'TXT'; value: string | string[]; ttl?: number }[]
 }
 
-export interface MemberConfig {
-  name: string
-  address: string
-  datacenter?: string
-  weight?: number
-  priority?: number
-  enabled?: boolean
-  monitorAddress?: string
-}
-
 export interface PoolConfig {
   method?: 'failover' | 'topology' | 'wrr' | 'all'
   allDown?: 'any' | 'refuse' | 'empty' | string[]
@@ -113,31 +114,20 @@ export interface GslbConfig {
   ecs?: { enabled?: boolean; trusted?: string[] }
 }
 
-export interface ResolverConfig {
+export interface ResolverConfig
+  extends Pick<
+    ResolverOptions,
+    'interval' | 'timeout' | 'failThreshold' | 'lastGoodMaxAge' | 'negativePolicy' | 'respectTtl'
+  > {
+  /** address[:port], or 'engine' for this node's own engine. */
   nameservers: string[]
-  interval?: number
-  timeout?: number
-  failThreshold?: number
-  lastGoodMaxAge?: number
-  negativePolicy?: 'fallthrough' | 'authoritative'
-  respectTtl?: boolean
 }
 
-export interface AddressBackend {
-  address: string
-  port: number
-  weight?: number
-  backup?: boolean
-}
+export type AddressBackend = ForwarderStaticBackend
 
-export interface NameBackend {
-  name: string
-  port: number
+export interface NameBackend extends ForwarderNameBackend {
+  /** The resolver (a key of `resolvers`) that keeps this name's addresses fresh. */
   resolver: string
-  weight?: number
-  backup?: boolean
-  family?: 4 | 6 | 'both'
-  prefer?: 4 | 6
 }
 
 export type BackendConfig = AddressBackend | NameBackend
@@ -145,7 +135,7 @@ export type BackendConfig = AddressBackend | NameBackend
 export interface ServiceConfig {
   listen: Endpoint[]
   backends: BackendConfig[]
-  balance?: 'first' | 'roundrobin' | 'leastconn' | 'source'
+  balance?: BalanceMethod
   monitor?: string
   retries?: number
   limits?: {
