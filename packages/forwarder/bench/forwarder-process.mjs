@@ -1,5 +1,5 @@
-// Runs the BUILT forwarder in its own process for the benchmarks. argv[2]: JSON array of services.
-// Talks to the parent over IPC: sends { ready, ports }, answers 'rss' with the RSS after a GC.
+// Runs the BUILT forwarder (bare createForwarder) in its own process for the benchmarks. argv[2]: JSON array of
+// services. Sends { ready, ports } over IPC; stops on 'stop'. No forced GC: it is measured as it runs.
 import { createForwarder } from '../dist/index.js'
 
 const services = JSON.parse(process.argv[2])
@@ -12,23 +12,7 @@ process.send({
   ),
 })
 process.on('message', async (message) => {
-  if (message === 'rss') {
-    for (let i = 0; i < 3; i++) {
-      globalThis.gc?.()
-      await new Promise((resolve) => setTimeout(resolve, 300))
-    }
-    if (process.env.BENCH_DEBUG)
-      console.error(
-        process.memoryUsage(),
-        (await import('node:v8'))
-          .getHeapSpaceStatistics()
-          .map((s) => [s.space_name, s.space_size, s.space_used_size, s.physical_space_size]),
-      )
-    process.send({
-      rss: process.memoryUsage().rss,
-      active: forwarder.stats().reduce((n, s) => n + s.active, 0),
-    })
-  } else if (message === 'stop') {
+  if (message === 'stop') {
     await forwarder.stop()
     process.exit(0)
   }

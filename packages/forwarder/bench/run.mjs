@@ -1,35 +1,36 @@
-// Forwarder vs HAProxy (mode tcp) vs direct, on loopback, in one run. Needs the built package
-// (`pnpm --filter @gslb/forwarder build`) and the Debian peers iperf3, wrk and haproxy.
-//   node packages/forwarder/bench/run.mjs [--seconds 5] [--idle 9800] [--haproxy-threads 1] [--idle-only]
-//     [--node-flags='--max-semi-space-size=2']
-// Prints a markdown table. Timing numbers on a shared machine are noisy: compare ratios in one run.
+// L4 forwarding as users run it, side by side (../../../shared/reference/benchmarking.md):
+//   haproxy   HAProxy mode tcp, nbthread 1
+//   node      `gslb-lb run -c config.json` (the CLI as shipped: admin API, metrics, logging info json)
+//   library   the bare createForwarder in a process of its own
+//   pipe      a two-line Node pipe() relay (Node's ceiling)
+// Every subject is a fresh process; rounds are interleaved in a shuffled order after a warm-up round that is
+// thrown away; each cell prints min / median / max, and the ratios are of medians. Needs the built packages
+// (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`) and the Debian peers iperf3, wrk and haproxy.
+//   node packages/forwarder/bench/run.mjs [--seconds 5] [--rounds 3] [--idle 9800] [--haproxy-threads 1]
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
+const cliBin = join(here, '../../cli/dist/bin.cjs')
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
   const at = args.indexOf(`--${name}`)
   return at >= 0 ? Number(args[at + 1]) : fallback
 }
 const SECONDS = option('seconds', 5)
+const ROUNDS = option('rounds', 3)
 const IDLE = option('idle', 9_800)
 const HAPROXY_THREADS = option('haproxy-threads', 1)
-const IDLE_ONLY = args.includes('--idle-only')
-// extra V8/Node flags for the forwarder process, e.g. --node-flags=--max-semi-space-size=2
-const NODE_FLAGS = (args.find((arg) => arg.startsWith('--node-flags=')) ?? '--node-flags=')
-  .slice(13)
-  .split(' ')
-  .filter(Boolean)
 const dir = mkdtempSync(join(tmpdir(), 'gslb-forwarder-bench-'))
 const children = []
+const CLK_TCK = 100
 
 async function freePort() {
   const server = createServer().listen({ host: '127.0.0.1', port: 0 })
@@ -42,7 +43,7 @@ async function freePort() {
 /** Spawns with the open-file limit raised to the hard limit (10,000 idle proxied connections need 20,000+ fds). */
 function start(command, commandArgs, options = {}) {
   const child = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', command, ...commandArgs], {
-    stdio: options.ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'],
+    stdio: options.ipc ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'],
   })
   children.push(child)
   return child
@@ -61,7 +62,7 @@ function request(child, message, key) {
   })
 }
 
-async function waitPort(port, deadlineMs = 10_000) {
+async function waitPort(port, deadlineMs = 15_000) {
   const deadline = Date.now() + deadlineMs
   for (;;) {
     const socket = connect({ host: '127.0.0.1', port })
@@ -76,23 +77,35 @@ async function waitPort(port, deadlineMs = 10_000) {
   }
 }
 
-function rssKb(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1])
+const rssKb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
 }
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')
 
+/** Received Gbit/s; iperf3's server takes one test at a time and sometimes is not ready yet: a few retries. */
 async function iperf(port, streams) {
-  const { stdout } = await run(
-    'iperf3',
-    ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECONDS), '-P', String(streams), '-J'],
-    {
-      maxBuffer: 64 << 20,
-    },
-  )
-  return JSON.parse(stdout).end.sum_received.bits_per_second / 1e9
+  for (let attempt = 1; ; attempt++) {
+    const { stdout } = await run(
+      'iperf3',
+      ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECONDS), '-P', String(streams), '-J'],
+      { maxBuffer: 64 << 20 },
+    ).catch((error) => ({ stdout: error.stdout ?? '{}' }))
+    const received = JSON.parse(stdout).end?.sum_received?.bits_per_second
+    if (received !== undefined) return received / 1e9
+    if (attempt === 3) throw new Error(`iperf3 through port ${port} failed 3 times: ${stdout.slice(0, 300)}`)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+  }
 }
 
-async function wrk(port) {
+/** New connections per second (HTTP with Connection: close), and the proxy's CPU per connection in µs. */
+async function connectionRate(port, pid) {
+  const cpuBefore = cpuSeconds(pid)
   const { stdout } = await run('wrk', [
     '-t1',
     '-c32',
@@ -101,11 +114,13 @@ async function wrk(port) {
     'Connection: close',
     `http://127.0.0.1:${port}/`,
   ])
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)[1])
+  const cpu = cpuSeconds(pid) - cpuBefore
+  const requests = Number(/(\d+) requests in/.exec(stdout)[1])
+  return { rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)[1]), cpuMicros: (cpu * 1e6) / requests }
 }
 
-async function idleMemory(label, port, pid, idleBackend, beforeMeasure) {
-  await beforeMeasure?.()
+/** Total RSS of the proxy while it holds IDLE idle connections (no forced GC: what a user sees). */
+async function idleMemory(port, pid, idleBackend) {
   const before = rssKb(pid)
   const clients = spawn(
     'sh',
@@ -118,12 +133,10 @@ async function idleMemory(label, port, pid, idleBackend, beforeMeasure) {
       String(port),
       String(IDLE),
     ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   )
   children.push(clients)
-  const { opened, failed } = await request(clients, null, 'opened')
+  const { opened } = await request(clients, null, 'opened')
   const deadline = Date.now() + 60_000
   let held = 0
   while (Date.now() < deadline) {
@@ -131,7 +144,7 @@ async function idleMemory(label, port, pid, idleBackend, beforeMeasure) {
     if (held >= opened) break
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
-  await beforeMeasure?.()
+  await new Promise((resolve) => setTimeout(resolve, 1_000))
   const after = rssKb(pid)
   clients.send('close')
   await once(clients, 'exit')
@@ -140,15 +153,29 @@ async function idleMemory(label, port, pid, idleBackend, beforeMeasure) {
     if (left === 0) break
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  if (failed > 0 || held < opened)
-    console.error(`${label}: opened ${opened}, failed ${failed}, proxied ${held}`)
-  return { perConnection: ((after - before) * 1024) / held, held }
+  return { totalMb: after / 1024, perConnection: ((after - before) * 1024) / Math.max(held, 1), held }
 }
+
+function shuffle(items) {
+  const copy = [...items]
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[copy[i], copy[j]] = [copy[j], copy[i]]
+  }
+  return copy
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+const fmt = (value) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2))
+const cell = (values) => `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`
 
 try {
   const iperfPort = await freePort()
   const httpPort = await freePort()
-  const haproxyPorts = { iperf: await freePort(), http: await freePort(), idle: await freePort() }
   start('iperf3', ['-s', '-B', '127.0.0.1', '-p', String(iperfPort)])
   writeFileSync(
     join(dir, 'http.cfg'),
@@ -158,24 +185,17 @@ try {
   start('haproxy', ['-db', '-f', join(dir, 'http.cfg')])
   const idleBackend = start(process.execPath, [join(here, 'idle-peer.mjs'), 'server', '0'], { ipc: true })
   const { port: idlePort } = await request(idleBackend, null, 'port')
-  const services = [
-    { name: 'iperf', listen: ['127.0.0.1:0'], backends: [{ address: '127.0.0.1', port: iperfPort }] },
-    { name: 'http', listen: ['127.0.0.1:0'], backends: [{ address: '127.0.0.1', port: httpPort }] },
-    { name: 'idle', listen: ['127.0.0.1:0'], backends: [{ address: '127.0.0.1', port: idlePort }] },
-  ]
-  const forwarder = start(
-    process.execPath,
-    ['--expose-gc', join(here, 'forwarder-process.mjs'), JSON.stringify(services)],
-    {
-      ipc: true,
-    },
-  )
-  const { ports: forwarderPorts } = await request(forwarder, null, 'ready')
+  const targets = { iperf: iperfPort, http: httpPort, idle: idlePort }
+
+  const subjects = {}
+  const pending = []
+  // HAProxy
+  const haproxyPorts = { iperf: await freePort(), http: await freePort(), idle: await freePort() }
   writeFileSync(
     join(dir, 'proxy.cfg'),
     `global\n  nbthread ${HAPROXY_THREADS}\n  maxconn ${IDLE + 100}\n` +
       `defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n` +
-      Object.entries({ iperf: iperfPort, http: httpPort, idle: idlePort })
+      Object.entries(targets)
         .map(
           ([name, port]) =>
             `frontend ${name}\n  bind 127.0.0.1:${haproxyPorts[name]}\n  default_backend ${name}_servers\n` +
@@ -184,48 +204,123 @@ try {
         .join(''),
   )
   const haproxy = start('haproxy', ['-db', '-f', join(dir, 'proxy.cfg')])
-  // iperf3's server is not probed: a connection without a test makes it log an error
-  for (const port of [httpPort, ...Object.values(haproxyPorts)]) await waitPort(port)
-  await new Promise((resolve) => setTimeout(resolve, 300))
-
-  const rows = []
-  for (const streams of IDLE_ONLY ? [] : [1, 8]) {
-    const direct = await iperf(iperfPort, streams)
-    const viaForwarder = await iperf(forwarderPorts.iperf, streams)
-    const viaHaproxy = await iperf(haproxyPorts.iperf, streams)
-    rows.push([`iperf3 -P ${streams} (Gbit/s)`, direct, viaForwarder, viaHaproxy])
-  }
-  if (!IDLE_ONLY) {
-    const cpsDirect = await wrk(httpPort)
-    const cpsForwarder = await wrk(forwarderPorts.http)
-    const cpsHaproxy = await wrk(haproxyPorts.http)
-    rows.push(['wrk Connection: close (req/s = new conn/s)', cpsDirect, cpsForwarder, cpsHaproxy])
-  }
-  const memForwarder = await idleMemory('forwarder', forwarderPorts.idle, forwarder.pid, idleBackend, () =>
-    request(forwarder, 'rss', 'rss'),
+  subjects.haproxy = { pid: haproxy.pid, ports: haproxyPorts }
+  // gslb-lb run, as users run it
+  const nodePorts = { iperf: await freePort(), http: await freePort(), idle: await freePort() }
+  writeFileSync(
+    join(dir, 'gslb-lb.json'),
+    JSON.stringify({
+      node: { name: 'bench' },
+      admin: { listen: { address: '127.0.0.1', port: await freePort() } },
+      logging: { level: 'info', format: 'json' },
+      services: Object.fromEntries(
+        Object.entries(targets).map(([name, port]) => [
+          name,
+          {
+            listen: [{ address: '127.0.0.1', port: nodePorts[name] }],
+            backends: [{ address: '127.0.0.1', port }],
+          },
+        ]),
+      ),
+    }),
   )
-  const memHaproxy = await idleMemory('haproxy', haproxyPorts.idle, haproxy.pid, idleBackend)
-  rows.push([
-    `RSS per idle proxied connection (bytes; ${memForwarder.held} / ${memHaproxy.held} conns)`,
-    null,
-    memForwarder.perConnection,
-    memHaproxy.perConnection,
-  ])
+  const node = start(process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')])
+  subjects.node = { pid: node.pid, ports: nodePorts }
+  // the bare library and the bare pipe() relay
+  const services = Object.entries(targets).map(([name, port]) => ({
+    name,
+    listen: ['127.0.0.1:0'],
+    backends: [{ address: '127.0.0.1', port }],
+  }))
+  const library = start(process.execPath, [join(here, 'forwarder-process.mjs'), JSON.stringify(services)], {
+    ipc: true,
+  })
+  pending.push(
+    request(library, null, 'ready').then(({ ports }) => (subjects.library = { pid: library.pid, ports })),
+  )
+  const relay = start(
+    process.execPath,
+    [
+      join(here, 'pipe-relay.mjs'),
+      JSON.stringify(Object.entries(targets).map(([name, target]) => ({ name, target }))),
+    ],
+    { ipc: true },
+  )
+  pending.push(request(relay, null, 'ready').then(({ ports }) => (subjects.pipe = { pid: relay.pid, ports })))
+  await Promise.all(pending)
+  // the shell exec'd the command: the child's pid is the proxy's pid. iperf3's server is not probed: a connection
+  // without a test makes it log an error
+  for (const port of [httpPort, haproxyPorts.http, haproxyPorts.idle, nodePorts.http, nodePorts.idle])
+    await waitPort(port)
+  await new Promise((resolve) => setTimeout(resolve, 1_000))
+  const names = ['haproxy', 'node', 'library', 'pipe']
+  const freshRss = Object.fromEntries(names.map((name) => [name, rssKb(subjects[name].pid) / 1024]))
 
-  const fmt = (value) =>
-    value === null ? '–' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2)
+  const measures = [
+    ['iperf3 -P 1 (Gbit/s)', (s) => iperf(s.ports.iperf, 1)],
+    ['iperf3 -P 8 (Gbit/s)', (s) => iperf(s.ports.iperf, 8)],
+    ['new connections/s (wrk, Connection: close)', (s) => connectionRate(s.ports.http, s.pid)],
+  ]
+  const results = {}
+  const loads = []
+  for (let round = 0; round <= ROUNDS; round++) {
+    loads.push(load())
+    for (const [measure, go] of measures) {
+      for (const name of shuffle(names)) {
+        const value = await go(subjects[name])
+        if (round === 0) continue // warm-up
+        const values =
+          typeof value === 'number'
+            ? { [measure]: value }
+            : {
+                [measure]: value.rate,
+                'CPU per connection (µs)': value.cpuMicros,
+              }
+        for (const [key, v] of Object.entries(values)) {
+          results[key] ??= {}
+          results[key][name] ??= []
+          results[key][name].push(v)
+        }
+      }
+    }
+  }
+  loads.push(load())
+
+  const idle = {}
+  for (const name of shuffle(names))
+    idle[name] = await idleMemory(subjects[name].ports.idle, subjects[name].pid, idleBackend)
+
   console.log(
-    `haproxy nbthread ${HAPROXY_THREADS}, ${SECONDS} s per run, node ${process.version} ${NODE_FLAGS.join(' ')}\n`,
+    `haproxy nbthread ${HAPROXY_THREADS}; ${SECONDS} s per run; ${ROUNDS} interleaved rounds after a warm-up; ` +
+      `node ${process.version}\nload average (1/5/15 min) at each round: ${loads.join(' | ')}\n`,
   )
-  console.log('| measure | direct | forwarder | haproxy | forwarder / haproxy |')
-  console.log('| --- | ---: | ---: | ---: | ---: |')
-  for (const [name, direct, viaForwarder, viaHaproxy] of rows) {
-    const ratio = name.startsWith('RSS') ? viaForwarder / viaHaproxy : viaForwarder / viaHaproxy
+  console.log(
+    'median (min–max) | haproxy | gslb-lb run | library | pipe() | run / library | run / haproxy | library / haproxy |',
+  )
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const [measure, byName] of Object.entries(results)) {
+    const m = Object.fromEntries(names.map((name) => [name, median(byName[name])]))
     console.log(
-      `| ${name} | ${fmt(direct)} | ${fmt(viaForwarder)} | ${fmt(viaHaproxy)} | ${ratio.toFixed(2)}× |`,
+      `| ${measure} | ${names.map((name) => cell(byName[name])).join(' | ')} | ` +
+        `${(m.node / m.library).toFixed(2)}× | ${(m.node / m.haproxy).toFixed(2)}× | ${(m.library / m.haproxy).toFixed(2)}× |`,
     )
   }
-  forwarder.send('stop')
+  const memRow = (label, value) =>
+    `| ${label} | ${names.map((name) => fmt(value(name))).join(' | ')} | ` +
+    `${(value('node') / value('library')).toFixed(2)}× | ${(value('node') / value('haproxy')).toFixed(2)}× | ` +
+    `${(value('library') / value('haproxy')).toFixed(2)}× |`
+  console.log(memRow('RSS, fresh process (MB)', (name) => freshRss[name]))
+  console.log(
+    memRow(
+      `total RSS holding ${IDLE} idle connections (MB, one round, no forced GC)`,
+      (name) => idle[name].totalMb,
+    ),
+  )
+  console.log(memRow('RSS growth per idle connection (bytes)', (name) => idle[name].perConnection))
+  const short = names.filter((name) => idle[name].held < IDLE)
+  if (short.length > 0)
+    console.log(`\nheld fewer than ${IDLE}: ${short.map((name) => `${name} ${idle[name].held}`).join(', ')}`)
+  library.send('stop')
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
   rmSync(dir, { recursive: true, force: true })
