@@ -71,7 +71,7 @@ async function checkKeepalived(node) {
   if (held.sort().join(',') !== [...vips].sort().join(','))
     return `virtual_ipaddress ${held.join(', ')}; the fleet gives ${node} the VIPs ${vips.join(', ')}`
   for (const vip of vips) {
-    const check = `"/usr/bin/curl -fsS --max-time 0.5 -o /dev/null http://${admin.address}:${admin.port}/check?vip=${vip}"`
+    const check = `"/usr/bin/curl -fsS --max-time 0.8 -o /dev/null http://${admin.address}:${admin.port}/check?vip=${vip}"`
     if (!conf.includes(`script ${check}`)) return `no track script ${check}`
   }
   // VRRPv2 only (VRRPv3 has no authentication): keepalived truncates a longer auth_pass to 8 characters.

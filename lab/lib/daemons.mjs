@@ -31,9 +31,11 @@ export const start = {
       `PACS_${pacs.pacs.toUpperCase()}`,
       '--output-directory',
       pacsDir(pacs),
-      // no reverse lookup of each caller: the lab has no in-addr.arpa zone, and storescp serves one association
-      // at a time, so a lookup waiting for its timeout would hang every association behind it
+      // no reverse lookup of each caller: the lab has no in-addr.arpa zone, so each lookup would wait its timeout
       '--disable-host-lookup',
+      // one process per association, as a real PACS serves several at once: without it an association from the
+      // other site that a WAN cut left half-open blocks this PACS for everyone until storescp's own timeout
+      '--fork',
       String(DICOM_PORT),
     ]),
   gslb: (balancer) =>

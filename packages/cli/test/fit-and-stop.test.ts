@@ -29,7 +29,10 @@ interface ObservedView {
   running: boolean
   stopping: boolean
   engineListening: boolean
-  services: Record<string, { listeners: number; servers: { id: string; state: string; weight?: number }[] }>
+  services: Record<
+    string,
+    { listeners: number; servers: { id: string; state: string; weight?: number; lastResort?: boolean }[] }
+  >
 }
 
 function observed(edit: (view: ObservedView) => void): Observable {
@@ -126,6 +129,22 @@ describe('fit to hold the VIP', () => {
       }),
     )
     expect(result.usable).toEqual({ DICOM_DNS_PROXY: 1, DICOM_CLUSTER: 0 })
+  })
+
+  test('regression (lab wan-cut): addresses held out only by a passive mark-down still count for an unmonitored service', () => {
+    // the VIP holder marked both sites down after a WAN cut; its idle pair peer has them 'unknown': comparing the two
+    // must not make the holder unfit, since the forwarder still tries held-out servers when nothing else is left
+    const view = observed((v) => {
+      v.services.DICOM_DNS_PROXY!.servers = [
+        { id: '10.1.0.100:104', state: 'down', lastResort: true },
+        { id: '10.2.0.100:104', state: 'down', lastResort: true },
+      ]
+    })
+    expect(checkNode(view).usable).toMatchObject({ DICOM_DNS_PROXY: 2 })
+    const drained = observed((v) => {
+      v.services.DICOM_DNS_PROXY!.servers = [{ id: '10.1.0.100:104', state: 'down', lastResort: false }]
+    })
+    expect(checkNode(drained).usable).toMatchObject({ DICOM_DNS_PROXY: 0 })
   })
 
   test('a DNS outage (the proxy has no addresses at all) is shared: still fit', () => {

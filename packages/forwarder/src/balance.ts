@@ -88,9 +88,7 @@ function pickFrom(
  */
 function lastResort(servers: readonly Server[], tried: readonly Server[] | null): Server | null {
   for (const server of servers) {
-    if (!server.passiveDown || (server.health !== 'up' && server.health !== 'unknown')) continue
-    if (server.draining || server.weight === 0) continue
-    if (tried === null || !tried.includes(server)) return server
+    if (server.lastResort && (tried === null || !tried.includes(server))) return server
   }
   return null
 }

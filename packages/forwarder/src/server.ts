@@ -68,6 +68,19 @@ export class Server {
     return this.weight > 0 && (state === 'up' || state === 'unknown')
   }
 
+  /**
+   * Held out only by its own passive mark-down: tried when nothing eligible is left (a mark-down is a guess from
+   * the last connects; an operator's, a monitor's or a drain's verdict is not). See decision 0014.
+   */
+  get lastResort(): boolean {
+    return (
+      this.passiveDown &&
+      (this.health === 'up' || this.health === 'unknown') &&
+      !this.draining &&
+      this.weight > 0
+    )
+  }
+
   clearPassiveTimer(): void {
     if (this.passiveTimer) clearTimeout(this.passiveTimer)
     this.passiveTimer = null

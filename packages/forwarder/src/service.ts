@@ -550,6 +550,7 @@ export class Service implements ConnectionHost {
         weight: server.weight,
         state: server.state,
         available: server.eligible,
+        lastResort: server.lastResort,
         active: server.active,
         total: server.total,
         failedConnects: server.failedConnects,

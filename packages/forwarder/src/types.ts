@@ -244,6 +244,11 @@ export interface ServerStats {
   state: ServerState
   /** Would take a new connection now: in rotation, not down or draining, weight above 0. */
   available: boolean
+  /**
+   * Held out only by its own passive mark-down: still tried when no available server is left, so the service can
+   * still forward (a site whose link came back is found on the next connection).
+   */
+  lastResort: boolean
   active: number
   total: number
   failedConnects: number

@@ -254,12 +254,18 @@ export function checkNode(node: Observable, scope: CheckScope = {}): CheckResult
  * Servers a service can send new connections to, by the forwarder's own rule (`available`: not down, not draining,
  * weight above 0); of a monitored service only those checked up, since the fit check compares evidence and a server
  * not checked yet (the first seconds after a start) has given none. `gslb_service_servers_available` counts those too.
+ * Of an unmonitored service, a server held out only by a passive mark-down counts as well: the forwarder still tries
+ * it when nothing else is left, and the mark-down depends on which node carried the traffic — the pair's VIP holder
+ * marks a site down after a WAN cut, its idle peer does not, and comparing the two would move the VIP for a cause
+ * they share (lab drill wan-cut).
  */
 export function usableServers(
-  servers: readonly { state: string; available: boolean }[],
+  servers: readonly { state: string; available: boolean; lastResort?: boolean }[],
   monitored: boolean,
 ): number {
-  return servers.filter((server) => server.available && (server.state === 'up' || !monitored)).length
+  return servers.filter((server) =>
+    monitored ? server.available && server.state === 'up' : server.available || server.lastResort === true,
+  ).length
 }
 
 /** This node's usable servers per service, now (what its pair peer compares against). */
