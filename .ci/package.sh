@@ -20,8 +20,11 @@ scratch=$(mktemp -d)
 sysctls_before=$(sysctl -n net.ipv4.ip_nonlocal_bind net.ipv6.ip_nonlocal_bind 2>/dev/null | paste -sd' ' || true)
 node_pid=""
 scp_pid=""
+example_ns=gslb-ci-example
 cleanup() {
   [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null || true
+  ip netns pids "$example_ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  ip netns del "$example_ns" 2>/dev/null || true
   [ -n "$scp_pid" ] && kill "$scp_pid" 2>/dev/null || true
   if dpkg-query -W -f '${Status}' gslb-lb 2>/dev/null | grep -q 'installed\|config-files'; then
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq gslb-lb >/dev/null 2>&1 || true
@@ -156,6 +159,40 @@ wait "$node_pid" || fail "gslb-lb run did not exit 0 on SIGTERM: $(tail -5 "$scr
 node_pid=""
 kill "$scp_pid" && wait "$scp_pid" 2>/dev/null || true
 scp_pid=""
+
+step "the two-site example's node lb-a1 (examples/two-site/fleet.json --node lb-a1), as the service user"
+# In a network namespace of its own: the example binds its site's addresses (10.1.0.x, with ip_nonlocal_bind as the
+# package's sysctl drop-in sets it) and port 53, which must not touch this machine's own network.
+ip netns add "$example_ns"
+ip -n "$example_ns" link set lo up
+ip netns exec "$example_ns" sysctl -qw net.ipv4.ip_nonlocal_bind=1
+install -m 0644 examples/two-site/fleet.json "$scratch/fleet.json"
+gslb-lb validate "$scratch/fleet.json" --node lb-a1
+ip netns exec "$example_ns" setpriv --reuid gslb-lb --regid gslb-lb --init-groups --inh-caps +net_bind_service \
+  --ambient-caps +net_bind_service --bounding-set -all,+net_bind_service --no-new-privs \
+  /usr/bin/gslb-lb run -c "$scratch/fleet.json" --node lb-a1 >"$scratch/example.log" 2>&1 &
+node_pid=$!
+status=""
+for _ in $(seq 1 60); do
+  status=$(ip netns exec "$example_ns" curl -fsS --max-time 2 http://127.0.0.1:9180/status 2>/dev/null) && break
+  kill -0 "$node_pid" 2>/dev/null || { cat "$scratch/example.log"; fail "the example's node exited"; }
+  sleep 0.5
+done
+[ -n "$status" ] || { cat "$scratch/example.log"; fail "the example's node did not answer /status in 30 s"; }
+echo "$status" | node -e '
+  const s = JSON.parse(require("fs").readFileSync(0, "utf8"))
+  const listening = s.services.filter((x) => x.listening).map((x) => x.name)
+  console.log(`node ${s.node.name} (site ${s.node.site}), services listening: ${listening.join(", ")}, engine: ${s.engine.listening.length} listener(s)`)
+  if (s.node.name !== "lb-a1" || listening.length !== s.services.length || s.engine.listening.length === 0) process.exit(1)
+' || fail "the example's node is not lb-a1 with every service and the engine listening"
+example_proc=$(pgrep -P "$node_pid" -x node || echo "$node_pid")
+[ "$(awk '/^Uid:/{print $2}' "/proc/$example_proc/status")" = "$(id -u gslb-lb)" ] || fail "not running as gslb-lb"
+ip netns exec "$example_ns" dig +short +time=2 +tries=1 @127.0.0.1 dicom.mysite.com A \
+  || fail "the example's engine did not answer on 127.0.0.1:53"
+kill -TERM "$example_proc"
+wait "$node_pid" || fail "the example's node did not exit 0 on SIGTERM: $(tail -5 "$scratch/example.log")"
+node_pid=""
+ip netns del "$example_ns"
 
 step "upgrade: an edited config is kept, its permissions too"
 sed -i 's/"name": "lb-a1"/"name": "lb-ci-edited"/' /etc/gslb-lb/config.json

@@ -330,6 +330,13 @@ const DRILLS = {
 
   /** DNS-aware clients at each site ask the central BIND and the ECS-sending unbound: their own site first. */
   async 'dns-clients'() {
+    // Steady state: a resolver may still serve, for one TTL, an answer the engines gave while the lab was coming up
+    // (a site not up yet). Every node's pool members up, then one TTL, then the clients ask.
+    await until(
+      [['every pool member up on every node', async () => (await poolMembersDown()) === 0]],
+      SETTINGS.healthyTimeoutMs,
+    )
+    await sleep((dicomTtlSeconds() + 1) * 1_000)
     const ROUNDS = 10
     const answers = {}
     let ownFirst = 0
@@ -429,6 +436,23 @@ function firstResponseTimeoutMs() {
 
 async function gslbPids() {
   return Object.fromEntries(balancers().map((b) => [b.node, readPid(daemonName.gslb(b))]))
+}
+
+/** Pool members not up, summed over every node's engine. */
+async function poolMembersDown() {
+  let down = 0
+  for (const balancer of balancers()) {
+    const view = await admin(balancer, '/status').catch(() => null)
+    if (view === null) return Number.POSITIVE_INFINITY
+    for (const pool of view.pools) down += pool.members.filter((m) => m.state !== 'up').length
+  }
+  return down
+}
+
+/** The TTL of the DICOM name in the fleet file: how long a resolver may keep an answer. */
+function dicomTtlSeconds() {
+  const fleet = JSON.parse(readFileSync(FLEET_FILE, 'utf8'))
+  return fleet.gslb.names.find((n) => n.name === DICOM_NAME)?.ttl ?? 10
 }
 
 /** TCP keepalive delay of the forwarder (60 s) plus a probe's round trip and the lab's polling. */
