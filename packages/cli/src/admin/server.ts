@@ -153,9 +153,11 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
 
   const authorizeWrite = (req: IncomingMessage) => {
     // A browser on the node (or a page it visits) must not post here: the Origin of a cross-site request is
-    // never the admin API's own.
+    // never the admin API's own — http://<Host>, or https://<Host> behind a TLS-terminating reverse proxy that
+    // passes the Host header on (docs/operations.md).
     const origin = req.headers.origin
-    if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) {
+    const host = req.headers.host ?? ''
+    if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) {
       throw new HttpError(403, `cross-origin write refused (Origin ${origin})`)
     }
     const token = currentToken()
