@@ -124,15 +124,16 @@ describe('dig', () => {
   })
 
   test('ECS: IPv4 and IPv6 subnets choose the site and return the scope', async () => {
+    // a query with ECS came through a resolver that caches and may rotate records: its site's address only
     const v4 = await dig(DIG, port, [ZONE, 'A', '+subnet=10.2.3.0/24'])
-    expect(v4.answer.map((r) => r.data)).toEqual(['10.2.0.1', '10.1.0.1'])
+    expect(v4.answer.map((r) => r.data)).toEqual(['10.2.0.1'])
     expect(v4.subnet).toBe('10.2.3.0/24/16')
     // 2001:db8::/56 is in no datacenter: one address for an unknown client, valid for the scope topology gives
     const v6 = await dig(DIG, port, [ZONE, 'AAAA', '+subnet=2001:db8::/56'])
     expect(v6.answer.map((r) => r.data)).toEqual(['2001:db8:1::1'])
     expect(v6.subnet).toMatch(/^2001:db8::\/56\/\d+$/)
     const v6b = await dig(DIG, port, [ZONE, 'AAAA', '+subnet=2001:db8:2::/56'])
-    expect(v6b.answer.map((r) => r.data)).toEqual(['2001:db8:2::1', '2001:db8:1::1'])
+    expect(v6b.answer.map((r) => r.data)).toEqual(['2001:db8:2::1'])
     expect(v6b.subnet).toBe('2001:db8:2::/56/48')
     const fixed = await dig(DIG, port, [`v4.${ZONE}`, 'A', '+subnet=10.2.3.0/24'])
     expect(fixed.subnet).toBe('10.2.3.0/24/0')
@@ -183,7 +184,7 @@ describe('dig', () => {
     expect(glue.flags).toContain('aa')
     expect(glue.answer.map((r) => r.data)).toEqual(['192.0.2.53'])
     const cname = await dig(DIG, port, [`www.${ZONE}`, 'A', '+subnet=10.1.0.0/16'])
-    expect(cname.answer.map((r) => r.type)).toEqual(['CNAME', 'A', 'A'])
+    expect(cname.answer.map((r) => r.type)).toEqual(['CNAME', 'A'])
     expect(cname.answer[1]?.data).toBe('10.1.0.1')
   })
 })
