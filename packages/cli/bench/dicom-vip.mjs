@@ -7,13 +7,12 @@
 // storescp, echoscu).
 //   node packages/cli/bench/dicom-vip.mjs [--objects 300] [--associations 30] [--rounds 3]
 import { execFile, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { freePort, waitPort } from '../../../scripts/bench-ports.mjs'
 
 const run = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
@@ -29,29 +28,6 @@ const ROUNDS = option('rounds', 3)
 const OBJECT_BYTES = 512 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'gslb-dicom-vip-'))
 const children = []
-
-async function freePort() {
-  const server = createServer().listen({ host: '127.0.0.1', port: 0 })
-  await once(server, 'listening')
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function waitPort(port, deadlineMs = 15_000) {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
-    const socket = connect({ host: '127.0.0.1', port })
-    const ok = await new Promise((resolve) => {
-      socket.once('connect', () => resolve(true))
-      socket.once('error', () => resolve(false))
-    })
-    socket.destroy()
-    if (ok) return
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 /** OBJECTS Secondary Capture objects of 512 KiB (random pixels), one study, each its own SOP Instance UID. */
 async function makeStudy() {

@@ -10,11 +10,11 @@
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { freePort, waitPort } from '../../../scripts/bench-ports.mjs'
 
 const run = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
@@ -31,14 +31,6 @@ const HAPROXY_THREADS = option('haproxy-threads', 1)
 const dir = mkdtempSync(join(tmpdir(), 'gslb-forwarder-bench-'))
 const children = []
 const CLK_TCK = 100
-
-async function freePort() {
-  const server = createServer().listen({ host: '127.0.0.1', port: 0 })
-  await once(server, 'listening')
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Spawns with the open-file limit raised to the hard limit (10,000 idle proxied connections need 20,000+ fds). */
 function start(command, commandArgs, options = {}) {
@@ -60,21 +52,6 @@ function request(child, message, key) {
     child.on('message', onMessage)
     if (message !== null) child.send(message)
   })
-}
-
-async function waitPort(port, deadlineMs = 15_000) {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
-    const socket = connect({ host: '127.0.0.1', port })
-    const ok = await new Promise((resolve) => {
-      socket.once('connect', () => resolve(true))
-      socket.once('error', () => resolve(false))
-    })
-    socket.destroy()
-    if (ok) return
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 const rssKb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
