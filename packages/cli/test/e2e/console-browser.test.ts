@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { echo } from '@gslb/dicom'
-import { type Browser, launchChromium, type Page } from '../../../console/test/support/browser.js'
+import { type Browser, launchChromium, type Page, shows } from '../../../console/test/support/browser.js'
 import { type Demo, startDemo } from '../../src/commands/demo.js'
 
 // The console served by a running node (the demo: two sites on loopback), in Debian's chromium: both sites shown,
@@ -90,11 +90,11 @@ test('the demo node serves the console: two sites, a forced-down member, an asso
   await page.getByRole('dialog').getByRole('button', { name: 'Force down' }).click()
   const badge = page.locator('#pools tr[data-target="dicom/siteA"] .state')
   await page.locator('#pools tr[data-target="dicom/siteA"] .state[data-state="down"]').waitFor()
-  await expect(badge.textContent()).resolves.toContain('down')
+  await shows(badge, 'down')
   await expect(badge.evaluate((el) => getComputedStyle(el).color)).resolves.toBe(DOWN_COLOUR)
 
   await echoUntilLandsAt('B')
-  await expect(page.locator('#timeline-table').textContent()).resolves.toContain('force-down applied')
+  await shows(page.locator('#timeline-table'), 'force-down applied')
   await page.locator('#associations').scrollIntoViewIfNeeded()
   await page.evaluate(() => window.scrollTo(0, 0))
   await screenshot('console-1280x800.png')

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { type Browser, launchChromium } from '../support/browser.js'
+import { type Browser, launchChromium, shows } from '../support/browser.js'
 import {
   association,
   FAKE_TOKEN,
@@ -69,9 +69,7 @@ test('the page loads from the admin listener and shows both sites, up, in words'
     'Site Athis node',
     'Site B',
   ])
-  await expect(page.locator('#sites .site[data-site="B"] .state').first().textContent()).resolves.toContain(
-    'up',
-  )
+  await shows(page.locator('#sites .site[data-site="B"] .state').first(), 'up')
   await expect(page.title()).resolves.toBe('demo — gslb-lb console')
   const paint = await page.evaluate(() => {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0]
@@ -93,37 +91,31 @@ test('a forced-down member changes its state word and colour; the timeline recor
   await page.reload()
   await page.locator('#sites .site').first().waitFor()
   const badge = memberBadge(page, 'dicom/siteA')
-  await expect(badge.textContent()).resolves.toContain('up')
+  await shows(badge, 'up')
   await expect(badge.evaluate((el) => getComputedStyle(el).color)).resolves.toBe(UP_COLOUR)
 
   await page.getByRole('button', { name: 'Force down dicom/siteA' }).click()
   const dialog = page.getByRole('dialog')
-  await expect(dialog.textContent()).resolves.toContain('Modalities move to the next site')
+  await shows(dialog, 'Modalities move to the next site')
   await dialog.getByRole('button', { name: 'Force down' }).click()
 
   await page.locator('#pools tr[data-target="dicom/siteA"] .state[data-state="down"]').waitFor()
-  await expect(badge.textContent()).resolves.toContain('down')
+  await shows(badge, 'down')
   await expect(badge.evaluate((el) => getComputedStyle(el).color)).resolves.toBe(DOWN_COLOUR)
-  await expect(page.locator('#notice').textContent()).resolves.toContain('state now down')
-  await expect(page.locator('#sites .site[data-site="A"] .state').first().textContent()).resolves.toContain(
-    'down',
-  )
+  await shows(page.locator('#notice'), 'state now down')
+  await shows(page.locator('#sites .site[data-site="A"] .state').first(), 'down')
   expect(admin.writes).toEqual(['/members/dicom/siteA/force-down'])
   await page.locator('#timeline-table tr[data-kind="override"]').waitFor()
-  await expect(page.locator('#timeline-table').textContent()).resolves.toContain(
-    'force-down applied; now down',
-  )
+  await shows(page.locator('#timeline-table'), 'force-down applied; now down')
 })
 
 test('a write without the token is refused and the page says how to give one', async () => {
   await open(page)
   await page.getByRole('button', { name: 'Drain dicom/siteB' }).click()
   await page.getByRole('dialog').getByRole('button', { name: 'Drain' }).click()
-  await expect(page.locator('#notice .notice-error').textContent()).resolves.toMatch(
-    /Refused: .*HTTP 401.*token/,
-  )
+  await shows(page.locator('#notice .notice-error'), /Refused: .*HTTP 401.*token/)
   expect(admin.writes).toEqual([])
-  await expect(memberBadge(page, 'dicom/siteB').textContent()).resolves.toContain('up')
+  await shows(memberBadge(page, 'dicom/siteB'), 'up')
 })
 
 test('keyboard only: skip link, token, an action with its confirmation, Escape cancels', async () => {
@@ -147,13 +139,13 @@ test('keyboard only: skip link, token, an action with its confirmation, Escape c
   await tabTo((el) => el.id === 'token-input', 'the token field')
   await page.keyboard.type(FAKE_TOKEN)
   await page.keyboard.press('Enter')
-  await expect(page.locator('#token-state').textContent()).resolves.toBe('writes: token set')
+  await shows(page.locator('#token-state'), /^writes: token set$/)
 
   await tabTo((el) => el.label === 'Force up dicom/siteB', 'the Force up button of siteB')
   await page.keyboard.press('Enter')
   await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('confirm-cancel')
   await page.keyboard.press('Escape')
-  await expect(page.locator('#notice').textContent()).resolves.toContain('cancelled, nothing changed')
+  await shows(page.locator('#notice'), 'cancelled, nothing changed')
   expect(admin.writes).toEqual([])
 
   await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe(
@@ -176,13 +168,13 @@ test('live associations: an association landing at the other site shows up as it
     data: { at: Date.now(), active: [openAssociation({ id: 7, site: 'A', server: '127.0.0.11:104' })] },
   })
   await page.locator('#active-associations tr[data-association="7"]').waitFor()
-  await expect(page.locator('#active-associations').textContent()).resolves.toContain('site A')
+  await shows(page.locator('#active-associations'), 'site A')
   admin.emit({ type: 'association', data: association({ id: 8, site: 'B' }) })
   const row = page.locator('#finished-associations tr[data-association="8"]')
   await row.waitFor()
-  await expect(row.textContent()).resolves.toContain('CT_SCANNER_3 → PACS')
+  await shows(row, 'CT_SCANNER_3 → PACS')
   await expect(row.getAttribute('data-site')).resolves.toBe('B')
-  await expect(row.textContent()).resolves.toContain('site B')
+  await shows(row, 'site B')
 })
 
 test('timeline: filter by kind and export as JSON', async () => {
@@ -210,10 +202,8 @@ test('explain: the form asks the node and shows the answer and why', async () =>
   await page.fill('#explain-client', '10.1.20.7')
   await page.getByRole('button', { name: 'Explain', exact: true }).click()
   await page.locator('#explain-result .answer').waitFor()
-  await expect(page.locator('#explain-result').textContent()).resolves.toContain(
-    '127.0.0.11 (ttl 1), 127.0.0.12 (ttl 1)',
-  )
-  await expect(page.locator('#explain-result').textContent()).resolves.toContain("client in datacenter 'A'")
+  await shows(page.locator('#explain-result'), '127.0.0.11 (ttl 1), 127.0.0.12 (ttl 1)')
+  await shows(page.locator('#explain-result'), "client in datacenter 'A'")
 })
 
 test('fleet: every node side by side, drift and an unreachable node said in words', async () => {
@@ -221,10 +211,10 @@ test('fleet: every node side by side, drift and an unreachable node said in word
   const table = page.locator('#fleet-table')
   await table.waitFor()
   await expect(page.locator('#fleet-table tbody tr').count()).resolves.toBe(3)
-  await expect(page.locator('#fleet tr[data-node="a2"]').textContent()).resolves.toContain('drift: differs')
-  await expect(page.locator('#fleet tr[data-node="b1"]').textContent()).resolves.toContain('unreachable')
-  await expect(page.locator('#fleet tr[data-node="demo"]').textContent()).resolves.toContain('10.1.0.50')
-  await expect(page.locator('#fleet').textContent()).resolves.toContain('drift: a2')
+  await shows(page.locator('#fleet tr[data-node="a2"]'), 'drift: differs')
+  await shows(page.locator('#fleet tr[data-node="b1"]'), 'unreachable')
+  await shows(page.locator('#fleet tr[data-node="demo"]'), '10.1.0.50')
+  await shows(page.locator('#fleet'), 'drift: a2')
 })
 
 test('usable at 1280×800 and on a phone: nothing wider than the screen; screenshots', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
 import { requirePeer } from '../../../../test/support/peers.js'
 
 export type { Page }
@@ -40,5 +40,22 @@ export async function launchChromium(): Promise<Browser> {
       await context.close()
       rmSync(profile, { recursive: true, force: true })
     },
+  }
+}
+
+/**
+ * Waits (bounded) until `locator` shows `want` — the page updates after a click or an event, never synchronously —
+ * and fails with the text it did show.
+ */
+export async function shows(locator: Locator, want: string | RegExp, timeoutMs = 5_000): Promise<void> {
+  try {
+    await locator.filter({ hasText: want }).first().waitFor({ timeout: timeoutMs })
+  } catch {
+    const shown =
+      (await locator
+        .first()
+        .textContent({ timeout: 1_000 })
+        .catch(() => null)) ?? '(nothing)'
+    throw new Error(`expected ${locator} to show ${String(want)} within ${timeoutMs} ms; it shows: ${shown}`)
   }
 }
