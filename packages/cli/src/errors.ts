@@ -1,15 +1,23 @@
 import { EXIT } from './constants.js'
 
-/** Stable codes of every error the CLI raises; callers and tests match on these, never on message text. */
-export type CliErrorCode =
-  | 'GSLB_CONFIG_INVALID'
-  | 'GSLB_CONFIG_UNREADABLE'
-  | 'GSLB_CLI_USAGE'
-  | 'GSLB_ADMIN_UNREACHABLE'
-  | 'GSLB_ADMIN_REFUSED'
-  | 'GSLB_ADMIN_UNAUTHORIZED'
-  | 'GSLB_NODE_STATE'
-  | 'GSLB_CLI_WRITE_FAILED'
+/**
+ * Stable codes of every error the CLI raises; callers and tests match on these, never on message text. Unlike the
+ * libraries' `GSLB_<PACKAGE>_…` codes these carry no package prefix: they are the operator-facing contract of the
+ * README's exit-code table and keep their names.
+ */
+export const CliErrorCode = {
+  CONFIG_INVALID: 'GSLB_CONFIG_INVALID',
+  CONFIG_UNREADABLE: 'GSLB_CONFIG_UNREADABLE',
+  CLI_USAGE: 'GSLB_CLI_USAGE',
+  ADMIN_UNREACHABLE: 'GSLB_ADMIN_UNREACHABLE',
+  ADMIN_REFUSED: 'GSLB_ADMIN_REFUSED',
+  ADMIN_UNAUTHORIZED: 'GSLB_ADMIN_UNAUTHORIZED',
+  NODE_STATE: 'GSLB_NODE_STATE',
+  CLI_WRITE_FAILED: 'GSLB_CLI_WRITE_FAILED',
+} as const
+export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode]
+
+const CODES = new Set<string>(Object.values(CliErrorCode))
 
 /** Base error of `@gslb/cli`. */
 export class CliError extends Error {
@@ -49,6 +57,13 @@ export class ConfigError extends CliError {
     this.issues = issues
     this.file = file
   }
+}
+
+/** True for a CliError (or ConfigError), also one from another copy of this package: matches on a known code. */
+export function isCliError(value: unknown): value is CliError {
+  if (!(value instanceof Error)) return false
+  const { name, code } = value as { name?: unknown; code?: unknown }
+  return (name === 'CliError' || name === 'ConfigError') && typeof code === 'string' && CODES.has(code)
 }
 
 /** The exit code for an error that ends a command (the table in the README). */
