@@ -37,7 +37,6 @@ export {
   resolveFleetNode,
 } from './config/fleet.js'
 export { starterConfig } from './config/init.js'
-export { engineConfig, forwarderServices } from './config/library-options.js'
 export { loadConfig, parseConfigText } from './config/load.js'
 export { everyNodeConfig, nodeConfigFrom } from './config/resolve.js'
 export { configSchema } from './config/schema.js'

@@ -1,6 +1,6 @@
 import { createEngine } from '@gslb/engine'
+import { engineConfig } from '../src/config/library-options.js'
 import type { Config } from '../src/config/types.js'
-import { engineConfig } from '../src/index.js'
 
 // The DNS-proxy service's resolver asks the local engine over loopback; the engine must see that query as coming
 // from this node's own site, or a topology pool loses site affinity for the very flow gslb-lb exists for.

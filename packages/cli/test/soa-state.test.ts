@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '@gslb/engine'
+import { engineConfig } from '../src/config/library-options.js'
 import type { Config } from '../src/config/types.js'
-import { engineConfig } from '../src/index.js'
 import { openSoaStateStore, SOA_STATE_FILE, stateDirFor } from '../src/node/soa-state.js'
 
 function recordingLogger() {
