@@ -1,3 +1,4 @@
+import type { PoolsBuild } from './build-pools.js'
 import {
   DEFAULT_NAME_TTL,
   DEFAULT_NS_TTL,
@@ -13,12 +14,14 @@ import {
   MAX_ZONES,
 } from './constants.js'
 import { configError } from './errors.js'
+import type { ParsedIp } from './ip.js'
 import type { Family, GlobalNameModel, NodeModel, PoolModel, SoaRecord, ZoneModel } from './model.js'
-import { isInZone, parentName } from './names.js'
+import { canonicalName, isInZone, parentName } from './names.js'
 import { zoneFingerprint } from './serial.js'
 import {
   keyPath,
   optionalInteger,
+  type Problems,
   rejectUnknownKeys,
   requireAddress,
   requireArray,
@@ -40,28 +43,21 @@ export interface ZonesBuild {
 }
 
 /**
- * Builds zones, their static records and the global names. `serialFor` decides the SOA serial from the zone's
- * fingerprint (kept when nothing changed, increased otherwise).
+ * Builds zones, their static records and the global names, each zone, record and name checked on its own (every
+ * problem recorded in `problems`). `serialFor` decides the SOA serial from the zone's fingerprint (kept when nothing
+ * changed, increased otherwise). Names on a pool in `pools.broken` are skipped: that pool's problems are reported.
  */
 export function buildZones(
   rawZones: unknown,
   rawNames: unknown,
-  pools: Map<string, PoolModel>,
+  pools: PoolsBuild,
   serialFor: (zone: string, fingerprint: string) => number,
+  problems: Problems,
 ): ZonesBuild {
-  const zonesObject = requireObject(rawZones, 'zones')
-  const zoneKeys = Object.keys(zonesObject)
-  if (zoneKeys.length === 0) throw configError('zones', 'must define at least one zone')
-  if (zoneKeys.length > MAX_ZONES)
-    throw configError('zones', `has ${zoneKeys.length} zones; at most ${MAX_ZONES}`)
-
-  const zoneNames = new Map<string, string>()
-  for (const key of zoneKeys) {
-    const name = requireDomainName(key, keyPath('zones', key))
-    if (zoneNames.has(name))
-      throw configError(keyPath('zones', key), `is the same zone as '${zoneNames.get(name)}'`)
-    zoneNames.set(name, key)
-  }
+  const nodes = new Map<string, NodeModel>()
+  const zones = new Map<string, ZoneModel>()
+  const globals = new Map<string, GlobalNameModel>()
+  const { zoneNames, brokenZones, complete } = zoneNamesOf(rawZones, problems)
   /** The zone a name belongs to: the longest configured zone that contains it. */
   const zoneOf = (name: string): string | undefined => {
     for (let candidate = name; ; candidate = parentName(candidate)) {
@@ -69,80 +65,83 @@ export function buildZones(
       if (candidate === '') return undefined
     }
   }
-
-  const nodes = new Map<string, NodeModel>()
-  const zones = new Map<string, ZoneModel>()
-  const globals = new Map<string, GlobalNameModel>()
-  const cnamePaths = new Map<string, string>()
+  /** A name outside every zone is a problem only when no zone it may be in is itself at fault. */
+  const outsideEveryZone = (name: string): boolean =>
+    complete && ![...brokenZones].some((zone) => isInZone(name, zone))
 
   // Global names first: they are part of each zone's fingerprint.
   const namesByZone = new Map<string, { name: string; ttl: number; pool: unknown }[]>()
-  const namesObject = rawNames === undefined ? {} : requireObject(rawNames, 'names')
-  const parsedNames: { name: string; pool: PoolModel; ttl: number; path: string }[] = []
-  for (const key of Object.keys(namesObject)) {
-    const path = keyPath('names', key)
-    const name = requireDomainName(key, path)
-    const entry = requireObject(namesObject[key], path)
-    rejectUnknownKeys(entry, path, NAME_KEYS)
-    const poolName = requireString(entry.pool, `${path}.pool`)
-    const pool = pools.get(poolName)
-    if (!pool) throw configError(`${path}.pool`, `'${poolName}' is not a pool in pools`)
-    const ttl = optionalInteger(entry.ttl, `${path}.ttl`, 0, MAX_TTL, DEFAULT_NAME_TTL)
-    const zone = zoneOf(name)
-    if (!zone) throw configError(path, `'${name}' is not inside any zone of zones`)
-    if (globals.has(name) || parsedNames.some((n) => n.name === name))
-      throw configError(path, 'is defined twice')
-    parsedNames.push({ name, pool, ttl, path })
+  const parsedNames: ParsedName[] = []
+  const seenNames = new Set<string>()
+  for (const parsed of globalNames(rawNames, pools, problems)) {
+    const zone = zoneOf(parsed.name)
+    if (zone === undefined) {
+      if (outsideEveryZone(parsed.name))
+        problems.add(configError(parsed.path, `'${parsed.name}' is not inside any zone of zones`))
+      continue
+    }
+    if (seenNames.has(parsed.name)) {
+      problems.add(configError(parsed.path, 'is defined twice'))
+      continue
+    }
+    seenNames.add(parsed.name)
+    if (parsed.pool === undefined) continue
+    parsedNames.push(parsed)
     const list = namesByZone.get(zone) ?? []
-    list.push({ name, ttl, pool: poolContent(pool) })
+    list.push({ name: parsed.name, ttl: parsed.ttl, pool: poolContent(parsed.pool) })
     namesByZone.set(zone, list)
   }
 
+  const cnamePaths = new Map<string, string>()
+  const zonesObject = rawZones as Record<string, unknown>
   for (const [name, key] of zoneNames) {
-    const zone = buildZone(
-      name,
-      zonesObject[key],
-      keyPath('zones', key),
-      namesByZone.get(name) ?? [],
-      serialFor,
-    )
+    const path = keyPath('zones', key)
+    const zone = buildZone(name, zonesObject[key], path, namesByZone.get(name) ?? [], serialFor, problems)
+    if (zone === undefined) continue
     zones.set(name, zone.model)
     for (const record of zone.records) {
-      const owner = zoneOf(record.rr.name)
-      if (owner !== name) {
-        throw configError(record.path, `'${record.rr.name}' belongs to zone '${owner}', not '${name}'`)
-      }
-      addRecord(nodeFor(nodes, record.rr.name, zone.model), record.rr, record.path)
-      if (record.rr.type === 'CNAME') cnamePaths.set(record.rr.name, record.path)
+      problems.check(undefined, () => {
+        const owner = zoneOf(record.rr.name)
+        if (owner !== name) {
+          throw configError(record.path, `'${record.rr.name}' belongs to zone '${owner}', not '${name}'`)
+        }
+        addRecord(nodeFor(nodes, record.rr.name, zone.model), record.rr, record.path)
+        if (record.rr.type === 'CNAME') cnamePaths.set(record.rr.name, record.path)
+      })
     }
     nodeFor(nodes, name, zone.model)
   }
   // A zone nested in another makes the names between the two apexes empty non-terminals of the outer zone
   // (NXDOMAIN there would deny the nested zone to a QNAME-minimising resolver, RFC 8020).
-  for (const name of zoneNames.keys()) {
+  for (const name of zones.keys()) {
     const between = parentName(name)
-    const outer = zoneOf(between)
-    if (outer !== undefined && outer !== between) nodeFor(nodes, between, zones.get(outer)!)
+    const outer = zones.get(zoneOf(between) ?? '')
+    if (outer !== undefined && outer.name !== between) nodeFor(nodes, between, outer)
   }
 
   for (const { name, pool, ttl, path } of parsedNames) {
-    const zone = zones.get(zoneOf(name)!)!
-    const node = nodeFor(nodes, name, zone)
-    if (node.cname)
-      throw configError(path, `'${name}' already has a CNAME record; a name with a CNAME has no other data`)
-    if (node.a.length > 0 || node.aaaa.length > 0) {
-      throw configError(path, `'${name}' already has static A/AAAA records in zones.${zone.name}.records`)
-    }
-    const global = buildGlobal(name, pool, ttl)
-    node.global = global
-    globals.set(name, global)
+    const zone = zones.get(zoneOf(name) ?? '')
+    if (zone === undefined || pool === undefined) continue
+    problems.check(undefined, () => {
+      const node = nodeFor(nodes, name, zone)
+      if (node.cname)
+        throw configError(path, `'${name}' already has a CNAME record; a name with a CNAME has no other data`)
+      if (node.a.length > 0 || node.aaaa.length > 0) {
+        throw configError(path, `'${name}' already has static A/AAAA records in zones.${zone.name}.records`)
+      }
+      const global = buildGlobal(name, pool, ttl)
+      node.global = global
+      globals.set(name, global)
+    })
   }
   // In-zone name servers answer for their own addresses (the glue), unless the config already gives that name data;
   // in the zone that owns the name, which may be a zone nested below the one whose glue it is.
   const glue = new Set<ResourceRecord>()
   for (const zone of zones.values()) for (const rr of zone.glue) glue.add(rr)
   for (const rr of glue) {
-    const node = nodeFor(nodes, rr.name, zones.get(zoneOf(rr.name)!)!)
+    const owner = zones.get(zoneOf(rr.name) ?? '')
+    if (owner === undefined) continue
+    const node = nodeFor(nodes, rr.name, owner)
     if (node.global || node.cname) continue
     const list = rr.type === 'A' ? node.a : node.aaaa
     if (!list.every((existing) => glue.has(existing))) continue
@@ -150,22 +149,94 @@ export function buildZones(
     if (!list.some((existing) => sameBytes((existing as { address: Uint8Array }).address, address)))
       list.push(rr)
   }
-  checkCnameChains(nodes, cnamePaths)
+  checkCnameChains(nodes, cnamePaths, problems)
   return { zones, nodes, globals }
 }
 
+interface ZoneNames {
+  /** Canonical name → the key the config wrote it as. */
+  zoneNames: Map<string, string>
+  /** Zones at fault (as well as they can be read): names inside them are not reported as outside every zone. */
+  brokenZones: Set<string>
+  /** False when the zones as a whole are at fault (not an object, none, too many): no name is judged by them. */
+  complete: boolean
+}
+
+function zoneNamesOf(rawZones: unknown, problems: Problems): ZoneNames {
+  const out: ZoneNames = { zoneNames: new Map(), brokenZones: new Set(), complete: false }
+  const zonesObject = problems.check(undefined, () => requireObject(rawZones, 'zones'))
+  if (zonesObject === undefined) return out
+  const keys = Object.keys(zonesObject)
+  if (keys.length === 0) {
+    problems.add(configError('zones', 'must define at least one zone'))
+    return out
+  }
+  if (keys.length > MAX_ZONES) {
+    problems.add(configError('zones', `has ${keys.length} zones; at most ${MAX_ZONES}`))
+    return out
+  }
+  out.complete = true
+  for (const key of keys) {
+    const path = keyPath('zones', key)
+    const name = problems.check(undefined, () => requireDomainName(key, path))
+    if (name === undefined) out.brokenZones.add(canonicalName(key))
+    else if (out.zoneNames.has(name))
+      problems.add(configError(path, `is the same zone as '${out.zoneNames.get(name)}'`))
+    else out.zoneNames.set(name, key)
+  }
+  return out
+}
+
+interface ParsedName {
+  name: string
+  /** Undefined when the name's pool is at fault (reported there, or the name's own problem is). */
+  pool: PoolModel | undefined
+  ttl: number
+  path: string
+}
+
+/** The global names whose own key is a domain name; every problem of their entries recorded. */
+function globalNames(rawNames: unknown, pools: PoolsBuild, problems: Problems): ParsedName[] {
+  if (rawNames === undefined) return []
+  const namesObject = problems.check(undefined, () => requireObject(rawNames, 'names'))
+  if (namesObject === undefined) return []
+  const out: ParsedName[] = []
+  for (const [key, raw] of Object.entries(namesObject)) {
+    const path = keyPath('names', key)
+    const before = problems.count
+    const name = problems.check(undefined, () => requireDomainName(key, path))
+    const entry = problems.check(undefined, () => requireObject(raw, path))
+    if (entry === undefined) continue
+    rejectUnknownKeys(entry, path, NAME_KEYS, problems)
+    const poolName = problems.check(undefined, () => requireString(entry.pool, `${path}.pool`))
+    const pool = poolName === undefined ? undefined : pools.pools.get(poolName)
+    if (poolName !== undefined && pool === undefined && !pools.broken.has(poolName))
+      problems.add(configError(`${path}.pool`, `'${poolName}' is not a pool in pools`))
+    const ttl = problems.check(DEFAULT_NAME_TTL, () =>
+      optionalInteger(entry.ttl, `${path}.ttl`, 0, MAX_TTL, DEFAULT_NAME_TTL),
+    )
+    if (name === undefined) continue
+    out.push({ name, pool: problems.count > before ? undefined : pool, ttl, path })
+  }
+  return out
+}
+
 /** A CNAME chain inside our zones must end (no loop) within MAX_CNAME_CHAIN steps, as the answer path follows it. */
-function checkCnameChains(nodes: Map<string, NodeModel>, paths: Map<string, string>): void {
+function checkCnameChains(
+  nodes: Map<string, NodeModel>,
+  paths: Map<string, string>,
+  problems: Problems,
+): void {
   for (const [start, path] of paths) {
     let name = start
     for (let step = 0; ; step++) {
       const target = nodes.get(name)?.cname?.target
       if (target === undefined) break
       if (target === start || step >= MAX_CNAME_CHAIN) {
-        throw configError(
-          path,
-          `CNAME chain from '${start}' loops or is longer than ${MAX_CNAME_CHAIN} steps`,
+        problems.add(
+          configError(path, `CNAME chain from '${start}' loops or is longer than ${MAX_CNAME_CHAIN} steps`),
         )
+        break
       }
       name = target
     }
@@ -228,75 +299,59 @@ interface BuiltZone {
   records: { rr: ResourceRecord; path: string }[]
 }
 
+/** A zone, or undefined when it is not an object; its problems are recorded (its records still checked). */
 function buildZone(
   name: string,
   raw: unknown,
   path: string,
   globalNames: { name: string }[],
   serialFor: (zone: string, fingerprint: string) => number,
-): BuiltZone {
-  const zone = requireObject(raw, path)
-  rejectUnknownKeys(zone, path, ZONE_KEYS)
+  problems: Problems,
+): BuiltZone | undefined {
+  const zone = problems.check(undefined, () => requireObject(raw, path))
+  if (zone === undefined) return undefined
+  rejectUnknownKeys(zone, path, ZONE_KEYS, problems)
 
-  const nsList = requireArray(zone.ns, `${path}.ns`)
-  if (nsList.length === 0) throw configError(`${path}.ns`, 'must list at least one name server')
-  const nsTtl = optionalInteger(zone.nsTtl, `${path}.nsTtl`, 0, MAX_TTL, DEFAULT_NS_TTL)
-  const ns: ResourceRecord[] = []
-  const glue: ResourceRecord[] = []
-  nsList.forEach((entry, index) => {
-    const entryPath = `${path}.ns[${index}]`
-    const server = typeof entry === 'string' ? { name: entry } : requireObject(entry, entryPath)
-    rejectUnknownKeys(server, entryPath, ['name', 'addresses'])
-    const target = requireDomainName(server.name, `${entryPath}.name`)
-    ns.push({ name, type: 'NS', ttl: nsTtl, target })
-    const inZone = isInZone(target, name)
-    if (server.addresses === undefined) {
-      if (inZone)
-        throw configError(
-          `${entryPath}.addresses`,
-          `'${target}' is inside the zone, so it needs glue addresses`,
-        )
-      return
-    }
-    if (!inZone)
-      throw configError(
-        `${entryPath}.addresses`,
-        `'${target}' is outside the zone; glue is only for in-zone names`,
-      )
-    const addresses = requireArray(server.addresses, `${entryPath}.addresses`)
-    if (addresses.length === 0) throw configError(`${entryPath}.addresses`, 'must list at least one address')
-    addresses.forEach((address, i) => {
-      const ip = requireAddress(address, `${entryPath}.addresses[${i}]`)
-      glue.push(addressRecord(target, nsTtl, ip.family, ip.bytes))
-    })
-  })
+  const nsTtl = problems.check(DEFAULT_NS_TTL, () =>
+    optionalInteger(zone.nsTtl, `${path}.nsTtl`, 0, MAX_TTL, DEFAULT_NS_TTL),
+  )
+  const { ns, glue } = nameServers(name, zone.ns, `${path}.ns`, nsTtl, problems)
 
   const soaPath = `${path}.soa`
-  const soa = zone.soa === undefined ? {} : requireObject(zone.soa, soaPath)
-  rejectUnknownKeys(soa, soaPath, SOA_KEYS)
-  const mname =
-    soa.mname === undefined
-      ? (ns[0] as { target: string }).target
-      : requireDomainName(soa.mname, `${soaPath}.mname`)
-  const rname = soa.rname === undefined ? `hostmaster.${name}` : mailboxName(soa.rname, `${soaPath}.rname`)
+  const soa = problems.check({}, () => (zone.soa === undefined ? {} : requireObject(zone.soa, soaPath)))
+  rejectUnknownKeys(soa, soaPath, SOA_KEYS, problems)
+  const firstNs = (ns[0] as { target: string } | undefined)?.target ?? name
+  const mname = problems.check(firstNs, () =>
+    soa.mname === undefined ? firstNs : requireDomainName(soa.mname, `${soaPath}.mname`),
+  )
+  const rname = problems.check(`hostmaster.${name}`, () =>
+    soa.rname === undefined ? `hostmaster.${name}` : mailboxName(soa.rname, `${soaPath}.rname`),
+  )
+  const timer = (key: 'refresh' | 'retry' | 'expire' | 'minimum' | 'ttl', fallback: number) =>
+    problems.check(fallback, () => optionalInteger(soa[key], `${soaPath}.${key}`, 0, MAX_TTL, fallback))
   const timers = {
-    refresh: optionalInteger(soa.refresh, `${soaPath}.refresh`, 0, MAX_TTL, DEFAULT_SOA_REFRESH),
-    retry: optionalInteger(soa.retry, `${soaPath}.retry`, 0, MAX_TTL, DEFAULT_SOA_RETRY),
-    expire: optionalInteger(soa.expire, `${soaPath}.expire`, 0, MAX_TTL, DEFAULT_SOA_EXPIRE),
-    minimum: optionalInteger(soa.minimum, `${soaPath}.minimum`, 0, MAX_TTL, DEFAULT_SOA_MINIMUM),
+    refresh: timer('refresh', DEFAULT_SOA_REFRESH),
+    retry: timer('retry', DEFAULT_SOA_RETRY),
+    expire: timer('expire', DEFAULT_SOA_EXPIRE),
+    minimum: timer('minimum', DEFAULT_SOA_MINIMUM),
   }
-  const soaTtl = optionalInteger(soa.ttl, `${soaPath}.ttl`, 0, MAX_TTL, DEFAULT_SOA_TTL)
+  const soaTtl = timer('ttl', DEFAULT_SOA_TTL)
 
-  const rawRecords = zone.records === undefined ? [] : requireArray(zone.records, `${path}.records`)
-  if (rawRecords.length > MAX_RECORDS_PER_ZONE) {
-    throw configError(`${path}.records`, `has ${rawRecords.length} records; at most ${MAX_RECORDS_PER_ZONE}`)
-  }
+  const rawRecords = problems.check([], () =>
+    zone.records === undefined ? [] : requireArray(zone.records, `${path}.records`),
+  )
   const records: BuiltZone['records'] = []
-  rawRecords.forEach((entry, index) => {
-    for (const rr of staticRecords(name, entry, `${path}.records[${index}]`)) {
-      records.push({ rr, path: `${path}.records[${index}]` })
-    }
-  })
+  if (rawRecords.length > MAX_RECORDS_PER_ZONE) {
+    problems.add(
+      configError(`${path}.records`, `has ${rawRecords.length} records; at most ${MAX_RECORDS_PER_ZONE}`),
+    )
+  } else {
+    rawRecords.forEach((entry, index) => {
+      const recordPath = `${path}.records[${index}]`
+      for (const rr of staticRecords(name, entry, recordPath, problems))
+        records.push({ rr, path: recordPath })
+    })
+  }
 
   // What the zone serves, not how the config spells it nor any health state: the same content on every node
   // gives the same fingerprint (and so the same serial). Record order is kept: it is the order of answers.
@@ -309,13 +364,10 @@ function buildZone(
     records: records.map(({ rr }) => recordText(rr)),
     names: [...globalNames].sort((x, y) => (x.name < y.name ? -1 : 1)),
   })
-  let serialMode: 'auto' | 'fixed' = 'auto'
-  let serial: number
-  if (soa.serial === undefined || soa.serial === 'auto') serial = serialFor(name, fingerprint)
-  else {
-    serial = optionalInteger(soa.serial, `${soaPath}.serial`, 0, 0xffffffff, 0)
-    serialMode = 'fixed'
-  }
+  const fixed = soa.serial !== undefined && soa.serial !== 'auto'
+  const serial = fixed
+    ? problems.check(0, () => optionalInteger(soa.serial, `${soaPath}.serial`, 0, 0xffffffff, 0))
+    : serialFor(name, fingerprint)
   const soaRecord: SoaRecord = { name, type: 'SOA', ttl: soaTtl, mname, rname, serial, ...timers }
   return {
     model: {
@@ -325,10 +377,64 @@ function buildZone(
       ns,
       glue,
       fingerprint,
-      serialMode,
+      serialMode: fixed ? 'fixed' : 'auto',
     },
     records,
   }
+}
+
+/** The zone's NS records and the glue of its in-zone name servers; every entry's problems recorded. */
+function nameServers(
+  zone: string,
+  raw: unknown,
+  path: string,
+  nsTtl: number,
+  problems: Problems,
+): { ns: ResourceRecord[]; glue: ResourceRecord[] } {
+  const ns: ResourceRecord[] = []
+  const glue: ResourceRecord[] = []
+  const nsList = problems.check([], () => requireArray(raw, path))
+  if (Array.isArray(raw) && nsList.length === 0)
+    problems.add(configError(path, 'must list at least one name server'))
+  nsList.forEach((entry, index) => {
+    const entryPath = `${path}[${index}]`
+    const server = problems.check(undefined, () =>
+      typeof entry === 'string' ? { name: entry } : requireObject(entry, entryPath),
+    )
+    if (server === undefined) return
+    rejectUnknownKeys(server, entryPath, ['name', 'addresses'], problems)
+    const target = problems.check(undefined, () => requireDomainName(server.name, `${entryPath}.name`))
+    if (target === undefined) return
+    ns.push({ name: zone, type: 'NS', ttl: nsTtl, target })
+    problems.check(undefined, () => {
+      for (const ip of glueAddresses(zone, target, server.addresses, `${entryPath}.addresses`, problems))
+        glue.push(addressRecord(target, nsTtl, ip.family, ip.bytes))
+    })
+  })
+  return { ns, glue }
+}
+
+function glueAddresses(
+  zone: string,
+  target: string,
+  raw: unknown,
+  path: string,
+  problems: Problems,
+): ParsedIp[] {
+  const inZone = isInZone(target, zone)
+  if (raw === undefined) {
+    if (inZone) throw configError(path, `'${target}' is inside the zone, so it needs glue addresses`)
+    return []
+  }
+  if (!inZone) throw configError(path, `'${target}' is outside the zone; glue is only for in-zone names`)
+  const addresses = requireArray(raw, path)
+  if (addresses.length === 0) throw configError(path, 'must list at least one address')
+  const out: ParsedIp[] = []
+  addresses.forEach((address, i) => {
+    const ip = problems.check(undefined, () => requireAddress(address, `${path}[${i}]`))
+    if (ip !== undefined) out.push(ip)
+  })
+  return out
 }
 
 /** A pool as far as answers go: no monitors, no health. */
@@ -377,44 +483,69 @@ function mailboxName(raw: unknown, path: string): string {
   return requireDomainName(`${local}.${text.slice(at + 1)}`, path)
 }
 
-function staticRecords(zone: string, raw: unknown, path: string): ResourceRecord[] {
-  const entry = requireObject(raw, path)
-  rejectUnknownKeys(entry, path, RECORD_KEYS)
-  const rawName = requireString(entry.name, `${path}.name`)
-  let name: string
-  if (rawName === '@') name = zone
-  else {
-    const full = requireDomainName(rawName, `${path}.name`)
-    name = isInZone(full, zone) ? full : requireDomainName(`${full}.${zone}`, `${path}.name`)
-  }
-  const ttl = optionalInteger(entry.ttl, `${path}.ttl`, 0, MAX_TTL, DEFAULT_STATIC_TTL)
+const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'] as const
+type StaticType = (typeof RECORD_TYPES)[number]
+
+/** The records of one config entry (one per value); none when the entry has a problem (each recorded). */
+function staticRecords(zone: string, raw: unknown, path: string, problems: Problems): ResourceRecord[] {
+  const entry = problems.check(undefined, () => requireObject(raw, path))
+  if (entry === undefined) return []
+  const before = problems.count
+  rejectUnknownKeys(entry, path, RECORD_KEYS, problems)
+  const name = problems.check(undefined, () => recordName(zone, entry.name, `${path}.name`))
+  const ttl = problems.check(DEFAULT_STATIC_TTL, () =>
+    optionalInteger(entry.ttl, `${path}.ttl`, 0, MAX_TTL, DEFAULT_STATIC_TTL),
+  )
   const values = Array.isArray(entry.value) ? entry.value : [entry.value]
-  if (values.length === 0) throw configError(`${path}.value`, 'must not be an empty list')
-  const type = entry.type
-  return values.map((value, index) => {
+  if (values.length === 0) problems.add(configError(`${path}.value`, 'must not be an empty list'))
+  const type = entry.type as StaticType
+  if (!RECORD_TYPES.includes(type)) {
+    problems.add(configError(`${path}.type`, "must be one of 'A', 'AAAA', 'CNAME', 'TXT'"))
+    return []
+  }
+  if (type === 'CNAME' && values.length > 1)
+    problems.add(configError(`${path}.value`, 'a name has at most one CNAME target'))
+  const records: ResourceRecord[] = []
+  values.forEach((value, index) => {
     const valuePath = Array.isArray(entry.value) ? `${path}.value[${index}]` : `${path}.value`
-    switch (type) {
-      case 'A':
-      case 'AAAA': {
-        const ip = requireAddress(value, valuePath)
-        if ((ip.family === 4) !== (type === 'A')) {
-          throw configError(
-            valuePath,
-            `'${value}' is an IPv${ip.family} address; an ${type} record needs IPv${type === 'A' ? 4 : 6}`,
-          )
-        }
-        return addressRecord(name, ttl, ip.family, ip.bytes)
-      }
-      case 'CNAME':
-        if (values.length > 1) throw configError(`${path}.value`, 'a name has at most one CNAME target')
-        return { name, type: 'CNAME', ttl, target: requireDomainName(value, valuePath) }
-      case 'TXT': {
-        if (typeof value !== 'string') throw configError(valuePath, 'must be a string')
-        if (Buffer.byteLength(value) > 4000) throw configError(valuePath, 'is longer than 4000 bytes')
-        return { name, type: 'TXT', ttl, text: [value] }
-      }
-      default:
-        throw configError(`${path}.type`, "must be one of 'A', 'AAAA', 'CNAME', 'TXT'")
-    }
+    const rr = problems.check(undefined, () => staticRecord(type, name ?? zone, ttl, value, valuePath))
+    if (rr !== undefined) records.push(rr)
   })
+  return problems.count > before ? [] : records
+}
+
+function recordName(zone: string, raw: unknown, path: string): string {
+  const text = requireString(raw, path)
+  if (text === '@') return zone
+  const full = requireDomainName(text, path)
+  return isInZone(full, zone) ? full : requireDomainName(`${full}.${zone}`, path)
+}
+
+function staticRecord(
+  type: StaticType,
+  name: string,
+  ttl: number,
+  value: unknown,
+  valuePath: string,
+): ResourceRecord {
+  switch (type) {
+    case 'A':
+    case 'AAAA': {
+      const ip = requireAddress(value, valuePath)
+      if ((ip.family === 4) !== (type === 'A')) {
+        throw configError(
+          valuePath,
+          `'${value}' is an IPv${ip.family} address; an ${type} record needs IPv${type === 'A' ? 4 : 6}`,
+        )
+      }
+      return addressRecord(name, ttl, ip.family, ip.bytes)
+    }
+    case 'CNAME':
+      return { name, type: 'CNAME', ttl, target: requireDomainName(value, valuePath) }
+    case 'TXT': {
+      if (typeof value !== 'string') throw configError(valuePath, 'must be a string')
+      if (Buffer.byteLength(value) > 4000) throw configError(valuePath, 'is longer than 4000 bytes')
+      return { name, type: 'TXT', ttl, text: [value] }
+    }
+  }
 }

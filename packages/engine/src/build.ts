@@ -8,6 +8,7 @@ import {
   isPlainObject,
   keyPath,
   optionalBoolean,
+  Problems,
   rejectUnknownKeys,
   requireArray,
   requireObject,
@@ -29,28 +30,53 @@ export interface BuildContext {
 
 /** Validates `config` and compiles it into a Model. Throws GSLB_ENGINE_INVALID_CONFIG naming the path at fault. */
 export function buildModel(config: unknown, context: BuildContext): Model {
-  const root = requireObject(config, 'config')
-  rejectUnknownKeys(root, 'config', CONFIG_KEYS)
+  const problems = new Problems()
+  const model = compileModel(config, context, problems)
+  const [first] = problems.errors
+  if (first !== undefined || model === undefined) throw first
+  return model
+}
+
+/**
+ * Compiles `config`, checking each independent part on its own and recording every problem in `problems`: the
+ * model when there is none. A part that refers to a part at fault (a name on a broken pool) is not reported again.
+ */
+export function compileModel(config: unknown, context: BuildContext, problems: Problems): Model | undefined {
+  const root = problems.check(undefined, () => requireObject(config, 'config'))
+  if (root === undefined) return undefined
+  rejectUnknownKeys(root, 'config', CONFIG_KEYS, problems)
   const { sitesOptions, resolversOption } = splitTopology(root.topology)
-  const sites = context.sitesFor(sitesOptions)
-  const resolvers = buildResolvers(resolversOption, sites)
+  const beforeTopology = problems.count
+  const sites = problems.check(undefined, () => context.sitesFor(sitesOptions))
+  const topologyBroken = problems.count > beforeTopology
+  const resolvers = topologyBroken ? undefined : buildResolvers(resolversOption, sites, problems)
   const targets = new Map<string, HealthTargetSpec>()
-  const pools = buildPools(root.pools, {
-    healthFor: context.healthFor,
-    datacenters: sites ? new Set(sites.datacenters) : undefined,
-    targets,
-  })
+  const { pools, broken } = buildPools(
+    root.pools,
+    {
+      healthFor: context.healthFor,
+      datacenters: sites ? new Set(sites.datacenters) : undefined,
+      targets,
+    },
+    problems,
+  )
   for (const pool of pools.values()) {
-    if (pool.method === 'topology' && !sites) {
-      throw configError(
-        `pools.${pool.name}.method`,
+    if (pool.method !== 'topology' || sites) continue
+    pools.delete(pool.name)
+    broken.add(pool.name)
+    if (topologyBroken) continue // the topology's own problem is reported
+    problems.add(
+      configError(
+        `${keyPath('pools', pool.name)}.method`,
         "'topology' needs a topology (config.topology or the topology option)",
-      )
-    }
+      ),
+    )
   }
+  const ecs = buildEcs(root.ecs, problems)
   const serialFor = (zone: string, fingerprint: string): number =>
     zoneSerial(context.soaState?.[zone], fingerprint)
-  const { zones, nodes, globals } = buildZones(root.zones, root.names, pools, serialFor)
+  const { zones, nodes, globals } = buildZones(root.zones, root.names, { pools, broken }, serialFor, problems)
+  if (problems.count > 0) return undefined
   let maxZoneLabels = 0
   for (const name of zones.keys()) maxZoneLabels = Math.max(maxZoneLabels, name.split('.').length)
   return {
@@ -59,7 +85,7 @@ export function buildModel(config: unknown, context: BuildContext): Model {
     pools,
     globals,
     targets,
-    ecs: buildEcs(root.ecs),
+    ecs,
     sites,
     resolvers,
     random: context.random,
@@ -74,43 +100,61 @@ export function splitTopology(raw: unknown): { sitesOptions: unknown; resolversO
   return { sitesOptions: rest, resolversOption: resolvers }
 }
 
-export function buildResolvers(raw: unknown, sites: Topology | undefined): Topology | undefined {
+export function buildResolvers(
+  raw: unknown,
+  sites: Topology | undefined,
+  problems: Problems,
+): Topology | undefined {
   if (raw === undefined) return undefined
   const path = 'topology.resolvers'
-  const byDatacenter = requireObject(raw, path)
+  const byDatacenter = problems.check(undefined, () => requireObject(raw, path))
+  if (byDatacenter === undefined) return undefined
   const known = new Set(sites?.datacenters ?? [])
+  const before = problems.count
   for (const [datacenter, list] of Object.entries(byDatacenter)) {
     const where = keyPath(path, datacenter)
     if (!known.has(datacenter))
-      throw configError(where, `'${datacenter}' is not a datacenter of topology.datacenters`)
-    const addresses = requireArray(list, where)
-    for (const [index, entry] of addresses.entries()) requireString(entry, `${where}[${index}]`)
+      problems.add(configError(where, `'${datacenter}' is not a datacenter of topology.datacenters`))
+    const addresses = problems.check([], () => requireArray(list, where))
+    for (const [index, entry] of addresses.entries())
+      problems.check(undefined, () => requireString(entry, `${where}[${index}]`))
   }
-  try {
-    return createTopology({ datacenters: byDatacenter as Record<string, string[]> })
-  } catch (error) {
-    const where = (error as { path?: unknown }).path
-    const reason = (error as { reason?: unknown }).reason ?? (error as Error).message
-    const inner = typeof where === 'string' ? where.replace(/^datacenters\.?/, '') : ''
-    throw configError(inner === '' ? path : `${path}.${inner}`, String(reason))
-  }
+  if (problems.count > before) return undefined
+  return problems.check(undefined, () => {
+    try {
+      return createTopology({ datacenters: byDatacenter as Record<string, string[]> })
+    } catch (error) {
+      const where = (error as { path?: unknown }).path
+      const reason = (error as { reason?: unknown }).reason ?? (error as Error).message
+      const inner = typeof where === 'string' ? where.replace(/^datacenters\.?/, '') : ''
+      throw configError(inner === '' ? path : `${path}.${inner}`, String(reason))
+    }
+  })
 }
 
-export function buildEcs(raw: unknown): Model['ecs'] {
-  if (raw === undefined) return { enabled: true, trusted: undefined }
-  const ecs = requireObject(raw, 'ecs')
-  rejectUnknownKeys(ecs, 'ecs', ['enabled', 'trusted'])
-  const enabled = optionalBoolean(ecs.enabled, 'ecs.enabled', true)
+export function buildEcs(raw: unknown, problems: Problems): Model['ecs'] {
+  const fallback: Model['ecs'] = { enabled: true, trusted: undefined }
+  if (raw === undefined) return fallback
+  const ecs = problems.check(undefined, () => requireObject(raw, 'ecs'))
+  if (ecs === undefined) return fallback
+  rejectUnknownKeys(ecs, 'ecs', ['enabled', 'trusted'], problems)
+  const enabled = problems.check(true, () => optionalBoolean(ecs.enabled, 'ecs.enabled', true))
   if (ecs.trusted === undefined) return { enabled, trusted: undefined }
-  const list = requireArray(ecs.trusted, 'ecs.trusted')
-  for (const [index, entry] of list.entries()) requireString(entry, `ecs.trusted[${index}]`)
-  try {
-    return { enabled, trusted: createPrefixSet(list as string[], 'ecs.trusted') }
-  } catch (error) {
-    const where = (error as { path?: unknown }).path
-    const reason = (error as { reason?: unknown }).reason ?? (error as Error).message
-    throw configError(typeof where === 'string' ? where : 'ecs.trusted', String(reason))
-  }
+  const list = problems.check(undefined, () => requireArray(ecs.trusted, 'ecs.trusted'))
+  if (list === undefined) return fallback
+  const before = problems.count
+  for (const [index, entry] of list.entries())
+    problems.check(undefined, () => requireString(entry, `ecs.trusted[${index}]`))
+  if (problems.count > before) return fallback
+  return problems.check(fallback, () => {
+    try {
+      return { enabled, trusted: createPrefixSet(list as string[], 'ecs.trusted') }
+    } catch (error) {
+      const where = (error as { path?: unknown }).path
+      const reason = (error as { reason?: unknown }).reason ?? (error as Error).message
+      throw configError(typeof where === 'string' ? where : 'ecs.trusted', String(reason))
+    }
+  })
 }
 
 /** The site map of `config.topology` (without `resolvers`), or undefined when there is none. */

@@ -1,8 +1,53 @@
-import { configError } from './errors.js'
+import { configError, type EngineError, EngineErrorCode } from './errors.js'
 import { type ParsedIp, parseIp } from './ip.js'
 import { canonicalName, nameProblem } from './names.js'
 
 /** Small checkers that throw GSLB_ENGINE_INVALID_CONFIG errors naming the path of the offending value. */
+
+/** One problem with an engine config: the path of the value at fault (`pools.pacs.members[1].address`) and why. */
+export interface EngineConfigIssue {
+  path: string
+  message: string
+}
+
+/**
+ * The config problems found so far. Building checks each independent part of a config on its own and records what
+ * it refuses here, so one pass reports every problem (`validateEngineConfig`) and `createEngine` throws the first.
+ */
+export class Problems {
+  readonly errors: EngineError[] = []
+
+  get count(): number {
+    return this.errors.length
+  }
+
+  add(error: EngineError): void {
+    this.errors.push(error)
+  }
+
+  /** Runs one check; a config problem it throws is recorded and `fallback` returned (any other error is a bug: rethrown). */
+  check<T>(fallback: T, run: () => T): T {
+    try {
+      return run()
+    } catch (error) {
+      const { code, path } = error as { code?: unknown; path?: unknown }
+      if (code !== EngineErrorCode.INVALID_CONFIG || typeof path !== 'string') throw error
+      this.errors.push(error as EngineError)
+      return fallback
+    }
+  }
+
+  issues(): EngineConfigIssue[] {
+    return this.errors.map((error) => {
+      const path = error.path as string
+      // configError writes `${path}: ${why}`.
+      const message = error.message.startsWith(`${path}: `)
+        ? error.message.slice(path.length + 2)
+        : error.message
+      return { path, message }
+    })
+  }
+}
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -87,14 +132,16 @@ export function requireIdentifier(value: unknown, path: string): string {
   return text
 }
 
+/** Reports every key of `object` that is not a known setting. */
 export function rejectUnknownKeys(
   object: Record<string, unknown>,
   path: string,
   known: readonly string[],
+  problems: Problems,
 ): void {
   for (const key of Object.keys(object)) {
     if (!known.includes(key))
-      throw configError(`${path}.${key}`, `unknown setting (known: ${known.join(', ')})`)
+      problems.add(configError(`${path}.${key}`, `unknown setting (known: ${known.join(', ')})`))
   }
 }
 

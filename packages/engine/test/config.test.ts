@@ -166,6 +166,76 @@ describe('validateEngineConfig', () => {
     ])
   })
 
+  test('a config with many problems gets every one of them at once, each at its path; createEngine throws the first', () => {
+    const config = sampleConfig() as EngineConfig & Record<string, unknown>
+    const geo = config.pools!.geo!
+    geo.members[1]!.name = 'a1' // a duplicate member
+    delete geo.members[2]!.datacenter // a topology pool's member without a datacenter
+    geo.members[3]!.weight = 0 // and another problem of the same pool
+    config.names![`x.${ZONE}`] = { pool: 'nope' } // an unknown pool
+    config.names!['www.example.com'] = { pool: 'main' } // a name outside every zone
+    config.names!['y.elsewhere.test'] = { pool: 'gone', ttl: -1 } // three problems of one name
+    const zone = config.zones[ZONE]!
+    zone.soa = { refresh: -1, retry: -2 }
+    zone.records!.push({ name: 'x', type: 'A', value: '::1' })
+    zone.records!.push({ name: 'static', type: 'CNAME', value: 'x.example.com' })
+    config.zones['other.test'] = { ns: [] }
+    config.ecs = { enabled: 'yes' as never }
+    const issues = validateEngineConfig(config)
+    const at = (path: string, message: string | RegExp) => ({
+      path,
+      message: typeof message === 'string' ? message : expect.stringMatching(message),
+    })
+    const expected = [
+      at('pools.geo.members[1].name', "'a1' is used twice"),
+      at('pools.geo.members[2].datacenter', "is required: the pool's method is 'topology'"),
+      at('pools.geo.members[3].weight', /must be an integer/),
+      at('ecs.enabled', /must be true or false/),
+      at(`names["x.${ZONE}"].pool`, "'nope' is not a pool in pools"),
+      at('names["y.elsewhere.test"].pool', "'gone' is not a pool in pools"),
+      at('names["y.elsewhere.test"].ttl', /must be an integer/),
+      at('names["www.example.com"]', "'www.example.com' is not inside any zone of zones"),
+      at('names["y.elsewhere.test"]', "'y.elsewhere.test' is not inside any zone of zones"),
+      at(`zones["${ZONE}"].soa.refresh`, /must be an integer/),
+      at(`zones["${ZONE}"].soa.retry`, /must be an integer/),
+      at(`zones["${ZONE}"].records[6].value`, /IPv6 address; an A record needs IPv4/),
+      at(`zones["${ZONE}"].records[7]`, /a CNAME must be alone/),
+      at('zones["other.test"].ns', 'must list at least one name server'),
+    ]
+    expect(issues).toEqual(expect.arrayContaining(expected))
+    expect(issues).toHaveLength(expected.length)
+    // A name on the broken pool geo is not reported again.
+    expect(issues.some((issue) => issue.path.startsWith(`names["geo.`))).toBe(false)
+    expect(() => createEngine({ config })).toThrow(
+      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_CONFIG', path: issues[0]!.path }),
+    )
+  })
+
+  test('every unknown key, every bad member and every bad monitor field of one pool', () => {
+    const config = sampleConfig() as EngineConfig & Record<string, unknown>
+    Object.assign(config, { pool: {}, name: {} })
+    const main = config.pools!.main!
+    main.members[0]!.address = 'nope'
+    main.members[2]!.priority = 1.5
+    main.monitors = [{ port: 0, monitor: { type: 'http', path: 'no-slash' } } as never]
+    const paths = validateEngineConfig(config).map((issue) => issue.path)
+    expect(paths).toEqual([
+      'config.pool',
+      'config.name',
+      'pools.main.members[0].address',
+      'pools.main.members[2].priority',
+      'pools.main.monitors[0].port',
+    ])
+    main.monitors = [{ port: 104, monitor: { type: 'http', path: 'no-slash' } } as never]
+    main.members[0]!.address = '10.1.0.50'
+    main.members[2]!.priority = 3
+    delete (config as Record<string, unknown>).pool
+    delete (config as Record<string, unknown>).name
+    expect(validateEngineConfig(config).map((issue) => issue.path)).toEqual([
+      'pools.main.monitors[0].monitor.path',
+    ])
+  })
+
   test('a topology pool without a topology', () => {
     const config = sampleConfig() as EngineConfig & Record<string, unknown>
     delete config.topology

@@ -42,7 +42,7 @@ beforeEach(() => {
 })
 afterEach(async () => {
   await engine?.close()
-  await health.stop()
+  await health.close()
 })
 
 function ask() {
