@@ -185,27 +185,15 @@ export function generateConfigTypes(schema) {
     let base
     if (shared.length > 0) {
       base = `${NAMES[location].replace(/Config$/, '')}Common`
-      // An interface already declared with some of the shared keys (health.defaults' thresholds) is extended.
-      const sameSchema = (key, other) =>
-        JSON.stringify(other[key]) === JSON.stringify(objects[0].properties[key])
-      const parent = [...objectsDeclared].find(
-        ([, other]) =>
-          Object.keys(other.properties).length > 0 &&
-          Object.keys(other.properties).every(
-            (key) => shared.includes(key) && sameSchema(key, other.properties),
-          ),
-      )
-      const inherited = new Set(parent ? Object.keys(parent[1].properties) : [])
-      const own = shared.filter((key) => !inherited.has(key))
       const common = {
-        properties: Object.fromEntries(own.map((k) => [k, objects[0].properties[k]])),
-        required: (objects[0].required ?? []).filter((k) => own.includes(k)),
+        properties: Object.fromEntries(shared.map((k) => [k, objects[0].properties[k]])),
+        required: (objects[0].required ?? []).filter((k) => shared.includes(k)),
         additionalProperties: false,
       }
       declared.set(`${location}/common`, base)
       const body = objectBody(common, `${location}/common`)
       declarations.push(
-        `/** What every variant of ${NAMES[location]} has. */\nexport interface ${base} ${parent ? `extends ${parent[0]} ` : ''}${body}\n`,
+        `/** What every variant of ${NAMES[location]} has. */\nexport interface ${base} ${body}\n`,
       )
     }
     return variants
@@ -220,13 +208,11 @@ export function generateConfigTypes(schema) {
   }
 
   function objectBody(node, location) {
-    if (NAMES[location]) {
-      const properties = Object.entries(node.properties).filter(([key]) => !DROPPED_KEYS.has(key))
-      objectsDeclared.set(NAMES[location], { properties: Object.fromEntries(properties) })
-    }
     const library = libraryType(location)
     const required = new Set(node.required ?? [])
     const keys = Object.keys(node.properties).filter((key) => !DROPPED_KEYS.has(key))
+    const parent = library ? undefined : parentOf(node, keys)
+    if (NAMES[location]) objectsDeclared.set(NAMES[location], node)
     const property = (key) => {
       const optional = required.has(key) ? '' : '?'
       const child = node.properties[key]
@@ -240,7 +226,30 @@ export function generateConfigTypes(schema) {
     }
     if (node.additionalProperties !== false)
       throw new Error(`${location}: an object with properties must say additionalProperties: false`)
-    return `{\n${keys.map(property).join('')}}`
+    if (!parent) return `{\n${keys.map(property).join('')}}`
+    const inherited = new Set(Object.keys(parent.node.properties))
+    return `extends ${parent.name} {\n${keys
+      .filter((key) => !inherited.has(key))
+      .map(property)
+      .join('')}}`
+  }
+
+  /**
+   * The largest interface already declared whose keys (two or more) this object has too, each with the same schema
+   * and the same requiredness: it is extended instead of written again (the fleet node's sections, the thresholds).
+   */
+  function parentOf(node, keys) {
+    let best
+    for (const [name, other] of objectsDeclared) {
+      const otherKeys = Object.keys(other.properties).filter((key) => !DROPPED_KEYS.has(key))
+      const same = (key) =>
+        keys.includes(key) &&
+        JSON.stringify(other.properties[key]) === JSON.stringify(node.properties[key]) &&
+        (other.required ?? []).includes(key) === (node.required ?? []).includes(key)
+      if (otherKeys.length >= 2 && otherKeys.every(same) && otherKeys.length > (best?.keys ?? 0))
+        best = { name, node: other, keys: otherKeys.length }
+    }
+    return best
   }
 
   /** A property's description; a duration says its unit, a plain value (a port, a name) says what its $ref says. */

@@ -382,29 +382,11 @@ export interface FleetOverlay {
 }
 
 /** One node of the fleet. */
-export interface FleetNodeConfig {
+export interface FleetNodeConfig extends FleetOverlay {
   /** A key of fleet.sites: its overlay applies, and it is node.site. */
   site?: string
   /** The node's own address (peers reach its admin API there). */
   address?: string
-  /** Merged over the shared node section (null removes it). */
-  node?: Record<string, unknown> | null
-  /** Merged over the shared topology section (null removes it). */
-  topology?: Record<string, unknown> | null
-  /** Merged over the shared health section (null removes it). */
-  health?: Record<string, unknown> | null
-  /** Merged over the shared monitors section (null removes it). */
-  monitors?: Record<string, unknown> | null
-  /** Merged over the shared gslb section (null removes it). */
-  gslb?: Record<string, unknown> | null
-  /** Merged over the shared resolvers section (null removes it). */
-  resolvers?: Record<string, unknown> | null
-  /** Merged over the shared services section (null removes it). */
-  services?: Record<string, unknown> | null
-  /** Merged over the shared admin section (null removes it). */
-  admin?: Record<string, unknown> | null
-  /** Merged over the shared logging section (null removes it). */
-  logging?: Record<string, unknown> | null
 }
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
