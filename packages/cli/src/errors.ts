@@ -13,6 +13,7 @@ export const CliErrorCode = {
   ADMIN_REFUSED: 'GSLB_ADMIN_REFUSED',
   ADMIN_UNAUTHORIZED: 'GSLB_ADMIN_UNAUTHORIZED',
   NODE_STATE: 'GSLB_NODE_STATE',
+  NODE_CLOSED: 'GSLB_NODE_CLOSED',
   CLI_WRITE_FAILED: 'GSLB_CLI_WRITE_FAILED',
 } as const
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode]

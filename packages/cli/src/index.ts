@@ -5,10 +5,10 @@
  *
  * @example
  * ```ts
- * import { GslbNode, loadConfig } from '@gslb/cli'
+ * import { createNode, loadConfig } from '@gslb/cli'
  *
  * const config = await loadConfig('/etc/gslb-lb/config.json') // throws ConfigError listing every problem
- * const node = new GslbNode({ config, configFile: '/etc/gslb-lb/config.json' })
+ * const node = createNode({ config, configFile: '/etc/gslb-lb/config.json' })
  * await node.start()
  * console.log(node.check()) // { healthy: true, reasons: [] }
  * await node.reload() // re-reads the file; an invalid one changes nothing
@@ -50,8 +50,10 @@ export { createLogger, formatLogLine } from './log.js'
 export { createMetrics, type NodeMetrics } from './metrics.js'
 export { sampleAnswerTime } from './node/engine.js'
 export {
+  createNode,
   createNodeFromFile,
-  GslbNode,
+  type GslbNode,
+  type NodeCloseOptions,
   type NodeEvents,
   type NodeOptions,
   type ReloadResult,

@@ -9,7 +9,7 @@ import { validateConfig } from '../src/config/validate.js'
 import { createLogger } from '../src/log.js'
 import type { ResolverSet } from '../src/node/address-sources.js'
 import type { EngineHandle } from '../src/node/engine.js'
-import { createNodeFromFile, GslbNode } from '../src/node/node.js'
+import { createNode, createNodeFromFile } from '../src/node/node.js'
 import { checkNode, type Observable } from '../src/node/observe.js'
 import { PEER_MISMATCH_MS, PEER_STALE_MS, PeerView, pairPeers } from '../src/node/peer-view.js'
 import { VipWatcher } from '../src/node/vips.js'
@@ -248,7 +248,7 @@ describe('a planned stop', () => {
         c.node.drainTimeout = '2s'
       }),
     )
-    const node = new GslbNode({
+    const node = createNode({
       config,
       logger: createLogger({ level: 'info', format: 'json' }, out),
       interfaceAddresses: () => interfaces.addresses,
@@ -321,13 +321,25 @@ describe('a planned stop', () => {
     expect(log()).toContain('the VIPs are still here after node.stopGrace: closing the listeners anyway')
   })
 
-  test('stop() during the wait ends it at once', async () => {
+  test('destroy() during the wait ends it at once', async () => {
     const { node } = await startWithVip({ addresses: ['127.0.0.1'] })
     const closing = node.close({ stopGraceMs: 60_000 })
     await new Promise((resolve) => setTimeout(resolve, 100))
-    await node.stop()
+    node.destroy()
     await closing
     expect(node.running).toBe(false)
+  })
+
+  test("close()'s signal, aborted during the wait, ends it at once", async () => {
+    const { node, log } = await startWithVip({ addresses: ['127.0.0.1'] })
+    const abort = new AbortController()
+    const closing = node.close({ stopGraceMs: 60_000, signal: abort.signal })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(node.running).toBe(true)
+    abort.abort(new Error('operator gave up'))
+    await closing
+    expect(node.running).toBe(false)
+    expect(log()).toContain('operator gave up')
   })
 })
 

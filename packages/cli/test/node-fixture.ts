@@ -3,7 +3,7 @@ import { createVerificationServer, type VerificationServer } from '@gslb/dicom'
 import type { Config } from '../src/config/types.js'
 import { validateConfig } from '../src/config/validate.js'
 import { createLogger } from '../src/log.js'
-import { GslbNode } from '../src/node/node.js'
+import { createNode, type GslbNode } from '../src/node/node.js'
 import { type Json, until } from './helpers.js'
 
 export const NAME = 'dicom.test.lan'
@@ -93,7 +93,7 @@ export async function createFixture(): Promise<Fixture> {
 }
 
 export async function startNode(config: Config, configFile?: string): Promise<GslbNode> {
-  const node = new GslbNode({
+  const node = createNode({
     config,
     ...(configFile ? { configFile } : {}),
     logger: createLogger({ level: 'silent' }),

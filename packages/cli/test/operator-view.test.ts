@@ -5,7 +5,7 @@ import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import { formatExplanation } from '../src/commands/explain.js'
 import { createLogger } from '../src/log.js'
 import { ResolverSet } from '../src/node/address-sources.js'
-import { GslbNode } from '../src/node/node.js'
+import { createNode, type GslbNode } from '../src/node/node.js'
 import { buildStatus } from '../src/node/observe.js'
 import { ProbeClassifier } from '../src/node/telemetry.js'
 import { formatStatus } from '../src/status-format.js'
@@ -36,7 +36,7 @@ beforeAll(async () => {
     },
   })
   const config = validate(fixture.raw(edit))
-  node = new GslbNode({ config, logger: createLogger(config.logging, sink), adminListen: false })
+  node = createNode({ config, logger: createLogger(config.logging, sink), adminListen: false })
   await node.start()
   await until(
     'the node is healthy and its pool member up',

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
 import { type FakeNameserver, startFakeNameserver } from '../../resolver/test/support/fake-nameserver.js'
 import { createLogger } from '../src/log.js'
-import { GslbNode } from '../src/node/node.js'
+import { createNode, type GslbNode } from '../src/node/node.js'
 import { until } from './helpers.js'
 import { freePort, validate } from './node-fixture.js'
 
@@ -54,7 +54,7 @@ test('issue #11 regression: the lookup-failed line says whether the last good ad
     },
     logging: { level: 'warn', format: 'json' },
   })
-  node = new GslbNode({ config, logger: createLogger({ level: 'warn', format: 'json' }, stream) })
+  node = createNode({ config, logger: createLogger({ level: 'warn', format: 'json' }, stream) })
   await node.start()
   await until('the name resolves', () => node!.status().resolvers[0]?.names[0]?.state === 'online')
   const answeredAt = Date.now()

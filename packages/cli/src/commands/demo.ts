@@ -7,7 +7,7 @@ import type { Endpoint } from '../config/types.js'
 import { validateConfig } from '../config/validate.js'
 import { formatDuration } from '../duration.js'
 import { createLogger } from '../log.js'
-import { GslbNode } from '../node/node.js'
+import { createNode, type GslbNode } from '../node/node.js'
 import { formatStatus } from '../status-format.js'
 import { type CliIo, print } from './io.js'
 
@@ -152,7 +152,7 @@ export async function startDemo(options: { vipPort: number; adminPort: number },
   try {
     const clusterPort = await freePortOnVips()
     const config = demoConfig({ ...options, clusterPort, pacs: { A: sites.A.port, B: sites.B.port } })
-    const node = new GslbNode({ config, logger: createLogger(config.logging, io.stderr) })
+    const node = createNode({ config, logger: createLogger(config.logging, io.stderr) })
     node.health.on('target:change', (e) =>
       print(
         io,

@@ -36,7 +36,7 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
     .option('--log-format <format>', 'override logging.format (auto, json, pretty)')
     .action(async (options: { config: string; node?: string; logLevel?: string; logFormat?: string }) => {
       // Loaded on use: `check`, run every second by keepalived, must not pay for the whole node.
-      const [{ loadConfig }, { createLogger }, { GslbNode }] = await Promise.all([
+      const [{ loadConfig }, { createLogger }, { createNode }] = await Promise.all([
         import('../config/load.js'),
         import('../log.js'),
         import('../node/node.js'),
@@ -65,7 +65,7 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: ExitSet
       const logger = createLogger(logging, io.stdout)
       const { configWarnings } = await import('../config/warnings.js')
       for (const warning of configWarnings(config)) logger.warn({ path: warning.path }, warning.message)
-      const gslbNode = new GslbNode({
+      const gslbNode = createNode({
         config,
         configFile: options.config,
         ...(node !== undefined ? { configNode: node } : {}),
@@ -96,7 +96,7 @@ export async function runUntilStopped(node: GslbNode, io: CliIo): Promise<void> 
   const shutdown = (why: string) => {
     if (stopping) {
       node.logger.warn({ signal: why }, 'second stop request: closing connections now')
-      void node.stop()
+      node.destroy()
       return
     }
     node.logger.info({ signal: why }, 'stopping')

@@ -17,7 +17,7 @@ import {
   DEFAULT_STOP_GRACE_MS,
   HEALTH_PROFILES,
 } from '../constants.js'
-import { CliError, ConfigError, type ConfigIssue } from '../errors.js'
+import { CliError, CliErrorCode, ConfigError, type ConfigIssue } from '../errors.js'
 import { createLogger, type Logger } from '../log.js'
 import { createMetrics, DNS_ANSWER_SAMPLE_EVERY, type NodeMetrics } from '../metrics.js'
 import { VERSION } from '../version.js'
@@ -26,8 +26,23 @@ import { ConsoleFeed } from './console-feed.js'
 import { createEngineHandle, type EngineHandle } from './engine.js'
 import { buildStatus, type CheckResult, type CheckScope, checkNode, usableByService } from './observe.js'
 import { PeerView, pairPeers } from './peer-view.js'
+import {
+  adminReconciler,
+  type BoundListeners,
+  engineReconciler,
+  fleetReconciler,
+  forwarderReconciler,
+  listenReconciler,
+  loggingReconciler,
+  nodeInfoReconciler,
+  type Reconciler,
+  reconcile,
+  resolverReconciler,
+  retiredResolverReconciler,
+  unlistedChanges,
+} from './reconcilers.js'
 import type { NodeStatus } from './status.js'
-import { libraryLogger, MetricsRefresher, observeForwarder, observeHealth } from './telemetry.js'
+import { MetricsRefresher, observeForwarder, observeHealth } from './telemetry.js'
 import { type InterfaceAddresses, serviceVips, type VipEvent, VipWatcher } from './vips.js'
 
 export interface NodeOptions {
@@ -70,13 +85,83 @@ export interface NodeEvents {
   'node:stopping': [{ vips: string[]; graceMs: number }]
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+export interface NodeCloseOptions {
+  /** How long established connections may finish once the listeners are closed (default node.drainTimeout, 30 s). */
+  deadlineMs?: number
+  /** Aborting it ends the close at once: what is left is destroyed. */
+  signal?: AbortSignal
+  /** The longest wait for this host's VIPs to move to the peer before the listeners close (default node.stopGrace). */
+  stopGraceMs?: number
+}
 
 /**
  * One gslb-lb node: the health checker, the GSLB engine, the named resolvers, the forwarder and the admin API,
  * wired from one config. `reload()` applies a new config without dropping connections or resetting health.
+ * Made by `createNode()` (or `createNodeFromFile()`).
  */
-export class GslbNode extends EventEmitter<NodeEvents> {
+export interface GslbNode extends EventEmitter<NodeEvents> {
+  /** The running config (replaced by an applied reload). */
+  readonly config: Config
+  readonly logger: Logger
+  readonly health: HealthChecker
+  readonly metrics: NodeMetrics
+  readonly resolvers: ResolverSet
+  readonly startedAt: number
+  /** The console's timeline and live events (GET /timeline, GET /events). */
+  readonly feed: ConsoleFeed
+  /** The pair peers' `GET /check`, asked every second when the fleet says where (see `checkNode`). */
+  readonly peers: PeerView
+  /** The GSLB engine while running with a `gslb` section. */
+  readonly engine: EngineHandle | undefined
+  /** The forwarder while running. */
+  readonly forwarder: Forwarder | undefined
+  /** Started and not yet destroyed (true while a graceful close drains). */
+  readonly running: boolean
+  /** A planned stop has begun: `check()` says unfit while the VIPs move to the peer. */
+  readonly stopping: boolean
+  /**
+   * Starts health checks, the engine, the resolvers, the forwarder and the admin API, in that order; resolves once
+   * all are listening. A second call returns the same promise; after `close()`/`destroy()` it rejects with
+   * `GSLB_NODE_CLOSED`. If starting fails (or `signal` aborts) what was started is destroyed.
+   */
+  start(options?: { signal?: AbortSignal }): Promise<void>
+  /**
+   * Planned stop: report unfit (`check()` says "stopping"), wait until the VIPs have left this host (at most
+   * `stopGraceMs`; no wait for VIPs this node does not hold), freeze health (so the node's own closing listeners do
+   * not read as a site going down), stop accepting, let established connections finish until `deadlineMs`, then
+   * stop the engine, resolvers and admin API. Idempotent (the same promise); resolves at once on a node never started.
+   */
+  close(options?: NodeCloseOptions): Promise<void>
+  /** Stops everything now (established connections are closed); `error`, if any, is logged as the reason. Idempotent. */
+  destroy(error?: Error): void
+  [Symbol.asyncDispose](): Promise<void>
+  /**
+   * Re-reads the config file (or takes `next`) and applies the difference. An invalid config changes nothing:
+   * the node keeps running the previous one and the result says why.
+   */
+  reload(next?: Config): Promise<ReloadResult>
+  /** The service VIPs on this host's interfaces at the last poll. */
+  heldVips(): string[]
+  /** Where the admin API is bound (real port when 0 was configured). */
+  adminAddress(): Endpoint | undefined
+  /** Where a service is bound. */
+  serviceAddresses(service: string): Endpoint[]
+  engineAddresses(): Endpoint[]
+  status(): NodeStatus
+  /** How the engine answers `name` for `client` right now, with live health. */
+  explain(query: { name: string; client: string; type?: string; ecs?: string }): unknown
+  /** Fit to hold the VIP(s) of `scope` (all services by default): see `checkNode`. */
+  check(scope?: CheckScope): CheckResult
+  /** An admin override on a pool member (`members`) or a service server (`servers`). */
+  act(kind: 'members' | 'servers', group: string, id: string, action: AdminAction): unknown
+}
+
+/** Creates a node from a validated config; `start()` runs it. */
+export function createNode(options: NodeOptions): GslbNode {
+  return new Node(options)
+}
+
+class Node extends EventEmitter<NodeEvents> implements GslbNode {
   config: Config
   readonly logger: Logger
   readonly health: HealthChecker
@@ -94,14 +179,21 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   #reloads = { applied: 0, rejected: 0, lastError: undefined as string | undefined }
   #adminListen: Endpoint | false | undefined
   #reloading: Promise<unknown> = Promise.resolve()
-  /** What the engine and the admin API are bound to; a reload reports a listen change against these, not the file. */
-  #listening: { gslb: unknown; admin: unknown } | undefined
+  #listening: BoundListeners | undefined
   /** The settings each running resolver was started with (a replacement that got no answers is not applied). */
   readonly #resolverConfigs = new Map<string, NonNullable<Config['resolvers']>[string]>()
   #running = false
-  #stopping: Promise<void> | undefined
-  /** Aborted by `stop()`: ends a planned stop's wait for the VIPs at once. */
+  #starting: Promise<void> | undefined
+  /** A start in flight: a close waits for it to settle (what it starts must be closed too). */
+  #startPending = false
+  #closing: Promise<void> | undefined
+  /** Set by `destroy()`: everything stopped once it settles. */
+  #teardown: Promise<void> | undefined
+  /** Aborted by `destroy()`: ends a planned stop's wait for the VIPs and its drain at once. */
   readonly #stopNow = new AbortController()
+  /** The reload path, one per component, in the order they apply: see `#apply`. */
+  readonly #checkedFirst: readonly Reconciler[]
+  readonly #reconcilers: readonly Reconciler[]
   readonly #configNode: string | undefined
   readonly #vips: VipWatcher
   /** The pair peers' `GET /check`, asked every second when the fleet says where (see `checkNode`). */
@@ -138,26 +230,63 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     observeHealth(this.health, this.metrics, this.logger)
     this.feed = new ConsoleFeed(() => this.config)
     this.feed.observeNode(this)
+    this.#checkedFirst = [listenReconciler(() => this.#listening), engineReconciler(() => this.engine)]
+    this.#reconcilers = [
+      loggingReconciler(this.logger),
+      resolverReconciler({
+        resolvers: this.resolvers,
+        running: this.#resolverConfigs,
+        start: (name, config) => this.#startResolver(name, config),
+      }),
+      forwarderReconciler(() => this.forwarder),
+      retiredResolverReconciler({
+        resolvers: this.resolvers,
+        running: this.#resolverConfigs,
+        stop: async (name) => {
+          await this.resolvers.delete(name)?.close({ deadlineMs: 0 })
+        },
+      }),
+      adminReconciler,
+      fleetReconciler,
+      nodeInfoReconciler(this.metrics),
+    ]
   }
 
   get running(): boolean {
     return this.#running
   }
 
-  /** A planned stop has begun: `check()` says unfit while the VIPs move to the peer. */
   get stopping(): boolean {
-    return this.#stopping !== undefined && this.#running
+    return this.#closing !== undefined && this.#running
   }
 
-  /** The service VIPs on this host's interfaces at the last poll. */
   heldVips(): string[] {
     return this.#vips.held()
   }
 
-  /** Starts health checks, the engine, the resolvers, the forwarder and the admin API, in that order. */
-  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#running) return
-    options.signal?.throwIfAborted()
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closing || this.#teardown) {
+      return Promise.reject(
+        new CliError(CliErrorCode.NODE_CLOSED, 'the node was closed; create a new one to start again'),
+      )
+    }
+    if (!this.#starting) {
+      this.#startPending = true
+      this.#starting = this.#start(options.signal).finally(() => {
+        this.#startPending = false
+      })
+    }
+    return this.#starting
+  }
+
+  /** Throws when `destroy()` or `signal` ended the start while it waited. */
+  #stillStarting(signal: AbortSignal | undefined): void {
+    if (this.#teardown) throw closedWhileStarting()
+    signal?.throwIfAborted()
+  }
+
+  async #start(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted()
     this.#running = true
     this.#listening = { gslb: this.config.gslb?.listen, admin: this.config.admin?.listen }
     try {
@@ -173,6 +302,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
           },
         )
         await this.engine.start()
+        this.#stillStarting(signal)
         this.logger.info(
           { listen: this.engine.addresses().map((a) => formatEndpoint(a.address, a.port)) },
           'engine listening',
@@ -181,12 +311,12 @@ export class GslbNode extends EventEmitter<NodeEvents> {
       this.resolvers.setRoutes(nameRoutes(this.config))
       for (const [name, resolverConfig] of Object.entries(this.config.resolvers ?? {})) {
         await this.#startResolver(name, resolverConfig)
+        this.#stillStarting(signal)
       }
       this.forwarder = createForwarder({
         services: forwarderServices(this.config),
         addressSource: this.resolvers,
         health: this.health,
-        logger: libraryLogger(this.logger.child({ component: 'forwarder' })),
       })
       observeForwarder(
         this.forwarder,
@@ -196,12 +326,14 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         () => this.config,
       )
       this.feed.observeForwarder(this.forwarder)
-      await this.forwarder.start(options)
+      await this.forwarder.start(signal ? { signal } : {})
+      this.#stillStarting(signal)
       for (const name of Object.keys(this.config.services ?? {})) {
         const bound = this.forwarder.addresses(name).map((a) => formatEndpoint(a.address, a.port))
         this.logger.info({ service: name, listen: bound }, 'service listening')
       }
       await this.#startAdmin()
+      this.#stillStarting(signal)
       this.#vips.start()
       this.feed.start(() => this.resolvers.entries())
       this.peers.start()
@@ -215,8 +347,12 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         'node started',
       )
     } catch (error) {
-      await this.stop().catch(() => {})
-      throw error
+      const destroyed = this.#teardown !== undefined
+      this.destroy()
+      await this.#teardown
+      // A destroy() that came while a step waited ran before that step's component existed: stop it too.
+      await this.#tearDown()
+      throw destroyed ? closedWhileStarting(error) : error
     }
   }
 
@@ -253,6 +389,9 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         'lookup failed; the last good addresses reached lastGoodMaxAge and are dropped',
       ),
     )
+    resolver.on('handler:error', (e) =>
+      this.logger.error({ resolver: name, event: e.event, err: e.error }, 'a resolver event handler threw'),
+    )
     resolver.on('name:offline', (e) => this.logger.warn({ resolver: name, ...e }, 'name offline'))
     resolver.on('name:online', (e) => this.logger.info({ resolver: name, ...e }, 'name online'))
     this.feed.observeResolver(name, resolver)
@@ -267,7 +406,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
         return result?.status !== 'fulfilled' || resolver.addresses(tracked).length === 0
       })
       if (unresolved.length > 0) {
-        await resolver.stop()
+        await resolver.close({ deadlineMs: 0 })
         this.logger.warn(
           { resolver: name, unresolved: unresolved.map(([tracked]) => tracked) },
           'new resolver settings got no answer; keeping the running resolver',
@@ -277,7 +416,7 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     }
     this.resolvers.set(name, resolver)
     this.#resolverConfigs.set(name, resolverConfig)
-    await previous?.stop()
+    await previous?.close({ deadlineMs: 0 })
     return true
   }
 
@@ -309,12 +448,10 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     this.logger.info({ listen: formatEndpoint(bound.address, bound.port) }, 'admin API listening')
   }
 
-  /** Where the admin API is bound (real port when 0 was configured). */
   adminAddress(): Endpoint | undefined {
     return this.#admin?.address()
   }
 
-  /** Where a service is bound. */
   serviceAddresses(service: string): Endpoint[] {
     return this.forwarder?.addresses(service) ?? []
   }
@@ -334,7 +471,6 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     })
   }
 
-  /** How the engine answers `name` for `client` right now, with live health. */
   explain(query: { name: string; client: string; type?: string; ecs?: string }): unknown {
     if (!this.engine) throw new CliError('GSLB_CLI_USAGE', 'this node runs no GSLB engine')
     if (isIP(query.client) === 0)
@@ -349,12 +485,10 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     }
   }
 
-  /** Fit to hold the VIP(s) of `scope` (all services by default): see `checkNode`. */
   check(scope: CheckScope = {}): CheckResult {
     return checkNode(this, scope)
   }
 
-  /** An admin override on a pool member (`members`) or a service server (`servers`). */
   act(kind: 'members' | 'servers', group: string, id: string, action: AdminAction): unknown {
     const override = action === 'clear' ? null : action
     if (kind === 'members') {
@@ -405,10 +539,6 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     return { service: group, server: id, admin: override, state: status.effective }
   }
 
-  /**
-   * Re-reads the config file (or takes `next`) and applies the difference. An invalid config changes nothing:
-   * the node keeps running the previous one and the result says why.
-   */
   reload(next?: Config): Promise<ReloadResult> {
     const run = this.#reloading.then(() => this.#reload(next))
     this.#reloading = run.catch(() => {})
@@ -467,90 +597,43 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     return result
   }
 
+  /**
+   * One reconciler per component. The engine validates its whole config before anything changes, so a config it
+   * refuses leaves the node as it was; the rest apply in order after the new config is committed. `changes` holds
+   * what was applied so far when one throws.
+   */
   async #apply(next: Config, changes: string[]): Promise<void> {
     const previous = this.config
     if (Boolean(previous.gslb) !== Boolean(next.gslb)) {
       throw new CliError('GSLB_NODE_STATE', 'adding or removing the gslb section needs a restart')
     }
-    changes.push(...listenChanges(this.#listening, previous, next))
-    // The engine first: it validates its whole config before changing anything.
-    if (
-      this.engine &&
-      next.gslb &&
-      (!same(previous.gslb, next.gslb) ||
-        !same(previous.topology, next.topology) ||
-        !same(previous.monitors, next.monitors) ||
-        !same(previous.health, next.health))
-    ) {
-      await this.engine.update(next)
-      changes.push('engine: zones, pools and names updated')
-    }
+    await reconcile(this.#checkedFirst, previous, next, changes)
     this.config = next
-    this.logger.level = next.logging?.level ?? 'info'
-    if ((previous.logging?.format ?? 'auto') !== (next.logging?.format ?? 'auto')) {
-      changes.push('logging.format: changed in the file; takes effect at the next restart')
-    }
-    if (previous.logging?.level !== next.logging?.level) changes.push(`logging.level: ${this.logger.level}`)
-    // Resolvers that are new or changed start (and settle) before the forwarder routes names to them.
-    this.resolvers.setRoutes(nameRoutes(next))
-    for (const [name, resolverConfig] of Object.entries(next.resolvers ?? {})) {
-      const running = this.#resolverConfigs.get(name)
-      if (running && same(running, resolverConfig)) continue
-      const replaced = await this.#startResolver(name, resolverConfig)
-      changes.push(
-        `resolver ${name}: ${!running ? 'added' : replaced ? 'replaced' : 'NOT replaced (the new settings got no answer; the running resolver stays)'}`,
-      )
-    }
-    const forwarderChanged =
-      !same(previous.services, next.services) ||
-      !same(previous.monitors, next.monitors) ||
-      !same(previous.health, next.health)
-    if (this.forwarder && forwarderChanged) {
-      await this.forwarder.update(forwarderServices(next))
-      for (const name of new Set([
-        ...Object.keys(previous.services ?? {}),
-        ...Object.keys(next.services ?? {}),
-      ])) {
-        const before = previous.services?.[name]
-        const after = next.services?.[name]
-        if (!before) changes.push(`service ${name}: added`)
-        else if (!after) changes.push(`service ${name}: removed (draining)`)
-        else if (!same(before, after)) changes.push(`service ${name}: updated`)
-      }
-    }
-    for (const name of Object.keys(previous.resolvers ?? {})) {
-      if (next.resolvers?.[name]) continue
-      await this.resolvers.delete(name)?.stop()
-      this.#resolverConfigs.delete(name)
-      changes.push(`resolver ${name}: removed`)
-    }
-    if (!same(previous.admin?.token, next.admin?.token)) changes.push('admin: token changed')
-    if (previous.fleet?.fingerprint !== next.fleet?.fingerprint) {
-      changes.push(
-        `config fingerprint: ${previous.fleet?.fingerprint ?? 'none'} → ${next.fleet?.fingerprint ?? 'none'}`,
-      )
-    }
+    await reconcile(this.#reconcilers, previous, next, changes)
     changes.push(...unlistedChanges(previous, next, changes))
-    if (!same(previous.node, next.node)) {
-      this.metrics.info.reset()
-      this.metrics.info.set({ node: next.node.name, site: next.node.site ?? '', version: VERSION }, 1)
-      changes.push('node: updated')
+  }
+
+  close(options: NodeCloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options)
+    return this.#closing
+  }
+
+  async #close(options: NodeCloseOptions): Promise<void> {
+    const { signal } = options
+    const onAbort = () => this.destroy(signal?.reason instanceof Error ? signal.reason : undefined)
+    if (signal?.aborted) onAbort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (this.#startPending) await this.#starting?.catch(() => {})
+      if (!this.#teardown) await this.#drain(options)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      this.destroy()
+      await this.#teardown
     }
   }
 
-  /**
-   * Planned stop: report unfit (`check()` says "stopping"), wait until the VIPs have left this host (at most
-   * `options.stopGraceMs`, default node.stopGrace, 5 s; no wait for VIPs this node does not hold), freeze health (so
-   * the node's own closing listeners do not read as a site going down), stop accepting, let established connections
-   * finish until `deadlineMs` (default node.drainTimeout, 30 s), then stop the engine, resolvers and admin API.
-   * Idempotent: a second call waits for the first.
-   */
-  close(options: { deadlineMs?: number; stopGraceMs?: number } = {}): Promise<void> {
-    this.#stopping ??= this.#close(options)
-    return this.#stopping
-  }
-
-  async #close(options: { deadlineMs?: number; stopGraceMs?: number }): Promise<void> {
+  async #drain(options: NodeCloseOptions): Promise<void> {
     const deadlineMs = options.deadlineMs ?? this.config.node.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS
     const graceMs = options.stopGraceMs ?? this.config.node.stopGrace ?? DEFAULT_STOP_GRACE_MS
     if (this.#running) {
@@ -574,15 +657,24 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     this.#vips.stop()
     await this.health.stop()
     const forwarder = this.forwarder
-    if (forwarder) {
+    if (forwarder && !this.#teardown) {
       this.logger.info({ deadlineMs }, 'draining connections')
-      await forwarder.close({ deadlineMs: Math.round(deadlineMs) })
+      await forwarder.close({ deadlineMs: Math.round(deadlineMs), signal: this.#stopNow.signal })
     }
-    await this.stop()
   }
 
-  /** Stops everything now (established connections are closed). */
-  async stop(): Promise<void> {
+  destroy(error?: Error): void {
+    if (this.#teardown) return
+    if (error) this.logger.error({ err: error.message }, 'node destroyed')
+    this.#teardown = this.#tearDown()
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  /** Stops everything now; never rejects (what fails to stop is logged). */
+  async #tearDown(): Promise<void> {
     const wasRunning = this.#running
     this.#running = false
     this.#stopNow.abort()
@@ -592,21 +684,23 @@ export class GslbNode extends EventEmitter<NodeEvents> {
     const forwarder = this.forwarder
     this.forwarder = undefined
     await forwarder
-      ?.stop()
+      ?.close({ deadlineMs: 0 })
       .catch((error: unknown) => this.logger.error({ err: error }, 'forwarder stop failed'))
     for (const [name] of this.resolvers.entries()) {
       await this.resolvers
         .delete(name)
-        ?.stop()
+        ?.close({ deadlineMs: 0 })
         .catch(() => {})
     }
     const engine = this.engine
     this.engine = undefined
     await engine?.stop().catch((error: unknown) => this.logger.error({ err: error }, 'engine stop failed'))
-    await this.health.stop()
+    await this.health
+      .stop()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'health checker stop failed'))
     const admin = this.#admin
     this.#admin = undefined
-    await admin?.stop()
+    await admin?.stop().catch((error: unknown) => this.logger.error({ err: error }, 'admin API stop failed'))
     if (wasRunning) this.logger.info({ node: this.config.node.name }, 'node stopped')
   }
 
@@ -629,59 +723,8 @@ export class GslbNode extends EventEmitter<NodeEvents> {
   }
 }
 
-/**
- * `gslb.listen` and `admin.listen` take effect at a restart: a reload reports the file differing from what is bound
- * (once per change), and a file put back to what is bound.
- */
-function listenChanges(
-  bound: { gslb: unknown; admin: unknown } | undefined,
-  previous: Config,
-  next: Config,
-): string[] {
-  const out: string[] = []
-  const entries = [
-    ['gslb.listen', 'the engine keeps its listeners', bound?.gslb, previous.gslb?.listen, next.gslb?.listen],
-    [
-      'admin.listen',
-      'the admin API keeps its listener',
-      bound?.admin,
-      previous.admin?.listen,
-      next.admin?.listen,
-    ],
-  ] as const
-  for (const [key, keeps, running, before, after] of entries) {
-    if (same(before, after)) continue
-    if (bound && same(after, running)) out.push(`${key}: back to what is listening (no restart needed)`)
-    else out.push(`${key}: changed in the file; ${keeps} until a restart`)
-  }
-  return out
-}
-
-/** The change lines that already speak for a section. */
-const COVERED_BY: Partial<Record<keyof Config, string[]>> = {
-  gslb: ['gslb', 'engine:'],
-  services: ['service '],
-  resolvers: ['resolver '],
-  fleet: ['config fingerprint'],
-}
-
-/** Every top-level section that changed gets a line, also those no component-specific line names (health.profile). */
-function unlistedChanges(previous: Config, next: Config, listed: readonly string[]): string[] {
-  const out: string[] = []
-  const profile = (c: Config) => c.health?.profile ?? 'normal'
-  if (profile(previous) !== profile(next)) {
-    out.push(`health.profile: ${profile(previous)} → ${profile(next)} (checks use the new timings)`)
-  }
-  if (!same(previous.health?.defaults, next.health?.defaults)) out.push('health.defaults: updated')
-  const sections = new Set([...Object.keys(previous), ...Object.keys(next)]) as Set<keyof Config>
-  for (const section of sections) {
-    if (section === 'health' || same(previous[section], next[section])) continue
-    const prefixes = COVERED_BY[section] ?? [section]
-    if (listed.some((line) => prefixes.some((prefix) => line.startsWith(prefix)))) continue
-    out.push(`${section}: updated`)
-  }
-  return out
-}
+const closedWhileStarting = (cause?: unknown) =>
+  new CliError(CliErrorCode.NODE_CLOSED, 'the node was closed while it started', { cause })
 
 /** Creates a node from a config file (validated; throws `ConfigError` listing every problem). */
 export async function createNodeFromFile(
@@ -689,5 +732,5 @@ export async function createNodeFromFile(
   options: Omit<NodeOptions, 'config' | 'configFile'> = {},
 ): Promise<GslbNode> {
   const config = await loadConfig(file, { node: options.configNode })
-  return new GslbNode({ ...options, config, configFile: file })
+  return createNode({ ...options, config, configFile: file })
 }

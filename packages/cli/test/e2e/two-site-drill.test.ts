@@ -7,7 +7,7 @@ import { requirePeer } from '../../../../test/support/peers.js'
 import type { Config } from '../../src/config/types.js'
 import { validateConfig } from '../../src/config/validate.js'
 import { createLogger } from '../../src/log.js'
-import { GslbNode } from '../../src/node/node.js'
+import { createNode, type GslbNode } from '../../src/node/node.js'
 import { until } from '../helpers.js'
 
 // The two-site drill with real DICOM peers: storescu sends through the DNS-proxy VIP while site A's storescp is
@@ -160,7 +160,7 @@ beforeAll(async () => {
     admin: { listen: { address: '127.0.0.1', port: 0 } },
     logging: { level: 'silent' },
   })
-  node = new GslbNode({ config, logger: createLogger({ level: 'silent' }) })
+  node = createNode({ config, logger: createLogger({ level: 'silent' }) })
   await node.start()
   await until(
     'both sites are up',
