@@ -71,8 +71,8 @@ async function latency() {
   const server = await fakeServer()
   const ours = createResolver({
     nameservers: [server.address],
-    resolveNowMinInterval: 0,
-    interval: 3_600_000,
+    resolveNowMinIntervalMs: 0,
+    intervalMs: 3_600_000,
   })
   ours.track('dicom.bench.example')
   await ours.start()
@@ -101,7 +101,7 @@ async function latency() {
   }
   oursTimes.sort((a, b) => a - b)
   aresTimes.sort((a, b) => a - b)
-  await ours.stop()
+  await ours.close()
   await server.close()
   console.log(`\n### Per-query latency, ${3 * QUERIES} sequential A queries each, loopback UDP\n`)
   row(['client', 'p50 ms', 'p90 ms', 'p99 ms', 'calls/s', 'queries the server saw'])
@@ -137,9 +137,9 @@ async function failover() {
     }
     const r = createResolver({
       nameservers: [gslb?.address ?? closedAddress, primary.address],
-      timeout: 200,
-      resolveNowMinInterval: 0,
-      interval: 3_600_000,
+      timeoutMs: 200,
+      resolveNowMinIntervalMs: 0,
+      intervalMs: 3_600_000,
     })
     r.track('dicom.bench.example')
     await r.start()
@@ -151,7 +151,7 @@ async function failover() {
     }
     times.sort((a, b) => a - b)
     row([state, percentile(times, 50).toFixed(2), times.at(-1).toFixed(2)])
-    await r.stop()
+    await r.close()
     await primary.close()
     await gslb?.close()
   }
@@ -161,7 +161,7 @@ async function manyNames() {
   const server = await fakeServer()
   global.gc?.()
   const heapBefore = process.memoryUsage().heapUsed
-  const r = createResolver({ nameservers: [server.address], interval: 1_000, jitter: 0.5 })
+  const r = createResolver({ nameservers: [server.address], intervalMs: 1_000, jitter: 0.5 })
   for (let i = 0; i < NAMES; i++) r.track(`n${i}.bench.example`)
   await r.start()
   const cpu = process.cpuUsage()
@@ -173,7 +173,7 @@ async function manyNames() {
   global.gc?.()
   const heapAfter = process.memoryUsage().heapUsed
   const online = r.snapshot().names.filter((n) => n.state === 'online').length
-  await r.stop()
+  await r.close()
   await server.close()
   console.log(`\n### ${NAMES} names at a 1 s interval (±50% jitter), ${seconds} s\n`)
   row(['names online', 'queries/s', 'CPU % of one core (client + fake server)', 'heap per name (bytes)'])

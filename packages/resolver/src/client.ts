@@ -29,7 +29,7 @@ export interface QueryHooks {
 }
 
 export interface QueryOptions {
-  timeout: number
+  timeoutMs: number
   maxAddresses: number
   signal?: AbortSignal
   hooks?: QueryHooks
@@ -87,7 +87,7 @@ async function queryOnce(
     const id = randomInt(0, 65_536)
     const request = encodeQuery(id, name, type, edns)
     const check = (buf: Buffer) => checkReply(buf, id, name, type)
-    const exchange = { timeout: options.timeout, signal: options.signal, ignored: options.hooks?.ignored }
+    const exchange = { timeoutMs: options.timeoutMs, signal: options.signal, ignored: options.hooks?.ignored }
     options.hooks?.sent?.('udp')
     let reply = await udpExchange(ns, request, check, exchange)
     if (reply.packet.flag_tc) {
@@ -166,15 +166,12 @@ export function interpret(
       throw new ResolverError(
         ResolverErrorCode.SERVFAIL,
         `${ns.label} answered SERVFAIL for ${name} ${type}`,
-        {
-          nameserver: ns.label,
-          name,
-        },
+        { nameserver: ns.label, hostname: name },
       )
     case RCODE_REFUSED:
       throw new ResolverError(ResolverErrorCode.REFUSED, `${ns.label} answered REFUSED for ${name} ${type}`, {
         nameserver: ns.label,
-        name,
+        hostname: name,
       })
     default:
       throw bad(ns, name, `rcode ${reply.rcode}`)

@@ -1,8 +1,8 @@
-/** Stable error codes. Callers match on `error.code`, never on the message. */
+/** Stable error codes of @gslb/resolver. Callers match on `code`, never on the message. */
 export const ResolverErrorCode = {
-  /** An option or argument is invalid; `error.option` names it. */
-  INVALID_OPTION: 'GSLB_RESOLVER_INVALID_OPTION',
-  /** A nameserver did not answer within `timeout`. */
+  /** An option or argument is invalid; `error.path` names it (`nameservers[1]`, `intervalMs`, `family`). */
+  OPTIONS_INVALID: 'GSLB_RESOLVER_OPTIONS_INVALID',
+  /** A nameserver did not answer within `timeoutMs`. */
   TIMEOUT: 'GSLB_RESOLVER_TIMEOUT',
   /** A nameserver's port is closed (ICMP port unreachable on UDP, RST on TCP). */
   CONNECTION_REFUSED: 'GSLB_RESOLVER_CONNECTION_REFUSED',
@@ -20,56 +20,61 @@ export const ResolverErrorCode = {
   NODATA: 'GSLB_RESOLVER_NODATA',
   /** Offline reason: `failThreshold` consecutive cycles failed and no address was known to be good. */
   FAILED: 'GSLB_RESOLVER_FAILED',
-  /** Offline reason: every nameserver still fails and the kept addresses reached `lastGoodMaxAge`. */
+  /** Offline reason: every nameserver still fails and the kept addresses reached `lastGoodMaxAgeMs`. */
   EXPIRED: 'GSLB_RESOLVER_EXPIRED',
-  /** `resolveNow()`/`untrack()` on a name that is not tracked. */
+  /** `resolveNow()` on a name that is not tracked. */
   NOT_TRACKED: 'GSLB_RESOLVER_NOT_TRACKED',
-  /** `resolveNow()` while the resolver is not started. */
+  /** `resolveNow()` before `start()`. */
   NOT_RUNNING: 'GSLB_RESOLVER_NOT_RUNNING',
-  /** The operation was cut short by `stop()`, `untrack()` or an abort signal. */
+  /** `start()` or `resolveNow()` after `close()`/`destroy()`, or a `start()` cut short by them. */
+  CLOSED: 'GSLB_RESOLVER_CLOSED',
+  /** The operation was cut short by `close()`, `destroy()`, `untrack()` or an abort signal. */
   ABORTED: 'GSLB_RESOLVER_ABORTED',
 } as const
 
 export type ResolverErrorCode = (typeof ResolverErrorCode)[keyof typeof ResolverErrorCode]
 
-export interface ResolverErrorDetails {
-  /** The nameserver (`host:port`) the error came from, when there is one. */
-  nameserver?: string
-  /** The name being resolved, when there is one. */
-  name?: string
-  /** The option or argument at fault (INVALID_OPTION only). */
-  option?: string
-  cause?: unknown
-}
-
 /** The one error class of @gslb/resolver. */
 export class ResolverError extends Error {
-  override readonly name = 'ResolverError'
+  override name = 'ResolverError'
   readonly code: ResolverErrorCode
+  /** The option or argument at fault (`nameservers[1]`, `intervalMs`, `name`), for OPTIONS_INVALID. */
+  readonly path: string | undefined
+  /** The nameserver (`host:port`) the error came from, when there is one. */
   readonly nameserver: string | undefined
+  /** The name being resolved, when there is one. */
   readonly hostname: string | undefined
-  readonly option: string | undefined
 
-  constructor(code: ResolverErrorCode, message: string, details: ResolverErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+  constructor(
+    code: ResolverErrorCode,
+    message: string,
+    options: { path?: string; cause?: unknown; nameserver?: string; hostname?: string } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
-    this.nameserver = details.nameserver
-    this.hostname = details.name
-    this.option = details.option
+    this.path = options.path
+    this.nameserver = options.nameserver
+    this.hostname = options.hostname
   }
 }
 
-export function invalidOption(option: string, why: string): ResolverError {
-  return new ResolverError(ResolverErrorCode.INVALID_OPTION, `invalid option '${option}': ${why}`, { option })
+const CODES = new Set<string>(Object.values(ResolverErrorCode))
+
+/** True for a ResolverError, also one from another copy of this package (matches name and a known code, not instanceof). */
+export function isResolverError(value: unknown): value is ResolverError {
+  if (typeof value !== 'object' || value === null) return false
+  const { name, code } = value as { name?: unknown; code?: unknown }
+  return name === 'ResolverError' && typeof code === 'string' && CODES.has(code)
 }
 
-export function badResponse(nameserver: string, name: string, why: string): ResolverError {
+export function invalidOption(path: string, why: string): ResolverError {
+  return new ResolverError(ResolverErrorCode.OPTIONS_INVALID, `invalid option '${path}': ${why}`, { path })
+}
+
+export function badResponse(nameserver: string, hostname: string, why: string): ResolverError {
   return new ResolverError(
     ResolverErrorCode.BAD_RESPONSE,
-    `${nameserver} gave an unusable reply for ${name}: ${why}`,
-    {
-      nameserver,
-      name,
-    },
+    `${nameserver} gave an unusable reply for ${hostname}: ${why}`,
+    { nameserver, hostname },
   )
 }

@@ -56,7 +56,7 @@ export interface LookupOptions {
   nameservers: readonly Nameserver[]
   counters: ReadonlyMap<string, NameserverCounters>
   policy: NegativePolicy
-  timeout: number
+  timeoutMs: number
   maxAddresses: number
   signal: AbortSignal
 }
@@ -69,7 +69,7 @@ export async function lookup(name: string, type: RecordType, options: LookupOpti
     const counters = options.counters.get(ns.label)!
     try {
       const result = await query(ns, name, type, {
-        timeout: options.timeout,
+        timeoutMs: options.timeoutMs,
         maxAddresses: options.maxAddresses,
         signal: options.signal,
         hooks: {
@@ -99,7 +99,7 @@ export async function lookup(name: string, type: RecordType, options: LookupOpti
   return {
     kind: 'failure',
     error: new ResolverError(last.code, `no usable answer for ${name} ${type}: ${summary}${also}`, {
-      name,
+      hostname: name,
       nameserver: last.nameserver,
       cause: failures.length === 1 ? last : new AggregateError(failures),
     }),
@@ -118,7 +118,7 @@ function asResolverError(error: unknown, ns: Nameserver, name: string): Resolver
   if (error instanceof ResolverError) return error
   return new ResolverError(ResolverErrorCode.NETWORK, `${ns.label}: ${(error as Error)?.message ?? error}`, {
     nameserver: ns.label,
-    name,
+    hostname: name,
     cause: error,
   })
 }

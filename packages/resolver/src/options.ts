@@ -1,20 +1,20 @@
 import {
   DEFAULT_FAIL_THRESHOLD,
-  DEFAULT_FAILURE_INTERVAL,
-  DEFAULT_INTERVAL,
+  DEFAULT_FAILURE_INTERVAL_MS,
+  DEFAULT_INTERVAL_MS,
   DEFAULT_JITTER,
-  DEFAULT_LAST_GOOD_MAX_AGE,
+  DEFAULT_LAST_GOOD_MAX_AGE_MS,
   DEFAULT_MAX_ADDRESSES,
-  DEFAULT_MAX_TTL,
-  DEFAULT_MIN_TTL,
+  DEFAULT_MAX_TTL_MS,
+  DEFAULT_MIN_TTL_MS,
   DEFAULT_NEGATIVE_POLICY,
   DEFAULT_ORDER,
-  DEFAULT_RESOLVE_NOW_MIN_INTERVAL,
+  DEFAULT_RESOLVE_NOW_MIN_INTERVAL_MS,
   DEFAULT_RESPECT_TTL,
-  DEFAULT_TIMEOUT,
+  DEFAULT_TIMEOUT_MS,
   MAX_NAMESERVERS,
 } from './constants.js'
-import { invalidOption, ResolverError } from './errors.js'
+import { invalidOption, isResolverError } from './errors.js'
 import type { NegativePolicy } from './lookup.js'
 import { type Nameserver, parseNameserver } from './nameserver.js'
 
@@ -26,22 +26,22 @@ export interface ResolverOptions {
    */
   nameservers: readonly string[]
   /** Refresh period of every name. Default 10 000. */
-  interval?: number
+  intervalMs?: number
   /** Random spread of each scheduled refresh, as a fraction of the delay (0-0.5). Default 0.1. */
   jitter?: number
-  /** Schedule the next refresh from the answer's TTL, clamped to [minTtl, maxTtl], instead of `interval`. */
+  /** Schedule the next refresh from the answer's TTL, clamped to [minTtlMs, maxTtlMs], instead of `intervalMs`. */
   respectTtl?: boolean
   /** Lower clamp of the TTL-based refresh. Default 1 000. */
-  minTtl?: number
+  minTtlMs?: number
   /** Upper clamp of the TTL-based refresh. Default 300 000. */
-  maxTtl?: number
-  /** First retry after a failed cycle; doubles with each consecutive failure, capped at `interval`. Default 1 000. */
-  failureInterval?: number
+  maxTtlMs?: number
+  /** First retry after a failed cycle; doubles with each consecutive failure, capped at `intervalMs`. Default 1 000. */
+  failureIntervalMs?: number
   /** Per-try wait for one nameserver (the TCP retry after truncation gets its own). Default 1 000. */
-  timeout?: number
+  timeoutMs?: number
   /**
    * Consecutive failed cycles after which a name with nothing known to be good (never resolved, or its kept answer
-   * expired) is offline. A name with last-known-good addresses keeps them instead (see `lastGoodMaxAge`). Default 3.
+   * expired) is offline. A name with last-known-good addresses keeps them instead (see `lastGoodMaxAgeMs`). Default 3.
    */
   failThreshold?: number
   /**
@@ -49,11 +49,11 @@ export interface ResolverOptions {
    * gave them; then they expire (`'lastgood:expire'`) and the name is offline. 0 keeps nothing. Default 86 400 000
    * (one day).
    */
-  lastGoodMaxAge?: number
+  lastGoodMaxAgeMs?: number
   /** What NXDOMAIN / an empty answer means. Default `'fallthrough'`. */
   negativePolicy?: NegativePolicy
   /** `resolveNow()` starts at most one lookup per name per this period. Default 250. */
-  resolveNowMinInterval?: number
+  resolveNowMinIntervalMs?: number
   /** Addresses kept per name and family. Default 64. */
   maxAddresses?: number
   /**
@@ -61,7 +61,7 @@ export interface ResolverOptions {
    * `'sorted'` sorts each family's addresses, so a round-robin server's rotation is not reported as a change.
    */
   order?: AddressOrder
-  /** Aborting it stops the resolver. */
+  /** The resolver's lifetime: aborting it destroys the resolver (like `destroy()`). */
   signal?: AbortSignal
 }
 
@@ -69,17 +69,17 @@ export type AddressOrder = 'answer' | 'sorted'
 
 export interface ResolvedOptions {
   nameservers: readonly Nameserver[]
-  interval: number
+  intervalMs: number
   jitter: number
   respectTtl: boolean
-  minTtl: number
-  maxTtl: number
-  failureInterval: number
-  timeout: number
+  minTtlMs: number
+  maxTtlMs: number
+  failureIntervalMs: number
+  timeoutMs: number
   failThreshold: number
-  lastGoodMaxAge: number
+  lastGoodMaxAgeMs: number
   negativePolicy: NegativePolicy
-  resolveNowMinInterval: number
+  resolveNowMinIntervalMs: number
   maxAddresses: number
   order: AddressOrder
   signal: AbortSignal | undefined
@@ -87,7 +87,7 @@ export interface ResolvedOptions {
 
 const DAY = 86_400_000
 
-/** One problem with the resolver's options: the option at fault (`nameservers[1]`, `interval`) and why. */
+/** One problem with the resolver's options: the option at fault (`nameservers[1]`, `intervalMs`) and why. */
 export interface ResolverOptionIssue {
   path: string
   message: string
@@ -117,11 +117,10 @@ function field<T>(issues: ResolverOptionIssue[], fallback: T, check: () => T): T
   try {
     return check()
   } catch (error) {
-    const option = (error as { option?: unknown }).option
-    if (!(error instanceof ResolverError) || typeof option !== 'string') throw error
-    const prefix = `invalid option '${option}': `
+    if (!isResolverError(error) || error.path === undefined) throw error
+    const prefix = `invalid option '${error.path}': `
     const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message
-    issues.push({ path: option, message })
+    issues.push({ path: error.path, message })
     return fallback
   }
 }
@@ -131,6 +130,7 @@ function checkOptions(issues: ResolverOptionIssue[], options: ResolverOptions): 
     issues.push({ path: 'options', message: 'expected an object' })
     return undefined
   }
+  unknownOptions(issues, options)
   const list = options.nameservers
   let nameservers: Nameserver[] = []
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_NAMESERVERS) {
@@ -153,13 +153,13 @@ function checkOptions(issues: ResolverOptionIssue[], options: ResolverOptions): 
     field(issues, fallback, () => duration(options[option], option, fallback, min, max))
   const count = (option: keyof ResolverOptions, fallback: number, min: number, max: number) =>
     field(issues, fallback, () => integer(options[option], option, fallback, min, max))
-  const interval = time('interval', DEFAULT_INTERVAL, 10, DAY)
+  const intervalMs = time('intervalMs', DEFAULT_INTERVAL_MS, 10, DAY)
   const known = issues.length
-  const minTtl = time('minTtl', DEFAULT_MIN_TTL, 10, DAY)
-  const maxTtl = time('maxTtl', Math.max(DEFAULT_MAX_TTL, minTtl), 10, DAY)
+  const minTtlMs = time('minTtlMs', DEFAULT_MIN_TTL_MS, 10, DAY)
+  const maxTtlMs = time('maxTtlMs', Math.max(DEFAULT_MAX_TTL_MS, minTtlMs), 10, DAY)
   // Compared only when both are valid: a bad one is reported once, not again against a stand-in.
-  if (issues.length === known && maxTtl < minTtl)
-    issues.push({ path: 'maxTtl', message: `must be >= minTtl (${minTtl})` })
+  if (issues.length === known && maxTtlMs < minTtlMs)
+    issues.push({ path: 'maxTtlMs', message: `must be >= minTtlMs (${minTtlMs})` })
   const policy = options.negativePolicy ?? DEFAULT_NEGATIVE_POLICY
   if (policy !== 'authoritative' && policy !== 'fallthrough') {
     issues.push({
@@ -182,21 +182,61 @@ function checkOptions(issues: ResolverOptionIssue[], options: ResolverOptions): 
     issues.push({ path: 'signal', message: 'expected an AbortSignal' })
   return {
     nameservers,
-    interval,
+    intervalMs,
     jitter,
     respectTtl,
-    minTtl,
-    maxTtl,
-    failureInterval: time('failureInterval', Math.min(DEFAULT_FAILURE_INTERVAL, interval), 10, DAY),
-    timeout: time('timeout', DEFAULT_TIMEOUT, 1, 60_000),
+    minTtlMs,
+    maxTtlMs,
+    failureIntervalMs: time('failureIntervalMs', Math.min(DEFAULT_FAILURE_INTERVAL_MS, intervalMs), 10, DAY),
+    timeoutMs: time('timeoutMs', DEFAULT_TIMEOUT_MS, 1, 60_000),
     failThreshold: count('failThreshold', DEFAULT_FAIL_THRESHOLD, 1, 1_000),
-    lastGoodMaxAge: time('lastGoodMaxAge', DEFAULT_LAST_GOOD_MAX_AGE, 0, 30 * DAY),
+    lastGoodMaxAgeMs: time('lastGoodMaxAgeMs', DEFAULT_LAST_GOOD_MAX_AGE_MS, 0, 30 * DAY),
     negativePolicy: policy,
-    resolveNowMinInterval: time('resolveNowMinInterval', DEFAULT_RESOLVE_NOW_MIN_INTERVAL, 0, DAY),
+    resolveNowMinIntervalMs: time('resolveNowMinIntervalMs', DEFAULT_RESOLVE_NOW_MIN_INTERVAL_MS, 0, DAY),
     maxAddresses: count('maxAddresses', DEFAULT_MAX_ADDRESSES, 1, 1_024),
     order,
     signal,
   } as ResolvedOptions
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'nameservers',
+  'intervalMs',
+  'jitter',
+  'respectTtl',
+  'minTtlMs',
+  'maxTtlMs',
+  'failureIntervalMs',
+  'timeoutMs',
+  'failThreshold',
+  'lastGoodMaxAgeMs',
+  'negativePolicy',
+  'resolveNowMinIntervalMs',
+  'maxAddresses',
+  'order',
+  'signal',
+] satisfies (keyof ResolverOptions)[])
+
+/** The durations were renamed with their unit: an old name left in a caller would otherwise be ignored silently. */
+const RENAMED: Record<string, string> = {
+  interval: 'intervalMs',
+  minTtl: 'minTtlMs',
+  maxTtl: 'maxTtlMs',
+  failureInterval: 'failureIntervalMs',
+  timeout: 'timeoutMs',
+  lastGoodMaxAge: 'lastGoodMaxAgeMs',
+  resolveNowMinInterval: 'resolveNowMinIntervalMs',
+}
+
+function unknownOptions(issues: ResolverOptionIssue[], options: object): void {
+  for (const key of Object.keys(options)) {
+    if (KNOWN_OPTIONS.has(key)) continue
+    const renamed = Object.hasOwn(RENAMED, key) ? RENAMED[key] : undefined
+    issues.push({
+      path: key,
+      message: renamed ? `unknown option: renamed '${renamed}' (milliseconds)` : 'unknown option',
+    })
+  }
 }
 
 function duration(value: unknown, option: string, fallback: number, min: number, max: number): number {

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
 import type { RecordType } from './client.js'
-import { MAX_TRACKED_NAMES } from './constants.js'
+import { DEFAULT_CLOSE_DEADLINE_MS, MAX_TRACKED_NAMES } from './constants.js'
 import { invalidOption, ResolverError, ResolverErrorCode } from './errors.js'
+import { safeEmit } from './events.js'
 import { emptyCounters, type LookupResult, lookup, type NameserverCounters } from './lookup.js'
 import { normalizeName } from './nameserver.js'
 import { type ResolvedOptions, type ResolverOptions, resolveOptions } from './options.js'
@@ -10,6 +11,7 @@ import type {
   LastGood,
   NameState,
   NameStatus,
+  Resolver,
   ResolverEvents,
   ResolverSnapshot,
   TrackOptions,
@@ -24,7 +26,7 @@ interface FamilySlot {
   answeredAt: number | null
   /** The first failed cycle since that answer, while `addresses` are kept through failures. */
   keptSince: number | null
-  /** The kept addresses reached `lastGoodMaxAge` and were dropped; cleared by the next answer. */
+  /** The kept addresses reached `lastGoodMaxAgeMs` and were dropped; cleared by the next answer. */
   expired: { answeredAt: number; keptSince: number } | null
 }
 
@@ -52,40 +54,47 @@ interface Tracked {
 
 const EMPTY: readonly string[] = Object.freeze([])
 
+type LifecycleState = 'idle' | 'starting' | 'running' | 'closing' | 'closed'
+
 /**
  * Keeps the addresses of backend names fresh. Satisfies the forwarder's `AddressSource` structurally.
  * Address lists are frozen arrays swapped in one assignment: a reader never sees a partial or empty update.
  */
-export class Resolver extends EventEmitter<ResolverEvents> {
+class DnsResolver extends EventEmitter<ResolverEvents> implements Resolver {
   readonly #options: ResolvedOptions
   readonly #names = new Map<string, Tracked>()
   readonly #counters = new Map<string, NameserverCounters>()
-  #running = false
-  readonly #onAbort = () => void this.stop()
+  #state: LifecycleState = 'idle'
+  #starting: Promise<void> | null = null
+  #closing: Promise<void> | null = null
+  /** The error `destroy()` was given: the cause of what it cut short. */
+  #destroyedBy: Error | undefined
+  readonly #onAbort = () =>
+    this.destroy(
+      new ResolverError(ResolverErrorCode.ABORTED, "the resolver's signal was aborted", {
+        cause: this.#options.signal?.reason,
+      }),
+    )
 
   constructor(options: ResolverOptions) {
     super()
     this.#options = resolveOptions(options)
     for (const ns of this.#options.nameservers) this.#counters.set(ns.label, emptyCounters())
+    const signal = this.#options.signal
+    if (signal?.aborted) this.#onAbort()
+    else signal?.addEventListener('abort', this.#onAbort, { once: true })
   }
 
-  /** Listener errors must not stop the refresh loop or leave a name half-updated: report and carry on. */
-  override emit<K extends keyof ResolverEvents>(event: K, ...args: ResolverEvents[K]): boolean {
-    // rawListeners: once() wrappers must run (and so remove themselves), not the bare functions.
-    for (const listener of this.rawListeners(event)) {
-      try {
-        ;(listener as (...a: ResolverEvents[K]) => void)(...args)
-      } catch (error) {
-        process.emitWarning(
-          `@gslb/resolver: a '${String(event)}' listener threw: ${(error as Error)?.stack ?? error}`,
-        )
-      }
-    }
-    return this.listenerCount(event) > 0
+  #emit<K extends keyof ResolverEvents>(event: K, ...args: ResolverEvents[K]): void {
+    safeEmit(this, event, ...args)
   }
 
   get running(): boolean {
-    return this.#running
+    return this.#active
+  }
+
+  get #active(): boolean {
+    return this.#state === 'starting' || this.#state === 'running'
   }
 
   /** Current addresses of a tracked name (frozen; empty when unresolved, offline or not tracked). */
@@ -125,7 +134,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       existing.prefer = prefer
       existing.slots = types.map((type) => old.find((s) => s.type === type) ?? newSlot(type))
       existing.stale = existing.inflight !== null
-      if (this.#running) this.#kick(existing)
+      if (this.#active) this.#kick(existing)
       return
     }
     if (this.#names.size >= MAX_TRACKED_NAMES)
@@ -151,7 +160,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       deferred: null,
     }
     this.#names.set(key, tracked)
-    if (this.#running) this.#kick(tracked)
+    if (this.#active) this.#kick(tracked)
   }
 
   /** Stops tracking `name` and cancels its queries (no-op when not tracked). */
@@ -187,21 +196,26 @@ export class Resolver extends EventEmitter<ResolverEvents> {
 
   #resolveNow(name: string): Promise<NameStatus> {
     const tracked = this.#names.get(canonical(name))
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      return Promise.reject(this.#closedError(`resolveNow('${name}')`))
+    }
     if (!tracked) {
       return Promise.reject(
         new ResolverError(ResolverErrorCode.NOT_TRACKED, `'${name}' is not tracked: call track() first`, {
-          name,
+          hostname: name,
         }),
       )
     }
-    if (!this.#running) {
+    if (!this.#active) {
       return Promise.reject(
-        new ResolverError(ResolverErrorCode.NOT_RUNNING, `resolveNow('${name}') before start()`, { name }),
+        new ResolverError(ResolverErrorCode.NOT_RUNNING, `resolveNow('${name}') before start()`, {
+          hostname: name,
+        }),
       )
     }
     if (tracked.inflight) return tracked.inflight
     if (tracked.deferred) return tracked.deferred.promise
-    const wait = tracked.lastStarted + this.#options.resolveNowMinInterval - Date.now()
+    const wait = tracked.lastStarted + this.#options.resolveNowMinIntervalMs - Date.now()
     if (wait <= 0) return this.#refresh(tracked)
     let resolve!: (status: Promise<NameStatus>) => void
     let reject!: (error: Error) => void
@@ -221,70 +235,156 @@ export class Resolver extends EventEmitter<ResolverEvents> {
   /** The status of one tracked name, or undefined. */
   status(name: string): NameStatus | undefined {
     const tracked = this.#names.get(canonical(name))
-    return tracked && statusOf(tracked, this.#options.lastGoodMaxAge)
+    return tracked && statusOf(tracked, this.#options.lastGoodMaxAgeMs)
   }
 
   /** Counters per nameserver and state per name, for the CLI's status page and metrics. */
   snapshot(): ResolverSnapshot {
     return {
-      running: this.#running,
+      running: this.#active,
       nameservers: [...this.#counters].map(([nameserver, counters]) => ({ nameserver, ...counters })),
-      names: [...this.#names.values()].map((tracked) => statusOf(tracked, this.#options.lastGoodMaxAge)),
+      names: [...this.#names.values()].map((tracked) => statusOf(tracked, this.#options.lastGoodMaxAgeMs)),
     }
   }
 
   /**
    * Starts refreshing every tracked name (and any tracked later). Resolves once each name's first cycle is
-   * done — resolved or not: starting while every nameserver is down is normal. Idempotent.
+   * done — resolved or not: starting while every nameserver is down is normal. Idempotent (same promise).
    */
-  async start(): Promise<void> {
-    if (this.#running) return
-    const signal = this.#options.signal
-    if (signal?.aborted) {
-      throw new ResolverError(ResolverErrorCode.ABORTED, 'start() with an aborted signal', {
-        cause: signal.reason,
-      })
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      return Promise.reject(this.#closedError('start()'))
     }
-    this.#running = true
-    signal?.addEventListener('abort', this.#onAbort, { once: true })
+    if (this.#starting) return this.#starting
+    const signal = options?.signal
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(invalidOption('signal', 'expected an AbortSignal'))
+    }
+    if (signal?.aborted) return Promise.reject(startAborted(signal))
+    this.#state = 'starting'
     const firsts: Promise<unknown>[] = []
     for (const tracked of this.#names.values()) {
       tracked.controller = new AbortController()
       firsts.push(this.#refresh(tracked).catch(() => {}))
     }
-    await Promise.all(firsts)
+    const starting = this.#firstCycle(Promise.all(firsts), signal)
+    this.#starting = starting
+    return starting
   }
 
-  /** Stops every timer and cancels every query; resolves when nothing is left running. Idempotent. */
-  async stop(): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
-    this.#options.signal?.removeEventListener('abort', this.#onAbort)
-    const pending: Promise<unknown>[] = []
-    for (const tracked of this.#names.values()) {
-      if (tracked.inflight) pending.push(tracked.inflight.catch(() => {}))
-      this.#halt(tracked, 'stopped')
+  async #firstCycle(firsts: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+    let onAbort = () => {}
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted')
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    const outcome = await Promise.race([firsts, aborted])
+    signal?.removeEventListener('abort', onAbort)
+    if (outcome === 'aborted' && this.#state === 'starting') {
+      // back to not started: start() may be called again
+      for (const tracked of this.#names.values()) this.#halt(tracked, 'start() aborted')
+      this.#state = 'idle'
+      this.#starting = null
+      throw startAborted(signal!)
     }
-    await Promise.all(pending)
+    if (this.#state !== 'starting') throw this.#closedError('start()')
+    this.#state = 'running'
   }
 
-  #halt(tracked: Tracked, why: string): void {
-    tracked.controller.abort(new ResolverError(ResolverErrorCode.ABORTED, `${tracked.name} ${why}`))
-    // the aborted lookup settles on its own; a start() right after must not join it
-    tracked.inflight = null
-    tracked.stale = false
+  /**
+   * Graceful: no new lookups, the lookups in flight finish until `deadlineMs` (or `signal`), then are aborted.
+   * Resolves when nothing is left running. Idempotent.
+   */
+  close(options: { deadlineMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closing) return this.#closing
+    const deadlineMs = options?.deadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS
+    if (typeof deadlineMs !== 'number' || !(deadlineMs >= 0)) {
+      return Promise.reject(
+        invalidOption('deadlineMs', `expected milliseconds >= 0, got ${String(options.deadlineMs)}`),
+      )
+    }
+    const signal = options?.signal
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(invalidOption('signal', 'expected an AbortSignal'))
+    }
+    this.#closing = this.#close(deadlineMs, signal)
+    return this.#closing
+  }
+
+  async #close(deadlineMs: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#state === 'closed') return
+    this.#options.signal?.removeEventListener('abort', this.#onAbort)
+    if (this.#state === 'idle') {
+      this.#state = 'closed'
+      return
+    }
+    this.#state = 'closing'
+    const inflight: Promise<unknown>[] = []
+    for (const tracked of this.#names.values()) {
+      if (tracked.inflight) inflight.push(tracked.inflight.catch(() => {}))
+      this.#stopScheduling(tracked, 'closed')
+    }
+    if (inflight.length > 0) {
+      const destroy = () => this.destroy()
+      const timer = setTimeout(destroy, deadlineMs)
+      if (signal?.aborted) destroy()
+      else signal?.addEventListener('abort', destroy, { once: true })
+      await Promise.all(inflight)
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', destroy)
+    }
+    this.#state = 'closed'
+  }
+
+  /** Abrupt: aborts every query and timer now. Idempotent. */
+  destroy(error?: Error): void {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    this.#destroyedBy = error
+    this.#closing ??= Promise.resolve()
+    this.#options.signal?.removeEventListener('abort', this.#onAbort)
+    for (const tracked of this.#names.values()) this.#halt(tracked, 'destroyed', error)
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  #closedError(what: string): ResolverError {
+    return new ResolverError(ResolverErrorCode.CLOSED, `${what}: the resolver is closed`, {
+      cause: this.#destroyedBy,
+    })
+  }
+
+  /** No further lookups of `tracked` (its timer, a deferred resolveNow); one in flight goes on. */
+  #stopScheduling(tracked: Tracked, why: string, cause?: Error): void {
     if (tracked.timer) clearTimeout(tracked.timer)
     tracked.timer = null
     tracked.nextRefresh = null
+    tracked.stale = false
     if (tracked.deferred) {
       clearTimeout(tracked.deferred.timer)
       tracked.deferred.reject(
         new ResolverError(ResolverErrorCode.ABORTED, `resolveNow('${tracked.name}'): ${why}`, {
-          name: tracked.name,
+          hostname: tracked.name,
+          cause,
         }),
       )
       tracked.deferred = null
     }
+  }
+
+  /** Stops `tracked` at once: its lookup in flight is aborted too. */
+  #halt(tracked: Tracked, why: string, cause?: Error): void {
+    tracked.controller.abort(
+      new ResolverError(ResolverErrorCode.ABORTED, `${tracked.name} ${why}`, {
+        hostname: tracked.name,
+        cause,
+      }),
+    )
+    // the aborted lookup settles on its own; a start() right after must not join it
+    tracked.inflight = null
+    this.#stopScheduling(tracked, why, cause)
   }
 
   #kick(tracked: Tracked): void {
@@ -309,11 +409,11 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       const results = await Promise.all(slots.map((slot) => lookup(tracked.name, slot.type, options)))
       if (signal.aborted) throw signal.reason
       this.#apply(tracked, slots, results)
-      return statusOf(tracked, this.#options.lastGoodMaxAge)
+      return statusOf(tracked, this.#options.lastGoodMaxAgeMs)
     }
     const promise: Promise<NameStatus> = run().finally(() => {
       if (tracked.inflight === promise) tracked.inflight = null
-      if (!this.#running || this.#names.get(tracked.name) !== tracked || signal.aborted) return
+      if (!this.#active || this.#names.get(tracked.name) !== tracked || signal.aborted) return
       if (tracked.stale) {
         tracked.stale = false
         this.#kick(tracked)
@@ -354,7 +454,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
         slot.failures++
         failure = result.error
         const lastGood = this.#keep(tracked.name, slot, now)
-        this.emit('lookup:fail', {
+        this.#emit('lookup:fail', {
           name: tracked.name,
           family: familyOf(slot),
           error: result.error,
@@ -380,7 +480,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
         tracked.nameserver = null
         tracked.ttl = null
       }
-      this.emit('address:change', {
+      this.#emit('address:change', {
         name: tracked.name,
         previous,
         current,
@@ -392,7 +492,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       if (tracked.state !== 'online') {
         tracked.state = 'online'
         tracked.offlineReason = null
-        this.emit('name:online', {
+        this.#emit('name:online', {
           name: tracked.name,
           addresses: tracked.addresses,
           nameserver: tracked.nameserver,
@@ -411,20 +511,20 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     if (tracked.state !== 'offline' || tracked.offlineReason?.code !== reason.code) {
       tracked.state = 'offline'
       tracked.offlineReason = { code: reason.code, message: reason.message, at: Date.now() }
-      this.emit('name:offline', { name: tracked.name, reason, previous })
+      this.#emit('name:offline', { name: tracked.name, reason, previous })
     }
   }
 
   /**
-   * A failed cycle: the slot keeps its last good addresses until `lastGoodMaxAge` after their answer, then drops
+   * A failed cycle: the slot keeps its last good addresses until `lastGoodMaxAgeMs` after their answer, then drops
    * them. Returns what is kept, or null.
    */
   #keep(name: string, slot: FamilySlot, now: number): LastGood | null {
     if (slot.addresses.length === 0 || slot.answeredAt === null) return null
     const answeredAt = slot.answeredAt
     const keptSince = slot.keptSince ?? now
-    const maxAge = this.#options.lastGoodMaxAge
-    const until = answeredAt + maxAge
+    const maxAgeMs = this.#options.lastGoodMaxAgeMs
+    const until = answeredAt + maxAgeMs
     if (now < until) {
       slot.keptSince = keptSince
       return { addresses: slot.addresses, answeredAt, keptSince, until }
@@ -433,7 +533,14 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     slot.addresses = EMPTY
     slot.keptSince = null
     slot.expired = { answeredAt, keptSince }
-    this.emit('lastgood:expire', { name, family: familyOf(slot), addresses, answeredAt, keptSince, maxAge })
+    this.#emit('lastgood:expire', {
+      name,
+      family: familyOf(slot),
+      addresses,
+      answeredAt,
+      keptSince,
+      maxAgeMs,
+    })
     return null
   }
 
@@ -452,7 +559,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
         nx
           ? `${name} does not exist (NXDOMAIN)${also}`
           : `${name} has no ${negative.length > 1 ? 'A or AAAA' : negative[0]!.type} records${also}`,
-        { name, cause: failure ?? undefined },
+        { hostname: name, cause: failure ?? undefined },
       )
     }
     const expired = slots.find((slot) => slot.expired !== null)
@@ -460,10 +567,10 @@ export class Resolver extends EventEmitter<ResolverEvents> {
       const { answeredAt, keptSince } = expired.expired
       return new ResolverError(
         ResolverErrorCode.EXPIRED,
-        `${name}: the last good ${expired.type} answer (${iso(answeredAt)}) reached lastGoodMaxAge ` +
-          `(${this.#options.lastGoodMaxAge} ms) with every nameserver failing since ${iso(keptSince)}: ` +
+        `${name}: the last good ${expired.type} answer (${iso(answeredAt)}) reached lastGoodMaxAgeMs ` +
+          `(${this.#options.lastGoodMaxAgeMs} ms) with every nameserver failing since ${iso(keptSince)}: ` +
           (failure?.message ?? 'no answer'),
-        { name, cause: failure ?? undefined },
+        { hostname: name, cause: failure ?? undefined },
       )
     }
     // nothing known to be good: offline after failThreshold failed cycles
@@ -472,7 +579,7 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     return new ResolverError(
       ResolverErrorCode.FAILED,
       `${name}: ${failures} consecutive failed lookups (threshold ${this.#options.failThreshold}): ${failure?.message ?? 'no answer'}`,
-      { name, cause: failure ?? undefined },
+      { hostname: name, cause: failure ?? undefined },
     )
   }
 
@@ -480,10 +587,10 @@ export class Resolver extends EventEmitter<ResolverEvents> {
     const o = this.#options
     const failures = Math.max(...tracked.slots.map((slot) => slot.failures))
     let delay: number
-    if (failures > 0) delay = Math.min(o.interval, o.failureInterval * 2 ** Math.min(failures - 1, 30))
+    if (failures > 0) delay = Math.min(o.intervalMs, o.failureIntervalMs * 2 ** Math.min(failures - 1, 30))
     else if (o.respectTtl && tracked.ttl !== null)
-      delay = Math.min(o.maxTtl, Math.max(o.minTtl, tracked.ttl * 1000))
-    else delay = o.interval
+      delay = Math.min(o.maxTtlMs, Math.max(o.minTtlMs, tracked.ttl * 1000))
+    else delay = o.intervalMs
     delay = Math.max(1, Math.round(delay * (1 + o.jitter * (2 * Math.random() - 1))))
     tracked.nextRefresh = Date.now() + delay
     tracked.timer = setTimeout(() => {
@@ -495,7 +602,13 @@ export class Resolver extends EventEmitter<ResolverEvents> {
 
 function callerAborted(name: string, signal: AbortSignal): ResolverError {
   return new ResolverError(ResolverErrorCode.ABORTED, `resolveNow('${name}') aborted by its signal`, {
-    name,
+    hostname: name,
+    cause: signal.reason,
+  })
+}
+
+function startAborted(signal: AbortSignal): ResolverError {
+  return new ResolverError(ResolverErrorCode.ABORTED, 'start() aborted by its signal', {
     cause: signal.reason,
   })
 }
@@ -533,7 +646,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i])
 }
 
-function statusOf(tracked: Tracked, lastGoodMaxAge: number): NameStatus {
+function statusOf(tracked: Tracked, lastGoodMaxAgeMs: number): NameStatus {
   return {
     name: tracked.name,
     family: tracked.family,
@@ -546,7 +659,7 @@ function statusOf(tracked: Tracked, lastGoodMaxAge: number): NameStatus {
     lastSuccess: tracked.lastSuccess,
     lastError: tracked.lastError,
     nextRefresh: tracked.nextRefresh,
-    lastGood: lastGoodOf(tracked, lastGoodMaxAge),
+    lastGood: lastGoodOf(tracked, lastGoodMaxAgeMs),
   }
 }
 
@@ -557,7 +670,10 @@ function lastGoodOf(tracked: Tracked, maxAge: number): LastGood | null {
   return { addresses, answeredAt, keptSince, until: answeredAt + maxAge }
 }
 
-/** Creates a {@link Resolver}; options are validated here and errors name the option. */
+/**
+ * Creates a stopped {@link Resolver}; options are validated here (a `GSLB_RESOLVER_OPTIONS_INVALID` error whose
+ * `path` names the first option at fault; `validateResolverOptions` lists them all).
+ */
 export function createResolver(options: ResolverOptions): Resolver {
-  return new Resolver(options)
+  return new DnsResolver(options)
 }

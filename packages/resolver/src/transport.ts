@@ -14,7 +14,7 @@ export interface Reply {
 }
 
 export interface ExchangeOptions {
-  timeout: number
+  timeoutMs: number
   signal?: AbortSignal
   /** A UDP datagram was dropped (did not decode, wrong ID or question). */
   ignored?(why: string): void
@@ -51,11 +51,11 @@ function exchange(
       settle(
         new ResolverError(
           ResolverErrorCode.TIMEOUT,
-          `${ns.label} did not answer over ${transport} within ${options.timeout} ms`,
+          `${ns.label} did not answer over ${transport} within ${options.timeoutMs} ms`,
           { nameserver: ns.label },
         ),
       )
-    }, options.timeout)
+    }, options.timeoutMs)
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       cleanup = body(settle)

@@ -1,7 +1,56 @@
+import type { EventEmitter } from 'node:events'
 import type { ResolverError } from './errors.js'
 import type { NameserverCounters } from './lookup.js'
 
-/** The public shapes of a Resolver: tracking options, status, snapshot and events. */
+/** The public shapes of a Resolver: the resolver itself, tracking options, status, snapshot and events. */
+
+/**
+ * Keeps the addresses of backend names fresh; made by `createResolver(options)`. Satisfies the forwarder's
+ * `AddressSource` structurally (`addresses`, `subscribe`, `resolveNow`, `track`, `untrack`).
+ */
+export interface Resolver extends EventEmitter<ResolverEvents> {
+  /** True from `start()` until `close()`/`destroy()` (also while the first cycle runs). */
+  readonly running: boolean
+  /** Current addresses of a tracked name (frozen; empty when unresolved, offline or not tracked). */
+  addresses(name: string): readonly string[]
+  /** Calls `listener(name, addresses)` on every address change. Returns the unsubscribe function. */
+  subscribe(listener: (name: string, addresses: readonly string[]) => void): () => void
+  /**
+   * Starts tracking `name` (idempotent; case-insensitive, trailing dot ignored). Calling it again with another
+   * family takes effect at the next lookup — at once when running. Throws `GSLB_RESOLVER_OPTIONS_INVALID`.
+   */
+  track(name: string, options?: TrackOptions): void
+  /** Stops tracking `name` and cancels its queries (no-op when not tracked). */
+  untrack(name: string): void
+  /**
+   * Refreshes `name` now (shared among concurrent callers, at most one lookup per `resolveNowMinIntervalMs`).
+   * Resolves to its status after the lookup, also when the lookup failed. Rejects with `GSLB_RESOLVER_NOT_TRACKED`,
+   * `_NOT_RUNNING` (before `start()`), `_CLOSED` (after `close()`), or `_ABORTED` (closed or untracked meanwhile, or
+   * `signal` aborted: that ends only this caller's wait).
+   */
+  resolveNow(name: string, options?: { signal?: AbortSignal }): Promise<NameStatus>
+  /** The status of one tracked name, or undefined. */
+  status(name: string): NameStatus | undefined
+  /** Counters per nameserver and state per name (plain data, JSON). */
+  snapshot(): ResolverSnapshot
+  /**
+   * Starts refreshing every tracked name (and any tracked later). Resolves once each name's first cycle is done —
+   * answered or not. Idempotent: a second call while starting or running returns the same promise. Aborting
+   * `signal` before it resolves rejects it with `GSLB_RESOLVER_ABORTED` and leaves the resolver not started. Rejects
+   * with `GSLB_RESOLVER_CLOSED` after `close()`/`destroy()`, or when they come before the first cycle ended.
+   */
+  start(options?: { signal?: AbortSignal }): Promise<void>
+  /**
+   * Graceful: no new lookups (timers cleared, deferred `resolveNow()` calls rejected), the lookups in flight finish
+   * until `deadlineMs` (default 2 000) or `signal`, then are aborted. Resolves when no socket or timer is left.
+   * Idempotent (same promise); resolves at once on a resolver never started.
+   */
+  close(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<void>
+  /** Abrupt: aborts every query and timer now. Idempotent. `error` becomes the cause of what it cuts short. */
+  destroy(error?: Error): void
+  /** `close()`, for `await using resolver = createResolver(...)`. */
+  [Symbol.asyncDispose](): Promise<void>
+}
 
 /** Which address families to track for a name; the same shape as the forwarder's `AddressSource.track`. */
 export interface TrackOptions {
@@ -49,7 +98,7 @@ export interface LastGood {
   answeredAt: number
   /** The first failed cycle of this outage: since when they are kept without confirmation. */
   keptSince: number
-  /** When they expire unless a nameserver answers first (`answeredAt + lastGoodMaxAge`). */
+  /** When they expire unless a nameserver answers first (`answeredAt + lastGoodMaxAgeMs`). */
   until: number
 }
 
@@ -101,8 +150,15 @@ export interface LastGoodExpireEvent {
   addresses: readonly string[]
   answeredAt: number
   keptSince: number
-  /** The limit that was reached (`lastGoodMaxAge`, ms). */
-  maxAge: number
+  /** The limit that was reached (`lastGoodMaxAgeMs`). */
+  maxAgeMs: number
+}
+
+/** An event handler threw; the resolver carried on. */
+export interface HandlerErrorEvent {
+  /** The event whose handler threw. */
+  event: string
+  error: Error
 }
 
 export interface ResolverEvents {
@@ -111,6 +167,11 @@ export interface ResolverEvents {
   'name:online': [NameOnlineEvent]
   /** A family's lookup failed this cycle (every nameserver tried); `lastGood` says what is kept, if anything. */
   'lookup:fail': [LookupFailEvent]
-  /** A family's kept addresses reached `lastGoodMaxAge` while every nameserver still fails: they are dropped. */
+  /** A family's kept addresses reached `lastGoodMaxAgeMs` while every nameserver still fails: they are dropped. */
   'lastgood:expire': [LastGoodExpireEvent]
+  /**
+   * A handler of another event threw (the refresh loop carries on). With no handler for this event, or when it
+   * throws too, the error goes to `process.emitWarning`.
+   */
+  'handler:error': [HandlerErrorEvent]
 }

@@ -18,7 +18,7 @@ describe('the forwarder’s AddressSource seam', () => {
   afterEach(() => ns.close())
 
   it('is satisfied by a Resolver used only through that interface', async () => {
-    const resolver = createResolver({ nameservers: [ns.address], resolveNowMinInterval: 0 })
+    const resolver = createResolver({ nameservers: [ns.address], resolveNowMinIntervalMs: 0 })
     const source: AddressSource = resolver
     const seen: Array<[string, readonly string[]]> = []
     const unsubscribe = source.subscribe((name, addresses) => seen.push([name, addresses]))
@@ -34,6 +34,6 @@ describe('the forwarder’s AddressSource seam', () => {
     unsubscribe()
     source.untrack('dicom.mysite.example')
     expect(source.addresses('dicom.mysite.example')).toEqual([])
-    await resolver.stop()
+    await resolver.close()
   })
 })

@@ -1,4 +1,10 @@
-import { createResolver, parseNameserver, ResolverError, validateResolverOptions } from '../src/index.js'
+import {
+  createResolver,
+  isResolverError,
+  parseNameserver,
+  ResolverError,
+  validateResolverOptions,
+} from '../src/index.js'
 
 describe('options are validated where they enter, naming the option', () => {
   const ns = ['127.0.0.1:53']
@@ -14,14 +20,14 @@ describe('options are validated where they enter, naming the option', () => {
     // biome-ignore lint/suspicious/noSparseArray: the hole is the test
     ['nameservers[0]', { nameservers: [, '127.0.0.1'] }],
     ['nameservers[0]', { nameservers: [null] }],
-    ['interval', { nameservers: ns, interval: 0 }],
-    ['interval', { nameservers: ns, interval: Number.NaN }],
+    ['intervalMs', { nameservers: ns, intervalMs: 0 }],
+    ['intervalMs', { nameservers: ns, intervalMs: Number.NaN }],
     ['jitter', { nameservers: ns, jitter: 0.9 }],
-    ['timeout', { nameservers: ns, timeout: '1s' }],
+    ['timeoutMs', { nameservers: ns, timeoutMs: '1s' }],
     ['failThreshold', { nameservers: ns, failThreshold: 1.5 }],
-    ['lastGoodMaxAge', { nameservers: ns, lastGoodMaxAge: -1 }],
-    ['lastGoodMaxAge', { nameservers: ns, lastGoodMaxAge: '6h' }],
-    ['maxTtl', { nameservers: ns, minTtl: 5_000, maxTtl: 1_000 }],
+    ['lastGoodMaxAgeMs', { nameservers: ns, lastGoodMaxAgeMs: -1 }],
+    ['lastGoodMaxAgeMs', { nameservers: ns, lastGoodMaxAgeMs: '6h' }],
+    ['maxTtlMs', { nameservers: ns, minTtlMs: 5_000, maxTtlMs: 1_000 }],
     ['negativePolicy', { nameservers: ns, negativePolicy: 'strict' }],
     ['respectTtl', { nameservers: ns, respectTtl: 'yes' }],
     ['signal', { nameservers: ns, signal: {} }],
@@ -33,7 +39,8 @@ describe('options are validated where they enter, naming the option', () => {
       error = e
     }
     expect(error).toBeInstanceOf(ResolverError)
-    expect(error).toMatchObject({ code: 'GSLB_RESOLVER_INVALID_OPTION', option })
+    expect(isResolverError(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'GSLB_RESOLVER_OPTIONS_INVALID', path: option })
     expect((error as Error).message).toContain(`'${option}'`)
   })
 
@@ -49,14 +56,14 @@ describe('options are validated where they enter, naming the option', () => {
 
   it('track() validates the name and the family', () => {
     const r = createResolver({ nameservers: ns })
-    expect(() => r.track('bad..name')).toThrow(expect.objectContaining({ option: 'name' }))
+    expect(() => r.track('bad..name')).toThrow(expect.objectContaining({ path: 'name' }))
     expect(() => r.track('10.0.0.1')).toThrow(/IP address/)
-    expect(() => r.track(`${'a'.repeat(64)}.example`)).toThrow(expect.objectContaining({ option: 'name' }))
+    expect(() => r.track(`${'a'.repeat(64)}.example`)).toThrow(expect.objectContaining({ path: 'name' }))
     expect(() => r.track('ok.example', { family: 5 as 4 })).toThrow(
-      expect.objectContaining({ option: 'family' }),
+      expect.objectContaining({ path: 'family' }),
     )
     expect(() => r.track('ok.example', { family: 'both', prefer: 5 as 4 })).toThrow(
-      expect.objectContaining({ option: 'prefer' }),
+      expect.objectContaining({ path: 'prefer' }),
     )
     r.track('OK.Example.')
     expect(r.snapshot().names.map((n) => n.name)).toEqual(['ok.example'])
@@ -71,9 +78,9 @@ describe('validateResolverOptions', () => {
   it('reports every problem at once, each at its option, the first as createResolver throws it', () => {
     const options = {
       nameservers: ['127.0.0.1', 'dns.example:53', '127.0.0.1:53'],
-      interval: 0,
-      minTtl: 5_000,
-      maxTtl: 1_000,
+      intervalMs: 0,
+      minTtlMs: 5_000,
+      maxTtlMs: 1_000,
       negativePolicy: 'strict',
       failThreshold: 1.5,
     }
@@ -81,13 +88,13 @@ describe('validateResolverOptions', () => {
     expect(issues.map((issue) => issue.path)).toEqual([
       'nameservers[1]',
       'nameservers[2]',
-      'interval',
-      'maxTtl',
+      'intervalMs',
+      'maxTtlMs',
       'negativePolicy',
       'failThreshold',
     ])
     expect(issues[2]).toEqual({
-      path: 'interval',
+      path: 'intervalMs',
       message: 'expected milliseconds between 10 and 86400000, got 0',
     })
     expect(() => createResolver(options as never)).toThrow(
@@ -95,9 +102,21 @@ describe('validateResolverOptions', () => {
     )
   })
 
-  it('a bad minTtl is reported once, not again through maxTtl', () => {
-    expect(validateResolverOptions({ nameservers: ['127.0.0.1'], minTtl: 1 }).map((i) => i.path)).toEqual([
-      'minTtl',
+  it('an unknown option is refused; an old duration name says its new one', () => {
+    const issues = validateResolverOptions({
+      nameservers: ['127.0.0.1'],
+      interval: 5_000,
+      colour: 'red',
+    } as never)
+    expect(issues).toEqual([
+      { path: 'interval', message: "unknown option: renamed 'intervalMs' (milliseconds)" },
+      { path: 'colour', message: 'unknown option' },
+    ])
+  })
+
+  it('a bad minTtlMs is reported once, not again through maxTtlMs', () => {
+    expect(validateResolverOptions({ nameservers: ['127.0.0.1'], minTtlMs: 1 }).map((i) => i.path)).toEqual([
+      'minTtlMs',
     ])
   })
 })

@@ -13,7 +13,7 @@ describe('query() — one question, one nameserver, one try', () => {
     await ns.close()
   })
   const ask = (type: 'A' | 'AAAA' = 'A', timeout = 300, server = ns.address) =>
-    query(parseNameserver(server, 'ns'), 'dicom.example', type, { timeout, maxAddresses: 64 })
+    query(parseNameserver(server, 'ns'), 'dicom.example', type, { timeoutMs: timeout, maxAddresses: 64 })
 
   it('returns the addresses and the smallest TTL, in answer order, deduplicated', async () => {
     ns.respond = () => ({ addresses: ['10.0.0.2', '10.0.0.1', '10.0.0.2'], ttl: 42 })
@@ -118,7 +118,7 @@ describe('query() — one question, one nameserver, one try', () => {
     const ignored: string[] = []
     await expect(
       query(parseNameserver(ns.address, 'ns'), 'dicom.example', 'A', {
-        timeout: 500,
+        timeoutMs: 500,
         maxAddresses: 64,
         hooks: { ignored: (why) => ignored.push(why) },
       }),
@@ -132,7 +132,7 @@ describe('query() — one question, one nameserver, one try', () => {
       ns.respond = () => ({ spoof, delay: 30, addresses: ['10.0.0.1'] })
       const ignored: string[] = []
       const result = await query(parseNameserver(ns.address, 'ns'), 'dicom.example', 'A', {
-        timeout: 500,
+        timeoutMs: 500,
         maxAddresses: 64,
         hooks: { ignored: (why) => ignored.push(why) },
       })

@@ -126,6 +126,13 @@ export function nameRoutes(config: Config): Map<string, string> {
   return routes
 }
 
+/** The config file's resolver keys whose @gslb/resolver option is named with its unit (the file keeps its names). */
+export const RESOLVER_CONFIG_KEYS: Readonly<Record<string, keyof ResolverConfig>> = {
+  intervalMs: 'interval',
+  timeoutMs: 'timeout',
+  lastGoodMaxAgeMs: 'lastGoodMaxAge',
+}
+
 /** @gslb/resolver options; `engine` entries become the engine's bound address. */
 export function resolverOptions(resolver: ResolverConfig, engine: Endpoint | undefined): ResolverOptions {
   const nameservers = resolver.nameservers.map((entry) => {
@@ -138,10 +145,10 @@ export function resolverOptions(resolver: ResolverConfig, engine: Endpoint | und
   return {
     nameservers,
     ...defined({
-      interval: resolver.interval,
-      timeout: resolver.timeout,
+      intervalMs: resolver.interval,
+      timeoutMs: resolver.timeout,
       failThreshold: resolver.failThreshold,
-      lastGoodMaxAge: resolver.lastGoodMaxAge,
+      lastGoodMaxAgeMs: resolver.lastGoodMaxAge,
       negativePolicy: resolver.negativePolicy,
       respectTtl: resolver.respectTtl,
     }),

@@ -7,6 +7,7 @@ import {
   engineConfig,
   forwarderServices,
   monitorSpec,
+  RESOLVER_CONFIG_KEYS,
   resolverOptions,
   thresholdsFor,
 } from './library-options.js'
@@ -58,8 +59,10 @@ function resolverIssues(config: Config): ConfigIssue[] {
   for (const [name, resolver] of Object.entries(config.resolvers ?? {})) {
     // 'engine' becomes the engine's bound address at start; any valid endpoint stands in for it here.
     const options = resolverOptions(resolver, { address: '127.0.0.1', port: 53 })
-    for (const { path, message } of validateResolverOptions(options))
-      issues.push({ path: `resolvers.${name}.${path}`, message })
+    for (const { path, message } of validateResolverOptions(options)) {
+      const key = Object.hasOwn(RESOLVER_CONFIG_KEYS, path) ? RESOLVER_CONFIG_KEYS[path] : path
+      issues.push({ path: `resolvers.${name}.${key}`, message })
+    }
   }
   return issues
 }

@@ -85,7 +85,7 @@ export function recordResolver(resolverName: string, resolver: Resolver, timelin
     timeline.add(
       'resolver',
       e.name,
-      `last good addresses ${e.addresses.join(', ')} dropped after ${Math.round(e.maxAge / 1000)} s without an answer (resolver ${resolverName})`,
+      `last good addresses ${e.addresses.join(', ')} dropped after ${Math.round(e.maxAgeMs / 1000)} s without an answer (resolver ${resolverName})`,
     ),
   )
   resolver.on('name:offline', (e) =>

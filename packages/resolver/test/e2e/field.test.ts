@@ -64,7 +64,7 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
   })
 
   afterEach(async () => {
-    await resolver?.stop()
+    await resolver?.close({ deadlineMs: 0 })
     resolver = undefined
     await engine.close()
     await unbound.stop()
@@ -74,9 +74,9 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
   function make(options: Partial<ResolverOptions> = {}) {
     const r = createResolver({
       nameservers: [`127.0.0.1:${listener.port}`, unbound.address],
-      interval: INTERVAL,
-      failureInterval: 50,
-      timeout: 300,
+      intervalMs: INTERVAL,
+      failureIntervalMs: 50,
+      timeoutMs: 300,
       ...options,
     })
     const changes: AddressChangeEvent[] = []
@@ -125,7 +125,7 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
   })
 
   it('resolveNow() follows a health change at once', async () => {
-    const { r } = make({ interval: 60_000, resolveNowMinInterval: 0 })
+    const { r } = make({ intervalMs: 60_000, resolveNowMinIntervalMs: 0 })
     r.track(NAME)
     await r.start()
     engine.setHealth('dicom', 'site-a', 'down')
@@ -152,7 +152,7 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
 
   it('engine stopped → the primary answers; both stopped → last-known-good past the threshold until lastGoodMaxAge, then offline; back', async () => {
     const maxAge = 4_000
-    const { r, changes, offline } = make({ failThreshold: 3, lastGoodMaxAge: maxAge })
+    const { r, changes, offline } = make({ failThreshold: 3, lastGoodMaxAgeMs: maxAge })
     r.track(NAME)
     await r.start()
     expect(r.addresses(NAME)).toEqual([SITE_A])

@@ -31,13 +31,13 @@ describe('against Debian unbound as the primary DNS', () => {
   })
 
   afterEach(async () => {
-    await resolver?.stop()
+    await resolver?.close({ deadlineMs: 0 })
     resolver = undefined
     expect(await leakedSince(before)).toEqual({})
   })
 
   it('resolves A, AAAA and a CNAME from unbound, preferred family first', async () => {
-    resolver = createResolver({ nameservers: [unbound.address], timeout: 500 })
+    resolver = createResolver({ nameservers: [unbound.address], timeoutMs: 500 })
     resolver.track(`dicom.${ZONE}`, { family: 'both', prefer: 6 })
     resolver.track(`alias.${ZONE}`)
     await resolver.start()
@@ -51,7 +51,7 @@ describe('against Debian unbound as the primary DNS', () => {
   })
 
   it('HAProxy #341/#1421: gets a 150-address answer that does not fit in 1232 bytes by retrying over TCP', async () => {
-    resolver = createResolver({ nameservers: [unbound.address], timeout: 1_000, maxAddresses: 200 })
+    resolver = createResolver({ nameservers: [unbound.address], timeoutMs: 1_000, maxAddresses: 200 })
     resolver.track(`big.${ZONE}`)
     await resolver.start()
     expect(resolver.addresses(`big.${ZONE}`)).toHaveLength(150)
@@ -62,7 +62,7 @@ describe('against Debian unbound as the primary DNS', () => {
     const offline: NameOfflineEvent[] = []
     resolver = createResolver({
       nameservers: [unbound.address],
-      timeout: 500,
+      timeoutMs: 500,
       negativePolicy: 'authoritative',
     })
     resolver.on('name:offline', (e) => offline.push(e))
