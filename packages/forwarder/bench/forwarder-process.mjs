@@ -13,7 +13,7 @@ process.send({
 })
 process.on('message', async (message) => {
   if (message === 'stop') {
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     process.exit(0)
   }
 })

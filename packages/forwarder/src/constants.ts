@@ -35,7 +35,3 @@ export const RETRY_ON_EMPTY_MAX_BYTES = 262_144
 export const DEFAULT_FIRST_RESPONSE_TIMEOUT_MS = 0
 /** At most this many connections in one `forwarder.connections()` answer unless the caller says otherwise. */
 export const DEFAULT_CONNECTIONS_LIMIT = 1_000
-/** Default active-check interval when a service asks for checks without saying how often. */
-export const DEFAULT_CHECK_INTERVAL_MS = 5_000
-/** Default active-check timeout. */
-export const DEFAULT_CHECK_TIMEOUT_MS = 2_000

@@ -1,7 +1,7 @@
-/** Stable error codes of @gslb/forwarder. Callers match on `code`, never on message text. */
+/** Stable error codes of @gslb/forwarder. Callers match on `code`, never on the message. */
 export const ForwarderErrorCode = {
-  /** An option is missing, of the wrong type or out of range; the message names the option. */
-  CONFIG_INVALID: 'GSLB_CONFIG_INVALID',
+  /** An option is missing, of the wrong type or out of range; `path` names the option. */
+  OPTIONS_INVALID: 'GSLB_FORWARDER_OPTIONS_INVALID',
   /** A listener could not be bound (address in use, not local, no permission). */
   LISTEN_FAILED: 'GSLB_FORWARDER_LISTEN_FAILED',
   /** A backend did not accept the connection within `connectTimeoutMs`. */
@@ -10,7 +10,7 @@ export const ForwarderErrorCode = {
   EMPTY_RESPONSE: 'GSLB_FORWARDER_EMPTY_RESPONSE',
   /** With `firstResponseTimeoutMs`: the server sent nothing that long after the client's first bytes (hung). */
   FIRST_RESPONSE_TIMEOUT: 'GSLB_FORWARDER_FIRST_RESPONSE_TIMEOUT',
-  /** The forwarder was closed or destroyed while the operation was pending. */
+  /** The forwarder was closed or destroyed while the operation was pending, or before it was asked. */
   CLOSED: 'GSLB_FORWARDER_CLOSED',
   /** The operation was aborted through its AbortSignal. */
   ABORTED: 'GSLB_FORWARDER_ABORTED',
@@ -18,24 +18,30 @@ export const ForwarderErrorCode = {
 
 export type ForwarderErrorCode = (typeof ForwarderErrorCode)[keyof typeof ForwarderErrorCode]
 
-/** The one base error of @gslb/forwarder. */
+/** The one error of @gslb/forwarder; `code` says what kind. */
 export class ForwarderError extends Error {
   override name = 'ForwarderError'
   readonly code: ForwarderErrorCode
+  /** Where the problem is, as a dotted path into the options (`services[1].check.timeout`), when known. */
+  readonly path: string | undefined
 
-  constructor(code: ForwarderErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: ForwarderErrorCode, message: string, options: { path?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
+    this.path = options.path
   }
 }
 
-/** Thrown by option validation; `option` is the dotted path of the offending option. */
-export class ForwarderConfigError extends ForwarderError {
-  override name = 'ForwarderConfigError'
-  readonly option: string
+/** An OPTIONS_INVALID error naming the option at fault in its message and its `path`. */
+export function optionsInvalid(path: string, why: string): ForwarderError {
+  return new ForwarderError(ForwarderErrorCode.OPTIONS_INVALID, `invalid option '${path}': ${why}`, { path })
+}
 
-  constructor(option: string, why: string) {
-    super(ForwarderErrorCode.CONFIG_INVALID, `invalid option '${option}': ${why}`)
-    this.option = option
-  }
+const CODES = new Set<string>(Object.values(ForwarderErrorCode))
+
+/** True for a ForwarderError, also one from another copy of this package (matches name and a known code, not instanceof). */
+export function isForwarderError(value: unknown): value is ForwarderError {
+  if (typeof value !== 'object' || value === null) return false
+  const { name, code } = value as { name?: unknown; code?: unknown }
+  return name === 'ForwarderError' && typeof code === 'string' && CODES.has(code)
 }

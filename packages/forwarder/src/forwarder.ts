@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events'
 import { sniffAssociation } from '@gslb/dicom'
 import type { Sniffer } from './connection.js'
 import { DEFAULT_CLOSE_DEADLINE_MS, DEFAULT_CONNECTIONS_LIMIT } from './constants.js'
-import { ForwarderConfigError, ForwarderError, ForwarderErrorCode } from './errors.js'
+import { ForwarderError, ForwarderErrorCode, optionsInvalid } from './errors.js'
 import { type ResolvedService, resolveServices } from './options.js'
-import { Service, type ServiceContext } from './service.js'
+import type { ServiceContext } from './server-set.js'
+import { Service } from './service.js'
 import type {
   ActiveConnection,
   AddressSource,
@@ -13,17 +14,50 @@ import type {
   HealthChange,
   HealthCheckDone,
   HealthRegistry,
-  Logger,
   ServiceStats,
 } from './types.js'
 
+/** The L4 forwarder: a set of services, each listening on its addresses and forwarding to its servers. */
+export interface Forwarder extends EventEmitter<ForwarderEvents> {
+  /**
+   * Binds every listener, follows the address source and the health checker; resolves once every listener is
+   * bound. A second call while starting or running returns the same promise; after `close()`/`destroy()` it
+   * rejects with `GSLB_FORWARDER_CLOSED`. A failed start (a listener that cannot bind) leaves nothing bound.
+   */
+  start(options?: { signal?: AbortSignal }): Promise<void>
+  /**
+   * Graceful: stops accepting, lets established connections finish until `deadlineMs` (default 30 s) or until
+   * `signal` aborts, then closes the rest. Idempotent (the same promise); resolves at once when never started.
+   */
+  close(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<void>
+  /** Abrupt: listeners and established connections closed now. Idempotent; `error` is the reason `start()` gives. */
+  destroy(error?: Error): void
+  /** `await using forwarder = createForwarder(...)` closes it gracefully. */
+  [Symbol.asyncDispose](): Promise<void>
+  /**
+   * Applies a new service list to the running forwarder: new services start, removed ones stop accepting and
+   * drain, changed ones keep their unchanged listeners and established connections. Resolves once new listeners
+   * are bound and removed services have drained (at most 30 s; what is left then is closed).
+   */
+  update(services: ForwarderOptions['services']): Promise<void>
+  /** Counters and server states per service (for status pages and metrics). */
+  stats(): ServiceStats[]
+  /**
+   * The connections open now, oldest first per service, at most `limit` (default 1000) in all: who is connected
+   * where, and how many bytes each way so far. Cheap (no copy of any buffer); meant for a live view polled about
+   * once a second, not for every packet.
+   */
+  connections(options?: { limit?: number }): ActiveConnection[]
+  /** The addresses a service is bound to (real ports when 0 was configured). */
+  addresses(service: string): Array<{ address: string; port: number }>
+}
+
 function methods(value: unknown, option: string, names: readonly string[]): void {
   if (value === undefined) return
-  if (typeof value !== 'object' || value === null)
-    throw new ForwarderConfigError(option, 'expected an object')
+  if (typeof value !== 'object' || value === null) throw optionsInvalid(option, 'expected an object')
   for (const name of names) {
     if (typeof (value as Record<string, unknown>)[name] !== 'function') {
-      throw new ForwarderConfigError(option, `expected a method ${name}()`)
+      throw optionsInvalid(option, `expected a method ${name}()`)
     }
   }
 }
@@ -32,46 +66,85 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new ForwarderError(ForwarderErrorCode.ABORTED, 'aborted')
 }
 
-/** The L4 forwarder: a set of services, each listening on its addresses and forwarding to its servers. */
-export class Forwarder extends EventEmitter<ForwarderEvents> {
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}
+
+type Phase = 'idle' | 'started' | 'closed'
+
+class ForwarderImpl extends EventEmitter<ForwarderEvents> implements Forwarder {
   private readonly services = new Map<string, Service>()
-  private readonly context: ServiceContext
+  private readonly context: ServiceContext & { sniffer: Sniffer | null }
   private readonly nameUsers = new Map<string, number>()
   private unsubscribe: (() => void) | null = null
+  private phase: Phase = 'idle'
+  /** Services are bound (or binding): what close() has to undo. */
   private running = false
-  private closed = false
+  private starting: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+  /** Aborted by destroy(): cuts a graceful close's wait short. */
+  private readonly destroyed = new AbortController()
+  private destroyReason: Error | undefined
 
-  /** Use `createForwarder()`; the constructor takes already validated services. */
   constructor(
     services: ResolvedService[],
     addressSource: AddressSource | null,
     health: HealthRegistry | null,
-    logger: Logger | null,
     sniffer: Sniffer | null,
   ) {
     super()
     this.context = {
       addressSource,
       health,
-      logger,
       sniffer,
-      emit: (event, ...args) => {
-        // a throwing listener must not break the connection that happened to report the event
-        try {
-          ;(this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args)
-        } catch (error) {
-          logger?.error({ event, err: error }, 'forwarder event listener threw')
-        }
-      },
+      emit: (event, ...args) => this.safeEmit(event, args),
     }
     for (const config of services) this.services.set(config.name, new Service(config, this.context))
   }
 
-  /** Binds every listener, follows the address source and the health checker. Idempotent. */
-  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.closed) throw new ForwarderError(ForwarderErrorCode.CLOSED, 'the forwarder was closed')
-    if (this.running) return
-    options.signal?.throwIfAborted()
+  /** Calls the handlers of an event the forwarder reports; a handler that throws must not break the connection. */
+  private safeEmit(event: keyof ForwarderEvents, args: unknown[]): void {
+    try {
+      ;(this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args)
+    } catch (thrown) {
+      const error = asError(thrown)
+      if (this.listenerCount('handler:error') === 0) {
+        process.emitWarning(error)
+        return
+      }
+      try {
+        this.emit('handler:error', { event, error })
+      } catch (again) {
+        process.emitWarning(error)
+        process.emitWarning(asError(again))
+      }
+    }
+  }
+
+  private closedError(): ForwarderError {
+    return new ForwarderError(
+      ForwarderErrorCode.CLOSED,
+      'the forwarder was closed',
+      this.destroyReason === undefined ? {} : { cause: this.destroyReason },
+    )
+  }
+
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.phase === 'closed') return Promise.reject(this.closedError())
+    if (this.starting === null) {
+      this.phase = 'started'
+      this.starting = this.bind(options.signal)
+      // a failed start may be tried again
+      this.starting.catch(() => {
+        if (this.phase === 'started') this.phase = 'idle'
+        this.starting = null
+      })
+    }
+    return this.starting
+  }
+
+  private async bind(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted()
     this.running = true
     const { addressSource, health } = this.context
     if (addressSource !== null) this.unsubscribe = addressSource.subscribe(this.onAddresses)
@@ -83,13 +156,13 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
         this.trackNames(service.config, 1)
         await service.start()
         started.push(service)
-        options.signal?.throwIfAborted()
+        signal?.throwIfAborted()
       }
     } catch (error) {
       await Promise.all(started.map((service) => service.close(0)))
       for (const service of this.services.values()) this.trackNames(service.config, -1)
       this.release()
-      throw options.signal?.aborted ? abortError(options.signal) : error
+      throw signal?.aborted ? abortError(signal) : error
     }
   }
 
@@ -140,13 +213,8 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     this.services.get(change.id.slice(0, slash))?.healthChanged(change.id.slice(slash + 1), change.effective)
   }
 
-  /**
-   * Applies a new service list to the running forwarder: new services start, removed ones stop accepting and
-   * drain, changed ones keep their unchanged listeners and established connections. Resolves once new listeners
-   * are bound and removed services have drained (at most 30 s; what is left then is closed).
-   */
   async update(services: ForwarderOptions['services']): Promise<void> {
-    if (this.closed) throw new ForwarderError(ForwarderErrorCode.CLOSED, 'the forwarder was closed')
+    if (this.phase === 'closed') throw this.closedError()
     const resolved = resolveServices(services)
     const wanted = new Map(resolved.map((config) => [config.name, config]))
     const work: Promise<void>[] = []
@@ -155,7 +223,7 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
       this.services.delete(name)
       if (this.running) {
         this.trackNames(service.config, -1)
-        work.push(service.close(DEFAULT_CLOSE_DEADLINE_MS))
+        work.push(service.close(DEFAULT_CLOSE_DEADLINE_MS, this.destroyed.signal))
       }
     }
     for (const config of resolved) {
@@ -182,49 +250,49 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     if (failed) throw (failed as PromiseRejectedResult).reason
   }
 
-  /**
-   * Graceful: stops accepting, lets established connections finish until `deadlineMs` (default 30 s), then
-   * closes the rest. Idempotent; the forwarder cannot be started again.
-   */
-  async close(options: { deadlineMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  close(options: { deadlineMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.closing !== null) return this.closing
     const deadlineMs = options.deadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS
     if (!Number.isInteger(deadlineMs) || deadlineMs < 0) {
-      throw new ForwarderConfigError('deadlineMs', 'expected a non-negative integer')
+      return Promise.reject(optionsInvalid('deadlineMs', 'expected a non-negative integer'))
     }
-    this.closed = true
+    this.phase = 'closed'
+    const signal =
+      options.signal === undefined
+        ? this.destroyed.signal
+        : AbortSignal.any([options.signal, this.destroyed.signal])
+    this.closing = this.shutDown(deadlineMs, signal)
+    return this.closing
+  }
+
+  private async shutDown(deadlineMs: number, signal: AbortSignal): Promise<void> {
+    // a start in progress finishes (or fails) first, so that nothing it binds afterwards stays open
+    await this.starting?.catch(() => {})
     if (!this.running) return
-    await Promise.all([...this.services.values()].map((service) => service.close(deadlineMs, options.signal)))
+    const services = [...this.services.values()]
+    await Promise.all(services.map((service) => service.close(deadlineMs, signal)))
     for (const service of this.services.values()) this.trackNames(service.config, -1)
     this.release()
   }
 
-  /** Stops now: listeners closed, established connections closed, timers and health targets released. */
-  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.close({ deadlineMs: 0, ...(options.signal ? { signal: options.signal } : {}) })
-  }
-
-  /** Abrupt stop; `error` is logged as the reason. */
   destroy(error?: Error): void {
-    if (error !== undefined) this.context.logger?.error({ err: error }, 'forwarder destroyed')
-    this.close({ deadlineMs: 0 }).catch((cause: unknown) => {
-      this.context.logger?.error({ err: cause }, 'forwarder destroy failed')
-    })
+    if (this.destroyed.signal.aborted) return
+    this.destroyReason = error
+    this.destroyed.abort(error)
+    this.close({ deadlineMs: 0 }).catch((cause: unknown) => process.emitWarning(asError(cause)))
   }
 
-  /** Counters and server states per service (for status pages and metrics). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   stats(): ServiceStats[] {
     return [...this.services.values()].map((service) => service.stats())
   }
 
-  /**
-   * The connections open now, oldest first per service, at most `limit` (default 1000) in all: who is connected
-   * where, and how many bytes each way so far. Cheap (no copy of any buffer); meant for a live view polled about
-   * once a second, not for every packet.
-   */
   connections(options: { limit?: number } = {}): ActiveConnection[] {
     const limit = options.limit ?? DEFAULT_CONNECTIONS_LIMIT
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new ForwarderConfigError('limit', 'expected an integer ≥ 0')
+    if (!Number.isInteger(limit) || limit < 0) throw optionsInvalid('limit', 'expected an integer ≥ 0')
     const out: ActiveConnection[] = []
     for (const service of this.services.values()) {
       if (out.length >= limit) break
@@ -233,10 +301,9 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     return out
   }
 
-  /** The addresses a service is bound to (real ports when 0 was configured). */
   addresses(service: string): Array<{ address: string; port: number }> {
     const found = this.services.get(service)
-    if (found === undefined) throw new ForwarderConfigError('service', `no service named "${service}"`)
+    if (found === undefined) throw optionsInvalid('service', `no service named "${service}"`)
     return found.boundAddresses()
   }
 }
@@ -245,8 +312,10 @@ const sniffDicom: Sniffer = (firstBytes) => sniffAssociation(firstBytes)
 
 /** Validates the options and creates a forwarder; call `start()` to bind its listeners. */
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  if (typeof options !== 'object' || options === null)
-    throw new ForwarderConfigError('options', 'expected an object')
+  if (typeof options !== 'object' || options === null) throw optionsInvalid('options', 'expected an object')
+  if ('logger' in options && (options as { logger?: unknown }).logger !== undefined) {
+    throw optionsInvalid('logger', 'the forwarder does not log: listen to its events instead')
+  }
   const services = resolveServices(options.services)
   methods(options.addressSource, 'addressSource', [
     'addresses',
@@ -256,19 +325,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     'untrack',
   ])
   methods(options.health, 'health', ['add', 'remove', 'checkNow', 'on', 'off'])
-  methods(options.logger, 'logger', ['info', 'warn', 'error'])
   const needsSource = services.find((service) => service.backends.some((backend) => backend.kind === 'name'))
   if (needsSource !== undefined && options.addressSource === undefined) {
-    throw new ForwarderConfigError(
-      'addressSource',
-      `service "${needsSource.name}" has name backends and needs one`,
-    )
+    throw optionsInvalid('addressSource', `service "${needsSource.name}" has name backends and needs one`)
   }
-  return new Forwarder(
-    services,
-    options.addressSource ?? null,
-    options.health ?? null,
-    options.logger ?? null,
-    sniffDicom,
-  )
+  return new ForwarderImpl(services, options.addressSource ?? null, options.health ?? null, sniffDicom)
 }

@@ -27,7 +27,7 @@
  * })
  * forwarder.on('connection:close', (log) => console.log(log))
  * await forwarder.start()
- * // ... later
+ * // ... later: graceful (destroy() is the abrupt one)
  * await forwarder.close({ deadlineMs: 10_000 })
  * ```
  *
@@ -35,7 +35,7 @@
  */
 
 export * from './constants.js'
-export { ForwarderConfigError, ForwarderError, ForwarderErrorCode } from './errors.js'
+export { ForwarderError, ForwarderErrorCode, isForwarderError } from './errors.js'
 export { createForwarder, type Forwarder } from './forwarder.js'
 export { type ForwarderOptionIssue, validateForwarderOptions } from './options.js'
 export { encodeProxyHeader, encodeProxyV1, encodeProxyV2, type ProxyEndpoints } from './proxy-protocol.js'
@@ -52,13 +52,9 @@ export type {
   HealthChange,
   HealthCheckDone,
   HealthRegistry,
-  HealthTargetSpec,
-  Logger,
   NameBackend,
   RejectReason,
-  ServerState,
   ServerStats,
-  ServiceCheck,
   ServiceConfig,
   ServiceStats,
   StaticBackend,

@@ -1,8 +1,7 @@
 import { BlockList, isIP } from 'node:net'
+import { validateTarget } from '@gslb/health'
 import {
   DEFAULT_BACKLOG,
-  DEFAULT_CHECK_INTERVAL_MS,
-  DEFAULT_CHECK_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_FIN_TIMEOUT_MS,
   DEFAULT_FIRST_RESPONSE_TIMEOUT_MS,
@@ -15,8 +14,11 @@ import {
   MAX_RETRIES,
   MAX_WEIGHT,
 } from './constants.js'
-import { ForwarderConfigError } from './errors.js'
-import type { BalanceMethod, ServiceCheck } from './types.js'
+import { optionsInvalid } from './errors.js'
+import type { BalanceMethod, ServiceConfig } from './types.js'
+
+/** A service's active checks as given: a health target without its per-server fields. */
+export type ServiceCheck = NonNullable<ServiceConfig['check']>
 
 export interface ListenAddress {
   /** The configured text, used to match listeners across `update()`. */
@@ -57,8 +59,8 @@ export interface ResolvedService {
   onMarkedDown: 'keep' | 'shutdown'
   passiveFailures: number
   passiveHoldMs: number
-  check: Required<Pick<ServiceCheck, 'type' | 'intervalMs' | 'timeoutMs'>> & ServiceCheck
-  checkEnabled: boolean
+  /** Active checks of the service's servers; null = none. */
+  check: ServiceCheck | null
   backlog: number
 }
 
@@ -219,44 +221,24 @@ function allowList(issues: Issues, value: unknown, option: string): BlockList | 
   return list
 }
 
-function check(issues: Issues, value: unknown, option: string): ResolvedService['check'] | null {
+/** Fields of a health target the forwarder fills in per server; a check that sets them is refused. */
+const PER_SERVER_FIELDS = ['id', 'address', 'port', 'meta'] as const
+
+/** `@gslb/health` judges the check as the target it becomes for a server (any address and port stand in). */
+function check(issues: Issues, value: unknown, option: string): ServiceCheck | null {
   if (value === undefined) return null
   if (!isObject(value)) {
-    report(issues, option, 'expected an object { type: "tcp" | "dicom", ... }')
+    report(issues, option, 'expected an object { monitor, interval?, timeout?, rise?, fall?, ... }')
     return null
   }
-  if (value.type !== 'tcp' && value.type !== 'dicom') {
-    report(issues, `${option}.type`, `expected "tcp" or "dicom", got ${String(value.type)}`)
+  for (const key of PER_SERVER_FIELDS) {
+    if (value[key] !== undefined) report(issues, `${option}.${key}`, 'is set per server by the forwarder')
   }
-  const known = issues.length
-  const resolved: ResolvedService['check'] = {
-    type: value.type === 'dicom' ? 'dicom' : 'tcp',
-    intervalMs: integer(
-      issues,
-      value.intervalMs,
-      `${option}.intervalMs`,
-      DEFAULT_CHECK_INTERVAL_MS,
-      10,
-      3_600_000,
-    ),
-    timeoutMs: integer(issues, value.timeoutMs, `${option}.timeoutMs`, DEFAULT_CHECK_TIMEOUT_MS, 10, 600_000),
+  const target = { ...value, id: 'check', address: '127.0.0.1', port: 1 }
+  for (const issue of validateTarget(target)) {
+    report(issues, `${option}.${issue.path.replace(/^(target|defaults)\./, '')}`, issue.message)
   }
-  // Compared only when both are valid: a bad one is reported once, not again against a stand-in.
-  if (issues.length === known && resolved.timeoutMs >= resolved.intervalMs) {
-    report(issues, `${option}.timeoutMs`, `must be below intervalMs (${resolved.intervalMs})`)
-  }
-  if (value.rise !== undefined) resolved.rise = integer(issues, value.rise, `${option}.rise`, 1, 1, 100)
-  if (value.fall !== undefined) resolved.fall = integer(issues, value.fall, `${option}.fall`, 1, 1, 100)
-  for (const key of ['callingAE', 'calledAE'] as const) {
-    const ae = value[key]
-    if (ae === undefined) continue
-    if (typeof ae !== 'string' || !/^[\x20-\x7e]{1,16}$/.test(ae) || ae.trim() === '') {
-      report(issues, `${option}.${key}`, 'expected 1 to 16 printable ASCII characters')
-      continue
-    }
-    resolved[key] = ae
-  }
-  return resolved
+  return value as unknown as ServiceCheck
 }
 
 function service(issues: Issues, value: unknown, option: string): ResolvedService | null {
@@ -346,12 +328,7 @@ function service(issues: Issues, value: unknown, option: string): ResolvedServic
       0,
       day,
     ),
-    check: resolvedCheck ?? {
-      type: 'tcp',
-      intervalMs: DEFAULT_CHECK_INTERVAL_MS,
-      timeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
-    },
-    checkEnabled: resolvedCheck !== null,
+    check: resolvedCheck,
     backlog: number('backlog', DEFAULT_BACKLOG, 1, 65_535),
   }
 }
@@ -373,13 +350,13 @@ function services(issues: Issues, value: unknown, option: string): ResolvedServi
 
 function throwFirst(issues: Issues): void {
   const first = issues[0]
-  if (first) throw new ForwarderConfigError(first.path, first.message)
+  if (first) throw optionsInvalid(first.path, first.message)
 }
 
 /**
  * Every problem with the forwarder's service options at once, each with the dotted path of its option
  * (`services[1].check.timeoutMs`); an empty list when `createForwarder` and `update` accept them. Pure: nothing
- * is bound, resolved or scheduled. The collaborators (`addressSource`, `health`, `logger`) are objects, not
+ * is bound, resolved or scheduled. The collaborators (`addressSource`, `health`) are objects, not
  * options, and are checked by `createForwarder`.
  */
 export function validateForwarderOptions(options: { services: unknown }): ForwarderOptionIssue[] {
@@ -389,7 +366,7 @@ export function validateForwarderOptions(options: { services: unknown }): Forwar
   return issues
 }
 
-/** Validates one service and fills in defaults; throws a ForwarderConfigError naming the first bad option. */
+/** Validates one service and fills in defaults; throws an OPTIONS_INVALID ForwarderError naming the first bad option. */
 export function resolveService(value: unknown, option: string): ResolvedService {
   const issues: Issues = []
   const resolved = service(issues, value, option)

@@ -1,4 +1,4 @@
-import type { ServerState } from './types.js'
+import type { EffectiveState } from '@gslb/health'
 
 /** 32-bit FNV-1a of a string; stable across processes, used for source hashing. */
 export function hashString(text: string): number {
@@ -10,14 +10,25 @@ export function hashString(text: string): number {
   return hash >>> 0
 }
 
-export type HealthState = 'unknown' | 'up' | 'down' | 'drain'
-
 /** Anything a server can shut down when it is marked down. */
 export interface Closable {
   shutdown(reason: 'server-down' | 'shutdown'): void
 }
 
-/** One backend address of a service: counters, health and the connections it carries. */
+/** When failed connects take a server out of rotation, and for how long. */
+export interface PassivePolicy {
+  /** Consecutive failures that mark the server down. */
+  failures: number
+  /** How long the mark-down holds; 0 = never marked down passively. */
+  holdMs: number
+  /** The service has active checks: then traffic is no evidence of up, and a hold ends in the checked state. */
+  checked: boolean
+}
+
+/**
+ * One backend address of a service: counters, the connections it carries, its checked health and its passive
+ * health (the mark-down after failed connects), which only its own methods change.
+ */
 export class Server {
   readonly id: string
   readonly hash: number
@@ -26,13 +37,15 @@ export class Server {
   backup: boolean
   /** Position in the service's server list (config order, then DNS answer order). */
   order = 0
+  /** Left the configuration; kept until its last connection ends. */
   draining = false
-  health: HealthState = 'unknown'
+  /** The health checker's effective state (or, without checks, what traffic showed). */
+  health: EffectiveState = 'unknown'
   passiveDown = false
   /** Epoch ms of the passive mark-down: only a check that started later may lift it. */
   passiveSince = 0
   consecutiveFailures = 0
-  passiveTimer: NodeJS.Timeout | null = null
+  private passiveTimer: NodeJS.Timeout | null = null
   /** Smooth weighted round-robin state. */
   current = 0
   active = 0
@@ -56,13 +69,13 @@ export class Server {
     this.backup = backup
   }
 
-  get state(): ServerState {
-    if (this.draining || this.health === 'drain') return 'draining'
+  get state(): EffectiveState {
+    if (this.draining || this.health === 'drain') return 'drain'
     if (this.passiveDown || this.health === 'down') return 'down'
     return this.health === 'up' ? 'up' : 'unknown'
   }
 
-  /** Can take a new connection: not draining, not down, weight above zero. */
+  /** Can take a new connection: not drain, not down, weight above zero. */
   get eligible(): boolean {
     const state = this.state
     return this.weight > 0 && (state === 'up' || state === 'unknown')
@@ -79,6 +92,72 @@ export class Server {
       !this.draining &&
       this.weight > 0
     )
+  }
+
+  /**
+   * A connection went through. Without active checks traffic is the evidence: a server that took a connection is
+   * up (true when this made it so).
+   */
+  recordSuccess(checked: boolean): boolean {
+    this.consecutiveFailures = 0
+    if (checked || this.health === 'up' || this.passiveDown || this.draining) return false
+    this.health = 'up'
+    return true
+  }
+
+  /**
+   * A connect (or a first response) failed. True when this failure marks the server down for `policy.holdMs`;
+   * `onHoldOver` runs when that hold ends by itself.
+   */
+  recordFailure(policy: PassivePolicy, onHoldOver: () => void): boolean {
+    this.failedConnects++
+    this.consecutiveFailures++
+    if (
+      this.passiveDown ||
+      this.draining ||
+      this.consecutiveFailures < policy.failures ||
+      policy.holdMs === 0
+    ) {
+      return false
+    }
+    this.passiveDown = true
+    this.passiveSince = Date.now()
+    // without active checks nothing is known once the hold is over: unknown, not up again
+    if (!policy.checked) this.health = 'unknown'
+    this.clearPassiveTimer()
+    this.passiveTimer = setTimeout(() => {
+      this.passiveTimer = null
+      onHoldOver()
+    }, policy.holdMs)
+    this.passiveTimer.unref()
+    return true
+  }
+
+  /** Ends a passive mark-down (hold over, or a check showed it back); false when there was none. */
+  endPassiveHold(): boolean {
+    if (!this.passiveDown) return false
+    this.passiveDown = false
+    this.consecutiveFailures = 0
+    this.clearPassiveTimer()
+    return true
+  }
+
+  /** A check that started at `startedAt` succeeded: does it postdate (and so lift) the passive mark-down? */
+  liftedBy(startedAt: number): boolean {
+    return this.passiveDown && startedAt >= this.passiveSince
+  }
+
+  /** The health checker's verdict; an `up` also ends a passive mark-down. */
+  applyHealth(effective: EffectiveState): void {
+    this.health = effective
+    if (effective === 'up') this.endPassiveHold()
+  }
+
+  /** Out of the configuration: no passive state, no checked state; it keeps its connections until they end. */
+  drain(): void {
+    this.draining = true
+    this.clearPassiveTimer()
+    this.passiveDown = false
   }
 
   clearPassiveTimer(): void {

@@ -1,4 +1,5 @@
 import type { BlockList } from 'node:net'
+import type { EffectiveState, Target } from '@gslb/health'
 
 /**
  * A source of address sets for backend names that change over time. Owned by the forwarder;
@@ -14,14 +15,6 @@ export interface AddressSource {
   /** Start tracking a name (idempotent). */
   track(name: string, options?: { family?: 4 | 6 | 'both'; prefer?: 4 | 6 }): void
   untrack(name: string): void
-}
-
-/** The pino-compatible subset of a logger the forwarder writes to. */
-export interface Logger {
-  debug?(fields: object, message: string): void
-  info(fields: object, message: string): void
-  warn(fields: object, message: string): void
-  error(fields: object, message: string): void
 }
 
 export type BalanceMethod = 'first' | 'roundrobin' | 'leastconn' | 'source'
@@ -47,21 +40,6 @@ export interface NameBackend {
 }
 
 export type Backend = StaticBackend | NameBackend
-
-/** Active health checks for a service's servers, run by the given health checker. */
-export interface ServiceCheck {
-  type: 'tcp' | 'dicom'
-  intervalMs?: number
-  timeoutMs?: number
-  /** Consecutive successes before up. */
-  rise?: number
-  /** Consecutive failures before down. */
-  fall?: number
-  /** DICOM checks: our AE title. */
-  callingAE?: string
-  /** DICOM checks: the server's AE title. */
-  calledAE?: string
-}
 
 export interface ServiceConfig {
   /** Unique service name; health target ids are `<name>/<server>`. */
@@ -107,8 +85,12 @@ export interface ServiceConfig {
   onMarkedDown?: 'keep' | 'shutdown'
   /** Passive health: consecutive connect failures that take a server out for `holdMs`. */
   passive?: { failures?: number; holdMs?: number }
-  /** Active checks through the forwarder's health checker; omitted = no active checks. */
-  check?: ServiceCheck
+  /**
+   * Active checks of every server through the forwarder's health checker: a `@gslb/health` target without what the
+   * forwarder fills in per server (`id` `<service>/<server>`, the server's `address` and `port`, `meta`). Timing
+   * fields left out take the checker's defaults. Omitted = no active checks.
+   */
+  check?: Omit<Target, 'id' | 'address' | 'port' | 'meta'>
   backlog?: number
 }
 
@@ -116,7 +98,6 @@ export interface ForwarderOptions {
   services: readonly ServiceConfig[]
   addressSource?: AddressSource
   health?: HealthRegistry
-  logger?: Logger
 }
 
 /**
@@ -124,7 +105,7 @@ export interface ForwarderOptions {
  * The forwarder registers one target per server, id `<service>/<server>`, and routes on its effective state.
  */
 export interface HealthRegistry {
-  add(target: HealthTargetSpec): unknown
+  add(target: Target): unknown
   remove(id: string): unknown
   checkNow(id: string): unknown
   on(event: 'target:change', listener: (change: HealthChange) => void): unknown
@@ -139,25 +120,11 @@ export interface HealthCheckDone {
   result: { ok: boolean; startedAt: number }
 }
 
+/** A target's effective state changed (`@gslb/health`'s `'target:change'`). */
 export interface HealthChange {
   id: string
-  effective: 'unknown' | 'up' | 'down' | 'drain'
+  effective: EffectiveState
 }
-
-/** The target the forwarder registers per server (a `@gslb/health` Target). */
-export interface HealthTargetSpec {
-  id: string
-  address: string
-  port: number
-  monitor: { type: 'tcp' } | { type: 'dicom'; callingAE?: string; calledAE?: string }
-  interval: number
-  timeout: number
-  rise?: number
-  fall?: number
-  meta?: unknown
-}
-
-export type ServerState = 'up' | 'down' | 'unknown' | 'draining'
 
 export interface ConnectAttempt {
   server: string
@@ -222,10 +189,16 @@ export interface ForwarderEvents {
   'connection:close': [ConnectionLog]
   'connection:reject': [{ service: string; client: { address: string; port: number }; reason: RejectReason }]
   'connect:fail': [{ service: string; server: string; address: string; port: number; error: Error }]
+  /** A server's state changed: `'drain'` when it left the configuration (or its check says drain). */
   'server:change': [
-    { service: string; server: string; previous: ServerState; current: ServerState; reason: string },
+    { service: string; server: string; previous: EffectiveState; current: EffectiveState; reason: string },
   ]
+  /** A bound listening socket failed (binding failures reject `start()`/`update()` instead). */
   'listener:error': [{ service: string; listen: string; error: Error }]
+  /** The health checker refused a server's target (e.g. another component registered its id): no active checks for it. */
+  'target:reject': [{ service: string; server: string; id: string; error: Error }]
+  /** An event handler threw; the forwarder caught it and carried on. Nobody listening: `process.emitWarning`. */
+  'handler:error': [{ event: string; error: Error }]
 }
 
 export interface ServerStats {
@@ -241,8 +214,8 @@ export interface ServerStats {
    * connection went through (the server's first byte with `retryOnEmpty`/`firstResponseTimeoutMs`, else the
    * connect), `down` while passively marked down, `unknown` before any evidence and after a passive hold.
    */
-  state: ServerState
-  /** Would take a new connection now: in rotation, not down or draining, weight above 0. */
+  state: EffectiveState
+  /** Would take a new connection now: in rotation, not down or drain, weight above 0. */
   available: boolean
   /**
    * Held out only by its own passive mark-down: still tried when no available server is left, so the service can

@@ -60,7 +60,7 @@ describe('forwarder.connections()', () => {
       await until(() => forwarder.connections().length === 1, 10_000, 'the closed one is gone')
     } finally {
       for (const socket of sockets) socket.destroy()
-      await forwarder.stop()
+      await forwarder.close({ deadlineMs: 0 })
       await backend.close()
     }
   })

@@ -56,7 +56,7 @@ describe('failover between servers', () => {
     expect(failures).toHaveLength(1)
     expect(failures[0]).toMatchObject({ service: 'svc', server: `127.0.0.1:${dead}`, port: dead })
     expect((failures[0]!.error as NodeJS.ErrnoException).code).toBe('ECONNREFUSED')
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await live.close()
   })
 
@@ -83,7 +83,7 @@ describe('failover between servers', () => {
       error: 'GSLB_FORWARDER_CONNECT_TIMEOUT',
     })
     expect(log.server).toBe(`127.0.0.1:${live.port}`)
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await live.close()
     await hole.close()
   })
@@ -115,7 +115,7 @@ describe('failover between servers', () => {
     expect(state()).toBe('down')
     await until(() => state() === 'unknown', 5_000, 'hold over')
     expect(ofDead()[1]).toMatchObject({ previous: 'down', current: 'unknown', reason: 'passive hold over' })
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await live.close()
   })
 
@@ -145,7 +145,7 @@ describe('failover between servers', () => {
     await until(() => logs.length === 2, 2_000, 'logs')
     expect(logs[1]!.server).toBe(`127.0.0.1:${siteB}`)
     expect(state(siteA)).toBe('down')
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await back.close()
   })
 
@@ -171,7 +171,7 @@ describe('failover between servers', () => {
     expect(log.server).toBeNull()
     // each server is tried once per connection
     expect(log.attempts).toHaveLength(2)
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
   })
 
   test('retries are bounded by `retries`', async () => {
@@ -193,7 +193,7 @@ describe('failover between servers', () => {
     const [log] = await closed
     expect(log.end).toBe('connect-failed')
     expect(log.attempts).toHaveLength(2)
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await live.close()
   })
 
@@ -217,7 +217,7 @@ describe('failover between servers', () => {
     expect([...seen]).toEqual(['primary'])
     await primary.close()
     expect(await roundTrip(port, '')).toBe('backup')
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await backup.close()
   })
 
@@ -241,7 +241,7 @@ describe('failover between servers', () => {
     const stats = () => forwarder.stats()[0]!.servers
     expect(stats().map((server) => [server.address, server.state])).toEqual([
       ['127.0.0.3', 'unknown'],
-      ['127.0.0.2', 'draining'],
+      ['127.0.0.2', 'drain'],
     ])
     expect(await roundTrip(port)).toBe('hello')
     await until(() => logs.length === 1, 2_000, 'log')
@@ -259,7 +259,7 @@ describe('failover between servers', () => {
     await readAll(socket)
     await until(() => logs.length === 3, 2_000, 'log')
     expect(logs[2]!.end).toBe('no-server')
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     expect(source.tracked.size).toBe(0)
     expect(source.subscribers).toBe(0)
     await first.close()
@@ -279,7 +279,7 @@ describe('failover between servers', () => {
     await readAll(socket)
     await failed
     expect(source.resolveCalls).toEqual(['gone.example.test'])
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
   })
 
   test('first: a name answer with several addresses is used in answer order', async () => {
@@ -294,7 +294,7 @@ describe('failover between servers', () => {
     expect(await roundTrip(port, '')).toBe('b')
     source.set('multi.example.test', ['127.0.0.5', '127.0.0.6'])
     expect(await roundTrip(port, '')).toBe('a')
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await a.close()
     await b.close()
   })

@@ -1,21 +1,15 @@
 import { EventEmitter, once } from 'node:events'
 import { createVerificationServer, echo as dicomEcho } from '@gslb/dicom'
-import { createHealthChecker } from '@gslb/health'
+import { createHealthChecker, type Target } from '@gslb/health'
 import { expectNoLeaks } from '../../../test/support/handles.js'
-import type {
-  ConnectionLog,
-  ForwarderEvents,
-  HealthChange,
-  HealthRegistry,
-  HealthTargetSpec,
-} from '../src/index.js'
+import type { ConnectionLog, ForwarderEvents, HealthChange, HealthRegistry } from '../src/index.js'
 import { connectTo, echo, readAll, startBackend, startForwarder, until } from './helpers.js'
 
 /** A health registry the test drives by hand. */
 class ScriptedHealth extends EventEmitter implements HealthRegistry {
-  readonly targets = new Map<string, HealthTargetSpec>()
+  readonly targets = new Map<string, Target>()
   readonly checkNowCalls: string[] = []
-  add(target: HealthTargetSpec): void {
+  add(target: Target): void {
     this.targets.set(target.id, target)
   }
   remove(id: string): void {
@@ -49,7 +43,13 @@ describe('health', () => {
       [
         {
           name: 'svc',
-          check: { type: 'dicom', intervalMs: 1_000, timeoutMs: 500, rise: 2, fall: 3, calledAE: 'PACS' },
+          check: {
+            monitor: { type: 'dicom', calledAE: 'PACS' },
+            intervalMs: 1_000,
+            timeoutMs: 500,
+            rise: 2,
+            fall: 3,
+          },
           backends: [
             { address: '127.0.0.1', port: a.port },
             { address: '127.0.0.1', port: b.port },
@@ -65,8 +65,8 @@ describe('health', () => {
       address: '127.0.0.1',
       port: a.port,
       monitor: { type: 'dicom', calledAE: 'PACS' },
-      interval: 1_000,
-      timeout: 500,
+      intervalMs: 1_000,
+      timeoutMs: 500,
       rise: 2,
       fall: 3,
     })
@@ -77,9 +77,9 @@ describe('health', () => {
     health.set(idA, 'up')
     expect(await reply()).toBe('a')
     health.set(idA, 'drain')
-    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('draining')
+    expect(forwarder.stats()[0]!.servers[0]!.state).toBe('drain')
     expect(await reply()).toBe('b')
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     expect(health.targets.size).toBe(0)
     expect(health.listenerCount('target:change')).toBe(0)
     await a.close()
@@ -97,7 +97,7 @@ describe('health', () => {
         {
           name: 'svc',
           passive: { failures: 1, holdMs: 60_000 },
-          check: { type: 'tcp' },
+          check: { monitor: { type: 'tcp' } },
           backends: [
             { address: '127.0.0.1', port: deadPort },
             { address: '127.0.0.1', port: live.port },
@@ -113,7 +113,7 @@ describe('health', () => {
       await readAll(socket)
     }
     const stop = async () => {
-      await forwarder.stop()
+      await forwarder.close({ deadlineMs: 0 })
       await live.close()
     }
     return { id: `svc/127.0.0.1:${deadPort}`, state, connectOnce, stop }
@@ -157,7 +157,7 @@ describe('health', () => {
           {
             name: 'svc',
             onMarkedDown,
-            check: { type: 'tcp' },
+            check: { monitor: { type: 'tcp' } },
             backends: [{ address: '127.0.0.1', port: backend.port }],
           },
         ],
@@ -178,7 +178,7 @@ describe('health', () => {
         socket.destroy()
         await closed
       }
-      await forwarder.stop()
+      await forwarder.close({ deadlineMs: 0 })
       await backend.close()
     }
   })
@@ -186,15 +186,17 @@ describe('health', () => {
   test('with the real checker and DICOM checks, a stopped PACS is taken out before a client tries it', async () => {
     const pacsA = createVerificationServer({ aeTitle: 'PACS_A', host: '127.0.0.1', port: 0 })
     const pacsB = createVerificationServer({ aeTitle: 'PACS_B', host: '127.0.0.1', port: 0 })
-    const { port: portA } = await pacsA.listen()
-    const { port: portB } = await pacsB.listen()
+    await pacsA.start()
+    await pacsB.start()
+    const portA = pacsA.address()!.port
+    const portB = pacsB.address()!.port
     const health = createHealthChecker({ initialSpreadMs: 1 })
     const { forwarder, port } = await startForwarder(
       [
         {
           name: 'dicom',
           sniffDicom: true,
-          check: { type: 'dicom', intervalMs: 100, timeoutMs: 80, rise: 1, fall: 1 },
+          check: { monitor: { type: 'dicom' }, intervalMs: 100, timeoutMs: 80, rise: 1, fall: 1 },
           backends: [
             { address: '127.0.0.1', port: portA },
             { address: '127.0.0.1', port: portB },
@@ -203,7 +205,7 @@ describe('health', () => {
       ],
       { health },
     )
-    health.start()
+    await health.start()
     const changes: ForwarderEvents['server:change'][0][] = []
     forwarder.on('server:change', (change) => changes.push(change))
     const logs: ConnectionLog[] = []
@@ -228,8 +230,8 @@ describe('health', () => {
     expect(
       changes.some((change) => change.server === `127.0.0.1:${portA}` && change.current === 'down'),
     ).toBe(true)
-    await forwarder.stop()
-    await health.stop()
+    await forwarder.close({ deadlineMs: 0 })
+    await health.close()
     expect(health.snapshot().targets).toHaveLength(0)
     await pacsB.close()
   })

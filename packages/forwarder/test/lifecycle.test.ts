@@ -18,8 +18,8 @@ function expectConfigError(services: unknown, option: string): void {
     createForwarder({ services } as { services: ServiceConfig[] })
   } catch (error) {
     expect(error).toBeInstanceOf(ForwarderError)
-    expect((error as ForwarderError).code).toBe('GSLB_CONFIG_INVALID')
-    expect((error as { option: string }).option).toBe(option)
+    expect((error as ForwarderError).code).toBe('GSLB_FORWARDER_OPTIONS_INVALID')
+    expect((error as ForwarderError).path).toBe(option)
     expect((error as Error).message).toContain(option)
     return
   }
@@ -57,9 +57,15 @@ describe('options', () => {
     [[{ ...ok, allow: ['10.0.0.0/33'] }], 'services[0].allow[0]'],
     [[{ ...ok, proxyProtocol: 3 }], 'services[0].proxyProtocol'],
     [[{ ...ok, onMarkedDown: 'kill' }], 'services[0].onMarkedDown'],
-    [[{ ...ok, check: { type: 'http' } }], 'services[0].check.type'],
-    [[{ ...ok, check: { type: 'tcp', intervalMs: 100, timeoutMs: 100 } }], 'services[0].check.timeoutMs'],
-    [[{ ...ok, check: { type: 'dicom', calledAE: 'A_TITLE_LONGER_THAN_16' } }], 'services[0].check.calledAE'],
+    [[{ ...ok, check: { type: 'tcp' } }], 'services[0].check.monitor'],
+    [
+      [{ ...ok, check: { monitor: { type: 'tcp' }, intervalMs: 100, timeoutMs: 100 } }],
+      'services[0].check.timeoutMs',
+    ],
+    [
+      [{ ...ok, check: { monitor: { type: 'dicom', calledAE: 'A_TITLE_LONGER_THAN_16' } } }],
+      'services[0].check.monitor.calledAE',
+    ],
     [[{ ...ok, passive: { failures: 0 } }], 'services[0].passive.failures'],
   ])('%j is rejected naming %s', (services, option) => {
     expectConfigError(services, option)
@@ -68,7 +74,7 @@ describe('options', () => {
   test('name backends need an address source', () => {
     expect(() =>
       createForwarder({ services: [{ ...ok, backends: [{ name: 'pacs.example.test', port: 104 }] }] }),
-    ).toThrow(expect.objectContaining({ code: 'GSLB_CONFIG_INVALID', option: 'addressSource' }))
+    ).toThrow(expect.objectContaining({ code: 'GSLB_FORWARDER_OPTIONS_INVALID', path: 'addressSource' }))
   })
 
   test('a listener that cannot bind fails start() with GSLB_FORWARDER_LISTEN_FAILED and leaves nothing open', async () => {
@@ -112,7 +118,7 @@ describe('lifecycle', () => {
     // no active checks: b is up because a connection went through it
     expect(forwarder.stats()[0]!.servers.map((server) => [server.port, server.state])).toEqual([
       [b.port, 'up'],
-      [a.port, 'draining'],
+      [a.port, 'drain'],
     ])
     // a new service with a name backend is tracked; a removed one is untracked and drains
     await forwarder.update([
@@ -130,7 +136,7 @@ describe('lifecycle', () => {
     expect(source.tracked.size).toBe(0)
     expect(forwarder.stats().map((service) => service.name)).toEqual(['svc'])
     for (const socket of [established, fresh]) socket.destroy()
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await a.close()
     await b.close()
   })
@@ -160,24 +166,25 @@ describe('lifecycle', () => {
     await backend.close()
   })
 
-  test('a throwing event listener is logged and the connection still completes', async () => {
+  test("a throwing event handler is reported as 'handler:error' and the connection still completes", async () => {
     const backend = await startBackend(echo)
-    const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() }
-    const { forwarder, port } = await startForwarder(
-      [{ name: 'svc', backends: [{ address: '127.0.0.1', port: backend.port }] }],
-      { logger },
-    )
+    const { forwarder, port } = await startForwarder([
+      { name: 'svc', backends: [{ address: '127.0.0.1', port: backend.port }] },
+    ])
+    const bug = new Error('handler bug')
     forwarder.on('connection:close', () => {
-      throw new Error('listener bug')
+      throw bug
     })
+    const reported: Array<{ event: string; error: Error }> = []
+    forwarder.on('handler:error', (event) => reported.push(event))
     const socket = await connectTo(port)
     const reply = readAll(socket)
     socket.end('still works')
     expect((await reply).data.toString()).toBe('still works')
-    await until(() => logger.error.mock.calls.length === 1, 2_000, 'logged')
-    expect(logger.error.mock.calls[0]![0]).toMatchObject({ event: 'connection:close' })
+    await until(() => reported.length === 1, 2_000, 'reported')
+    expect(reported[0]).toEqual({ event: 'connection:close', error: bug })
     expect(forwarder.stats()[0]!.active).toBe(0)
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await backend.close()
   })
 
@@ -204,7 +211,7 @@ describe('lifecycle', () => {
     expect(forwarder.stats()[0]).toMatchObject({ total: 10_000, active: 0, bytesFromClient: 10_000 })
     expect(await leakedSince(resources, 2_000)).toEqual({})
     await until(() => countFds() <= fds, 2_000, `fds back to ${fds}`)
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await backend.close()
   }, 120_000)
 })

@@ -48,7 +48,7 @@ describe('limits', () => {
     open.push(await openProxied(port, '127.0.0.10'))
     expect(forwarder.stats()[0]).toMatchObject({ active: 4, rejected: 1 })
     for (const socket of open) socket.destroy()
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await backend.close()
   })
 
@@ -67,31 +67,28 @@ describe('limits', () => {
     await expectRejected(port, '127.0.0.15')
     expect(rejects.map((event) => event.reason)).toEqual(['max-connections'])
     for (const socket of open) socket.destroy()
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await backend.close()
   })
 
   test('an allow-list serves only clients in its subnets', async () => {
     const backend = await startBackend(echo)
-    const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() }
-    const { forwarder, port } = await startForwarder(
-      [
-        {
-          name: 'svc',
-          allow: ['127.0.0.16/30', '::1'],
-          backends: [{ address: '127.0.0.1', port: backend.port }],
-        },
-      ],
-      { logger },
-    )
+    const { forwarder, port } = await startForwarder([
+      {
+        name: 'svc',
+        allow: ['127.0.0.16/30', '::1'],
+        backends: [{ address: '127.0.0.1', port: backend.port }],
+      },
+    ])
+    const rejects: ForwarderEvents['connection:reject'][0][] = []
+    forwarder.on('connection:reject', (event) => rejects.push(event))
     const allowed = await openProxied(port, '127.0.0.17')
     await expectRejected(port, '127.0.0.20')
-    expect(logger.warn).toHaveBeenCalledWith(
+    expect(rejects).toEqual([
       { service: 'svc', client: { address: '127.0.0.20', port: expect.any(Number) }, reason: 'not-allowed' },
-      'connection rejected',
-    )
+    ])
     allowed.destroy()
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await backend.close()
   })
 
@@ -116,7 +113,7 @@ describe('limits', () => {
     await readAll(socket)
     const [log] = await closed
     expect(log.client.address).toBe('::1')
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await backend.close()
   })
 })

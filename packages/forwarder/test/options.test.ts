@@ -19,7 +19,7 @@ describe('validateForwarderOptions', () => {
           ...good,
           listen: ['127.0.0.1:104', 'nowhere'],
           backends: [{ address: '10.0.0.300', port: 104 }, { name: 'pacs-b.example.org' }],
-          check: { type: 'tcp', intervalMs: 2000, timeoutMs: 3000 },
+          check: { monitor: { type: 'tcp' }, intervalMs: 2000, timeoutMs: 3000 },
           balance: 'random',
         },
         { ...good, retries: -1 },
@@ -31,7 +31,7 @@ describe('validateForwarderOptions', () => {
       { path: 'services[0].backends[0].address', message: 'expected an IP address, got "10.0.0.300"' },
       { path: 'services[0].backends[1].port', message: 'expected an integer from 1 to 65535, got undefined' },
       { path: 'services[0].balance', message: 'expected one of first, roundrobin, leastconn, source' },
-      { path: 'services[0].check.timeoutMs', message: 'must be below intervalMs (2000)' },
+      { path: 'services[0].check.timeoutMs', message: 'must be below the interval (3000 ≥ 2000)' },
       {
         path: 'services[1].retries',
         message: expect.stringMatching(/^expected an integer from 0 to \d+, got -1$/),
@@ -41,10 +41,25 @@ describe('validateForwarderOptions', () => {
     ])
   })
 
-  test('a bad check timeout is reported once, not again against a stand-in', () => {
-    const services = [{ ...good, check: { type: 'tcp', intervalMs: 10, timeoutMs: 9 } }]
+  test("a check is @gslb/health's target shape, judged by @gslb/health at the check's own paths", () => {
+    const check = { monitor: { type: 'dicom', calledAE: 'A_TITLE_LONGER_THAN_16' }, port: 104, rise: 0 }
+    expect(validateForwarderOptions({ services: [{ ...good, check }] })).toEqual([
+      { path: 'services[0].check.port', message: 'is set per server by the forwarder' },
+      {
+        path: 'services[0].check.monitor.calledAE',
+        message: expect.stringContaining('A_TITLE_LONGER_THAN_16'),
+      },
+      { path: 'services[0].check.rise', message: expect.any(String) },
+    ])
+    // every monitor @gslb/health runs will do, not only tcp and dicom
+    const http = { monitor: { type: 'http', path: '/health' }, intervalMs: 5_000, timeoutMs: 1_000 }
+    expect(validateForwarderOptions({ services: [{ ...good, check: http }] })).toEqual([])
+  })
+
+  test('the check shape of 0.1 ({ type, callingAE, ... }) is refused, naming the monitor it lacks', () => {
+    const services = [{ ...good, check: { type: 'tcp', intervalMs: 2000 } }]
     expect(validateForwarderOptions({ services })).toEqual([
-      { path: 'services[0].check.timeoutMs', message: 'expected an integer from 10 to 600000, got 9' },
+      { path: 'services[0].check.monitor', message: expect.any(String) },
     ])
   })
 
@@ -52,7 +67,7 @@ describe('validateForwarderOptions', () => {
     const services = [{ ...good, retries: -1, balance: 'random' }]
     const [first] = validateForwarderOptions({ services })
     expect(() => createForwarder({ services: services as never })).toThrow(
-      expect.objectContaining({ code: 'GSLB_CONFIG_INVALID', option: first?.path }),
+      expect.objectContaining({ code: 'GSLB_FORWARDER_OPTIONS_INVALID', path: first?.path }),
     )
   })
 

@@ -155,7 +155,7 @@ describe('PROXY protocol', () => {
       expect(isIPv4(header.source!)).toBe(true)
       expect(data.subarray(header.length).toString()).toBe('payload after the header')
       await clientDone
-      await forwarder.stop()
+      await forwarder.close({ deadlineMs: 0 })
       await backend.close()
     },
   )

@@ -81,7 +81,7 @@ describe('server state without active checks', () => {
     const { forwarder, port } = await startForwarder([
       {
         name: 'svc',
-        check: { type: 'tcp', intervalMs: 60_000, timeoutMs: 1_000 },
+        check: { monitor: { type: 'tcp' }, intervalMs: 60_000, timeoutMs: 1_000 },
         backends: [{ address: '127.0.0.1', port: live.port }],
       },
     ])

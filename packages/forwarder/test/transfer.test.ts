@@ -76,7 +76,7 @@ describe('byte-exact forwarding', () => {
   })
 
   afterAll(async () => {
-    await forwarder.stop()
+    await forwarder.close({ deadlineMs: 0 })
     await echoBackend.close()
     await hashBackend.close()
     expect(await leakedSince(before, 2_000)).toEqual({})
@@ -156,7 +156,7 @@ describe('byte-exact forwarding', () => {
     socket.end('bye')
     const rest = await readAll(socket)
     expect(rest.data.toString()).toBe('bye')
-    await speaking.stop()
+    await speaking.close({ deadlineMs: 0 })
     await banner.close()
   })
 
@@ -180,7 +180,7 @@ describe('byte-exact forwarding', () => {
     expect(log.end).toBe('closed')
     expect(log.bytesFromClient).toBe(4)
     expect(log.bytesFromServer).toBe(8)
-    await halfClose.stop()
+    await halfClose.close({ deadlineMs: 0 })
     await late.close()
   })
 
@@ -196,7 +196,7 @@ describe('byte-exact forwarding', () => {
     expect(result.data.length).toBe(0)
     const [log] = await closed
     expect(log.end).toBe('fin-timeout')
-    await fin.stop()
+    await fin.close({ deadlineMs: 0 })
     await silent.close()
   })
 
@@ -215,7 +215,7 @@ describe('byte-exact forwarding', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(100)
     const [log] = await closed
     expect(log.end).toBe('idle-timeout')
-    await idler.stop()
+    await idler.close({ deadlineMs: 0 })
     await idle.close()
   })
 
@@ -250,7 +250,7 @@ describe('byte-exact forwarding', () => {
     await until(() => slow.stats()[0]!.active === 0, 5_000, 'connection closed')
     expect(maxBuffered).toBeGreaterThan(0)
     expect(maxBuffered).toBeLessThanOrEqual(512 * 1024)
-    await slow.stop()
+    await slow.close({ deadlineMs: 0 })
     await fast.close()
   }, 90_000)
 
@@ -267,7 +267,7 @@ describe('byte-exact forwarding', () => {
     expect((result.error as NodeJS.ErrnoException | null)?.code).toBe('ECONNRESET')
     const [log] = await closed
     expect(log.end).toBe('server-reset')
-    await reset.stop()
+    await reset.close({ deadlineMs: 0 })
     await resetting.close()
   })
 
@@ -289,7 +289,7 @@ describe('byte-exact forwarding', () => {
     expect((result.error as NodeJS.ErrnoException | null)?.code).toBe('ECONNRESET')
     const [log] = await closed
     expect(log.end).toBe('client-reset')
-    await reset.stop()
+    await reset.close({ deadlineMs: 0 })
     await peer.close()
   })
 

@@ -4,7 +4,7 @@
  */
 
 import type { EngineConfig } from '@gslb/engine'
-import type { ServiceConfig as ForwarderService, ServiceCheck } from '@gslb/forwarder'
+import type { ServiceConfig as ForwarderService } from '@gslb/forwarder'
 import type { MonitorSpec, Target } from '@gslb/health'
 import type { ResolverOptions } from '@gslb/resolver'
 import { formatCidr, parseCidr } from '@gslb/topology'
@@ -62,6 +62,24 @@ export function monitorSpec(monitor: MonitorConfig): MonitorSpec {
   }
 }
 
+/**
+ * What a monitor of the config checks and how often, as the part of a @gslb/health target that the engine (per
+ * pool member) and the forwarder (per server) complete with an id, an address and, for the engine, a port.
+ */
+export function monitorCheck(
+  config: Config,
+  monitor: MonitorConfig,
+): Omit<Target, 'id' | 'address' | 'port'> {
+  const t = thresholdsFor(config, monitor)
+  return {
+    monitor: monitorSpec(monitor),
+    intervalMs: t.interval,
+    timeoutMs: t.timeout,
+    rise: t.rise,
+    fall: t.fall,
+  }
+}
+
 function defined<T extends Record<string, unknown>>(record: T): Partial<T> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>
 }
@@ -70,15 +88,7 @@ function defined<T extends Record<string, unknown>>(record: T): Partial<T> {
 export function forwarderServices(config: Config): ForwarderService[] {
   return Object.entries(config.services ?? {}).map(([name, service]) => {
     const monitor = service.monitor === undefined ? undefined : config.monitors?.[service.monitor]
-    let check: ServiceCheck | undefined
-    if (monitor && (monitor.type === 'tcp' || monitor.type === 'dicom')) {
-      const t = thresholdsFor(config, monitor)
-      check = { type: monitor.type, intervalMs: t.interval, timeoutMs: t.timeout, rise: t.rise, fall: t.fall }
-      if (monitor.type === 'dicom') {
-        if (monitor.callingAE !== undefined) check.callingAE = monitor.callingAE
-        if (monitor.calledAE !== undefined) check.calledAE = monitor.calledAE
-      }
-    }
+    const check = monitor === undefined ? undefined : monitorCheck(config, monitor)
     const limits = service.limits ?? {}
     const out: ForwarderService = {
       name,
@@ -176,16 +186,8 @@ export function engineConfig(config: Config): EngineConfig {
       const monitor = pool.monitor === undefined ? undefined : config.monitors?.[pool.monitor]
       const monitors: Omit<Target, 'id' | 'address'>[] = []
       if (monitor) {
-        const t = thresholdsFor(config, monitor)
-        monitors.push({
-          // Validation guarantees one of the two.
-          port: pool.port ?? monitor.port ?? 0,
-          monitor: monitorSpec(monitor),
-          interval: t.interval,
-          timeout: t.timeout,
-          rise: t.rise,
-          fall: t.fall,
-        })
+        // Validation guarantees one of the two ports.
+        monitors.push({ port: pool.port ?? monitor.port ?? 0, ...monitorCheck(config, monitor) })
       }
       out.pools[name] = {
         members: pool.members.map((m) => ({ ...m })),

@@ -96,13 +96,6 @@ function forwarderIssue(config: Config, issue: ConfigIssue): ConfigIssue {
   if (checkKey && monitorName && CHECK_KEYS[checkKey]) {
     const monitor = config.monitors?.[monitorName]
     const key = CHECK_KEYS[checkKey]!
-    const written = (c: object | undefined) => (c as Record<string, unknown> | undefined)?.[key] !== undefined
-    if (key === 'timeout' && !written(monitor) && !written(config.health?.defaults)) {
-      return {
-        path: `monitors.${monitorName}.interval`,
-        message: `too short for service ${name}'s checks: the profile's timeout, shortened to fit it, ${problem.replace(/^expected/, 'is not')}`,
-      }
-    }
     const path = monitor ? thresholdPath(config, monitorName, monitor, key) : `monitors.${monitorName}.${key}`
     return { path, message: `${problem} (in the checks of service ${name})` }
   }

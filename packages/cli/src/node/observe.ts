@@ -110,7 +110,7 @@ export function buildStatus(
           address: server.address,
           port: server.port,
           ...view,
-          state: server.state === 'draining' ? 'drain' : server.state,
+          state: server.state,
           connections: server.active,
         }
       }),

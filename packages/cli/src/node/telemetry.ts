@@ -112,7 +112,8 @@ export class SiteLookup {
 /**
  * Forwarder events → counters, histograms and one log line per event: a finished connection at info (the node's
  * own health checks at debug), a rejected one and a failed connect at warn, a server state change the health
- * checker did not already report at info (down: warn). Connect failures also go to `onConnectFail`.
+ * checker did not already report at info (down: warn). Connect failures also go to `onConnectFail`. The forwarder
+ * itself never logs: these are the only lines about its events.
  */
 export function observeForwarder(
   forwarder: Forwarder,
@@ -157,6 +158,12 @@ export function observeForwarder(
   forwarder.on('listener:error', (e) =>
     logger.error({ service: e.service, listen: e.listen, err: e.error.message }, 'listener error'),
   )
+  forwarder.on('target:reject', (e) =>
+    logger.error({ service: e.service, server: e.server, err: e.error.message }, 'health target rejected'),
+  )
+  forwarder.on('handler:error', (e) =>
+    logger.error({ event: e.event, err: e.error }, 'forwarder event handler threw'),
+  )
   forwarder.on('connect:fail', (e) => {
     metrics.connectFailures.inc({ service: e.service })
     logger.warn({ service: e.service, server: e.server, err: e.error.message }, 'backend connect failed')
@@ -165,27 +172,13 @@ export function observeForwarder(
 }
 
 /**
- * The logger handed to a library that still writes lines of its own (the forwarder): the node logs every event
- * once from the typed events, so the library's echo of them goes to debug; its own failures stay errors.
- */
-export function libraryLogger(logger: Logger, echoedErrors: readonly string[] = ['listener error']) {
-  return {
-    debug: (fields: object, message?: string) => logger.debug(fields, message),
-    info: (fields: object, message?: string) => logger.debug(fields, message),
-    warn: (fields: object, message?: string) => logger.debug(fields, message),
-    error: (fields: object, message?: string) =>
-      echoedErrors.includes(message ?? '') ? logger.debug(fields, message) : logger.error(fields, message),
-  }
-}
-
-/**
  * A server the forwarder may send new connections to counts as up (1): checked up, or — when its service has no
  * active monitor, like a DNS-proxy service whose servers are resolved addresses — not marked down by failed
- * connects. 0: down or draining. -1: a monitored server not checked yet.
+ * connects. 0: down or draining (state `drain`). -1: a monitored server not checked yet.
  */
 export function serverUpValue(state: string, monitored: boolean): number {
   if (state === 'up') return 1
-  if (state === 'down' || state === 'draining' || state === 'drain') return 0
+  if (state === 'down' || state === 'drain') return 0
   return monitored ? -1 : 1
 }
 
