@@ -278,7 +278,7 @@ describe('Resolver', () => {
       expect(r.status(NAME)).toMatchObject({ state: 'online', lastGood: null })
     })
 
-    it('the kept addresses expire lastGoodMaxAge after their answer: lastgood:expire, then offline', async () => {
+    it('the kept addresses expire lastGoodMaxAgeMs after their answer: lastgood:expire, then offline', async () => {
       const { r, offline, changes } = make({
         intervalMs: 2_000,
         failureIntervalMs: 20,
@@ -330,7 +330,7 @@ describe('Resolver', () => {
       expect(r.status(NAME)).toMatchObject({ state: 'online', offlineReason: null, lastGood: null })
     })
 
-    it('lastGoodMaxAge 0 keeps nothing: the first failed cycle drops the addresses', async () => {
+    it('lastGoodMaxAgeMs 0 keeps nothing: the first failed cycle drops the addresses', async () => {
       const { r, offline } = make({ intervalMs: 5_000, failureIntervalMs: 5_000, lastGoodMaxAgeMs: 0 })
       r.track(NAME)
       await r.start()
@@ -462,7 +462,7 @@ describe('Resolver', () => {
   })
 
   describe('resolveNow', () => {
-    it('shares one query among concurrent calls and rate-limits to one per resolveNowMinInterval', async () => {
+    it('shares one query among concurrent calls and rate-limits to one per resolveNowMinIntervalMs', async () => {
       gslb.respond = () => ({ addresses: ['10.1.0.1'], delay: 30 })
       const { r } = make({ intervalMs: 60_000, resolveNowMinIntervalMs: 200 })
       r.track(NAME)

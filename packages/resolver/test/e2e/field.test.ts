@@ -150,7 +150,7 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
     expect(gslbCounters.refused).toBeGreaterThanOrEqual(1)
   })
 
-  it('engine stopped → the primary answers; both stopped → last-known-good past the threshold until lastGoodMaxAge, then offline; back', async () => {
+  it('engine stopped → the primary answers; both stopped → last-known-good past the threshold until lastGoodMaxAgeMs, then offline; back', async () => {
     const maxAge = 4_000
     const { r, changes, offline } = make({ failThreshold: 3, lastGoodMaxAgeMs: maxAge })
     r.track(NAME)
@@ -176,7 +176,7 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
       expect(failure.lastGood).toMatchObject({ addresses: [FALLBACK], until: expect.any(Number) })
       expect(failure.lastGood!.until).toBeGreaterThanOrEqual(answeredAt + maxAge - 50)
     }
-    // at lastGoodMaxAge after the answer: dropped, offline, and why
+    // at lastGoodMaxAgeMs after the answer: dropped, offline, and why
     const dropped = await changeWithin(changes, maxAge + 2_000)
     expect(dropped).toMatchObject({ previous: [FALLBACK], current: [], nameserver: null })
     expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(maxAge - 50)
