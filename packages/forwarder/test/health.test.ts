@@ -3,6 +3,7 @@ import { createVerificationServer, echo as dicomEcho } from '@gslb/dicom'
 import { createHealthChecker, type Target } from '@gslb/health'
 import { expectNoLeaks } from '../../../test/support/handles.js'
 import type { ConnectionLog, ForwarderEvents, HealthChange, HealthRegistry } from '../src/index.js'
+import { createForwarder } from '../src/index.js'
 import { connectTo, echo, readAll, startBackend, startForwarder, until } from './helpers.js'
 
 /** A health registry the test drives by hand. */
@@ -146,6 +147,34 @@ describe('health', () => {
     expect(state()).toBe('up')
     await stop()
     expect(health.listenerCount('check:result')).toBe(0)
+  })
+
+  test("a target the checker refuses is reported as 'target:reject' and the server is still forwarded to", async () => {
+    const health = createHealthChecker()
+    const backend = await startBackend(echo)
+    const service = {
+      name: 'svc',
+      check: { monitor: { type: 'tcp' as const } },
+      backends: [{ address: '127.0.0.1', port: backend.port }],
+    }
+    const first = await startForwarder([service], { health })
+    // a second forwarder with the same service registers the same id: the checker refuses it
+    const second = createForwarder({ services: [{ ...service, listen: ['127.0.0.1:0'] }], health })
+    const rejected: ForwarderEvents['target:reject'][0][] = []
+    second.on('target:reject', (event) => rejected.push(event))
+    await second.start()
+    const id = `svc/127.0.0.1:${backend.port}`
+    expect(rejected).toEqual([
+      { service: 'svc', server: `127.0.0.1:${backend.port}`, id, error: expect.any(Error) },
+    ])
+    const socket = await connectTo(second.addresses('svc')[0]!.port)
+    const reply = readAll(socket)
+    socket.end('through the second')
+    expect((await reply).data.toString()).toBe('through the second')
+    await second.close({ deadlineMs: 0 })
+    await first.forwarder.close({ deadlineMs: 0 })
+    await health.close()
+    await backend.close()
   })
 
   test("onMarkedDown 'shutdown' closes a server's connections when it goes down; 'keep' keeps them", async () => {
