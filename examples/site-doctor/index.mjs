@@ -66,8 +66,10 @@ function report(sites, states) {
 async function selfTest() {
   const siteA = createVerificationServer({ aeTitle: 'PACS_A', host: '127.0.0.1', port: 0 })
   const siteB = createVerificationServer({ aeTitle: 'PACS_B', host: '127.0.0.1', port: 0 })
-  const a = await siteA.listen()
-  const b = await siteB.listen()
+  await siteA.start()
+  await siteB.start()
+  const a = siteA.address()
+  const b = siteB.address()
   const sites = {
     ...SAMPLE,
     pacs: {

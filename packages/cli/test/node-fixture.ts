@@ -41,7 +41,8 @@ export interface Fixture {
  */
 export async function createFixture(): Promise<Fixture> {
   const pacs = createVerificationServer({ aeTitle: 'PACS_TEST', host: '127.0.0.1', port: 0 })
-  const pacsPort = (await pacs.listen()).port
+  await pacs.start()
+  const pacsPort = pacs.address()!.port
   const clusterPort = await freePort()
   const tcpEcho = await echoServer()
   const raw = (edit?: (config: Json) => void) => {

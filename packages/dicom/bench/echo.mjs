@@ -10,7 +10,8 @@ const server = createVerificationServer({
   port: 0,
   maxConnections: 256,
 })
-const { port } = await server.listen()
+await server.start()
+const { port } = server.address()
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]

@@ -71,19 +71,20 @@ export class Association {
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     // A reset by the peer is routine for a server; the close event reports it.
     socket.on('error', () => socket.destroy())
-    this.server.emit('connection:open', this.peer)
+    this.server.notify('connection:open', this.peer)
     if (this.overLimit) {
       this.reject('rejected-transient', 'service-provider-presentation', 'local-limit-exceeded')
     }
   }
 
-  /** Server shutdown: an association in progress may finish within `graceMs`; everything else ends now. */
-  drain(graceMs: number): void {
-    if (this.state !== 'associated' || graceMs === 0) {
+  /** Server shutdown: an association in progress may finish within `deadlineMs`; everything else ends now. */
+  drain(deadlineMs: number): void {
+    clearTimeout(this.drainTimer)
+    if (this.state !== 'associated' || deadlineMs === 0) {
       this.shutdown()
       return
     }
-    this.drainTimer = setTimeout(() => this.shutdown(), graceMs)
+    this.drainTimer = setTimeout(() => this.shutdown(), deadlineMs)
   }
 
   destroy(): void {
@@ -144,13 +145,13 @@ export class Association {
   }
 
   private protocolError(error: DicomError): void {
-    this.server.emit('connection:error', { ...this.peer, error })
+    this.server.notify('connection:error', { ...this.peer, error })
     this.abort(error.message, protocolAbortReason(error))
   }
 
   private onPdu(pdu: Pdu): void {
     if (pdu.type === 'A-ABORT') {
-      this.server.emit('association:abort', {
+      this.server.notify('association:abort', {
         ...this.peer,
         ...this.titles(),
         by: 'peer',
@@ -171,7 +172,7 @@ export class Association {
     if (pdu.type === 'P-DATA-TF') this.onPData(pdu.pdvs)
     else if (pdu.type === 'A-RELEASE-RQ') {
       this.send(encodeReleaseRp())
-      this.server.emit('association:release', {
+      this.server.notify('association:release', {
         ...this.peer,
         callingAE: this.callingAE!,
         calledAE: this.calledAE!,
@@ -228,7 +229,7 @@ export class Association {
     )
     this.state = 'associated'
     this.framer.maxPduLength = this.options.maxPduLength
-    this.server.emit('association:accept', {
+    this.server.notify('association:accept', {
       ...this.peer,
       callingAE: rq.callingAE,
       calledAE: rq.calledAE,
@@ -291,7 +292,7 @@ export class Association {
       affectedSOPClassUID: command.affectedSOPClassUID ?? VERIFICATION_SOP_CLASS,
     })
     for (const pdu of encodeFragments(contextId, true, response, this.peerMaxLength)) this.send(pdu)
-    this.server.emit('echo:answer', {
+    this.server.notify('echo:answer', {
       ...this.peer,
       callingAE: this.callingAE!,
       calledAE: this.calledAE!,
@@ -302,7 +303,7 @@ export class Association {
 
   private reject(result: RejectResult, source: RejectSource, reason: RejectReason): void {
     this.send(encodeAssociateRj({ result, source, reason }))
-    this.server.emit('association:reject', { ...this.peer, ...this.titles(), result, source, reason })
+    this.server.notify('association:reject', { ...this.peer, ...this.titles(), result, source, reason })
     this.closeGracefully()
   }
 
@@ -314,7 +315,7 @@ export class Association {
     if (this.state === 'closing') return
     const wire = source === 'service-user' ? 'not-significant' : abortReason
     if (this.socket.writable) this.socket.write(encodeAbort({ source, reason: wire }))
-    this.server.emit('association:abort', { ...this.peer, ...this.titles(), by: 'server', reason })
+    this.server.notify('association:abort', { ...this.peer, ...this.titles(), by: 'server', reason })
     this.state = 'closing'
     this.socket.destroy()
   }

@@ -76,7 +76,7 @@ export class Reader {
   }
 }
 
-/** A Buffer view of `bytes` (no copy); anything that is not bytes is a `GSLB_DICOM_INVALID_OPTION` naming `bytes`. */
+/** A Buffer view of `bytes` (no copy); anything that is not bytes is a `GSLB_DICOM_OPTIONS_INVALID` naming `bytes`. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes
   if (!ArrayBuffer.isView(bytes)) {

@@ -2,23 +2,13 @@ import { asBuffer, Reader, trimText, uidProblem } from './bytes.js'
 import {
   COMMAND_C_ECHO_RQ,
   COMMAND_C_ECHO_RSP,
+  COMMAND_TAG,
   DATA_SET_TYPE_NONE,
   MAX_COMMAND_LENGTH,
   STATUS_SUCCESS,
   VERIFICATION_SOP_CLASS,
 } from './constants.js'
-import { DicomError } from './errors.js'
-
-/** Group 0000 elements of a DIMSE command set (PS3.7 section E.1). */
-export const COMMAND_TAG = {
-  CommandGroupLength: 0x0000,
-  AffectedSOPClassUID: 0x0002,
-  CommandField: 0x0100,
-  MessageID: 0x0110,
-  MessageIDBeingRespondedTo: 0x0120,
-  CommandDataSetType: 0x0800,
-  Status: 0x0900,
-} as const
+import { DicomError, DicomErrorCode } from './errors.js'
 
 /** A decoded command set; unknown group 0000 elements are kept raw in `elements` by element number. */
 export interface DicomCommand {
@@ -49,7 +39,7 @@ type Element = [element: number, value: Buffer]
 function us(value: number, field: string): Buffer {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
     throw new DicomError(
-      'GSLB_DICOM_INVALID_VALUE',
+      DicomErrorCode.INVALID_VALUE,
       `cannot encode ${field}: must be an integer 0-65535, got ${value}`,
     )
   }
@@ -60,7 +50,7 @@ function us(value: number, field: string): Buffer {
 
 function ui(value: string, field: string): Buffer {
   const problem = uidProblem(value)
-  if (problem) throw new DicomError('GSLB_DICOM_INVALID_VALUE', `cannot encode ${field}: ${problem}`)
+  if (problem) throw new DicomError(DicomErrorCode.INVALID_VALUE, `cannot encode ${field}: ${problem}`)
   // UI values are padded to even length with a NUL (PS3.5 section 6.2).
   return Buffer.from(value.length % 2 === 0 ? value : `${value}\0`, 'latin1')
 }
@@ -116,11 +106,11 @@ export function decodeCommand(bytes: Uint8Array): DicomCommand {
   const buf = asBuffer(bytes)
   if (buf.length > MAX_COMMAND_LENGTH) {
     throw new DicomError(
-      'GSLB_DICOM_MALFORMED_COMMAND',
+      DicomErrorCode.MALFORMED_COMMAND,
       `command set of ${buf.length} bytes exceeds ${MAX_COMMAND_LENGTH}`,
     )
   }
-  const reader = new Reader(buf, 0, buf.length, 'command set', 'GSLB_DICOM_MALFORMED_COMMAND')
+  const reader = new Reader(buf, 0, buf.length, 'command set', DicomErrorCode.MALFORMED_COMMAND)
   const elements = new Map<number, Uint8Array>()
   let previous = -1
   let groupLengthEnd: number | undefined

@@ -41,3 +41,28 @@ export const COMMAND_C_ECHO_RQ = 0x0030
 export const COMMAND_C_ECHO_RSP = 0x8030
 export const DATA_SET_TYPE_NONE = 0x0101
 export const STATUS_SUCCESS = 0x0000
+
+/** Group 0000 elements of a DIMSE command set (PS3.7 section E.1). */
+export const COMMAND_TAG = {
+  CommandGroupLength: 0x0000,
+  AffectedSOPClassUID: 0x0002,
+  CommandField: 0x0100,
+  MessageID: 0x0110,
+  MessageIDBeingRespondedTo: 0x0120,
+  CommandDataSetType: 0x0800,
+  Status: 0x0900,
+} as const
+
+/** PDU type bytes (PS3.8 section 9.3). */
+export const PDU_TYPE = {
+  'A-ASSOCIATE-RQ': 0x01,
+  'A-ASSOCIATE-AC': 0x02,
+  'A-ASSOCIATE-RJ': 0x03,
+  'P-DATA-TF': 0x04,
+  'A-RELEASE-RQ': 0x05,
+  'A-RELEASE-RP': 0x06,
+  'A-ABORT': 0x07,
+} as const
+
+/** Every PDU starts with type (1), reserved (1) and a big-endian 32-bit length of what follows. */
+export const PDU_HEADER_LENGTH = 6

@@ -88,7 +88,7 @@ const MESSAGE_ID = 1
 /**
  * Verifies a DICOM peer in-process: TCP connect, A-ASSOCIATE (Verification SOP Class), C-ECHO,
  * A-RELEASE, all under one deadline. Never rejects for network or peer trouble: the result says
- * how far it got and why it stopped. Rejects only for invalid options (`GSLB_DICOM_INVALID_OPTION`).
+ * how far it got and why it stopped. Rejects only for invalid options (`GSLB_DICOM_OPTIONS_INVALID`).
  */
 export async function echo(options: EchoOptions): Promise<EchoResult> {
   const resolved = resolveEchoOptions(options)

@@ -1,8 +1,7 @@
 import { asBuffer } from './bytes.js'
-import { DEFAULT_MAX_PDU_LENGTH } from './constants.js'
-import { DicomError, invalidOption } from './errors.js'
+import { DEFAULT_MAX_PDU_LENGTH, PDU_HEADER_LENGTH } from './constants.js'
+import { DicomError, DicomErrorCode, invalidOption } from './errors.js'
 import { pduTypeName } from './pdu-decode.js'
-import { PDU_HEADER_LENGTH } from './pdu-types.js'
 
 export interface PduFramerOptions {
   /** Largest PDU length field accepted (bytes after the 6-byte header). Default 16384. */
@@ -76,7 +75,7 @@ export class PduFramer {
       const length = head.readUInt32BE(2)
       if (length > this.limit) {
         throw new DicomError(
-          'GSLB_DICOM_PDU_TOO_LARGE',
+          DicomErrorCode.PDU_TOO_LARGE,
           `PDU announces ${length} bytes, more than the maximum of ${this.limit}`,
         )
       }

@@ -7,11 +7,12 @@
  * ```ts
  * import { createVerificationServer, echo } from '@gslb/dicom'
  *
- * const pacs = createVerificationServer({ aeTitle: 'PACS_MAIN', host: '127.0.0.1', port: 0, acceptCalledAE: false })
- * const { port } = await pacs.listen()
+ * await using pacs = createVerificationServer({ aeTitle: 'PACS_MAIN', host: '127.0.0.1', port: 0, acceptCalledAE: false })
+ * await pacs.start()
+ * const { port } = pacs.address()!
  * const result = await echo({ host: '127.0.0.1', port, callingAE: 'CT_SCANNER_3', calledAE: 'PACS_MAIN', timeoutMs: 2000 })
  * console.log(result) // { ok: true, rttMs: 3.2, stage: 'release', reason: 'C-ECHO succeeded and ...', status: 0 }
- * await pacs.close()
+ * // leaving the scope closes the server (pacs.close())
  * ```
  *
  * @packageDocumentation
@@ -20,7 +21,6 @@
 export {
   type CEchoRqInit,
   type CEchoRspInit,
-  COMMAND_TAG,
   type DicomCommand,
   decodeCommand,
   encodeCEchoRq,
@@ -29,6 +29,7 @@ export {
 export {
   COMMAND_C_ECHO_RQ,
   COMMAND_C_ECHO_RSP,
+  COMMAND_TAG,
   DATA_SET_TYPE_NONE,
   DEFAULT_CALLED_AE,
   DEFAULT_CALLING_AE,
@@ -43,11 +44,14 @@ export {
   IMPLEMENTATION_VERSION_NAME,
   IMPLICIT_VR_LITTLE_ENDIAN,
   MAX_ASSOCIATE_PDU_LENGTH,
+  PDU_HEADER_LENGTH,
+  PDU_TYPE,
   STATUS_SUCCESS,
   VERIFICATION_SOP_CLASS,
 } from './constants.js'
 export { type EchoOptions, type EchoResult, type EchoStage, echo } from './echo.js'
-export { DicomError, type DicomErrorCode, isDicomError } from './errors.js'
+export { DicomError, DicomErrorCode, isDicomError } from './errors.js'
+export type { HandlerErrorEvent } from './events.js'
 export { PduFramer, type PduFramerOptions } from './framer.js'
 export { decodePdu } from './pdu-decode.js'
 export {
@@ -63,23 +67,21 @@ export {
   encodeReleaseRp,
   encodeReleaseRq,
 } from './pdu-encode.js'
-export {
-  type AbortPdu,
-  type AssociateAcPdu,
-  type AssociateRjPdu,
-  type AssociateRqPdu,
-  type PDataTfPdu,
-  PDU_HEADER_LENGTH,
-  PDU_TYPE,
-  type Pdu,
-  type PduTypeName,
-  type Pdv,
-  type PresentationContextAc,
-  type PresentationContextRq,
-  type ReleaseRpPdu,
-  type ReleaseRqPdu,
-  type UserInformation,
-  type UserInformationSubItem,
+export type {
+  AbortPdu,
+  AssociateAcPdu,
+  AssociateRjPdu,
+  AssociateRqPdu,
+  PDataTfPdu,
+  Pdu,
+  PduTypeName,
+  Pdv,
+  PresentationContextAc,
+  PresentationContextRq,
+  ReleaseRpPdu,
+  ReleaseRqPdu,
+  UserInformation,
+  UserInformationSubItem,
 } from './pdu-types.js'
 export {
   createVerificationServer,

@@ -1,12 +1,12 @@
 import { asBuffer, Reader, trimText, uidProblem } from './bytes.js'
-import { DicomError } from './errors.js'
+import { PDU_HEADER_LENGTH } from './constants.js'
+import { DicomError, DicomErrorCode } from './errors.js'
 import {
   type AbortPdu,
   type AssociateAcPdu,
   type AssociateRjPdu,
   type AssociateRqPdu,
   type PDataTfPdu,
-  PDU_HEADER_LENGTH,
   PDU_TYPE_NAMES,
   type Pdu,
   type PduTypeName,
@@ -44,7 +44,7 @@ export function decodePdu(bytes: Uint8Array): Pdu {
       `header announces ${length} byte(s) after the header, got ${buf.length - PDU_HEADER_LENGTH}`,
     )
   }
-  const reader = new Reader(buf, PDU_HEADER_LENGTH, buf.length, name, 'GSLB_DICOM_MALFORMED_PDU')
+  const reader = new Reader(buf, PDU_HEADER_LENGTH, buf.length, name, DicomErrorCode.MALFORMED_PDU)
   switch (name) {
     case 'A-ASSOCIATE-RQ':
       return decodeAssociate(reader, 'A-ASSOCIATE-RQ') as AssociateRqPdu
@@ -68,7 +68,7 @@ export function pduTypeName(typeByte: number): PduTypeName {
   const name = PDU_TYPE_NAMES[typeByte]
   if (name === undefined) {
     throw new DicomError(
-      'GSLB_DICOM_UNRECOGNIZED_PDU',
+      DicomErrorCode.UNRECOGNIZED_PDU,
       `unrecognized PDU type 0x${typeByte.toString(16).padStart(2, '0')}${guessProtocol(typeByte)}`,
     )
   }
@@ -83,7 +83,7 @@ function guessProtocol(typeByte: number): string {
 }
 
 function malformed(what: string, problem: string): DicomError {
-  return new DicomError('GSLB_DICOM_MALFORMED_PDU', `${what}: ${problem}`)
+  return new DicomError(DicomErrorCode.MALFORMED_PDU, `${what}: ${problem}`)
 }
 
 function expectLength(reader: Reader, name: string, length: number): void {
@@ -173,7 +173,7 @@ function readItem(reader: Reader, what: string): ItemHeader {
     reader.pos,
     reader.pos + length,
     `item 0x${hex(type)}`,
-    'GSLB_DICOM_MALFORMED_PDU',
+    DicomErrorCode.MALFORMED_PDU,
   )
   reader.pos += length
   return { type, start, body }

@@ -1,16 +1,14 @@
 import { aeTitleProblem, uidProblem } from './bytes.js'
-import { DICOM_APPLICATION_CONTEXT, PROTOCOL_VERSION } from './constants.js'
-import { DicomError } from './errors.js'
-import {
-  type AbortPdu,
-  type AssociateAcPdu,
-  type AssociateRjPdu,
-  type AssociateRqPdu,
-  PDU_HEADER_LENGTH,
-  PDU_TYPE,
-  type Pdu,
-  type Pdv,
-  type UserInformation,
+import { DICOM_APPLICATION_CONTEXT, PDU_HEADER_LENGTH, PDU_TYPE, PROTOCOL_VERSION } from './constants.js'
+import { DicomError, DicomErrorCode } from './errors.js'
+import type {
+  AbortPdu,
+  AssociateAcPdu,
+  AssociateRjPdu,
+  AssociateRqPdu,
+  Pdu,
+  Pdv,
+  UserInformation,
 } from './pdu-types.js'
 import {
   ABORT_SOURCES,
@@ -32,7 +30,7 @@ const MAX_ITEM_LENGTH = 0xffff
 const MAX_PDU_BODY = 0xffffffff
 
 function invalid(field: string, problem: string): DicomError {
-  return new DicomError('GSLB_DICOM_INVALID_VALUE', `cannot encode ${field}: ${problem}`)
+  return new DicomError(DicomErrorCode.INVALID_VALUE, `cannot encode ${field}: ${problem}`)
 }
 
 function header(type: number, bodyLength: number): Buffer {

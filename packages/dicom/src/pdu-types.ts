@@ -1,3 +1,4 @@
+import type { PDU_TYPE } from './constants.js'
 import type {
   AbortReason,
   AbortSource,
@@ -6,17 +7,6 @@ import type {
   RejectResult,
   RejectSource,
 } from './words.js'
-
-/** PDU type bytes (PS3.8 section 9.3). */
-export const PDU_TYPE = {
-  'A-ASSOCIATE-RQ': 0x01,
-  'A-ASSOCIATE-AC': 0x02,
-  'A-ASSOCIATE-RJ': 0x03,
-  'P-DATA-TF': 0x04,
-  'A-RELEASE-RQ': 0x05,
-  'A-RELEASE-RP': 0x06,
-  'A-ABORT': 0x07,
-} as const
 
 export type PduTypeName = keyof typeof PDU_TYPE
 
@@ -30,9 +20,6 @@ export const PDU_TYPE_NAMES: readonly (PduTypeName | undefined)[] = [
   'A-RELEASE-RP',
   'A-ABORT',
 ]
-
-/** Every PDU starts with type (1), reserved (1) and a big-endian 32-bit length of what follows. */
-export const PDU_HEADER_LENGTH = 6
 
 /** User information sub-items we do not interpret (role selection, user identity, ...) pass through raw. */
 export interface UserInformationSubItem {

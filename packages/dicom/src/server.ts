@@ -1,18 +1,12 @@
 import { EventEmitter } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
 import { Association } from './association.js'
-import {
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_PDU_LENGTH,
-  MAX_MAX_PDU_LENGTH,
-  MIN_MAX_PDU_LENGTH,
-} from './constants.js'
-import { DicomError, invalidOption } from './errors.js'
-import { checkAETitle, checkHost, checkInteger, checkObject, checkPort } from './options.js'
+import { DicomError, DicomErrorCode } from './errors.js'
+import { emitSafely } from './events.js'
+import { hostPort } from './options.js'
+import { resolveCloseOptions, resolveServerOptions, resolveStartOptions } from './server-options.js'
 import type {
   EventSink,
-  Listener,
   ResolvedServerOptions,
   VerificationServer,
   VerificationServerEvent,
@@ -32,50 +26,34 @@ export type {
  * A stand-in PACS for Verification: accepts associations proposing the Verification SOP Class
  * (Implicit VR LE preferred, Explicit VR LE if that is all that is proposed), answers C-ECHO,
  * handles release and abort, rejects other abstract syntaxes per presentation context.
+ * Nothing is bound until `start()`.
  */
 export function createVerificationServer(options: VerificationServerOptions): VerificationServer {
   return new VerificationServerImpl(resolveServerOptions(options))
 }
 
-function resolveServerOptions(options: VerificationServerOptions): ResolvedServerOptions {
-  const o = checkObject(options, 'options')
-  const aeTitle = checkAETitle(o.aeTitle, 'aeTitle')
-  const accept = o.acceptCalledAE ?? true
-  let acceptedCalledAE: Set<string> | undefined
-  if (accept === false) acceptedCalledAE = new Set([aeTitle.trim()])
-  else if (Array.isArray(accept)) {
-    acceptedCalledAE = new Set([
-      aeTitle.trim(),
-      ...accept.map((title, i) => checkAETitle(title, `acceptCalledAE[${i}]`).trim()),
-    ])
-  } else if (accept !== true)
-    throw invalidOption('acceptCalledAE', 'expected true, false or a list of AE titles')
-  return {
-    aeTitle,
-    port: checkPort(o.port, 'port', true),
-    host: checkHost(o.host, 'host'),
-    acceptedCalledAE,
-    maxPduLength: checkInteger(
-      o.maxPduLength ?? DEFAULT_MAX_PDU_LENGTH,
-      'maxPduLength',
-      MIN_MAX_PDU_LENGTH,
-      MAX_MAX_PDU_LENGTH,
-    ),
-    idleTimeoutMs: checkInteger(o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 'idleTimeoutMs', 1, 3_600_000),
-    maxConnections: checkInteger(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections', 1, 100_000),
-  }
-}
+type State = 'idle' | 'starting' | 'running' | 'closed'
 
-class VerificationServerImpl implements VerificationServer, EventSink {
+class VerificationServerImpl
+  extends EventEmitter<VerificationServerEvents>
+  implements VerificationServer, EventSink
+{
   private readonly options: ResolvedServerOptions
-  private readonly emitter = new EventEmitter()
   private readonly server: Server
   private readonly live = new Set<Association>()
   private serving = 0
-  private listening: Promise<{ address: string; port: number }> | undefined
+  private state: State = 'idle'
+  private destroyed = false
+  private starting: Promise<void> | undefined
+  /** Rejects the start() in progress; the listen itself goes on and close() waits for it through `bound`. */
+  private failStart: ((reason: unknown) => void) | undefined
+  /** Settles once the listen attempt in flight has bound or failed. */
+  private bound: Promise<void> = Promise.resolve()
   private closing: Promise<void> | undefined
+  private onEmpty: (() => void) | undefined
 
   constructor(options: ResolvedServerOptions) {
+    super()
     this.options = options
     this.server = createServer({ noDelay: true }, (socket) => this.onConnection(socket))
     // Rejections for "too many" are answered, not dropped; past twice the limit Node closes new sockets at once.
@@ -86,24 +64,59 @@ class VerificationServerImpl implements VerificationServer, EventSink {
     return this.live.size
   }
 
-  listen(): Promise<{ address: string; port: number }> {
-    if (this.closing) return Promise.reject(new DicomError('GSLB_DICOM_LISTEN_FAILED', 'server was closed'))
-    this.listening ??= new Promise((resolve, reject) => {
+  start(options?: { signal?: AbortSignal }): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(closedError())
+    if (this.starting) return this.starting
+    let signal: AbortSignal | undefined
+    try {
+      signal = resolveStartOptions(options).signal
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (signal?.aborted) {
+      this.destroy()
+      return Promise.reject(signal.reason)
+    }
+    this.state = 'starting'
+    let listenSettled = (): void => {}
+    this.bound = new Promise((resolve) => {
+      listenSettled = resolve
+    })
+    this.starting = new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => this.end(signal?.reason)
+      const settle = (): void => {
+        this.server.off('error', onError)
+        this.server.off('listening', onListening)
+        signal?.removeEventListener('abort', onAbort)
+        this.failStart = undefined
+        listenSettled()
+      }
       const onError = (error: Error): void => {
-        const where = `${this.options.host}:${this.options.port}`
+        settle()
+        if (this.state === 'starting') {
+          this.state = 'idle'
+          this.starting = undefined
+        }
+        const where = hostPort(this.options.host, this.options.port)
         reject(
-          new DicomError('GSLB_DICOM_LISTEN_FAILED', `cannot listen on ${where}: ${error.message}`, {
+          new DicomError(DicomErrorCode.LISTEN_FAILED, `cannot listen on ${where}: ${error.message}`, {
             cause: error,
           }),
         )
       }
+      const onListening = (): void => {
+        settle()
+        if (this.state !== 'starting') return // closed meanwhile: close() closes the listener
+        this.state = 'running'
+        resolve()
+      }
+      this.failStart = reject
       this.server.once('error', onError)
-      this.server.listen({ port: this.options.port, host: this.options.host }, () => {
-        this.server.off('error', onError)
-        resolve(this.address()!)
-      })
+      this.server.once('listening', onListening)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.server.listen({ port: this.options.port, host: this.options.host })
     })
-    return this.listening
+    return this.starting
   }
 
   address(): { address: string; port: number } | null {
@@ -112,27 +125,55 @@ class VerificationServerImpl implements VerificationServer, EventSink {
     return { address: bound.address, port: bound.port }
   }
 
-  close(options: { graceMs?: number } = {}): Promise<void> {
-    let graceMs: number
+  close(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<void> {
+    let resolved: ReturnType<typeof resolveCloseOptions>
     try {
-      graceMs = checkInteger(options.graceMs ?? 0, 'graceMs', 0, 3_600_000)
+      resolved = resolveCloseOptions(options)
     } catch (error) {
       return Promise.reject(error)
     }
-    this.closing ??= new Promise<void>((resolve) => {
-      for (const association of this.live) association.drain(graceMs)
-      if (!this.server.listening) {
-        this.waitForSockets(resolve)
-        return
-      }
-      this.server.close(() => resolve())
-    })
+    this.closing ??= this.shutDown(resolved.deadlineMs, resolved.signal)
     return this.closing
   }
 
-  destroy(): void {
+  destroy(error?: Error): void {
+    this.end(error ?? closedError())
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  notify<E extends VerificationServerEvent>(event: E, ...args: VerificationServerEvents[E]): void {
+    emitSafely(this, event, args)
+  }
+
+  /** destroy(), and an aborted start(): `reason` is what a start() in progress rejects with. */
+  private end(reason: unknown): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.failStart?.(reason)
     for (const association of this.live) association.destroy()
     void this.close()
+  }
+
+  private async shutDown(deadlineMs: number, signal: AbortSignal | undefined): Promise<void> {
+    this.state = 'closed'
+    this.failStart?.(closedError())
+    await this.bound
+    const hurry = (): void => {
+      for (const association of this.live) association.drain(0)
+    }
+    signal?.addEventListener('abort', hurry, { once: true })
+    try {
+      for (const association of this.live) association.drain(signal?.aborted ? 0 : deadlineMs)
+      await new Promise<void>((resolve) => {
+        if (this.server.listening) this.server.close(() => resolve())
+        else this.waitForSockets(resolve)
+      })
+    } finally {
+      signal?.removeEventListener('abort', hurry)
+    }
   }
 
   private waitForSockets(resolve: () => void): void {
@@ -140,43 +181,31 @@ class VerificationServerImpl implements VerificationServer, EventSink {
       resolve()
       return
     }
-    const onClose = (): void => {
-      if (this.live.size > 0) return
-      this.emitter.off('connection:close', onClose)
+    this.onEmpty = () => {
+      this.onEmpty = undefined
       resolve()
     }
-    this.emitter.on('connection:close', onClose)
-  }
-
-  on<E extends VerificationServerEvent>(event: E, listener: Listener<E>): VerificationServer {
-    this.emitter.on(event, listener)
-    return this
-  }
-
-  once<E extends VerificationServerEvent>(event: E, listener: Listener<E>): VerificationServer {
-    this.emitter.once(event, listener)
-    return this
-  }
-
-  off<E extends VerificationServerEvent>(event: E, listener: Listener<E>): VerificationServer {
-    this.emitter.off(event, listener)
-    return this
-  }
-
-  emit<E extends VerificationServerEvent>(event: E, payload: VerificationServerEvents[E]): void {
-    this.emitter.emit(event, payload)
   }
 
   private onConnection(socket: Socket): void {
-    const overLimit = this.serving >= this.options.maxConnections || this.closing !== undefined
+    if (this.destroyed) {
+      socket.destroy()
+      return
+    }
+    const overLimit = this.serving >= this.options.maxConnections || this.state !== 'running'
     const association = new Association(socket, this.options, this, overLimit)
     this.live.add(association)
     if (!overLimit) this.serving++
     socket.once('close', () => {
       this.live.delete(association)
       if (!overLimit) this.serving--
-      this.emit('connection:close', association.peer)
+      this.notify('connection:close', association.peer)
+      if (this.live.size === 0) this.onEmpty?.()
     })
     association.start()
   }
+}
+
+function closedError(): DicomError {
+  return new DicomError(DicomErrorCode.CLOSED, 'the verification server was closed: it cannot start again')
 }

@@ -1,7 +1,7 @@
-import { DEFAULT_SNIFF_MAX_BYTES } from './constants.js'
+import { DEFAULT_SNIFF_MAX_BYTES, PDU_HEADER_LENGTH, PDU_TYPE } from './constants.js'
 import { invalidOption, isDicomError } from './errors.js'
 import { decodePdu } from './pdu-decode.js'
-import { PDU_HEADER_LENGTH, PDU_TYPE, type PresentationContextRq, type UserInformation } from './pdu-types.js'
+import type { PresentationContextRq, UserInformation } from './pdu-types.js'
 
 export interface SniffComplete {
   status: 'complete'

@@ -705,7 +705,7 @@ describe('decoders given something that is not bytes', () => {
       }
       expect(caught).toBeInstanceOf(DicomError)
       expect(caught).toMatchObject({
-        code: 'GSLB_DICOM_INVALID_OPTION',
+        code: 'GSLB_DICOM_OPTIONS_INVALID',
         message: expect.stringContaining("'bytes'"),
       })
     }

@@ -37,7 +37,8 @@ describe('echo() against our verification server', () => {
       port: 0,
       acceptCalledAE: ['PACS_ALIAS'],
     })
-    port = (await server.listen()).port
+    await server.start()
+    port = server.address()!.port
   })
 
   afterAll(async () => {
@@ -94,7 +95,8 @@ describe('echo() against our verification server', () => {
 
   it('works over IPv6 loopback and with a host name', async () => {
     const v6 = createVerificationServer({ aeTitle: 'PACS_MAIN', host: '::1', port: 0 })
-    const v6port = (await v6.listen()).port
+    await v6.start()
+    const v6port = v6.address()!.port
     try {
       const result = await echo({ host: '::1', port: v6port, timeoutMs: 2_000 })
       expect(result).toMatchObject({ ok: true })
@@ -480,7 +482,7 @@ describe('echo() option validation', () => {
   ])('rejects %j naming %s', async (options, name) => {
     await expect(echo(options as never)).rejects.toMatchObject({
       name: 'DicomError',
-      code: 'GSLB_DICOM_INVALID_OPTION',
+      code: 'GSLB_DICOM_OPTIONS_INVALID',
       message: expect.stringContaining(`'${name}'`),
     })
   })

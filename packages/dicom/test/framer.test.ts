@@ -126,7 +126,7 @@ describe('PduFramer', () => {
 
   it.each([0, 3, 1.5, -1, 2 ** 32, Number.NaN])('refuses maxPduLength %p naming the option', (value) => {
     const error = failure(() => new PduFramer({ maxPduLength: value }))
-    expect(error.code).toBe('GSLB_DICOM_INVALID_OPTION')
+    expect(error.code).toBe('GSLB_DICOM_OPTIONS_INVALID')
     expect(error.message).toContain("'maxPduLength'")
   })
 })

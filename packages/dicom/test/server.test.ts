@@ -88,7 +88,8 @@ describe('verification server', () => {
   ): Promise<{ server: VerificationServer; port: number }> {
     const server = createVerificationServer({ aeTitle: 'PACS_MAIN', host: HOST, port: 0, ...options })
     servers.push(server)
-    return { server, port: (await server.listen()).port }
+    await server.start()
+    return { server, port: server.address()!.port }
   }
 
   afterEach(async () => {
@@ -405,7 +406,7 @@ describe('verification server', () => {
     expect(pdus.map((p) => p.type)).toEqual(['A-ASSOCIATE-AC', 'A-ABORT'])
     expect(closedByServer).toBe(true)
     expect(server.address()).toBeNull()
-    await expect(server.listen()).rejects.toMatchObject({ code: 'GSLB_DICOM_LISTEN_FAILED' })
+    await expect(server.start()).rejects.toMatchObject({ code: 'GSLB_DICOM_CLOSED' })
   })
 
   it('close() closes a connection that has not sent its request yet, promptly and without an A-ABORT', async () => {
@@ -415,14 +416,14 @@ describe('verification server', () => {
     const pending = exchange(port, [], 5_000)
     await opened
     const started = Date.now()
-    await server.close({ graceMs: 5_000 })
+    await server.close({ deadlineMs: 5_000 })
     const { pdus, closedByServer } = await pending
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(pdus).toEqual([])
     expect(closedByServer).toBe(true)
   })
 
-  it('close({ graceMs }) lets an association in progress finish its echo and release', async () => {
+  it('close({ deadlineMs }) lets an association in progress finish its echo and release', async () => {
     const { server, port } = await start()
     const socket = connect({ host: HOST, port })
     const framer = new PduFramer()
@@ -434,7 +435,7 @@ describe('verification server', () => {
     const accepted = new Promise((resolve) => server.once('association:accept', resolve))
     socket.write(request([VERIFY]))
     await accepted
-    const closing = server.close({ graceMs: 5_000 })
+    const closing = server.close({ deadlineMs: 5_000 })
     socket.write(
       Buffer.concat([...encodeFragments(1, true, encodeCEchoRq({ messageId: 1 }), 0), encodeReleaseRq()]),
     )
@@ -443,13 +444,13 @@ describe('verification server', () => {
     expect(pdus).toEqual(['A-ASSOCIATE-AC', 'P-DATA-TF', 'A-RELEASE-RP'])
   })
 
-  it('close({ graceMs }) aborts an association that does not finish in time', async () => {
+  it('close({ deadlineMs }) aborts an association that does not finish in time', async () => {
     const { server, port } = await start()
     const accepted = new Promise((resolve) => server.once('association:accept', resolve))
     const pending = exchange(port, [request([VERIFY])], 5_000)
     await accepted
     const started = Date.now()
-    await server.close({ graceMs: 100 })
+    await server.close({ deadlineMs: 100 })
     expect(Date.now() - started).toBeGreaterThanOrEqual(90)
     expect((await pending).pdus.map((p) => p.type)).toEqual(['A-ASSOCIATE-AC', 'A-ABORT'])
   })
@@ -464,18 +465,18 @@ describe('verification server', () => {
     expect((await pending).pdus.map((p) => p.type)).toEqual(['A-ASSOCIATE-AC'])
   })
 
-  it('close() refuses an invalid graceMs naming it', async () => {
+  it('close() refuses an invalid deadlineMs naming it', async () => {
     const { server } = await start()
-    await expect(server.close({ graceMs: -1 })).rejects.toMatchObject({
-      code: 'GSLB_DICOM_INVALID_OPTION',
-      message: expect.stringContaining("'graceMs'"),
+    await expect(server.close({ deadlineMs: -1 })).rejects.toMatchObject({
+      code: 'GSLB_DICOM_OPTIONS_INVALID',
+      message: expect.stringContaining("'deadlineMs'"),
     })
   })
 
   it('fails to listen on a port in use with GSLB_DICOM_LISTEN_FAILED', async () => {
     const { port } = await start()
     const second = createVerificationServer({ aeTitle: 'X', host: HOST, port })
-    await expect(second.listen()).rejects.toMatchObject({ code: 'GSLB_DICOM_LISTEN_FAILED' })
+    await expect(second.start()).rejects.toMatchObject({ code: 'GSLB_DICOM_LISTEN_FAILED' })
     await second.close()
   })
 
@@ -495,7 +496,8 @@ describe('verification server', () => {
       createVerificationServer({ aeTitle: 'PACS', host: HOST, port: 0, ...(extra as object) }),
     ).toThrow(
       expect.objectContaining({
-        code: 'GSLB_DICOM_INVALID_OPTION',
+        code: 'GSLB_DICOM_OPTIONS_INVALID',
+        path: name,
         message: expect.stringContaining(`'${name}'`),
       }),
     )

@@ -134,7 +134,7 @@ describe('sniffAssociation', () => {
 
   it('refuses invalid options naming them', () => {
     expect(() => sniffAssociation(rq, { maxBytes: 10 })).toThrow(
-      expect.objectContaining({ code: 'GSLB_DICOM_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'GSLB_DICOM_OPTIONS_INVALID' }),
     )
     expect(() => sniffAssociation('x' as never)).toThrow(/'firstBytes'/)
   })

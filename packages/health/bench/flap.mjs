@@ -89,7 +89,8 @@ async function serve(tcpCount, dicomCount) {
       host: '127.0.0.1',
       maxConnections: 1000,
     })
-    dicom.push((await server.listen()).port)
+    await server.start()
+    dicom.push(server.address().port)
   }
   return { tcp, dicom }
 }

@@ -21,7 +21,8 @@ describe('dicom monitor (against @gslb/dicom verification server)', () => {
       host: address,
       acceptCalledAE: false,
     })
-    const { port } = await server.listen()
+    await server.start()
+    const { port } = server.address()!
     try {
       const result = await checkOnce({
         address,
@@ -42,7 +43,8 @@ describe('dicom monitor (against @gslb/dicom verification server)', () => {
       host: address,
       acceptCalledAE: false,
     })
-    const { port } = await server.listen()
+    await server.start()
+    const { port } = server.address()!
     try {
       const result = await checkOnce({ address, port, monitor: { type: 'dicom', calledAE: 'SOMEONE_ELSE' } })
       expect(result).toMatchObject({ ok: false, code: 'dicom-associate' })

@@ -112,7 +112,8 @@ describe('regression: a check does not time out because this process blocked its
 
   test('dicom: a C-ECHO whose association was answered during a block is up', async () => {
     const scp = createVerificationServer({ aeTitle: 'PACS_A', port: 0, host: address, acceptCalledAE: false })
-    const { port } = await scp.listen()
+    await scp.start()
+    const { port } = scp.address()!
     try {
       const target = { port, monitor: { type: 'dicom' as const, calledAE: 'PACS_A' } }
       const result = await checkWhileBlocked(target, 1.5 * TIMEOUT_MS)

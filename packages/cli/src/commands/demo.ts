@@ -34,7 +34,8 @@ export class DemoSite {
     pacs.on('association:accept', (e) => {
       if (e.callingAE === ECHO_AE) this.echoes++
     })
-    this.port = (await pacs.listen()).port
+    await pacs.start()
+    this.port = pacs.address()!.port
     this.pacs = pacs
   }
 

@@ -34,7 +34,7 @@ export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSe
           throw new CliError('GSLB_CLI_USAGE', `<port>: '${portText}' is not a port (1-65535)`)
         }
         const timeoutMs = durationOption(options.timeout, '--timeout')
-        const { echo, isDicomError } = await import('@gslb/dicom')
+        const { DicomErrorCode, echo, isDicomError } = await import('@gslb/dicom')
         const result = await echo({
           host,
           port,
@@ -44,8 +44,8 @@ export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSe
           ...(io.signal ? { signal: io.signal } : {}),
         }).catch((error: unknown) => {
           // The library checks what it is given; a value it refuses came from this command line.
-          if (isDicomError(error) && error.code === 'GSLB_DICOM_INVALID_OPTION') {
-            const option = /^invalid option '([^']+)'/.exec(error.message)?.[1] ?? ''
+          if (isDicomError(error) && error.code === DicomErrorCode.OPTIONS_INVALID) {
+            const option = error.path ?? ''
             const flag = OPTION_FLAGS[option] ?? option
             throw new CliError(
               'GSLB_CLI_USAGE',

@@ -184,7 +184,8 @@ describe('dcmtk echoscu against our verification server', () => {
   beforeAll(async () => {
     echoscu = requirePeer('echoscu', 'dcmtk')
     server = createVerificationServer({ aeTitle: 'PACS_MAIN', host: HOST, port: 0, acceptCalledAE: false })
-    port = (await server.listen()).port
+    await server.start()
+    port = server.address()!.port
   })
 
   afterAll(async () => {

@@ -58,7 +58,8 @@ describe('live fuzzing over loopback', () => {
 
   it('the verification server survives 1500 connections of mutated PDUs and only ever sends valid PDUs', async () => {
     const server = createVerificationServer({ aeTitle: 'PACS_MAIN', host: HOST, port: 0, idleTimeoutMs: 300 })
-    const { port } = await server.listen()
+    await server.start()
+    const { port } = server.address()!
     const random = prng(0x5eed_0005)
     const scripts = Array.from({ length: 1_500 }, () => {
       const parts = [random() < 0.3 ? RQ : mutate(random, RQ, true)]

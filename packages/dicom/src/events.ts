@@ -1,0 +1,49 @@
+/** What `'handler:error'` carries: the event whose listener threw, and what it threw. */
+export interface HandlerErrorEvent {
+  event: string
+  error: Error
+}
+
+type Listener = (...args: unknown[]) => unknown
+
+/** The part of an EventEmitter the safe emit needs. */
+interface Listeners {
+  rawListeners(event: string): Listener[]
+}
+
+/**
+ * Calls every listener of `event`; one that throws neither stops the others nor reaches the caller (the network
+ * path). Its error is emitted as `'handler:error'` `{ event, error }`; when nobody listens to that, or that listener
+ * throws too, it becomes a process warning: never a crash, never silence.
+ */
+export function emitSafely(emitter: Listeners, event: string, args: readonly unknown[]): boolean {
+  const listeners = emitter.rawListeners(event)
+  for (const listener of listeners) {
+    try {
+      listener.apply(emitter, args as unknown[])
+    } catch (thrown) {
+      reportHandlerError(emitter, event, asError(thrown))
+    }
+  }
+  return listeners.length > 0
+}
+
+function reportHandlerError(emitter: Listeners, event: string, error: Error): void {
+  const handlers = event === 'handler:error' ? [] : emitter.rawListeners('handler:error')
+  if (handlers.length === 0) {
+    process.emitWarning(error)
+    return
+  }
+  for (const handler of handlers) {
+    try {
+      handler.call(emitter, { event, error } satisfies HandlerErrorEvent)
+    } catch (again) {
+      process.emitWarning(error)
+      process.emitWarning(asError(again))
+    }
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(`a listener threw a non-Error: ${String(value)}`)
+}
