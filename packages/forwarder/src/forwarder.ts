@@ -66,9 +66,37 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new ForwarderError(ForwarderErrorCode.ABORTED, 'aborted')
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value))
+/** A thrown non-Error value, as text (its own toString may throw). */
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(`a handler threw a non-Error value: ${describe(value)}`)
+}
+
+/**
+ * `process.emitWarning(error)`, which must never throw here: an Error of another realm (a vm context, jest) fails its
+ * `instanceof` check, and is then warned about by message, name, code and stack.
+ */
+function warn(error: Error): void {
+  try {
+    process.emitWarning(error)
+  } catch {
+    const code = (error as { code?: unknown }).code
+    process.emitWarning(error.message, {
+      type: error.name,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(error.stack === undefined ? {} : { detail: error.stack }),
+    })
+  }
+}
+
+type Handler = (...args: unknown[]) => unknown
 
 type Phase = 'idle' | 'started' | 'closed'
 
@@ -102,21 +130,32 @@ class ForwarderImpl extends EventEmitter<ForwarderEvents> implements Forwarder {
     for (const config of services) this.services.set(config.name, new Service(config, this.context))
   }
 
-  /** Calls the handlers of an event the forwarder reports; a handler that throws must not break the connection. */
+  /**
+   * Calls every handler of an event the forwarder reports, each in a `try`: one that throws stops neither the
+   * handlers after it nor the connection that reported the event (decision 0017).
+   */
   private safeEmit(event: keyof ForwarderEvents, args: unknown[]): void {
-    try {
-      ;(this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args)
-    } catch (thrown) {
-      const error = asError(thrown)
-      if (this.listenerCount('handler:error') === 0) {
-        process.emitWarning(error)
-        return
-      }
+    for (const handler of this.rawListeners(event) as Handler[]) {
       try {
-        this.emit('handler:error', { event, error })
+        handler.apply(this, args)
+      } catch (thrown) {
+        this.handlerThrew(event, asError(thrown))
+      }
+    }
+  }
+
+  private handlerThrew(event: string, error: Error): void {
+    const handlers = this.rawListeners('handler:error') as Handler[]
+    if (handlers.length === 0) {
+      warn(error)
+      return
+    }
+    for (const handler of handlers) {
+      try {
+        handler.call(this, { event, error })
       } catch (again) {
-        process.emitWarning(error)
-        process.emitWarning(asError(again))
+        warn(error)
+        warn(asError(again))
       }
     }
   }

@@ -182,6 +182,56 @@ describe('events', () => {
     }
   })
 
+  test('a throwing handler stops neither the handlers after it nor a once() handler', async () => {
+    const backend = await startBackend(echo)
+    const forwarder = forwarderOn(backend.port)
+    await forwarder.start()
+    const seen: string[] = []
+    forwarder.on('handler:error', () => seen.push('handler:error'))
+    forwarder.on('connection:close', () => {
+      throw new Error('first handler bug')
+    })
+    forwarder.on('connection:close', () => seen.push('second'))
+    forwarder.once('connection:close', () => seen.push('once'))
+    for (let i = 0; i < 2; i++) {
+      const socket = await connectTo(forwarder.addresses('svc')[0]!.port)
+      socket.end('x')
+      await readAll(socket)
+      await until(() => seen.filter((entry) => entry === 'handler:error').length === i + 1, 2_000, 'reported')
+    }
+    expect(seen).toEqual(['handler:error', 'second', 'once', 'handler:error', 'second'])
+    await forwarder.close({ deadlineMs: 0 })
+    await backend.close()
+  })
+
+  test('an error process.emitWarning refuses (another realm) is warned about by message, name and stack', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation((warning) => {
+      if (typeof warning !== 'string')
+        throw new TypeError('The "warning" argument must be of type string or Error')
+    })
+    try {
+      const backend = await startBackend(echo)
+      const forwarder = forwarderOn(backend.port)
+      await forwarder.start()
+      forwarder.on('connection:close', () => {
+        throw Object.assign(new Error('handler bug'), { code: 'E_BUG' })
+      })
+      const socket = await connectTo(forwarder.addresses('svc')[0]!.port)
+      const reply = readAll(socket)
+      socket.end('echo')
+      expect((await reply).data.toString()).toBe('echo')
+      await until(() => warn.mock.calls.length === 2, 2_000, 'warned')
+      expect(warn.mock.calls[1]).toEqual([
+        'handler bug',
+        { type: 'Error', code: 'E_BUG', detail: expect.stringContaining('handler bug') },
+      ])
+      await forwarder.close({ deadlineMs: 0 })
+      await backend.close()
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
   test('the logger option is gone: passing one is refused, naming it', () => {
     const logger = { info() {}, warn() {}, error() {} }
     expect(() => createForwarder({ services: [], logger } as never)).toThrow(
