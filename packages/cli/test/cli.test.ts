@@ -2,9 +2,10 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitFor } from '../../../test/support/wait.js'
 import { main } from '../src/cli.js'
 import type { GslbNode } from '../src/node/node.js'
-import { fixture as fixturePath, memoryIo, until } from './helpers.js'
+import { fixture as fixturePath, memoryIo } from './helpers.js'
 import { closeFixture, createFixture, type Fixture, freePort, startNode, validate } from './node-fixture.js'
 
 let dir: string
@@ -287,10 +288,9 @@ test('run: starts everything from the file, answers its admin API, and drains on
     )
     const controller = new AbortController()
     const running = run(['run', '-c', file, '--log-format', 'json'], {}, controller.signal)
-    await until(
-      'the node is healthy',
-      async () => (await run(['check', '--admin', `127.0.0.1:${adminPort}`, '-q'])).code === 0,
-    )
+    await waitFor(async () => (await run(['check', '--admin', `127.0.0.1:${adminPort}`, '-q'])).code === 0, {
+      what: 'the node is healthy',
+    })
     controller.abort()
     const result = await running
     expect(result.code).toBe(0)
@@ -398,17 +398,19 @@ test('the built bin: SIGHUP reloads the file, SIGTERM drains and exits 0', async
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   try {
     const admin = `127.0.0.1:${adminPort}`
-    await until(
-      'the node is healthy',
-      async () => (await run(['check', '--admin', admin, '-q'])).code === 0,
-      15_000,
-    )
+    await waitFor(async () => (await run(['check', '--admin', admin, '-q'])).code === 0, {
+      what: 'the node is healthy',
+      timeoutMs: 15_000,
+    })
     write(2)
     child.kill('SIGHUP')
-    await until('the reload was applied', async () => {
-      const status = await run(['status', '--admin', admin, '--json'])
-      return status.code === 0 && JSON.parse(status.out).node.reloads.applied === 1
-    })
+    await waitFor(
+      async () => {
+        const status = await run(['status', '--admin', admin, '--json'])
+        return status.code === 0 && JSON.parse(status.out).node.reloads.applied === 1
+      },
+      { what: 'the reload was applied' },
+    )
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
     expect(output).toContain('"msg":"config reloaded"')

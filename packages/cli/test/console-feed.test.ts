@@ -1,7 +1,7 @@
 import type { Resolver } from '@gslb/resolver'
+import { waitFor } from '../../../test/support/wait.js'
 import type { Config } from '../src/config/types.js'
 import { ConsoleFeed } from '../src/node/console-feed.js'
-import { until } from './helpers.js'
 
 const config = (): Config => ({ node: { name: 'n' } }) as Config
 
@@ -24,13 +24,17 @@ test('a fallback to another nameserver is in the timeline although no address ch
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(feed.timeline.view('resolver').entries).toEqual([])
     answering.current = '10.0.0.2:53'
-    const entry = await until('the fallback is recorded', () => feed.timeline.view('resolver').entries[0])
+    const entry = await waitFor(() => feed.timeline.view('resolver').entries[0], {
+      what: 'the fallback is recorded',
+    })
     expect(entry).toMatchObject({
       subject: 'dicom.mysite.com',
       message: 'answers now come from 10.0.0.2:53 (before: 127.0.0.1:53) (resolver local)',
     })
     answering.current = '127.0.0.1:53'
-    await until('the return is recorded', () => feed.timeline.view('resolver').entries.length === 2)
+    await waitFor(() => feed.timeline.view('resolver').entries.length === 2, {
+      what: 'the return is recorded',
+    })
   } finally {
     feed.stop()
   }

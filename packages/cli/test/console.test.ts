@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net'
 import { ConsoleErrorCode, type ConsoleEvent, createAdminClient, type NodeStatus } from '@gslb/console'
 import { echo, encodeAssociateRq, IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS } from '@gslb/dicom'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { createFleetReporter } from '../src/admin/fleet.js'
 import type { GslbNode } from '../src/node/node.js'
 import { Timeline } from '../src/node/timeline.js'
-import { until } from './helpers.js'
 import { closeFixture, createFixture, type Fixture, openTo, startNode, validate } from './node-fixture.js'
 
 // The console's side of the admin API on a running node: the page and its files at /, GET /timeline, GET /events,
@@ -90,13 +90,15 @@ test('an override is in GET /timeline and live on GET /events; a write without t
   const following = reader.events((event) => events.push(event), { signal: stop.signal })
   try {
     // A stream starts with a snapshot of the open associations: after it, the stream is following.
-    await until('the stream is open', () => events.some((e) => e.type === 'associations'))
+    await waitFor(() => events.some((e) => e.type === 'associations'), { what: 'the stream is open' })
     const writer = createAdminClient({ baseUrl: baseUrl(), token: TOKEN })
     await writer.member('dicom', 'siteA', 'force-down')
-    await until('the override is on the stream', () =>
-      events.some(
-        (e) => e.type === 'timeline' && e.data.kind === 'override' && e.data.subject === 'dicom/siteA',
-      ),
+    await waitFor(
+      () =>
+        events.some(
+          (e) => e.type === 'timeline' && e.data.kind === 'override' && e.data.subject === 'dicom/siteA',
+        ),
+      { what: 'the override is on the stream' },
     )
     const timeline = await reader.timeline()
     expect(timeline.capacity).toBe(500)
@@ -135,8 +137,12 @@ test('GET /events: an association open now, then finished, with its AE titles, s
         userInformation: { maxLength: 0 },
       }),
     )
-    const open = await until('the open association is in a snapshot', () =>
-      events.find((e) => e.type === 'associations' && e.data.active.some((a) => a.callingAE === 'MR_ROOM_2')),
+    const open = await waitFor(
+      () =>
+        events.find(
+          (e) => e.type === 'associations' && e.data.active.some((a) => a.callingAE === 'MR_ROOM_2'),
+        ),
+      { what: 'the open association is in a snapshot' },
     )
     expect(
       open!.type === 'associations' && open!.data.active.find((a) => a.callingAE === 'MR_ROOM_2'),
@@ -154,8 +160,9 @@ test('GET /events: an association open now, then finished, with its AE titles, s
       calledAE: 'PACS_TEST',
     })
     expect(result.ok).toBe(true)
-    const association = await until('the association is on the stream', () =>
-      events.find((e) => e.type === 'association' && e.data.callingAE === 'CT_SCANNER_3'),
+    const association = await waitFor(
+      () => events.find((e) => e.type === 'association' && e.data.callingAE === 'CT_SCANNER_3'),
+      { what: 'the association is on the stream' },
     )
     expect(association!.data).toMatchObject({
       callingAE: 'CT_SCANNER_3',
@@ -192,7 +199,7 @@ describe('Timeline', () => {
 
 describe('fleet reporter', () => {
   test('asks every peer (bounded), says who is unreachable and why, and serves one report per cacheMs', async () => {
-    await until('siteA is up again', () => node.status().pools[0]!.members[0]!.state === 'up')
+    await waitFor(() => node.status().pools[0]!.members[0]!.state === 'up', { what: 'siteA is up again' })
     const own = await createAdminClient({ baseUrl: baseUrl() }).status()
     const peerStatus: NodeStatus = {
       ...own,

@@ -1,5 +1,5 @@
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
-import { until } from './helpers.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { closeFixture, createFixture, openTo, roundTrip, startNode, validate } from './node-fixture.js'
 
 test('close() drains: no new connections, established ones continue until the deadline, then the rest close', async () => {
@@ -13,14 +13,16 @@ test('close() drains: no new connections, established ones continue until the de
 
   const started = Date.now()
   const closing = node.close({ deadlineMs: 1_500 })
-  await until('the listener refuses new connections', () =>
-    openTo(port).then(
-      (late) => {
-        late.destroy()
-        return false
-      },
-      (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
-    ),
+  await waitFor(
+    () =>
+      openTo(port).then(
+        (late) => {
+          late.destroy()
+          return false
+        },
+        (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+      ),
+    { what: 'the listener refuses new connections' },
   )
   expect(await roundTrip(socket, 'still here')).toBe('still here')
   await closing

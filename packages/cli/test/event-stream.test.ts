@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import type { ConsoleEvent } from '@gslb/console'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { EventStreams, type LiveSource } from '../src/admin/event-stream.js'
-import { until } from './helpers.js'
 
 /** A live source the test drives by hand. */
 function source(): LiveSource & { emit(event: ConsoleEvent): void; listeners: number } {
@@ -67,7 +67,7 @@ test('at most maxClients streams; the source is followed only while one is open'
     const first = new TextDecoder().decode((await reader.read()).value)
     expect(first).toContain(': gslb-lb events')
     for (const c of controllers) c.abort()
-    await until('both streams are gone', () => streams.size === 0)
+    await waitFor(() => streams.size === 0, { what: 'both streams are gone' })
     expect(live.listeners).toBe(0)
   } finally {
     for (const c of controllers) c.abort()
@@ -84,7 +84,7 @@ test('a reader that does not read is disconnected once maxBufferedBytes pile up,
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
     socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
     socket.pause()
-    await until('the stream is open', () => streams.size === 1)
+    await waitFor(() => streams.size === 1, { what: 'the stream is open' })
     const entry = { seq: 1, at: 0, kind: 'health' as const, subject: 'x', message: 'y'.repeat(16 * 1024) }
     let sent = 0
     // Bounded: the kernel's socket buffers take a few MB at most before the server side has to queue.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { Forwarder } from '@gslb/forwarder'
+import { waitFor } from '../../../test/support/wait.js'
 import { configFingerprint } from '../src/config/fleet.js'
 import { nodeConfigFrom } from '../src/config/resolve.js'
 import { validateConfig } from '../src/config/validate.js'
@@ -14,7 +15,7 @@ import { checkNode, type Observable } from '../src/node/observe.js'
 import { PEER_MISMATCH_MS, PEER_STALE_MS, PeerView, pairPeers } from '../src/node/peer-view.js'
 import { VipWatcher } from '../src/node/vips.js'
 import { formatStatus } from '../src/status-format.js'
-import { type Json, until } from './helpers.js'
+import type { Json } from './helpers.js'
 import { closeFixture, createFixture, type Fixture, openTo, roundTrip } from './node-fixture.js'
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'examples', 'two-site', 'fleet.json')
@@ -260,7 +261,7 @@ describe('a planned stop', () => {
     node.on('vip:released', (e) => events.push(`released ${e.address}`))
     node.on('node:stopping', (e) => events.push(`stopping ${e.vips.join(',')}`))
     await node.start()
-    await until('the node is healthy', () => node.check().healthy)
+    await waitFor(() => node.check().healthy, { what: 'the node is healthy' })
     return { node, events, log: () => log }
   }
 
@@ -283,7 +284,9 @@ describe('a planned stop', () => {
     await new Promise((resolve) => setTimeout(resolve, 150))
     expect(node.running).toBe(true)
     interfaces.addresses = [] // keepalived moved the VIP to the peer
-    await until('the listeners closed', () => node.serviceAddresses('PLAIN').length === 0 || !node.running)
+    await waitFor(() => node.serviceAddresses('PLAIN').length === 0 || !node.running, {
+      what: 'the listeners closed',
+    })
     // Draining: long enough for health checks of the node's own closed listeners to fail, were they still running.
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     established.destroy()

@@ -45,14 +45,3 @@ export function memoryIo(env: Record<string, string | undefined> = {}, signal?: 
   const io: Partial<CliIo> = { stdout, stderr, env, ...(signal ? { signal } : {}) }
   return { io, out: () => out, err: () => err }
 }
-
-/** Waits (bounded) until `probe` is truthy. */
-export async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { echo } from '@gslb/dicom'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import type { GslbNode } from '../src/node/node.js'
-import { until } from './helpers.js'
 import {
   closeFixture,
   createFixture,
@@ -147,10 +147,9 @@ test('a connect failure checks the engine members at that address at once (fast 
     port: 1,
     error: new Error('ECONNREFUSED'),
   })
-  await until(
-    'a manual check of dicom/siteA ran',
-    () => node.health.get('dicom/siteA')!.history.filter((c) => c.manual).length > checksBefore,
-  )
+  await waitFor(() => node.health.get('dicom/siteA')!.history.filter((c) => c.manual).length > checksBefore, {
+    what: 'a manual check of dicom/siteA ran',
+  })
 })
 
 test('member and server overrides through the node', async () => {
@@ -159,14 +158,14 @@ test('member and server overrides through the node', async () => {
     admin: 'force-down',
     state: 'down',
   })
-  await until('the node reports the service unhealthy', () => !node.check().healthy)
+  await waitFor(() => !node.check().healthy, { what: 'the node reports the service unhealthy' })
   expect(node.check()).toMatchObject({
     fit: true,
     reasons: [],
     shared: [`service CLUSTER has no up server (${server} down)`],
   })
   node.act('servers', 'CLUSTER', server, 'clear')
-  await until('the node is healthy again', () => node.check().healthy)
+  await waitFor(() => node.check().healthy, { what: 'the node is healthy again' })
   expect(node.act('members', 'dicom', 'siteA', 'drain')).toMatchObject({ admin: 'drain', state: 'drain' })
   node.act('members', 'dicom', 'siteA', 'clear')
   expect(() => node.act('members', 'dicom', 'siteZ', 'drain')).toThrow(

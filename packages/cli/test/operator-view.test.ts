@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import { echo } from '@gslb/dicom'
 import type { Explanation } from '@gslb/engine'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { formatExplanation } from '../src/commands/explain.js'
 import { createLogger } from '../src/log.js'
 import { ResolverSet } from '../src/node/address-sources.js'
@@ -9,7 +10,7 @@ import { createNode, type GslbNode } from '../src/node/node.js'
 import { buildStatus } from '../src/node/observe.js'
 import { ProbeClassifier } from '../src/node/telemetry.js'
 import { formatStatus } from '../src/status-format.js'
-import { type Json, until } from './helpers.js'
+import type { Json } from './helpers.js'
 import { closeFixture, createFixture, type Fixture, NAME, validate } from './node-fixture.js'
 
 /** What an operator sees of a running node: its log lines, reload messages, `explain`, `status`, `/metrics`. */
@@ -38,10 +39,9 @@ beforeAll(async () => {
   const config = validate(fixture.raw(edit))
   node = createNode({ config, logger: createLogger(config.logging, sink), adminListen: false })
   await node.start()
-  await until(
-    'the node is healthy and its pool member up',
-    () => node.check().healthy && node.status().pools[0]!.members[0]!.state === 'up',
-  )
+  await waitFor(() => node.check().healthy && node.status().pools[0]!.members[0]!.state === 'up', {
+    what: 'the node is healthy and its pool member up',
+  })
 })
 
 afterAll(async () => {
@@ -60,8 +60,9 @@ describe('logs', () => {
   test("the node's own health checks through its cluster service are logged at debug, not info", async () => {
     // The pool member is the CLUSTER VIP on this node: every C-ECHO check of it is a connection through CLUSTER.
     lines = []
-    await until('a few checks of the member went through the cluster service', () =>
-      lines.some((line) => line.msg === 'connection closed' && line.service === 'CLUSTER'),
+    await waitFor(
+      () => lines.some((line) => line.msg === 'connection closed' && line.service === 'CLUSTER'),
+      { what: 'a few checks of the member went through the cluster service' },
     )
     await new Promise((resolve) => setTimeout(resolve, 600))
     const closed = lines.filter((line) => line.msg === 'connection closed' && line.service === 'CLUSTER')
@@ -81,9 +82,9 @@ describe('logs', () => {
       timeoutMs: 3_000,
     })
     expect(result.ok).toBe(true)
-    await until('the connection is logged', () =>
-      lines.find((line) => line.msg === 'connection closed' && line.service === 'PROXY'),
-    )
+    await waitFor(() => lines.find((line) => line.msg === 'connection closed' && line.service === 'PROXY'), {
+      what: 'the connection is logged',
+    })
     const line = lines.find((l) => l.msg === 'connection closed' && l.service === 'PROXY')!
     expect(line).toMatchObject({ level: LEVEL.info, callingAE: 'MODALITY' })
     const metrics = await node.metrics.registry.metrics()
@@ -93,24 +94,28 @@ describe('logs', () => {
   test('a server forced down is one line, not one per component that noticed', async () => {
     lines = []
     node.act('servers', 'PLAIN', plainServer(), 'force-down')
-    await until('the forwarder took the server out', () =>
-      node
-        .forwarder!.stats()
-        .find((s) => s.name === 'PLAIN')!
-        .servers.every((s) => s.state === 'down'),
+    await waitFor(
+      () =>
+        node
+          .forwarder!.stats()
+          .find((s) => s.name === 'PLAIN')!
+          .servers.every((s) => s.state === 'down'),
+      { what: 'the forwarder took the server out' },
     )
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(stateLines(lines)).toEqual([
       expect.objectContaining({ level: LEVEL.warn, msg: 'health changed', target: `PLAIN/${plainServer()}` }),
     ])
     node.act('servers', 'PLAIN', plainServer(), 'clear')
-    await until('the service is healthy again', () => node.check().healthy)
+    await waitFor(() => node.check().healthy, { what: 'the service is healthy again' })
   })
 
   test('a pool member forced down is one line', async () => {
     lines = []
     node.act('members', 'dicom', 'siteA', 'force-down')
-    await until('the engine answers without it', () => node.engine!.memberState('dicom', 'siteA') === 'down')
+    await waitFor(() => node.engine!.memberState('dicom', 'siteA') === 'down', {
+      what: 'the engine answers without it',
+    })
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(stateLines(lines)).toEqual([
       expect.objectContaining({ level: LEVEL.warn, msg: 'health changed', target: 'dicom/siteA' }),
@@ -260,8 +265,9 @@ describe('metrics', () => {
       expect(text).toContain(`# TYPE ${series}`)
     }
     // The resolver asks the engine every 200 ms: after 16 queries one has been timed.
-    await until('a DNS answer was timed', async () =>
-      /gslb_dns_answer_duration_seconds_count [1-9]/.test(await node.metrics.registry.metrics()),
+    await waitFor(
+      async () => /gslb_dns_answer_duration_seconds_count [1-9]/.test(await node.metrics.registry.metrics()),
+      { what: 'a DNS answer was timed' },
     )
   })
 })
@@ -280,18 +286,20 @@ describe('gslb_service_servers_available', () => {
     expect(await available('PLAIN')).toBe(1)
     node.act('servers', 'PLAIN', plainServer(), 'force-down')
     try {
-      await until('the forwarder took the server out', () =>
-        node
-          .forwarder!.stats()
-          .find((s) => s.name === 'PLAIN')!
-          .servers.every((s) => s.state === 'down'),
+      await waitFor(
+        () =>
+          node
+            .forwarder!.stats()
+            .find((s) => s.name === 'PLAIN')!
+            .servers.every((s) => s.state === 'down'),
+        { what: 'the forwarder took the server out' },
       )
       expect(await available('PLAIN')).toBe(0)
       expect(await available('PROXY')).toBe(1)
     } finally {
       node.act('servers', 'PLAIN', plainServer(), 'clear')
     }
-    await until('the service is healthy again', () => node.check().healthy)
+    await waitFor(() => node.check().healthy, { what: 'the service is healthy again' })
     expect(await available('PLAIN')).toBe(1)
   })
 })

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { type FakeNameserver, startFakeNameserver } from '../../resolver/test/support/fake-nameserver.js'
 import { createLogger } from '../src/log.js'
 import { createNode, type GslbNode } from '../src/node/node.js'
-import { until } from './helpers.js'
 import { freePort, validate } from './node-fixture.js'
 
 // Issue 11: the node logged "keeping the last good addresses" after the resolver had dropped them. The line now
@@ -56,22 +56,23 @@ test('issue #11 regression: the lookup-failed line says whether the last good ad
   })
   node = createNode({ config, logger: createLogger({ level: 'warn', format: 'json' }, stream) })
   await node.start()
-  await until('the name resolves', () => node!.status().resolvers[0]?.names[0]?.state === 'online')
+  await waitFor(() => node!.status().resolvers[0]?.names[0]?.state === 'online', {
+    what: 'the name resolves',
+  })
   const answeredAt = Date.now()
   dns.respond = () => ({ rcode: 'SERVFAIL' })
   const kept = 'lookup failed; keeping the last good addresses until '
   const count = (prefix: string) => lines.filter((line) => line.msg.startsWith(prefix)).length
   // past failThreshold the addresses are still kept, and the line says so
-  await until('three failures with the addresses kept', () => count(kept) >= 3)
+  await waitFor(() => count(kept) >= 3, { what: 'three failures with the addresses kept' })
   const first = lines.find((line) => line.msg.startsWith(kept))!
   const until_ = Date.parse(first.msg.slice(kept.length))
   expect(until_).toBe(first.lastGood!.until)
   expect(Math.abs(until_ - (answeredAt + MAX_AGE_MS))).toBeLessThan(500)
   // then they expire, the name goes offline, and further failures say nothing is kept
-  await until(
-    'the expiry and a failure after it',
-    () => count('lookup failed; no good addresses to keep') >= 1,
-  )
+  await waitFor(() => count('lookup failed; no good addresses to keep') >= 1, {
+    what: 'the expiry and a failure after it',
+  })
   const messages = lines.map((line) => line.msg)
   const expiry = messages.indexOf(
     'lookup failed; the last good addresses reached lastGoodMaxAge and are dropped',

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requirePeer } from '../../../../test/support/peers.js'
-import { until } from '../helpers.js'
+import { waitFor } from '../../../../test/support/wait.js'
 
 // A planned stop on a real host: `gslb-lb run` (the built CLI) in a network namespace this test makes, holding a VIP
 // on an interface of its own, as keepalived would leave it. SIGTERM → GET /check says 503 "stopping" while the service
@@ -103,11 +103,20 @@ test('SIGTERM: unfit and still accepting until the VIP leaves, then close, drain
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
 
-  await until('the node is fit to hold the VIP', async () => (await check()).status === 200, 20_000)
-  await until('the node saw the VIP on its interface', () => log.includes('VIP taken'), 5_000)
+  await waitFor(async () => (await check()).status === 200, {
+    what: 'the node is fit to hold the VIP',
+    timeoutMs: 20_000,
+  })
+  await waitFor(() => log.includes('VIP taken'), {
+    what: 'the node saw the VIP on its interface',
+    timeoutMs: 5_000,
+  })
 
   child.kill('SIGTERM')
-  await until('the check says stopping', async () => (await check()).status === 503, 5_000)
+  await waitFor(async () => (await check()).status === 503, {
+    what: 'the check says stopping',
+    timeoutMs: 5_000,
+  })
   expect((await check()).body).toContain('stopping: a planned stop is handing the VIP to the peer')
   expect(await accepts()).toBe(true) // the VIP is still here: new associations are still taken
   await new Promise((resolve) => setTimeout(resolve, 500))

@@ -4,11 +4,11 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requirePeer } from '../../../../test/support/peers.js'
+import { waitFor } from '../../../../test/support/wait.js'
 import type { Config } from '../../src/config/types.js'
 import { validateConfig } from '../../src/config/validate.js'
 import { createLogger } from '../../src/log.js'
 import { createNode, type GslbNode } from '../../src/node/node.js'
-import { until } from '../helpers.js'
 
 // The two-site drill with real DICOM peers: storescu sends through the DNS-proxy VIP while site A's storescp is
 // killed and restored. Every association must succeed; files land at B while A is gone and at A again after rise.
@@ -54,10 +54,9 @@ class Site {
     this.process = spawn(storescp, ['-aet', `SITE_${this.name}`, '+uf', '-od', this.out, String(this.port)], {
       stdio: 'ignore',
     })
-    await until(
-      `storescp ${this.name} listens`,
-      async () => (await freePort('127.0.0.1', this.port)) === null,
-    )
+    await waitFor(async () => (await freePort('127.0.0.1', this.port)) === null, {
+      what: `storescp ${this.name} listens`,
+    })
   }
 
   async kill(): Promise<void> {
@@ -162,9 +161,9 @@ beforeAll(async () => {
   })
   node = createNode({ config, logger: createLogger({ level: 'silent' }) })
   await node.start()
-  await until(
-    'both sites are up',
+  await waitFor(
     () => node.check().healthy && node.status().pools[0]!.members.every((m) => m.state === 'up'),
+    { what: 'both sites are up' },
   )
 })
 
@@ -191,18 +190,22 @@ test('storescu through the VIP: site A dies and returns, every association succe
   expect(sites.B.files()).toBe(8)
   expect(sites.A.files()).toBe(3)
   const siteAServer = `DICOM_CLUSTER_A/127.0.0.1:${sites.A.port}`
-  await until("site A's storescp is marked down", () => node.health.get(siteAServer)?.effective === 'down')
+  await waitFor(() => node.health.get(siteAServer)?.effective === 'down', {
+    what: "site A's storescp is marked down",
+  })
 
   await sites.A.start()
-  await until(
-    "site A's storescp is up again after rise",
-    () => node.health.get(siteAServer)?.effective === 'up',
-    15_000,
-  )
-  await until('associations land at site A again', async () => {
-    expect(await send(vip)).toBe(0)
-    return sites.A.files() > 3
+  await waitFor(() => node.health.get(siteAServer)?.effective === 'up', {
+    what: "site A's storescp is up again after rise",
+    timeoutMs: 15_000,
   })
+  await waitFor(
+    async () => {
+      expect(await send(vip)).toBe(0)
+      return sites.A.files() > 3
+    },
+    { what: 'associations land at site A again' },
+  )
 })
 
 test("site A's whole cluster VIP disappears: the DNS-proxy retries site B at once and the GSLB moves the name", async () => {
@@ -218,22 +221,29 @@ test("site A's whole cluster VIP disappears: the DNS-proxy retries site B at onc
   expect(results).toEqual(new Array(6).fill(0))
   expect(sites.B.files() - before.B).toBe(6)
   expect(sites.A.files()).toBe(before.A)
-  await until('site A is down in the GSLB', () => node.status().pools[0]!.members[0]!.state === 'down')
-  await until('the name resolves to site B only', () => {
-    const names = node.status().resolvers[0]!.names
-    return names[0]!.addresses.join() === VIPS.B
+  await waitFor(() => node.status().pools[0]!.members[0]!.state === 'down', {
+    what: 'site A is down in the GSLB',
   })
+  await waitFor(
+    () => {
+      const names = node.status().resolvers[0]!.names
+      return names[0]!.addresses.join() === VIPS.B
+    },
+    { what: 'the name resolves to site B only' },
+  )
 
   expect(
     (await node.reload({ ...config, services: { ...others, DICOM_CLUSTER_A: DICOM_CLUSTER_A! } })).applied,
   ).toBe(true)
-  await until(
-    'site A is up in the GSLB after rise',
-    () => node.status().pools[0]!.members[0]!.state === 'up',
-    15_000,
-  )
-  await until('associations land at site A again', async () => {
-    expect(await send(vip)).toBe(0)
-    return sites.A.files() > before.A
+  await waitFor(() => node.status().pools[0]!.members[0]!.state === 'up', {
+    what: 'site A is up in the GSLB after rise',
+    timeoutMs: 15_000,
   })
+  await waitFor(
+    async () => {
+      expect(await send(vip)).toBe(0)
+      return sites.A.files() > before.A
+    },
+    { what: 'associations land at site A again' },
+  )
 })
