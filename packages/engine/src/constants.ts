@@ -55,3 +55,5 @@ export const TARGET_ID_SEPARATOR = '/'
 /** UDP error answers (FORMERR, NOTIMP, BADVERS, REFUSED for what is not served) per second, all senders together. */
 export const DEFAULT_UDP_ERROR_RESPONSES_PER_SECOND = 100
 export const DEFAULT_UDP_ERROR_RESPONSE_BURST = 100
+/** `close()` without `deadlineMs`: how long TCP connections get to send the answers of queries already received. */
+export const DEFAULT_CLOSE_DEADLINE_MS = 5_000

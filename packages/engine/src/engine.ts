@@ -1,11 +1,16 @@
-import { EventEmitter } from 'node:events'
+import type { EventEmitter } from 'node:events'
 import type { HealthChecker } from '@gslb/health'
 import type { Topology } from '@gslb/topology'
 import { buildModel, topologyFromConfig } from './build.js'
 import type { EngineConfig } from './config.js'
-import { DEFAULT_UDP_ERROR_RESPONSE_BURST, DEFAULT_UDP_ERROR_RESPONSES_PER_SECOND } from './constants.js'
+import {
+  DEFAULT_CLOSE_DEADLINE_MS,
+  DEFAULT_UDP_ERROR_RESPONSE_BURST,
+  DEFAULT_UDP_ERROR_RESPONSES_PER_SECOND,
+} from './constants.js'
 import { TokenBucket } from './error-budget.js'
-import { EngineError, EngineErrorCode } from './errors.js'
+import { EngineError, EngineErrorCode, optionsError } from './errors.js'
+import { type EngineEvents, type MemberChangeEvent, SafeEmitter, type SerialChangeEvent } from './events.js'
 import { type ExplainClient, type Explanation, explain } from './explain.js'
 import { HealthStore } from './health-store.js'
 import type { MemberHealth, Model, ObservedHealth } from './model.js'
@@ -13,20 +18,28 @@ import { canonicalName } from './names.js'
 import { type AnswerClient, answerBytes, type ErrorBudget } from './respond.js'
 import type { SoaSerialState } from './serial.js'
 import { type EngineStats, Stats } from './stats.js'
-import { type DnsListener, type DnsListenOptions, listenDns } from './transport/index.js'
+import {
+  type DnsListener,
+  type DnsListenerAddress,
+  type DnsListenOptions,
+  listenDns,
+  resolveListenOptions,
+} from './transport/index.js'
 
-/** A pino-compatible logger (only `warn` is used). */
-export interface EngineLogger {
-  warn(details: Record<string, unknown>, message: string): void
-}
+/** One address the engine serves DNS on (UDP and TCP unless told otherwise), with its TCP limits. */
+export type EngineListenOptions = Omit<DnsListenOptions, 'onHandlerError' | 'signal'>
 
 export interface EngineOptions {
   config: EngineConfig
+  /**
+   * Where `start()` serves `answer()` over UDP and TCP: one entry per address (e.g. '0.0.0.0' and '::'). None: the
+   * engine is used through `answer()` only and needs no `start()`.
+   */
+  listen?: readonly EngineListenOptions[]
   /** A HealthChecker to register pool members in (ids `pool/member`). The engine never creates one. */
   health?: HealthChecker
   /** A topology to locate clients with; default: built from `config.topology`. */
   topology?: Topology
-  logger?: EngineLogger
   /** Random source in [0, 1) for weighted choices (tests inject a fixed one). */
   random?: () => number
   /**
@@ -45,37 +58,16 @@ export interface EngineOptions {
   udpErrorResponses?: { perSecond?: number; burst?: number } | false
 }
 
-export interface MemberChangeEvent {
-  pool: string
-  member: string
-  /** The effective state answers are based on ('drain' when drained). */
-  state: ObservedHealth | 'drain'
-  previous: ObservedHealth | 'drain'
-  observed: ObservedHealth
-  source: MemberHealth['source']
-}
-
-export interface ConfigUpdateEvent {
-  zones: number
-  pools: number
-  names: number
-  /** Zones whose SOA serial changed. */
-  changedZones: string[]
-}
-
-export interface SerialChangeEvent {
-  zone: string
-  serial: number
-  previous: number
-  fingerprint: string
-}
-
-export interface EngineEvents {
-  'member:change': [MemberChangeEvent]
-  'config:update': [ConfigUpdateEvent]
-  /** An update changed a zone's SOA serial (its content changed, or a fixed serial did). */
-  'serial:change': [SerialChangeEvent]
-}
+const OPTION_KEYS = [
+  'config',
+  'listen',
+  'health',
+  'topology',
+  'random',
+  'soaState',
+  'now',
+  'udpErrorResponses',
+]
 
 export interface MemberStatus {
   pool: string
@@ -91,25 +83,69 @@ export interface MemberStatus {
   targets: readonly string[]
 }
 
-export type EngineListenOptions = Omit<DnsListenOptions, 'onHandlerError'>
-
 /**
- * The authoritative GSLB engine. `answer()` is the whole query path without sockets; `listen()` serves it over
- * UDP and TCP. The current config is one immutable model swapped atomically by `update()`.
+ * The authoritative GSLB engine. `answer()` is the whole query path without sockets; `start()` serves it on the
+ * `listen` addresses over UDP and TCP. The current config is one immutable model swapped atomically by `update()`.
  */
-export class Engine extends EventEmitter<EngineEvents> {
+export interface Engine extends EventEmitter<EngineEvents> {
+  /** Answers one DNS message (wire bytes). Returns the response, or null when nothing should be sent. Never throws. */
+  answer(query: Uint8Array, client: AnswerClient): Uint8Array | null
+  /**
+   * Binds every `listen` address; resolves once all are bound (at once when there are none). A second call while
+   * starting or running returns the same promise; after close/destroy it rejects with GSLB_ENGINE_CLOSED. A failed
+   * start releases what it bound.
+   */
+  start(options?: { signal?: AbortSignal }): Promise<void>
+  /** The bound listeners (real ports when 0 was asked), with their live counters; empty before start. */
+  addresses(): DnsListenerAddress[]
+  /**
+   * Graceful: stops taking queries (UDP at once; TCP connections answer the queries they have received whole, then
+   * end) and unregisters the engine's health targets; connections still open after `deadlineMs` (default 5 s) or
+   * once `signal` aborts are destroyed. Idempotent (same promise); resolves at once on a never-started engine.
+   */
+  close(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<void>
+  /** Abrupt: closes every socket now and unregisters the health targets. Idempotent. */
+  destroy(error?: Error): void
+  /** `close()`, for `await using engine = createEngine(...)`. */
+  [Symbol.asyncDispose](): Promise<void>
+  /**
+   * Applies a new config atomically: the new model is built and validated completely before it replaces the old
+   * one; members that keep their id keep their health, and only changed health targets are re-registered. Throws
+   * GSLB_ENGINE_INVALID_CONFIG (and changes nothing) when the config is invalid.
+   */
+  update(config: EngineConfig): void
+  /**
+   * The SOA serial state of every zone served (and of zones served earlier in this process): what an embedder
+   * persists and gives back as `soaState` after a restart, so an unchanged zone keeps its serial.
+   */
+  soaState(): Record<string, SoaSerialState>
+  /** The config in force (as given to createEngine or the last successful update). */
+  readonly config: EngineConfig
+  /** Pushes a member's health (for embedders without a HealthChecker, or to override until the next check). */
+  setHealth(pool: string, member: string, state: ObservedHealth): void
+  /** Every member with its health, in pool then priority order. */
+  members(): MemberStatus[]
+  /** How the engine would answer `name`/`type` for `client`, step by step (JSON-serialisable). */
+  explain(name: string, type: string | number, client: ExplainClient): Explanation
+  /** Query counters since creation. */
+  stats(): EngineStats
+}
+
+class AuthoritativeEngine extends SafeEmitter implements Engine {
   private model: Model
   private readonly store: HealthStore
   private readonly counters = new Stats()
-  private readonly dnsListeners = new Set<DnsListener>()
+  private readonly listenOptions: readonly EngineListenOptions[]
+  /** Bound while running; kept while closing, so destroy() reaches a close in progress. */
+  private bound: DnsListener[] = []
   private readonly topologyOption: Topology | undefined
-  private readonly logger: EngineLogger | undefined
   private readonly random: () => number
   private readonly now: () => number
   private readonly errorBudget: ErrorBudget | undefined
   private closed = false
+  private destroyedBy: Error | undefined
+  private starting: Promise<void> | undefined
   private closing: Promise<void> | undefined
-  private readonly starting = new Set<Promise<DnsListener>>()
   private readonly hasChecker: boolean
   private current: EngineConfig
   private serials: Record<string, SoaSerialState>
@@ -117,25 +153,22 @@ export class Engine extends EventEmitter<EngineEvents> {
   constructor(options: EngineOptions) {
     super()
     if (typeof options !== 'object' || options === null) {
-      throw new EngineError(
-        EngineErrorCode.INVALID_ARGUMENT,
-        'createEngine: options must be an object with a config',
-      )
+      throw optionsError('options', 'must be an object with a config')
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(key)) {
+        const hint = key === 'logger' ? '; the engine never logs: listen to its events instead' : ''
+        throw optionsError(key, `unknown option (known: ${OPTION_KEYS.join(', ')})${hint}`)
+      }
     }
     if (options.health !== undefined && typeof options.health?.add !== 'function') {
-      throw new EngineError(
-        EngineErrorCode.INVALID_ARGUMENT,
-        'health: must be a HealthChecker from @gslb/health',
-      )
+      throw optionsError('health', 'must be a HealthChecker from @gslb/health')
     }
     if (options.topology !== undefined && typeof options.topology?.lookupSubnet !== 'function') {
-      throw new EngineError(
-        EngineErrorCode.INVALID_ARGUMENT,
-        'topology: must be a Topology from @gslb/topology',
-      )
+      throw optionsError('topology', 'must be a Topology from @gslb/topology')
     }
+    this.listenOptions = listenOptionsFrom(options.listen)
     this.topologyOption = options.topology
-    this.logger = options.logger
     this.random = options.random ?? Math.random
     this.now = options.now ?? Date.now
     this.errorBudget = errorBudgetFrom(options.udpErrorResponses, this.now)
@@ -143,79 +176,116 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store = new HealthStore(
       options.health,
       (id, health, previous) => this.onMemberChange(id, health, previous),
-      (message, error) => this.warn(message, error),
+      (target, action, error) => this.emitSafely('target:error', { target, action, error: asError(error) }),
     )
     this.model = this.build(options.config, undefined)
     this.current = options.config
     this.serials = { ...this.serials, ...serialStates(this.model) }
     this.store.commit(this.model)
     this.hasChecker = options.health !== undefined
-    this.warnUnmonitored()
+    // On the next tick: whoever created the engine can listen first.
+    process.nextTick(() => this.reportUnchecked())
   }
 
-  private warnUnmonitored(): void {
+  private reportUnchecked(): void {
     if (this.hasChecker || this.model.targets.size === 0) return
-    this.warn('pools have monitors but no HealthChecker was given: members stay unknown until setHealth()')
+    const pools = new Set<string>()
+    for (const { memberId } of this.model.targets.values()) pools.add(memberId.split('/', 1)[0] as string)
+    this.emitSafely('monitors:unchecked', { pools: [...pools] })
   }
 
-  /** Answers one DNS message (wire bytes). Returns the response, or null when nothing should be sent. */
   answer(query: Uint8Array, client: AnswerClient): Uint8Array | null {
     try {
       return answerBytes(this.model, this.counters, query, client, this.errorBudget)
     } catch (error) {
       // Only a bug can get here (the parser never throws); count it and send nothing rather than crash.
       this.counters.errors++
-      this.warn('failed to answer a query', error)
+      this.emitSafely('query:error', { error: asError(error), client })
       return null
     }
   }
 
-  /** Serves `answer()` over UDP and/or TCP. May be called several times (e.g. 0.0.0.0 and ::). */
-  listen(options: EngineListenOptions): Promise<DnsListener> {
-    const started = this.startListener(options)
-    // close() waits for listeners still starting, so nothing is bound once it has resolved.
-    this.starting.add(started)
-    const forget = () => this.starting.delete(started)
-    started.then(forget, forget)
-    return started
-  }
-
-  private async startListener(options: EngineListenOptions): Promise<DnsListener> {
-    if (this.closed) throw new EngineError(EngineErrorCode.CLOSED, 'listen: the engine is closed')
-    const listener = await listenDns((query, client) => this.answer(query, client), {
-      ...options,
-      onHandlerError: (error) => this.warn('DNS handler failed', error),
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError('start'))
+    if (this.starting) return this.starting
+    const starting = this.bind(options.signal)
+    this.starting = starting
+    // A failed start binds nothing: a later start() may try again.
+    starting.catch(() => {
+      if (this.starting === starting) this.starting = undefined
     })
-    if (this.closed) {
-      await listener.close()
-      throw new EngineError(EngineErrorCode.CLOSED, 'listen: the engine was closed while starting')
-    }
-    this.dnsListeners.add(listener)
-    return listener
+    return starting
   }
 
-  /**
-   * Closes every listener (also those still starting) and unregisters the engine's health targets.
-   * Idempotent: every call resolves once all of it is done.
-   */
-  close(): Promise<void> {
-    if (this.closing) return this.closing
-    this.closed = true
-    this.store.close()
-    const listeners = [...this.dnsListeners]
-    this.dnsListeners.clear()
-    const starting = [...this.starting].map((started) => started.then(noop, noop))
-    this.closing = Promise.all([...listeners.map((l) => l.close()), ...starting]).then(noop)
+  private async bind(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted()
+    try {
+      for (const options of this.listenOptions) {
+        const listener = await listenDns((query, client) => this.answer(query, client), {
+          ...options,
+          onHandlerError: (error, client) =>
+            this.emitSafely('query:error', { error: asError(error), client }),
+        })
+        this.bound.push(listener)
+        if (this.closed) throw this.closedError('start')
+        signal?.throwIfAborted()
+      }
+    } catch (error) {
+      // close() and destroy() wait for a start in progress: what it bound is released before they resolve.
+      await Promise.all(this.bound.splice(0).map((listener) => listener.close(0)))
+      throw error
+    }
+  }
+
+  addresses(): DnsListenerAddress[] {
+    return this.bound.map(({ address, port, stats }) => ({ address, port, stats }))
+  }
+
+  close(options: { deadlineMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    this.closing ??= this.shutDown(options)
     return this.closing
   }
 
-  /**
-   * Applies a new config atomically: the new model is built and validated completely before it replaces the
-   * old one; members that keep their id keep their health, and only changed health targets are re-registered.
-   * Throws GSLB_ENGINE_INVALID_CONFIG (and changes nothing) when the config is invalid.
-   */
+  private async shutDown(options: { deadlineMs?: number; signal?: AbortSignal }): Promise<void> {
+    const deadlineMs = closeDeadline(options.deadlineMs)
+    const { signal } = options
+    this.closed = true
+    this.store.close()
+    await this.starting?.then(noop, noop)
+    const destroyListeners = () => {
+      for (const listener of this.bound) listener.destroy()
+    }
+    if (signal?.aborted) destroyListeners()
+    else signal?.addEventListener('abort', destroyListeners, { once: true })
+    try {
+      await Promise.all(this.bound.map((listener) => listener.close(deadlineMs)))
+    } finally {
+      signal?.removeEventListener('abort', destroyListeners)
+      this.bound = []
+    }
+  }
+
+  destroy(error?: Error): void {
+    if (this.destroyedBy !== undefined || (this.closed && this.closing === undefined)) return
+    this.destroyedBy = error ?? new EngineError(EngineErrorCode.CLOSED, 'the engine was destroyed')
+    const closing = this.close({ deadlineMs: 0 })
+    for (const listener of this.bound) listener.destroy()
+    closing.catch(noop)
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  private closedError(operation: string): EngineError {
+    const how = this.destroyedBy === undefined ? 'closed' : 'destroyed'
+    return new EngineError(EngineErrorCode.CLOSED, `${operation}: the engine is ${how}`, {
+      ...(this.destroyedBy === undefined ? {} : { cause: this.destroyedBy }),
+    })
+  }
+
   update(config: EngineConfig): void {
-    if (this.closed) throw new EngineError(EngineErrorCode.CLOSED, 'update: the engine is closed')
+    if (this.closed) throw this.closedError('update')
     const next = this.build(config, this.model)
     const changedZones: string[] = []
     const serialChanges: SerialChangeEvent[] = []
@@ -232,30 +302,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.serials = { ...this.serials, ...serialStates(next) }
     this.current = config
     this.store.commit(next)
-    this.warnUnmonitored()
-    this.emit('config:update', {
+    this.emitSafely('config:update', {
       zones: next.zones.size,
       pools: next.pools.size,
       names: next.globals.size,
       changedZones,
     })
-    for (const change of serialChanges) this.emit('serial:change', change)
+    for (const change of serialChanges) this.emitSafely('serial:change', change)
+    this.reportUnchecked()
   }
 
-  /**
-   * The SOA serial state of every zone served (and of zones served earlier in this process): what an embedder
-   * persists and gives back as `soaState` after a restart, so an unchanged zone keeps its serial.
-   */
   soaState(): Record<string, SoaSerialState> {
     return Object.fromEntries(Object.entries(this.serials).map(([zone, state]) => [zone, { ...state }]))
   }
 
-  /** The config in force (as given to createEngine or the last successful update). */
   get config(): EngineConfig {
     return this.current
   }
 
-  /** Pushes a member's health (for embedders without a HealthChecker, or to override until the next check). */
   setHealth(pool: string, member: string, state: ObservedHealth): void {
     if (state !== 'up' && state !== 'down' && state !== 'unknown') {
       throw new EngineError(
@@ -273,7 +337,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store.push(found.id, state)
   }
 
-  /** Every member with its health, in pool then priority order. */
   members(): MemberStatus[] {
     const out: MemberStatus[] = []
     for (const pool of this.model.pools.values()) {
@@ -295,12 +358,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     return out
   }
 
-  /** How the engine would answer `name`/`type` for `client`, step by step (JSON-serialisable). */
   explain(name: string, type: string | number, client: ExplainClient): Explanation {
     return explain(this.model, name, type, client)
   }
 
-  /** Query counters since creation. */
   stats(): EngineStats {
     return this.counters.snapshot()
   }
@@ -324,8 +385,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const pool = this.model.pools.get(poolName)
     if (pool) pool.version.value++
     const member = id.slice(poolName.length + 1)
-    const state = (h: MemberHealth) => (h.drained ? 'drain' : h.effective)
-    this.emit('member:change', {
+    const state = (h: MemberHealth): MemberChangeEvent['state'] => (h.drained ? 'drain' : h.effective)
+    this.emitSafely('member:change', {
       pool: poolName,
       member,
       state: state(health),
@@ -334,15 +395,31 @@ export class Engine extends EventEmitter<EngineEvents> {
       source: health.source,
     })
   }
+}
 
-  private warn(message: string, error?: unknown): void {
-    if (!this.logger) return
-    try {
-      this.logger.warn({ err: error }, message)
-    } catch {
-      // A failing logger must not break the engine.
-    }
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}
+
+function closeDeadline(value: unknown): number {
+  if (value === undefined) return DEFAULT_CLOSE_DEADLINE_MS
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 3_600_000) {
+    throw optionsError('deadlineMs', `must be an integer from 0 to 3600000, got ${String(value)}`)
   }
+  return value
+}
+
+function listenOptionsFrom(option: unknown): EngineListenOptions[] {
+  if (option === undefined) return []
+  if (!Array.isArray(option)) throw optionsError('listen', 'must be an array of { address, port, ... }')
+  return option.map((entry, index) => {
+    resolveListenOptions(entry, `listen[${index}]`)
+    for (const key of ['signal', 'onHandlerError']) {
+      if (key in entry)
+        throw optionsError(`listen[${index}].${key}`, 'is not a listener option of the engine')
+    }
+    return { ...entry }
+  })
 }
 
 function noop(): void {}
@@ -358,18 +435,18 @@ function serialStates(model: Model): Record<string, SoaSerialState> {
 
 function soaStateFrom(option: unknown): Record<string, SoaSerialState> {
   if (option === undefined) return {}
-  const invalid = (why: string) => new EngineError(EngineErrorCode.INVALID_ARGUMENT, `soaState${why}`)
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
-    throw invalid(': must be an object of zone name → { serial, fingerprint }')
+    throw optionsError('soaState', 'must be an object of zone name → { serial, fingerprint }')
   }
   const out: Record<string, SoaSerialState> = {}
   for (const [zone, state] of Object.entries(option)) {
     const { serial, fingerprint } = (state ?? {}) as Partial<SoaSerialState>
+    const path = `soaState[${JSON.stringify(zone)}]`
     if (typeof serial !== 'number' || !Number.isInteger(serial) || serial < 0 || serial > 0xffffffff) {
-      throw invalid(`["${zone}"].serial: must be an integer from 0 to 4294967295, got ${String(serial)}`)
+      throw optionsError(`${path}.serial`, `must be an integer from 0 to 4294967295, got ${String(serial)}`)
     }
     if (typeof fingerprint !== 'string' || fingerprint.length > 128) {
-      throw invalid(`["${zone}"].fingerprint: must be a string of at most 128 characters`)
+      throw optionsError(`${path}.fingerprint`, 'must be a string of at most 128 characters')
     }
     out[canonicalName(zone)] = { serial, fingerprint }
   }
@@ -382,17 +459,14 @@ function errorBudgetFrom(
 ): ErrorBudget | undefined {
   if (option === false) return undefined
   if (option !== undefined && (typeof option !== 'object' || option === null)) {
-    throw new EngineError(
-      EngineErrorCode.INVALID_ARGUMENT,
-      'udpErrorResponses: must be false or { perSecond?, burst? }',
-    )
+    throw optionsError('udpErrorResponses', 'must be false or { perSecond?, burst? }')
   }
   const count = (value: unknown, name: string, fallback: number): number => {
     if (value === undefined) return fallback
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
-      throw new EngineError(
-        EngineErrorCode.INVALID_ARGUMENT,
-        `udpErrorResponses.${name}: must be an integer from 1 to 1000000, got ${String(value)}`,
+      throw optionsError(
+        `udpErrorResponses.${name}`,
+        `must be an integer from 1 to 1000000, got ${String(value)}`,
       )
     }
     return value
@@ -404,7 +478,10 @@ function errorBudgetFrom(
   )
 }
 
-/** Creates an engine from a config; throws EngineError GSLB_ENGINE_INVALID_CONFIG naming the path at fault. */
+/**
+ * Creates an engine from a config; throws EngineError GSLB_ENGINE_INVALID_CONFIG naming the path at fault, or
+ * GSLB_ENGINE_OPTIONS_INVALID for another option. Nothing is bound until `start()`.
+ */
 export function createEngine(options: EngineOptions): Engine {
-  return new Engine(options)
+  return new AuthoritativeEngine(options)
 }

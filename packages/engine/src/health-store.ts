@@ -26,7 +26,8 @@ export class HealthStore {
   constructor(
     private readonly checker: HealthChecker | undefined,
     private readonly onChange: HealthChangeListener,
-    private readonly logWarn: (message: string, error?: unknown) => void,
+    /** The checker refused to register or remove a target (the engine reports it as 'target:error'). */
+    private readonly onTargetError: (target: string, action: 'register' | 'remove', error: unknown) => void,
   ) {
     checker?.on('target:change', this.onTargetChange)
   }
@@ -74,12 +75,12 @@ export class HealthStore {
     for (const id of previous.keys()) {
       if (model.targets.has(id)) continue
       this.targets.delete(id)
-      this.guard(`remove health target '${id}'`, () => this.checker!.remove(id))
+      this.guard(id, 'remove', () => this.checker!.remove(id))
     }
     for (const [id, spec] of model.targets) {
       const before = previous.get(id)
       if (before && sameTarget(before.target, spec.target)) continue
-      const status = this.guard(`register health target '${id}'`, () =>
+      const status = this.guard(id, 'register', () =>
         this.checker!.get(id)
           ? this.checker!.update(spec.target as unknown as Target)
           : this.checker!.add(spec.target as unknown as Target),
@@ -109,8 +110,7 @@ export class HealthStore {
   close(): void {
     if (!this.checker) return
     this.checker.off('target:change', this.onTargetChange)
-    for (const id of this.specs.keys())
-      this.guard(`remove health target '${id}'`, () => this.checker!.remove(id))
+    for (const id of this.specs.keys()) this.guard(id, 'remove', () => this.checker!.remove(id))
     this.specs = new Map()
     this.targets.clear()
   }
@@ -160,11 +160,11 @@ export class HealthStore {
     this.onChange(memberId, health, previous)
   }
 
-  private guard<T>(what: string, action: () => T): T | undefined {
+  private guard<T>(target: string, action: 'register' | 'remove', run: () => T): T | undefined {
     try {
-      return action()
+      return run()
     } catch (error) {
-      this.logWarn(`could not ${what}`, error)
+      this.onTargetError(target, action, error)
       return undefined
     }
   }

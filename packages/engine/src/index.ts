@@ -23,9 +23,10 @@
  *     },
  *     names: { 'dicom.example.org': { pool: 'pacs', ttl: 5 } },
  *   },
+ *   listen: [{ address: '127.0.0.1', port: 5353 }],
  * })
  * engine.setHealth('pacs', 'site-a', 'down')
- * const listener = await engine.listen({ address: '127.0.0.1', port: 5353 })
+ * await engine.start()
  * // dig @127.0.0.1 -p 5353 dicom.example.org  →  10.2.0.50
  * await engine.close()
  * ```
@@ -47,18 +48,23 @@ export type {
 } from './config.js'
 export * as constants from './constants.js'
 export {
-  type ConfigUpdateEvent,
   createEngine,
-  Engine,
-  type EngineEvents,
+  type Engine,
   type EngineListenOptions,
-  type EngineLogger,
   type EngineOptions,
-  type MemberChangeEvent,
   type MemberStatus,
-  type SerialChangeEvent,
 } from './engine.js'
-export { EngineError, EngineErrorCode } from './errors.js'
+export { EngineError, EngineErrorCode, isEngineError } from './errors.js'
+export type {
+  ConfigUpdateEvent,
+  EngineEvents,
+  HandlerErrorEvent,
+  MemberChangeEvent,
+  MonitorsUncheckedEvent,
+  QueryErrorEvent,
+  SerialChangeEvent,
+  TargetErrorEvent,
+} from './events.js'
 export type {
   ExplainClient,
   ExplainedCandidate,
@@ -75,5 +81,5 @@ export {
   zoneSerial,
 } from './serial.js'
 export type { EngineStats } from './stats.js'
-export type { DnsClientInfo, DnsListener, DnsListenerStats } from './transport/index.js'
+export type { DnsClientInfo, DnsListenerAddress, DnsListenerStats } from './transport/index.js'
 export { type EngineConfigIssue, validateEngineConfig } from './validate-config.js'

@@ -124,10 +124,10 @@ describe('config validation names the path', () => {
   test('non-object configs and options', () => {
     expect(() => createEngine({ config: null as never })).toThrow(expect.objectContaining({ path: 'config' }))
     expect(() => createEngine(undefined as never)).toThrow(
-      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'GSLB_ENGINE_OPTIONS_INVALID', path: 'options' }),
     )
     expect(() => createEngine({ config: sampleConfig(), health: {} as never })).toThrow(
-      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'GSLB_ENGINE_OPTIONS_INVALID', path: 'health' }),
     )
   })
 })
@@ -366,7 +366,12 @@ describe('SOA serial', () => {
     expect(serialOf(moved)).toBe(nextSerial(served, moved.soaState()[ZONE]!.fingerprint))
     expect(() =>
       createEngine({ config: changed, soaState: { [ZONE]: { serial: -1, fingerprint: '' } } }),
-    ).toThrow(expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }))
+    ).toThrow(
+      expect.objectContaining({
+        code: 'GSLB_ENGINE_OPTIONS_INVALID',
+        path: `soaState["${ZONE}"].serial`,
+      }),
+    )
     await Promise.all([unchanged.close(), moved.close()])
   })
 

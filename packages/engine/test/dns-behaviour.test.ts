@@ -407,7 +407,7 @@ describe('UDP error answers are rate-limited (issue #12: garbage floods)', () =>
 
   test('udpErrorResponses is validated, and false turns the limit off', () => {
     expect(() => createEngine({ config: sampleConfig(), udpErrorResponses: { perSecond: 0 } })).toThrow(
-      expect.objectContaining({ code: 'GSLB_ENGINE_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'GSLB_ENGINE_OPTIONS_INVALID', path: 'udpErrorResponses.perSecond' }),
     )
     const unlimited = createEngine({ config: sampleConfig(), udpErrorResponses: false })
     const notimp = query(ZONE, 'A', { opcode: 2 })

@@ -207,10 +207,10 @@ test('setHealth without a checker, and its errors', () => {
   )
 })
 
-test('monitors without a HealthChecker: a warning, and members stay unknown (counted per unknownAs)', () => {
-  const warn = jest.fn()
-  engine = createEngine({ config: config(), logger: { warn } })
-  expect(warn).toHaveBeenCalledWith(expect.any(Object), expect.stringContaining('no HealthChecker'))
+test('monitors without a HealthChecker: a monitors:unchecked event, and members stay unknown (counted per unknownAs)', async () => {
+  engine = createEngine({ config: config() })
+  const unchecked = new Promise((resolve) => engine.once('monitors:unchecked', resolve))
+  expect(await unchecked).toEqual({ pools: ['p'] })
   expect(engine.members().map((m) => m.observed)).toEqual(['unknown', 'unknown'])
   expect(ask()).toEqual(['10.1.0.1'])
 })

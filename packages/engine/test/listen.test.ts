@@ -55,65 +55,72 @@ function tcpAsk(host: string, port: number, messages: Uint8Array[]): Promise<Buf
   })
 }
 
-describe.each(['127.0.0.1', '::1'])('engine.listen on %s', (host) => {
+describe.each(['127.0.0.1', '::1'])('engine listening on %s', (host) => {
   test('answers over UDP and TCP (pipelined), and close() leaves nothing open', async () => {
     const before = activeResources()
-    const engine = createEngine({ config: sampleConfig() })
-    const listener = await engine.listen({ address: host, port: 0 })
-    expect(listener.port).toBeGreaterThan(0)
+    const engine = createEngine({ config: sampleConfig(), listen: [{ address: host, port: 0 }] })
+    await engine.start()
+    const [listener] = engine.addresses()
+    expect(listener).toMatchObject({ address: host, port: expect.any(Number) })
+    const port = listener!.port
+    expect(port).toBeGreaterThan(0)
 
-    const udp = decode(await udpAsk(host, listener.port, query(`pacs.${ZONE}`, 'A', { id: 11 })))
+    const udp = decode(await udpAsk(host, port, query(`pacs.${ZONE}`, 'A', { id: 11 })))
     expect(udp).toMatchObject({ id: 11, rcode: 'NOERROR', flag_aa: true })
     expect(addresses(udp)).toEqual(['10.1.0.50', '10.2.0.50'])
 
-    const [first, second] = await tcpAsk(host, listener.port, [
+    const [first, second] = await tcpAsk(host, port, [
       query(`pacs.${ZONE}`, 'A', { id: 21 }),
       query(`nope.${ZONE}`, 'A', { id: 22 }),
     ])
     expect(decode(first!)).toMatchObject({ id: 21, rcode: 'NOERROR' })
     expect(decode(second!)).toMatchObject({ id: 22, rcode: 'NXDOMAIN' })
     expect(engine.stats().queries).toEqual({ udp: 1, tcp: 2, total: 3 })
+    expect(listener!.stats).toMatchObject({ udpReceived: 1, tcpReceived: 2 })
 
     await engine.close()
-    await engine.close()
+    expect(engine.addresses()).toEqual([])
     expect(await leakedSince(before)).toEqual({})
-    await expect(engine.listen({ address: host, port: 0 })).rejects.toMatchObject({
-      code: 'GSLB_ENGINE_CLOSED',
-    })
+    await expect(engine.start()).rejects.toMatchObject({ code: 'GSLB_ENGINE_CLOSED' })
   })
 })
 
-test('UDP only and TCP only listeners', async () => {
-  const engine = createEngine({ config: sampleConfig() })
-  const udpOnly = await engine.listen({ address: '127.0.0.1', port: 0, tcp: false })
-  const tcpOnly = await engine.listen({ address: '127.0.0.1', port: 0, udp: false })
-  expect(decode(await udpAsk('127.0.0.1', udpOnly.port, query(ZONE, 'SOA'))).rcode).toBe('NOERROR')
-  const [reply] = await tcpAsk('127.0.0.1', tcpOnly.port, [query(ZONE, 'NS')])
+test('several listeners, UDP only and TCP only', async () => {
+  const engine = createEngine({
+    config: sampleConfig(),
+    listen: [
+      { address: '127.0.0.1', port: 0, tcp: false },
+      { address: '127.0.0.1', port: 0, udp: false },
+    ],
+  })
+  await engine.start()
+  const [udpOnly, tcpOnly] = engine.addresses()
+  expect(decode(await udpAsk('127.0.0.1', udpOnly!.port, query(ZONE, 'SOA'))).rcode).toBe('NOERROR')
+  const [reply] = await tcpAsk('127.0.0.1', tcpOnly!.port, [query(ZONE, 'NS')])
   expect(decode(reply!).answers).toHaveLength(2)
   await engine.close()
 })
 
-test('a second close() during the first resolves only once every listener is closed', async () => {
-  const engine = createEngine({ config: sampleConfig() })
-  await engine.listen({ address: '127.0.0.1', port: 0 })
-  let firstDone = false
-  const first = engine.close().then(() => {
-    firstDone = true
-  })
-  await engine.close()
-  expect(firstDone).toBe(true)
-  await first
-})
-
-test('close() during a listen() still starting resolves only once that listener is closed too', async () => {
+test('a start that fails (address in use) releases what it bound and rejects; the engine can start later', async () => {
   const before = activeResources()
-  const engine = createEngine({ config: sampleConfig() })
-  let outcome: unknown
-  const listening = engine.listen({ address: '127.0.0.1', port: 0 }).catch((error) => {
-    outcome = error
+  const holder = createEngine({
+    config: sampleConfig(),
+    listen: [{ address: '127.0.0.1', port: 0, udp: false }],
   })
+  await holder.start()
+  const taken = holder.addresses()[0]!.port
+  const engine = createEngine({
+    config: sampleConfig(),
+    listen: [
+      { address: '127.0.0.1', port: 0 },
+      { address: '127.0.0.1', port: taken, udp: false },
+    ],
+  })
+  await expect(engine.start()).rejects.toMatchObject({ code: 'EADDRINUSE' })
+  expect(engine.addresses()).toEqual([])
+  await holder.close()
+  await engine.start()
+  expect(engine.addresses().map((l) => l.port)).toContain(taken)
   await engine.close()
-  expect(outcome).toMatchObject({ code: 'GSLB_ENGINE_CLOSED' })
   expect(await leakedSince(before)).toEqual({})
-  await listening
 })

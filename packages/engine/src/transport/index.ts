@@ -5,5 +5,12 @@ export {
   DEFAULT_TCP_MAX_CONNECTION_MS,
   DEFAULT_TCP_QUERY_TIMEOUT_MS,
 } from './constants.js'
-export { listenDns } from './listen.js'
-export type { DnsClientInfo, DnsHandler, DnsListener, DnsListenerStats, DnsListenOptions } from './types.js'
+export { listenDns, type ResolvedListenOptions, resolveListenOptions } from './listen.js'
+export type {
+  DnsClientInfo,
+  DnsHandler,
+  DnsListener,
+  DnsListenerAddress,
+  DnsListenerStats,
+  DnsListenOptions,
+} from './types.js'

@@ -15,16 +15,23 @@ export interface TcpLimits {
 
 export interface TcpServer {
   server: net.Server
-  /** Destroys every open connection and closes the server. */
-  close(): Promise<void>
+  /**
+   * Stops accepting and reading; each connection still answers the queries it has received whole, sends its
+   * answers and is ended. Resolves once every connection is closed; those still open after `deadlineMs` are
+   * destroyed (0: at once). Later calls return the first call's promise.
+   */
+  close(deadlineMs: number): Promise<void>
+  /** Destroys every open connection now and closes the server. */
+  destroy(): void
 }
 
 /**
  * Open connections, least recently useful first: a connection moves to the end when it is accepted and whenever a
  * whole message has arrived on it. At the connection cap the first one is evicted, so a peer holding connections
- * open without completing queries (slowloris) loses them to clients that do.
+ * open without completing queries (slowloris) loses them to clients that do. The value finishes the connection
+ * gracefully (see `TcpServer.close`).
  */
-type ConnectionOrder = Map<net.Socket, true>
+type ConnectionOrder = Map<net.Socket, () => void>
 
 /** Binds a TCP server speaking DNS over TCP (RFC 7766): 2-byte length framing, pipelined queries answered in order. */
 export function bindTcp(
@@ -42,18 +49,36 @@ export function bindTcp(
       oldest.destroy()
     }
     ctx.stats.tcpAccepted++
-    connections.set(socket, true)
+    if (closing !== undefined) {
+      socket.destroy()
+      return
+    }
     socket.once('close', () => connections.delete(socket))
-    serveConnection(ctx, socket, limits, () => {
-      if (!connections.delete(socket)) return
-      connections.set(socket, true)
+    const finish = serveConnection(ctx, socket, limits, () => {
+      const finishing = connections.get(socket)
+      if (finishing === undefined) return
+      connections.delete(socket)
+      connections.set(socket, finishing)
     })
+    connections.set(socket, finish)
   })
-  const close = (): Promise<void> =>
-    new Promise((resolve) => {
-      server.close(() => resolve())
-      for (const socket of connections.keys()) socket.destroy()
+  let closing: Promise<void> | undefined
+  const destroy = (): void => {
+    if (server.listening) server.close()
+    for (const socket of connections.keys()) socket.destroy()
+  }
+  const close = (deadlineMs: number): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      const timer = deadlineMs > 0 ? setTimeout(destroy, deadlineMs) : undefined
+      server.close(() => {
+        if (timer !== undefined) clearTimeout(timer)
+        resolve()
+      })
+      if (timer === undefined) destroy()
+      else for (const finish of [...connections.values()]) finish()
     })
+    return closing
+  }
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen({ host: address, port, ipv6Only: ctx.family === 6 }, () => {
@@ -61,17 +86,18 @@ export function bindTcp(
       server.on('error', () => {
         ctx.stats.tcpSocketErrors++
       })
-      resolve({ server, close })
+      resolve({ server, close, destroy })
     })
   })
 }
 
+/** Serves one connection; returns the function that finishes it gracefully (see `TcpServer.close`). */
 function serveConnection(
   ctx: ListenerContext,
   socket: net.Socket,
   limits: TcpLimits,
   onProgress: () => void,
-): void {
+): () => void {
   const { stats } = ctx
   const client: DnsClientInfo = {
     address: socket.remoteAddress ?? '',
@@ -84,6 +110,8 @@ function serveConnection(
   let chunks: Buffer[] = []
   let buffered = 0
   let paused = false
+  /** Closing: bytes arriving now are dropped; the queries already here are answered, then the connection ends. */
+  let finishing = false
 
   // One timer per connection, re-armed only at message boundaries (never per byte): while a message is incomplete
   // it runs to the message's deadline, between messages to the idle deadline, and never past the lifetime cap.
@@ -168,6 +196,11 @@ function serveConnection(
         stats.tcpSent++
       }
     }
+    if (finishing) {
+      // Every query received whole is answered: the answers leave, then FIN (the peer's own FIN closes the socket).
+      socket.end()
+      return
+    }
     // A message completed: the idle deadline (or, when bytes of the next one are here, its deadline) runs from now.
     // Bytes of a new message: its deadline runs from now, however slowly the rest trickles in.
     const started = buffered > 0
@@ -178,6 +211,8 @@ function serveConnection(
   }
 
   socket.on('data', (chunk: Buffer) => {
+    // Still read while finishing (the peer's FIN must be seen, and unread bytes would turn our FIN into a reset).
+    if (finishing) return
     chunks.push(chunk)
     buffered += chunk.length
     process()
@@ -194,4 +229,9 @@ function serveConnection(
   socket.on('error', () => {
     stats.tcpSocketErrors++
   })
+  return () => {
+    if (finishing || socket.destroyed) return
+    finishing = true
+    process()
+  }
 }

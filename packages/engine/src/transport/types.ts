@@ -62,13 +62,23 @@ export interface DnsListenerStats {
   handlerErrors: number
 }
 
-export interface DnsListener {
+/** A bound listener as `engine.addresses()` shows it. */
+export interface DnsListenerAddress {
   readonly address: string
   /** Actual port, after port 0. */
   readonly port: number
-  /** Added to the contract: live counters. */
+  /** Live counters of this listener. */
   readonly stats: Readonly<DnsListenerStats>
-  close(): Promise<void>
+}
+
+export interface DnsListener extends DnsListenerAddress {
+  /**
+   * Stops taking queries: UDP closes at once; each TCP connection answers the queries it has received whole, then
+   * ends. Connections still open after `deadlineMs` (default 0: at once) are destroyed. Idempotent.
+   */
+  close(deadlineMs?: number): Promise<void>
+  /** Destroys every connection now (a close in progress then resolves). */
+  destroy(): void
 }
 
 export function createStats(): DnsListenerStats {

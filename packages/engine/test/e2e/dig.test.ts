@@ -46,9 +46,15 @@ let port6: number
 beforeAll(async () => {
   DIG = requirePeer('dig', 'bind9-dnsutils')
   KDIG = requirePeer('kdig', 'knot-dnsutils')
-  engine = createEngine({ config: config() })
-  port = (await engine.listen({ address: '127.0.0.1', port: 0 })).port
-  port6 = (await engine.listen({ address: '::1', port: 0 })).port
+  engine = createEngine({
+    config: config(),
+    listen: [
+      { address: '127.0.0.1', port: 0 },
+      { address: '::1', port: 0 },
+    ],
+  })
+  await engine.start()
+  ;[port, port6] = engine.addresses().map((listener) => listener.port) as [number, number]
 })
 afterAll(() => engine?.close())
 

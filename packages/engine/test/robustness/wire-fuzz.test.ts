@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import * as packet from 'dns-packet'
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
-import { createEngine } from '../../src/index.js'
+import { createEngine, type DnsListenerAddress } from '../../src/index.js'
 import { type DnsHandler, listenDns } from '../../src/transport/index.js'
 import { frame, tcpExchange, udpExchange } from '../transport/clients.js'
 import { buildQuery } from '../wire/helpers.js'
@@ -90,10 +90,12 @@ describe('transport robustness: hostile packets over UDP and TCP', () => {
         },
         names: { 'dicom.example.org': { pool: 'pacs', ttl: 5 } },
       },
+      listen: [{ address: '127.0.0.1', port: 0 }],
     })
     try {
       engine.setHealth('pacs', 'site-a', 'down')
-      const listener = await engine.listen({ address: '127.0.0.1', port: 0 })
+      await engine.start()
+      const [listener] = engine.addresses() as [DnsListenerAddress]
       const { udpReplies } = await sendHostileTraffic(listener.port, UDP_PACKETS / 2, TCP_PACKETS / 2, 0xbeef)
       const query = buildQuery({ id: 77, name: 'DICOM.example.org' })
       for (const reply of [
@@ -111,7 +113,7 @@ describe('transport robustness: hostile packets over UDP and TCP', () => {
       expect(engine.stats().errors).toBe(0)
       expect(engine.stats().queries.total).toBeGreaterThan(UDP_PACKETS / 4)
     } finally {
-      await engine.close()
+      await engine.close({ deadlineMs: 0 })
     }
     expect(await leakedSince(before)).toEqual({})
   })

@@ -346,13 +346,14 @@ describe('listenDns', () => {
     ['tcpMaxConnectionMs', { address: '127.0.0.1', port: 0, tcpMaxConnectionMs: -1 }],
     ['udpReceiveBufferSize', { address: '127.0.0.1', port: 0, udpReceiveBufferSize: 10 }],
     ['maxTcpMessageSize', { address: '127.0.0.1', port: 0, maxTcpMessageSize: 70000 }],
-  ])('rejects invalid option %s with GSLB_ENGINE_INVALID_ARGUMENT naming it', async (option, options) => {
+  ])('rejects invalid option %s with GSLB_ENGINE_OPTIONS_INVALID naming it', async (option, options) => {
     const error = await listenDns(answerHandler, options as Parameters<typeof listenDns>[1]).catch(
       (e: unknown) => e,
     )
     expect(error).toMatchObject({
-      code: 'GSLB_ENGINE_INVALID_ARGUMENT',
-      message: expect.stringContaining(`'${option}'`),
+      code: 'GSLB_ENGINE_OPTIONS_INVALID',
+      path: option,
+      message: expect.stringMatching(new RegExp(`^${option}: `)),
     })
   })
 })
