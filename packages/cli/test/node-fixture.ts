@@ -1,10 +1,11 @@
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { createVerificationServer, type VerificationServer } from '@gslb/dicom'
+import { waitFor } from '../../../test/support/wait.js'
 import type { Config } from '../src/config/types.js'
 import { validateConfig } from '../src/config/validate.js'
 import { createLogger } from '../src/log.js'
 import { createNode, type GslbNode } from '../src/node/node.js'
-import { type Json, until } from './helpers.js'
+import type { Json } from './helpers.js'
 
 export const NAME = 'dicom.test.lan'
 
@@ -100,11 +101,11 @@ export async function startNode(config: Config, configFile?: string): Promise<Gs
     logger: createLogger({ level: 'silent' }),
   })
   await node.start()
-  await until(
-    'the node is healthy and every pool member is up',
+  await waitFor(
     () =>
       node.check().healthy &&
       node.status().pools.every((pool) => pool.members.every((m) => m.state === 'up')),
+    { what: 'the node is healthy and every pool member is up' },
   )
   return node
 }
