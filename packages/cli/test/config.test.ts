@@ -137,12 +137,12 @@ describe('cross-references', () => {
     [
       'unknown pool',
       (c) => (c.gslb.names[0].pool = 'pacs'),
-      "gslb.names[0].pool: unknown pool 'pacs' (known: dicom)",
+      "gslb.names[0].pool: 'pacs' is not a pool in pools",
     ],
     [
       'unknown datacenter of a member',
       (c) => (c.gslb.pools.dicom.members[1].datacenter = 'C'),
-      "gslb.pools.dicom.members[1].datacenter: unknown datacenter 'C' (known: A, B)",
+      "gslb.pools.dicom.members[1].datacenter: 'C' is not a datacenter of topology.datacenters",
     ],
     [
       'unknown datacenter of the node',
@@ -152,7 +152,7 @@ describe('cross-references', () => {
     [
       'unknown datacenter in preferences',
       (c) => (c.topology.preferences.A = ['C']),
-      "topology.preferences.A[0]: unknown datacenter 'C' (known: A, B)",
+      "topology.preferences.A[0]: unknown datacenter 'C' (configured: A, B)",
     ],
     [
       'a datacenter preferring itself',
@@ -220,27 +220,27 @@ describe('cross-references', () => {
     [
       'a topology pool member without a datacenter',
       (c) => delete c.gslb.pools.dicom.members[0].datacenter,
-      "gslb.pools.dicom.members[0].datacenter: is required when the pool's method is 'topology'",
+      "gslb.pools.dicom.members[0].datacenter: is required: the pool's method is 'topology'",
     ],
     [
       'a global name outside every zone',
       (c) => (c.gslb.names[0].name = 'pacs.other.org'),
-      "gslb.names[0].name: 'pacs.other.org' is not inside any zone in gslb.zones",
+      "gslb.names[0]: 'pacs.other.org' is not inside any zone of zones",
     ],
     [
       'a member listed twice',
       (c) => (c.gslb.pools.dicom.members[1].name = 'siteA'),
-      "gslb.pools.dicom.members[1].name: member 'siteA' is listed twice",
+      "gslb.pools.dicom.members[1].name: 'siteA' is used twice",
     ],
     [
       'an invalid address',
       (c) => (c.services.DICOM_CLUSTER_A.backends[0].address = '10.1.1.300'),
-      "services.DICOM_CLUSTER_A.backends[0].address: '10.1.1.300' is not an IPv4 or IPv6 address",
+      'services.DICOM_CLUSTER_A.backends[0].address: expected an IP address, got "10.1.1.300"',
     ],
     [
       'an invalid subnet',
       (c) => (c.topology.datacenters.A.cidrs[0] = '10.1.0.0/33'),
-      "topology.datacenters.A.cidrs[0]: '10.1.0.0/33' is not a subnet (expected e.g. 10.1.0.0/16)",
+      'topology.datacenters.A.cidrs[0]: prefix length 33 is out of range 0-32',
     ],
     [
       'a pool monitor with no port to check',
@@ -256,6 +256,11 @@ describe('cross-references', () => {
         ]
       },
       "services.DICOM_CLUSTER_A_TCP.backends[0].resolver: 'dicom.mysite.com' is already resolved by resolver 'local-first' (services.DICOM_DNS_PROXY.backends[0].resolver); one name, one resolver",
+    ],
+    [
+      'a subnet in two datacenters',
+      (c) => (c.topology.datacenters.B.cidrs[0] = '10.1.0.0/16'),
+      "topology.datacenters.B.cidrs[0]: prefix 10.1.0.0/16 is already listed as datacenters.A[0] ('10.1.0.0/16'); a prefix can belong to one datacenter only",
     ],
   ])('%s is an error', (_what, edit, message) => {
     expect(messagesAt(withSeed(edit))).toContain(message)
@@ -308,6 +313,42 @@ describe('cross-references', () => {
       c.admin.token = 'a-long-enough-secret-token'
     })
     expect(() => validateConfig(config)).not.toThrow()
+  })
+
+  test("the engine's rules are reported at the file's paths, with the node's own rules in one run", () => {
+    const messages = messagesAt(
+      withSeed((c) => {
+        c.node.site = 'Z' // the node's rule
+        c.topology.datacenters.A.resolvers = ['10.9.0.0/99'] // the engine's: a list of its own there
+        c.gslb.zones[0].nameservers = [{ name: 'ns1.other.org', addresses: ['192.0.2.1'] }] // the engine's `ns`
+      }),
+    )
+    expect(messages).toEqual([
+      "node.site: unknown datacenter 'Z' (known: A, B)",
+      'topology.datacenters.A.resolvers[0]: prefix length 99 is out of range 0-32',
+      "gslb.zones[0].nameservers[0].addresses: 'ns1.other.org' is outside the zone; glue is only for in-zone names",
+    ])
+  })
+
+  test('a zone or a name listed twice under one key is the node check; two spellings of one name the engine', () => {
+    const sameKey = withSeed((c) => {
+      c.gslb.zones.push({ ...c.gslb.zones[0] })
+      c.gslb.names.push({ ...c.gslb.names[0] })
+    })
+    expect(messagesAt(sameKey)).toEqual([
+      "gslb.zones[1].name: zone 'dicom.mysite.com' is listed twice",
+      "gslb.names[1].name: 'dicom.mysite.com' is listed twice",
+    ])
+    const spelledOtherwise = withSeed((c) => {
+      c.gslb.zones.push({ ...c.gslb.zones[0], name: 'DICOM.mysite.com.' })
+    })
+    expect(messagesAt(spelledOtherwise)).toEqual(["gslb.zones[1]: is the same zone as 'dicom.mysite.com'"])
+  })
+
+  test("a pool monitor with no port is reported once, at the pool (not again at the engine's monitor copy)", () => {
+    expect(messagesAt(withSeed((c) => delete c.gslb.pools.dicom.port))).toEqual([
+      "gslb.pools.dicom.port: is required: monitor 'dicom-echo' sets no port, so there is no port to check",
+    ])
   })
 
   test('rules the libraries enforce are reported by validation too', () => {

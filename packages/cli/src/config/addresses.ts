@@ -22,18 +22,6 @@ export function parseHostPort(
   return { address, port }
 }
 
-/** True for a valid `address/prefix` (or a bare address). */
-export function isCidr(text: string): boolean {
-  const slash = text.indexOf('/')
-  const address = slash < 0 ? text : text.slice(0, slash)
-  const family = isIP(address)
-  if (family === 0) return false
-  if (slash < 0) return true
-  const prefix = text.slice(slash + 1)
-  if (!/^\d{1,3}$/.test(prefix)) return false
-  return Number(prefix) <= (family === 4 ? 32 : 128)
-}
-
 export function isLoopback(address: string): boolean {
   if (isIP(address) === 4) return address.startsWith('127.')
   const lower = address.toLowerCase()

@@ -26,17 +26,35 @@ export function libraryIssues(config: Config): ConfigIssue[] {
   return [...engineIssues(config), ...resolverIssues(config), ...forwarderIssues(config)]
 }
 
-/** The engine names pools, zones and names at the top level; in the node config they are under `gslb`. */
+/**
+ * The engine names pools, zones and names at the top level; in the node config they are under `gslb`. A pool's
+ * monitor is judged where it is written (healthTargetIssues) and its port by the gslb check: the engine's copy of
+ * those problems (`pools.x.monitors[0]`, a path the file does not have) is left out.
+ */
 function engineIssues(config: Config): ConfigIssue[] {
   if (!config.gslb) return []
-  return validateEngineConfig(engineConfig(config)).map(({ path, message }) => ({
-    path: nodeConfigPath(config, path),
-    message,
-  }))
+  return validateEngineConfig(engineConfig(config))
+    .filter(({ path }) => !/^pools\.[^.[]+\.monitors\b/.test(path))
+    .map(({ path, message }) => ({ path: nodeConfigPath(config, path), message }))
 }
 
-/** The engine keys zones and names by name (`zones["a.example"]`, `names.x`); the node config lists them. */
+/** Engine option names that the node config spells otherwise, within a zone. */
+const ZONE_KEYS: [RegExp, string][] = [
+  [/^\.ns\b/, '.nameservers'],
+  [/^\.nsTtl\b/, '.ttl'],
+]
+
+/**
+ * The engine's path of a problem as the node config's: zones and names are keyed by name in the engine
+ * (`zones["a.example"]`, `names.x`) and listed in the file; a datacenter is a list of subnets in the engine and
+ * `{ cidrs, resolvers }` in the file; `ns` and `nsTtl` are the file's `nameservers` and `ttl`.
+ */
 function nodeConfigPath(config: Config, enginePath: string): string {
+  const subnets = /^topology\.(datacenters|resolvers)\.([^.[]+)(.*)$/.exec(enginePath)
+  if (subnets) {
+    const [, list, datacenter, rest] = subnets as unknown as [string, string, string, string]
+    return `topology.datacenters.${datacenter}.${list === 'datacenters' ? 'cidrs' : 'resolvers'}${rest}`
+  }
   if (enginePath.startsWith('topology')) return enginePath
   const keyed = /^(zones|names)(?:\[("(?:[^"\\]|\\.)*")\]|\.([A-Za-z_][A-Za-z0-9_-]*))(.*)$/.exec(enginePath)
   if (keyed) {
@@ -49,7 +67,9 @@ function nodeConfigPath(config: Config, enginePath: string): string {
     ]
     const name = quoted === undefined ? bare : (JSON.parse(quoted) as string)
     const index = (config.gslb?.[list] ?? []).findIndex((entry) => entry.name === name)
-    if (index >= 0) return `gslb.${list}[${index}]${rest}`
+    const inZone = list === 'zones' ? ZONE_KEYS.find(([key]) => key.test(rest)) : undefined
+    const renamed = inZone ? rest.replace(inZone[0], inZone[1]) : rest
+    if (index >= 0) return `gslb.${list}[${index}]${renamed}`
   }
   return `gslb.${enginePath}`
 }

@@ -34,11 +34,18 @@ export function validateConfig(input: unknown, file?: string): Config {
     throw new ConfigError([...nodeIssues, ...schemaIssues(valid ? [] : (validate.errors ?? []))], file)
   }
   const config = normalizeDurations(withoutComments(input), configSchema, configSchema) as Config
-  const issues = crossReferenceIssues(config)
+  const issues = onePerPath(crossReferenceIssues(config), libraryIssues(config))
   if (issues.length > 0) throw new ConfigError(issues, file)
-  const deep = libraryIssues(config)
-  if (deep.length > 0) throw new ConfigError(deep, file)
   return config
+}
+
+/**
+ * The node's own rules and the libraries' together, so that one run names every problem. Where both speak of one
+ * value (two services on one address:port is also the forwarder's duplicate listener), the node's issue says it.
+ */
+function onePerPath(nodeIssues: ConfigIssue[], libraryIssues: ConfigIssue[]): ConfigIssue[] {
+  const named = new Set(nodeIssues.map((issue) => issue.path))
+  return [...nodeIssues, ...libraryIssues.filter((issue) => !named.has(issue.path))]
 }
 
 /** The schema lets a fleet file omit `node.name`; one node's config must have it, and no `fleet` section. */

@@ -1,25 +1,30 @@
-import { isCidr } from '../addresses.js'
-import { type CheckContext, canonical } from './context.js'
+import type { CheckContext } from './context.js'
 
-/** The gslb section: zones and names listed once, names inside a zone and on a known pool, pools' members and monitors. */
+/**
+ * The gslb section, as far as the engine cannot judge it: the engine's listeners, the monitors pools name, and
+ * zones and names listed twice under one key (the engine takes them keyed by name, so it would never see the second).
+ * Everything else of the section is the engine's own rule, reported by validateEngineConfig (config/library-rules.ts).
+ */
 export function checkGslb(context: CheckContext): void {
-  const { config, issue, checkAddress, checkMonitor, checkDatacenter, known } = context
+  const { config, issue, checkAddress, checkMonitor } = context
   const gslb = config.gslb
-  const pools = gslb?.pools ?? {}
+  if (!gslb) return
   const monitors = config.monitors ?? {}
-  if (!gslb) {
-    if (Object.keys(pools).length > 0) issue('gslb', 'is required')
-    return
-  }
   for (const [i, endpoint] of gslb.listen.entries())
     checkAddress(`gslb.listen[${i}].address`, endpoint.address)
-  const zoneNames = new Set<string>()
-  gslb.zones.forEach((zone, i) => {
-    const name = canonical(zone.name)
-    if (zoneNames.has(name)) issue(`gslb.zones[${i}].name`, `zone '${zone.name}' is listed twice`)
-    zoneNames.add(name)
-  })
-  for (const [poolName, pool] of Object.entries(pools)) {
+  listedOnce(
+    gslb.zones,
+    (i) => `gslb.zones[${i}].name`,
+    (name) => `zone '${name}' is listed twice`,
+    issue,
+  )
+  listedOnce(
+    gslb.names ?? [],
+    (i) => `gslb.names[${i}].name`,
+    (name) => `'${name}' is listed twice`,
+    issue,
+  )
+  for (const [poolName, pool] of Object.entries(gslb.pools ?? {})) {
     const base = `gslb.pools.${poolName}`
     checkMonitor(`${base}.monitor`, pool.monitor)
     const monitor = pool.monitor === undefined ? undefined : monitors[pool.monitor]
@@ -29,45 +34,19 @@ export function checkGslb(context: CheckContext): void {
         `is required: monitor '${pool.monitor}' sets no port, so there is no port to check`,
       )
     }
-    const memberNames = new Set<string>()
-    pool.members.forEach((member, i) => {
-      const path = `${base}.members[${i}]`
-      if (memberNames.has(member.name)) issue(`${path}.name`, `member '${member.name}' is listed twice`)
-      memberNames.add(member.name)
-      checkAddress(`${path}.address`, member.address)
-      if (member.monitorAddress !== undefined) checkAddress(`${path}.monitorAddress`, member.monitorAddress)
-      checkDatacenter(`${path}.datacenter`, member.datacenter)
-      if (pool.method === 'topology' && member.datacenter === undefined) {
-        issue(`${path}.datacenter`, "is required when the pool's method is 'topology'")
-      }
-    })
   }
-  const globalNames = new Set<string>()
-  gslb.names?.forEach((entry, i) => {
-    const path = `gslb.names[${i}]`
-    const name = canonical(entry.name)
-    if (globalNames.has(name)) issue(`${path}.name`, `'${entry.name}' is listed twice`)
-    globalNames.add(name)
-    if (!Object.hasOwn(pools, entry.pool))
-      issue(`${path}.pool`, `unknown pool '${entry.pool}' (known: ${known(pools)})`)
-    if (![...zoneNames].some((zone) => name === zone || name.endsWith(`.${zone}`))) {
-      issue(`${path}.name`, `'${entry.name}' is not inside any zone in gslb.zones`)
-    }
-  })
-  gslb.ecs?.trusted?.forEach((cidr, i) => {
-    if (!isCidr(cidr)) issue(`gslb.ecs.trusted[${i}]`, `'${cidr}' is not a subnet`)
-  })
-  for (const [poolName, pool] of Object.entries(pools)) {
-    if (!Array.isArray(pool.allDown)) continue
-    for (const [i, address] of pool.allDown.entries())
-      checkAddress(`gslb.pools.${poolName}.allDown[${i}]`, address)
-  }
-  gslb.zones.forEach((zone, i) => {
-    zone.nameservers.forEach((ns, j) => {
-      if (typeof ns === 'string') return
-      for (const [k, address] of ns.addresses.entries()) {
-        checkAddress(`gslb.zones[${i}].nameservers[${j}].addresses[${k}]`, address)
-      }
-    })
+}
+
+/** The same name twice in a list the engine takes as a map (other spellings of one DNS name are the engine's rule). */
+function listedOnce(
+  entries: readonly { name: string }[],
+  path: (index: number) => string,
+  message: (name: string) => string,
+  issue: CheckContext['issue'],
+): void {
+  const seen = new Set<string>()
+  entries.forEach((entry, i) => {
+    if (seen.has(entry.name)) issue(path(i), message(entry.name))
+    seen.add(entry.name)
   })
 }

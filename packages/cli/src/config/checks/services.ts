@@ -1,8 +1,12 @@
-import { formatEndpoint, isCidr } from '../addresses.js'
+import { formatEndpoint } from '../addresses.js'
 import { isNameBackend } from '../types.js'
 import { type CheckContext, canonical } from './context.js'
 
-/** Services: a tcp or dicom monitor the forwarder can run, known resolvers, one resolver per name, servers listed once. */
+/**
+ * Services: a tcp or dicom monitor the forwarder can run, known resolvers, one resolver per name, servers listed
+ * once. The servers' addresses, the allowed subnets and the rest of a service are the forwarder's rules
+ * (validateForwarderOptions).
+ */
 export function checkServices(context: CheckContext): void {
   const { config, issue, checkAddress, checkMonitor, known } = context
   const monitors = config.monitors ?? {}
@@ -10,6 +14,7 @@ export function checkServices(context: CheckContext): void {
   const nameResolvers = new Map<string, { resolver: string; path: string }>()
   for (const [name, service] of Object.entries(config.services ?? {})) {
     const base = `services.${name}`
+    // Listeners are the node's: every one (engine, services, admin API) is checked here, and for clashes.
     for (const [i, endpoint] of service.listen.entries())
       checkAddress(`${base}.listen[${i}].address`, endpoint.address)
     checkMonitor(`${base}.monitor`, service.monitor)
@@ -32,9 +37,6 @@ export function checkServices(context: CheckContext): void {
         `monitor '${service.monitor}' sets a port; service checks use each server's own port`,
       )
     }
-    service.allow?.forEach((cidr, i) => {
-      if (!isCidr(cidr)) issue(`${base}.allow[${i}]`, `'${cidr}' is not a subnet`)
-    })
     const ids = new Set<string>()
     service.backends.forEach((backend, i) => {
       const path = `${base}.backends[${i}]`
@@ -52,7 +54,6 @@ export function checkServices(context: CheckContext): void {
         } else nameResolvers.set(key, { resolver: backend.resolver, path: `${path}.resolver` })
         return
       }
-      checkAddress(`${path}.address`, backend.address)
       const id = formatEndpoint(backend.address, backend.port)
       if (ids.has(id)) issue(path, `server ${id} is listed twice`)
       ids.add(id)
