@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net'
 import { encodeAssociateRq, IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS } from '@gslb/dicom'
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { ForwarderError } from '../src/index.js'
-import { connectTo, echo, startBackend, startForwarder, until } from './helpers.js'
+import { connectTo, echo, startBackend, startForwarder } from './helpers.js'
 
 expectNoLeaks()
 
@@ -33,11 +34,10 @@ describe('forwarder.connections()', () => {
       const rq = associateRq()
       dicom.write(rq)
       plain.write('hello')
-      await until(
+      await waitFor(
         () =>
           forwarder.connections().every((c) => c.bytesFromServer > 0) && forwarder.connections().length === 2,
-        10_000,
-        'both connections echoed',
+        { timeoutMs: 10_000, what: 'both connections echoed' },
       )
       const [first, second] = forwarder.connections()
       expect(first).toMatchObject({
@@ -57,7 +57,10 @@ describe('forwarder.connections()', () => {
       expect(forwarder.connections({ limit: 0 })).toEqual([])
       expect(() => forwarder.connections({ limit: -1 })).toThrow(ForwarderError)
       dicom.destroy()
-      await until(() => forwarder.connections().length === 1, 10_000, 'the closed one is gone')
+      await waitFor(() => forwarder.connections().length === 1, {
+        timeoutMs: 10_000,
+        what: 'the closed one is gone',
+      })
     } finally {
       for (const socket of sockets) socket.destroy()
       await forwarder.close({ deadlineMs: 0 })

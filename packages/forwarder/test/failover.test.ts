@@ -1,17 +1,10 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import type { ConnectionLog, ForwarderEvents } from '../src/index.js'
 import { startBlackhole } from './blackhole.js'
-import {
-  connectTo,
-  echo,
-  FakeAddressSource,
-  readAll,
-  startBackend,
-  startForwarder,
-  until,
-} from './helpers.js'
+import { connectTo, echo, FakeAddressSource, readAll, startBackend, startForwarder } from './helpers.js'
 
 async function roundTrip(port: number, text = 'hello'): Promise<string> {
   const socket = await connectTo(port)
@@ -106,14 +99,14 @@ describe('failover between servers', () => {
     const logs: ConnectionLog[] = []
     forwarder.on('connection:close', (log) => logs.push(log))
     for (let i = 0; i < 4; i++) expect(await roundTrip(port)).toBe('hello')
-    await until(() => logs.length === 4, 2_000, 'logs')
+    await waitFor(() => logs.length === 4, { timeoutMs: 2_000, what: 'logs' })
     // two failures mark it down; the next connections go straight to the live server
     expect(logs.map((log) => log.attempts.length)).toEqual([2, 2, 1, 1])
     const ofDead = () => changes.filter((change) => change.server === `127.0.0.1:${dead}`)
     expect(ofDead()[0]).toMatchObject({ previous: 'unknown', current: 'down' })
     const state = () => forwarder.stats()[0]!.servers.find((server) => server.port === dead)!.state
     expect(state()).toBe('down')
-    await until(() => state() === 'unknown', 5_000, 'hold over')
+    await waitFor(() => state() === 'unknown', { timeoutMs: 5_000, what: 'hold over' })
     expect(ofDead()[1]).toMatchObject({ previous: 'down', current: 'unknown', reason: 'passive hold over' })
     await forwarder.close({ deadlineMs: 0 })
     await live.close()
@@ -138,11 +131,14 @@ describe('failover between servers', () => {
     const state = (p: number) => forwarder.stats()[0]!.servers.find((server) => server.port === p)!.state
     // both sites unreachable: the association fails and both are held down
     expect(await roundTrip(port).catch(() => '')).toBe('')
-    await until(() => state(siteA) === 'down' && state(siteB) === 'down', 5_000, 'both held down')
+    await waitFor(() => state(siteA) === 'down' && state(siteB) === 'down', {
+      timeoutMs: 5_000,
+      what: 'both held down',
+    })
     // the link to site B is back, the hold has 60 s to go: the next association must not wait for it
     const back = await startBackend(echo, { port: siteB })
     expect(await roundTrip(port)).toBe('hello')
-    await until(() => logs.length === 2, 2_000, 'logs')
+    await waitFor(() => logs.length === 2, { timeoutMs: 2_000, what: 'logs' })
     expect(logs[1]!.server).toBe(`127.0.0.1:${siteB}`)
     expect(state(siteA)).toBe('down')
     await forwarder.close({ deadlineMs: 0 })
@@ -244,7 +240,7 @@ describe('failover between servers', () => {
       ['127.0.0.2', 'drain'],
     ])
     expect(await roundTrip(port)).toBe('hello')
-    await until(() => logs.length === 1, 2_000, 'log')
+    await waitFor(() => logs.length === 1, { timeoutMs: 2_000, what: 'log' })
     expect(logs[0]!.server).toBe(`127.0.0.3:${first.port}`)
     // the draining connection still works, and the server is forgotten when it ends
     long.write('b')
@@ -252,12 +248,12 @@ describe('failover between servers', () => {
     expect(b.toString()).toBe('b')
     long.end()
     await readAll(long)
-    await until(() => stats().length === 1, 2_000, 'drained server forgotten')
+    await waitFor(() => stats().length === 1, { timeoutMs: 2_000, what: 'drained server forgotten' })
     // an empty answer (offline) leaves no server: the client is closed and the log says so
     source.set('dicom.example.test', [])
     const socket = await connectTo(port)
     await readAll(socket)
-    await until(() => logs.length === 3, 2_000, 'log')
+    await waitFor(() => logs.length === 3, { timeoutMs: 2_000, what: 'log' })
     expect(logs[2]!.end).toBe('no-server')
     await forwarder.close({ deadlineMs: 0 })
     expect(source.tracked.size).toBe(0)

@@ -1,8 +1,9 @@
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import type { ConnectionLog, ForwarderEvents, ServiceConfig } from '../src/index.js'
-import { type Backend, connectTo, echo, readAll, startBackend, startForwarder, until } from './helpers.js'
+import { type Backend, connectTo, echo, readAll, startBackend, startForwarder } from './helpers.js'
 
 // A hung PACS (SIGSTOP, a stuck JVM) accepts TCP and then says nothing: without a deadline the association in
 // flight waits for the modality's whole ACSE timeout. firstResponseTimeoutMs bounds it and replays the client's
@@ -70,7 +71,7 @@ describe('firstResponseTimeoutMs', () => {
       [`127.0.0.1:${hung.port}`, HUNG],
     ])
     // the hung server's connection was closed by us, not left open
-    await until(() => hung.sockets.size === 0, 2_000, 'the hung connection to close')
+    await waitFor(() => hung.sockets.size === 0, { timeoutMs: 2_000, what: 'the hung connection to close' })
     await forwarder.close({ deadlineMs: 1_000 })
   })
 
@@ -154,7 +155,7 @@ describe('firstResponseTimeoutMs', () => {
       await once(socket, 'data')
       socket.end()
       await reply
-      await until(() => logs.length === i + 1, 2_000, `association ${i} to close`)
+      await waitFor(() => logs.length === i + 1, { timeoutMs: 2_000, what: `association ${i} to close` })
     }
     // a successful TCP connect to the hung server must not reset its failure count
     expect(logs.map((log) => log.attempts.length)).toEqual([2, 2, 1])

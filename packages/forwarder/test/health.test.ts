@@ -2,9 +2,10 @@ import { EventEmitter, once } from 'node:events'
 import { createVerificationServer, echo as dicomEcho } from '@gslb/dicom'
 import { createHealthChecker, type Target } from '@gslb/health'
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import type { ConnectionLog, ForwarderEvents, HealthChange, HealthRegistry } from '../src/index.js'
 import { createForwarder } from '../src/index.js'
-import { connectTo, echo, readAll, startBackend, startForwarder, until } from './helpers.js'
+import { connectTo, echo, readAll, startBackend, startForwarder } from './helpers.js'
 
 /** A health registry the test drives by hand. */
 class ScriptedHealth extends EventEmitter implements HealthRegistry {
@@ -240,14 +241,14 @@ describe('health', () => {
     const logs: ConnectionLog[] = []
     forwarder.on('connection:close', (log) => logs.push(log))
     const state = (p: number) => forwarder.stats()[0]!.servers.find((server) => server.port === p)!.state
-    await until(() => state(portA) === 'up' && state(portB) === 'up', 5_000, 'both up')
+    await waitFor(() => state(portA) === 'up' && state(portB) === 'up', { timeoutMs: 5_000, what: 'both up' })
     const ok = await dicomEcho({ host: '127.0.0.1', port, callingAE: 'CT_SCANNER_3', calledAE: 'PACS_A' })
     expect(ok.ok).toBe(true)
     await pacsA.close()
-    await until(() => state(portA) === 'down', 5_000, 'A down')
+    await waitFor(() => state(portA) === 'down', { timeoutMs: 5_000, what: 'A down' })
     const viaB = await dicomEcho({ host: '127.0.0.1', port, callingAE: 'CT_SCANNER_3', calledAE: 'ANY' })
     expect(viaB.ok).toBe(true)
-    await until(() => logs.length === 2, 2_000, 'logs')
+    await waitFor(() => logs.length === 2, { timeoutMs: 2_000, what: 'logs' })
     expect(logs[0]).toMatchObject({
       server: `127.0.0.1:${portA}`,
       callingAE: 'CT_SCANNER_3',

@@ -177,12 +177,3 @@ export class FakeAddressSource implements AddressSource {
     return this.listeners.size
   }
 }
-
-/** Waits (bounded) until `predicate` holds. */
-export async function until(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}

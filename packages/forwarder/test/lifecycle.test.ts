@@ -2,16 +2,9 @@ import { once } from 'node:events'
 import { readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { activeResources, expectNoLeaks, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { type ConnectionLog, createForwarder, ForwarderError, type ServiceConfig } from '../src/index.js'
-import {
-  connectTo,
-  echo,
-  FakeAddressSource,
-  readAll,
-  startBackend,
-  startForwarder,
-  until,
-} from './helpers.js'
+import { connectTo, echo, FakeAddressSource, readAll, startBackend, startForwarder } from './helpers.js'
 
 function expectConfigError(services: unknown, option: string): void {
   try {
@@ -181,7 +174,7 @@ describe('lifecycle', () => {
     const reply = readAll(socket)
     socket.end('still works')
     expect((await reply).data.toString()).toBe('still works')
-    await until(() => reported.length === 1, 2_000, 'reported')
+    await waitFor(() => reported.length === 1, { timeoutMs: 2_000, what: 'reported' })
     expect(reported[0]).toEqual({ event: 'connection:close', error: bug })
     expect(forwarder.stats()[0]!.active).toBe(0)
     await forwarder.close({ deadlineMs: 0 })
@@ -207,10 +200,10 @@ describe('lifecycle', () => {
     }
     for (let batch = 0; batch < 100; batch++) await Promise.all(Array.from({ length: 100 }, one))
     expect(done).toBe(10_000)
-    await until(() => forwarder.stats()[0]!.active === 0, 5_000, 'all closed')
+    await waitFor(() => forwarder.stats()[0]!.active === 0, { timeoutMs: 5_000, what: 'all closed' })
     expect(forwarder.stats()[0]).toMatchObject({ total: 10_000, active: 0, bytesFromClient: 10_000 })
     expect(await leakedSince(resources, 2_000)).toEqual({})
-    await until(() => countFds() <= fds, 2_000, `fds back to ${fds}`)
+    await waitFor(() => countFds() <= fds, { timeoutMs: 2_000, what: `fds back to ${fds}` })
     await forwarder.close({ deadlineMs: 0 })
     await backend.close()
   }, 120_000)

@@ -1,8 +1,9 @@
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import type { ForwarderEvents } from '../src/index.js'
-import { connectTo, echo, readAll, startBackend, startForwarder, until } from './helpers.js'
+import { connectTo, echo, readAll, startBackend, startForwarder } from './helpers.js'
 
 type Reject = ForwarderEvents['connection:reject'][0]
 
@@ -44,7 +45,7 @@ describe('limits', () => {
     // a slot freed by one client is usable again
     open[0]!.end()
     await readAll(open[0]!)
-    await until(() => forwarder.stats()[0]!.active === 3, 2_000, 'freed slot')
+    await waitFor(() => forwarder.stats()[0]!.active === 3, { timeoutMs: 2_000, what: 'freed slot' })
     open.push(await openProxied(port, '127.0.0.10'))
     expect(forwarder.stats()[0]).toMatchObject({ active: 4, rejected: 1 })
     for (const socket of open) socket.destroy()

@@ -1,7 +1,8 @@
 import { isIPv4 } from 'node:net'
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { encodeProxyV1, encodeProxyV2 } from '../src/index.js'
-import { connectTo, readAll, startBackend, startForwarder, until } from './helpers.js'
+import { connectTo, readAll, startBackend, startForwarder } from './helpers.js'
 
 interface Decoded {
   version: 1 | 2
@@ -141,7 +142,7 @@ describe('PROXY protocol', () => {
       const clientPort = client.localPort
       const clientDone = readAll(client)
       client.end('payload after the header')
-      await until(() => received !== null, 2_000, 'backend accepted')
+      await waitFor(() => received !== null, { timeoutMs: 2_000, what: 'backend accepted' })
       const { data } = await received!
       const header = decodeProxy(data)
       expect(header).toMatchObject({

@@ -1,13 +1,6 @@
 import { expectNoLeaks } from '../../../test/support/handles.js'
-import {
-  connectTo,
-  echo,
-  FakeAddressSource,
-  readAll,
-  startBackend,
-  startForwarder,
-  until,
-} from './helpers.js'
+import { waitFor } from '../../../test/support/wait.js'
+import { connectTo, echo, FakeAddressSource, readAll, startBackend, startForwarder } from './helpers.js'
 
 async function roundTrip(port: number): Promise<string> {
   const socket = await connectTo(port)
@@ -55,7 +48,10 @@ describe('server state without active checks', () => {
     ])
     expect(forwarder.stats()[0]!.available).toBe(3)
     expect(await roundTrip(port)).toBe('hello')
-    await until(() => forwarder.stats()[0]!.active === 0, 2_000, 'the connection to close')
+    await waitFor(() => forwarder.stats()[0]!.active === 0, {
+      timeoutMs: 2_000,
+      what: 'the connection to close',
+    })
     // both resolved addresses refused the connect: down; the static server carried it: up
     expect(view()).toEqual([
       [deadA, 'dicom.example.test', 'down', false],

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import type { ConnectionLog, Forwarder } from '../src/index.js'
 import {
   type Backend,
@@ -12,7 +13,6 @@ import {
   sha256,
   startBackend,
   startForwarder,
-  until,
   writePayload,
 } from './helpers.js'
 
@@ -135,7 +135,7 @@ describe('byte-exact forwarding', () => {
     }
     logs.length = 0
     await Promise.all(jobs.map((job) => job()))
-    await until(() => logs.length === 100, 5_000, '100 connection logs')
+    await waitFor(() => logs.length === 100, { timeoutMs: 5_000, what: '100 connection logs' })
     expect(logs.every((log) => log.end === 'closed')).toBe(true)
     const big = logs.find((log) => log.bytesFromClient === 50 * MB && log.bytesFromServer === 50 * MB)
     expect(big?.server).toBe(`127.0.0.1:${echoBackend.port}`)
@@ -244,10 +244,10 @@ describe('byte-exact forwarding', () => {
       setTimeout(() => socket.resume(), 2)
     })
     // sample while the backend is far ahead of the reader
-    await until(() => received >= 4 * MB, 60_000, '4 MiB received')
+    await waitFor(() => received >= 4 * MB, { timeoutMs: 60_000, what: '4 MiB received' })
     clearInterval(timer)
     socket.destroy()
-    await until(() => slow.stats()[0]!.active === 0, 5_000, 'connection closed')
+    await waitFor(() => slow.stats()[0]!.active === 0, { timeoutMs: 5_000, what: 'connection closed' })
     expect(maxBuffered).toBeGreaterThan(0)
     expect(maxBuffered).toBeLessThanOrEqual(512 * 1024)
     await slow.close({ deadlineMs: 0 })
@@ -282,8 +282,11 @@ describe('byte-exact forwarding', () => {
     const closed = once(reset, 'connection:close') as Promise<[ConnectionLog]>
     const socket = await connectTo(port)
     socket.write('partial')
-    await until(() => backendSocket !== null, 5_000, 'backend accepted')
-    await until(() => peer.sockets.values().next().value?.bytesRead === 7, 5_000, 'backend read')
+    await waitFor(() => backendSocket !== null, { timeoutMs: 5_000, what: 'backend accepted' })
+    await waitFor(() => peer.sockets.values().next().value?.bytesRead === 7, {
+      timeoutMs: 5_000,
+      what: 'backend read',
+    })
     socket.resetAndDestroy()
     const result = await backendSocket!
     expect((result.error as NodeJS.ErrnoException | null)?.code).toBe('ECONNRESET')

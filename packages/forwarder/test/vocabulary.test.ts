@@ -1,4 +1,5 @@
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import {
   createForwarder,
   ForwarderError,
@@ -6,7 +7,7 @@ import {
   isForwarderError,
   type ServiceConfig,
 } from '../src/index.js'
-import { connectTo, echo, readAll, startBackend, until } from './helpers.js'
+import { connectTo, echo, readAll, startBackend } from './helpers.js'
 
 // The lifecycle, error and event vocabulary every gslb-lb library shares (docs/architecture.md).
 
@@ -72,7 +73,7 @@ describe('lifecycle verbs', () => {
     const socket = await connectTo(forwarder.addresses('svc')[0]!.port)
     const ended = readAll(socket)
     socket.write('x')
-    await until(() => forwarder.stats()[0]!.active === 1, 2_000, 'connection open')
+    await waitFor(() => forwarder.stats()[0]!.active === 1, { timeoutMs: 2_000, what: 'connection open' })
     const started = Date.now()
     const closing = forwarder.close({ deadlineMs: 60_000 })
     const reason = new Error('operator pulled the plug')
@@ -147,7 +148,7 @@ describe('events', () => {
       const reply = readAll(socket)
       socket.end('echo')
       expect((await reply).data.toString()).toBe('echo')
-      await until(() => warn.mock.calls.length === 1, 2_000, 'warning')
+      await waitFor(() => warn.mock.calls.length === 1, { timeoutMs: 2_000, what: 'warning' })
       expect(warn.mock.calls[0]![0]).toBe(bug)
       await forwarder.close({ deadlineMs: 0 })
       await backend.close()
@@ -173,7 +174,7 @@ describe('events', () => {
       const socket = await connectTo(forwarder.addresses('svc')[0]!.port)
       socket.end('x')
       await readAll(socket)
-      await until(() => warn.mock.calls.length === 2, 2_000, 'warnings')
+      await waitFor(() => warn.mock.calls.length === 2, { timeoutMs: 2_000, what: 'warnings' })
       expect(warn.mock.calls.map(([error]) => error)).toEqual([bug, second])
       await forwarder.close({ deadlineMs: 0 })
       await backend.close()
@@ -197,7 +198,10 @@ describe('events', () => {
       const socket = await connectTo(forwarder.addresses('svc')[0]!.port)
       socket.end('x')
       await readAll(socket)
-      await until(() => seen.filter((entry) => entry === 'handler:error').length === i + 1, 2_000, 'reported')
+      await waitFor(() => seen.filter((entry) => entry === 'handler:error').length === i + 1, {
+        timeoutMs: 2_000,
+        what: 'reported',
+      })
     }
     expect(seen).toEqual(['handler:error', 'second', 'once', 'handler:error', 'second'])
     await forwarder.close({ deadlineMs: 0 })
@@ -220,7 +224,7 @@ describe('events', () => {
       const reply = readAll(socket)
       socket.end('echo')
       expect((await reply).data.toString()).toBe('echo')
-      await until(() => warn.mock.calls.length === 2, 2_000, 'warned')
+      await waitFor(() => warn.mock.calls.length === 2, { timeoutMs: 2_000, what: 'warned' })
       expect(warn.mock.calls[1]).toEqual([
         'handler bug',
         { type: 'Error', code: 'E_BUG', detail: expect.stringContaining('handler bug') },
