@@ -23,3 +23,12 @@ export async function freePort(address = '127.0.0.1'): Promise<number> {
   }
   throw new Error(`no port free for both UDP and TCP on ${address}`)
 }
+
+/** A loopback UDP port with nothing listening (bound then closed), as `host:port`: queries to it get ICMP port unreachable. */
+export async function closedPort(host = '127.0.0.1'): Promise<string> {
+  const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4')
+  await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()))
+  const { port } = socket.address()
+  await new Promise<void>((resolve) => socket.close(() => resolve()))
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`
+}

@@ -1,4 +1,5 @@
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { sleep, waitFor } from '../../../test/support/wait.js'
 import {
   createResolver,
   type HandlerErrorEvent,
@@ -7,7 +8,6 @@ import {
   type ResolverOptions,
 } from '../src/index.js'
 import { type FakeNameserver, startFakeNameserver } from './support/fake-nameserver.js'
-import { sleep, waitFor } from './support/wait.js'
 
 const NAME = 'dicom.mysite.example'
 
@@ -88,7 +88,7 @@ describe('Resolver lifecycle: start, close, destroy, asyncDispose', () => {
     await r.start()
     gslb.respond = () => ({ addresses: ['10.2.0.1'], delay: 150 })
     const refresh = r.resolveNow(NAME)
-    await waitFor(() => gslb.count() === 2, 'the refresh sent')
+    await waitFor(() => gslb.count() === 2, { what: 'the refresh sent' })
     await r.close({ deadlineMs: 5_000 })
     await expect(refresh).resolves.toMatchObject({ addresses: ['10.2.0.1'] })
     expect(r.addresses(NAME)).toEqual(['10.2.0.1'])
@@ -103,7 +103,7 @@ describe('Resolver lifecycle: start, close, destroy, asyncDispose', () => {
     r.on('lookup:fail', (e) => failures.push(e))
     r.track(NAME)
     const starting = r.start()
-    await waitFor(() => gslb.count() === 1, 'the first query sent')
+    await waitFor(() => gslb.count() === 1, { what: 'the first query sent' })
     const started = Date.now()
     await r.close({ deadlineMs: 100 })
     // far below the 10 s per-try wait the query would otherwise get; generous for a loaded machine
@@ -119,7 +119,7 @@ describe('Resolver lifecycle: start, close, destroy, asyncDispose', () => {
     r.track(NAME)
     const starting = r.start()
     starting.catch(() => {})
-    await waitFor(() => gslb.count() === 1, 'the first query sent')
+    await waitFor(() => gslb.count() === 1, { what: 'the first query sent' })
     const controller = new AbortController()
     const closing = r.close({ deadlineMs: 60_000, signal: controller.signal })
     controller.abort()
@@ -133,7 +133,7 @@ describe('Resolver lifecycle: start, close, destroy, asyncDispose', () => {
     const r = make({ timeoutMs: 10_000 })
     r.track(NAME)
     const starting = r.start()
-    await waitFor(() => gslb.count() === 1, 'the first query sent')
+    await waitFor(() => gslb.count() === 1, { what: 'the first query sent' })
     const why = new Error('shutting down')
     r.destroy(why)
     r.destroy()
@@ -148,7 +148,7 @@ describe('Resolver lifecycle: start, close, destroy, asyncDispose', () => {
     const r = make({ timeoutMs: 10_000, signal: controller.signal })
     r.track(NAME)
     const starting = r.start()
-    await waitFor(() => gslb.count() === 1, 'the first query sent')
+    await waitFor(() => gslb.count() === 1, { what: 'the first query sent' })
     controller.abort(new Error('operator stop'))
     await expect(starting).rejects.toMatchObject({ code: 'GSLB_RESOLVER_CLOSED' })
     expect(r.running).toBe(false)
@@ -165,7 +165,7 @@ describe('Resolver lifecycle: start, close, destroy, asyncDispose', () => {
     r.track(NAME)
     const controller = new AbortController()
     const starting = r.start({ signal: controller.signal })
-    await waitFor(() => gslb.count() === 1, 'the first query sent')
+    await waitFor(() => gslb.count() === 1, { what: 'the first query sent' })
     const reason = new Error('gave up')
     controller.abort(reason)
     await expect(starting).rejects.toMatchObject({ code: 'GSLB_RESOLVER_ABORTED', cause: reason })

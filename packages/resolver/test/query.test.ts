@@ -1,8 +1,8 @@
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { closedPort } from '../../../test/support/ports.js'
 import { query } from '../src/client.js'
 import { parseNameserver } from '../src/nameserver.js'
 import { type FakeNameserver, type Script, startFakeNameserver } from './support/fake-nameserver.js'
-import { closedPort } from './support/wait.js'
 
 describe('query() — one question, one nameserver, one try', () => {
   let ns: FakeNameserver

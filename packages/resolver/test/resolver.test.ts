@@ -1,4 +1,6 @@
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { closedPort } from '../../../test/support/ports.js'
+import { sleep, waitFor } from '../../../test/support/wait.js'
 import {
   type AddressChangeEvent,
   createResolver,
@@ -9,7 +11,6 @@ import {
   type ResolverOptions,
 } from '../src/index.js'
 import { type FakeNameserver, type Script, startFakeNameserver } from './support/fake-nameserver.js'
-import { closedPort, sleep, waitFor } from './support/wait.js'
 
 const NAME = 'dicom.mysite.example'
 
@@ -227,7 +228,7 @@ describe('Resolver', () => {
       await r.start()
       expect(r.status(NAME)?.state).toBe('offline')
       gslb.respond = () => ({ addresses: ['10.1.0.2'] })
-      await waitFor(() => r.addresses(NAME).length > 0, 'recovery', 1_000)
+      await waitFor(() => r.addresses(NAME).length > 0, { what: 'recovery', timeoutMs: 1_000 })
       expect(r.addresses(NAME)).toEqual(['10.1.0.2'])
       expect(offline).toHaveLength(1)
       expect(online).toEqual([['10.1.0.2']])
@@ -252,7 +253,7 @@ describe('Resolver', () => {
       const failingFrom = Date.now()
       await r.resolveNow(NAME)
       // the seed dropped the addresses at the 2nd failed cycle; keep going well past it
-      await waitFor(() => failures.length >= 6, 'six failed cycles', 3_000)
+      await waitFor(() => failures.length >= 6, { what: 'six failed cycles', timeoutMs: 3_000 })
       expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
       expect(offline).toEqual([])
       expect(changes.map((c) => c.current)).toEqual([['10.1.0.1']])
@@ -274,7 +275,7 @@ describe('Resolver', () => {
         lastGood: { addresses: ['10.1.0.1'], answeredAt, keptSince, until: answeredAt + 60_000 },
       })
       gslb.respond = () => ({ addresses: ['10.1.0.1'] })
-      await waitFor(() => r.status(NAME)?.consecutiveFailures === 0, 'recovery', 1_500)
+      await waitFor(() => r.status(NAME)?.consecutiveFailures === 0, { what: 'recovery', timeoutMs: 1_500 })
       expect(r.status(NAME)).toMatchObject({ state: 'online', lastGood: null })
     })
 
@@ -294,7 +295,10 @@ describe('Resolver', () => {
       const answeredAt = r.status(NAME)!.lastSuccess!
       gslb.respond = primary.respond = () => ({ rcode: 'REFUSED' })
       await r.resolveNow(NAME)
-      await waitFor(() => offline.length === 1, 'offline once the kept answer expired', 3_000)
+      await waitFor(() => offline.length === 1, {
+        what: 'offline once the kept answer expired',
+        timeoutMs: 3_000,
+      })
       expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(300)
       expect(expired).toEqual([
         {
@@ -322,11 +326,11 @@ describe('Resolver', () => {
       expect(r.status(NAME)).toMatchObject({ state: 'offline', addresses: [], lastGood: null })
       // more failed cycles do not repeat the expiry or the offline event
       const seen = failures.length
-      await waitFor(() => failures.length >= seen + 3, 'more failed cycles')
+      await waitFor(() => failures.length >= seen + 3, { what: 'more failed cycles' })
       expect(expired).toHaveLength(1)
       expect(offline).toHaveLength(1)
       gslb.respond = () => ({ addresses: ['10.1.0.2'] })
-      await waitFor(() => r.addresses(NAME).length === 1, 'recovery', 1_500)
+      await waitFor(() => r.addresses(NAME).length === 1, { what: 'recovery', timeoutMs: 1_500 })
       expect(r.status(NAME)).toMatchObject({ state: 'online', offlineReason: null, lastGood: null })
     })
 
@@ -368,7 +372,7 @@ describe('Resolver', () => {
       r.on('lookup:fail', (e) => failures.push(e))
       r.track(NAME)
       await r.start()
-      await waitFor(() => offline.length === 1, 'offline after 3 failures', 1_500)
+      await waitFor(() => offline.length === 1, { what: 'offline after 3 failures', timeoutMs: 1_500 })
       expect(failures.map((e) => [e.consecutiveFailures, e.lastGood])).toEqual([
         [1, null],
         [2, null],
@@ -381,7 +385,7 @@ describe('Resolver', () => {
         message: expect.stringContaining('3 consecutive failed lookups'),
       })
       gslb.respond = () => ({ addresses: ['10.1.0.1'] })
-      await waitFor(() => r.addresses(NAME).length === 1, 'recovery', 1_500)
+      await waitFor(() => r.addresses(NAME).length === 1, { what: 'recovery', timeoutMs: 1_500 })
       expect(r.status(NAME)).toMatchObject({ state: 'online', consecutiveFailures: 0 })
     })
 
@@ -442,7 +446,10 @@ describe('Resolver', () => {
       await r.start()
       expect(r.status(NAME)).toMatchObject({ state: 'unresolved', addresses: [], consecutiveFailures: 1 })
       primary.respond = () => ({ addresses: ['10.9.0.1'] })
-      await waitFor(() => r.addresses(NAME).length > 0, 'resolution once DNS is back', 2_000)
+      await waitFor(() => r.addresses(NAME).length > 0, {
+        what: 'resolution once DNS is back',
+        timeoutMs: 2_000,
+      })
       expect(offline).toEqual([])
     })
   })
@@ -452,9 +459,9 @@ describe('Resolver', () => {
     const { r } = make({ intervalMs: 40, failureIntervalMs: 20, timeoutMs: 30, failThreshold: 100 })
     r.track(NAME)
     await r.start()
-    await waitFor(() => gslb.count() >= 5, '5 timed-out queries')
+    await waitFor(() => gslb.count() >= 5, { what: '5 timed-out queries' })
     gslb.respond = () => ({ addresses: ['10.1.0.3'] })
-    await waitFor(() => r.addresses(NAME)[0] === '10.1.0.3', 'recovery on the local GSLB')
+    await waitFor(() => r.addresses(NAME)[0] === '10.1.0.3', { what: 'recovery on the local GSLB' })
     await r.close()
     // one reused socket would show one port; the kernel may, rarely, hand out a recently freed port again
     const ports = gslb.queries.map((q) => q.port)
@@ -546,10 +553,13 @@ describe('Resolver', () => {
     r.track(NAME)
     await r.start()
     const reads: number[] = []
-    await waitFor(() => {
-      reads.push(r.addresses(NAME).length)
-      return seen.length >= 10
-    }, '10 changes')
+    await waitFor(
+      () => {
+        reads.push(r.addresses(NAME).length)
+        return seen.length >= 10
+      },
+      { what: '10 changes' },
+    )
     expect(seen.every((length) => length === 1)).toBe(true)
     expect(reads.every((length) => length === 1)).toBe(true)
   })
@@ -560,13 +570,13 @@ describe('Resolver', () => {
     const sorted = make({ intervalMs: 30, order: 'sorted' })
     sorted.r.track(NAME)
     await sorted.r.start()
-    await waitFor(() => gslb.count() >= 6, '6 cycles')
+    await waitFor(() => gslb.count() >= 6, { what: '6 cycles' })
     await sorted.r.close()
     expect(sorted.changes.map((c) => c.current)).toEqual([['10.1.0.9', '10.1.0.10']])
     const asAnswered = make({ intervalMs: 30 })
     asAnswered.r.track(NAME)
     await asAnswered.r.start()
-    await waitFor(() => asAnswered.changes.length >= 3, 'three rotations')
+    await waitFor(() => asAnswered.changes.length >= 3, { what: 'three rotations' })
   })
 
   it("family 'both' lists the preferred family first", async () => {
@@ -619,7 +629,7 @@ describe('Resolver', () => {
     r.once('address:change', (e) => calls.push([...e.current]))
     r.track(NAME)
     await r.start()
-    await waitFor(() => gslb.count() >= 4, '4 cycles')
+    await waitFor(() => gslb.count() >= 4, { what: '4 cycles' })
     expect(calls).toEqual([['10.1.0.1']])
     expect(r.listenerCount('address:change')).toBe(listeners)
   })
@@ -629,10 +639,10 @@ describe('Resolver', () => {
     const { r } = make({ intervalMs: 60_000 })
     r.track(NAME)
     const starting = r.start()
-    await waitFor(() => gslb.count() === 1, 'first query')
+    await waitFor(() => gslb.count() === 1, { what: 'first query' })
     r.track(NAME, { family: 'both', prefer: 6 })
     await starting
-    await waitFor(() => r.addresses(NAME).length === 2, 'both families', 1_000)
+    await waitFor(() => r.addresses(NAME).length === 2, { what: 'both families', timeoutMs: 1_000 })
     expect(r.addresses(NAME)).toEqual(['2001:db8::1', '10.1.0.1'])
   })
 
@@ -644,7 +654,7 @@ describe('Resolver', () => {
     gslb.respond = primary.respond = (q) =>
       q.type === 'A' ? { addresses: ['10.1.0.1'] } : { rcode: 'SERVFAIL' }
     r.track(NAME, { family: 6 }) // A is no longer wanted; AAAA fails (below failThreshold)
-    await waitFor(() => r.status(NAME)?.consecutiveFailures === 1, 'the AAAA lookup failed')
+    await waitFor(() => r.status(NAME)?.consecutiveFailures === 1, { what: 'the AAAA lookup failed' })
     expect(r.status(NAME)).toMatchObject({ state: 'unresolved', addresses: [], offlineReason: null })
     gslb.respond = () => ({ addresses: ['2001:db8::1'] })
     await r.resolveNow(NAME)
@@ -680,7 +690,7 @@ describe('Resolver', () => {
       r.track(NAME)
       await r.start()
       gslb.respond = () => ({ addresses: ['10.1.0.9'] })
-      await waitFor(() => r.addresses(NAME)[0] === '10.1.0.9', 'next change', 1_000)
+      await waitFor(() => r.addresses(NAME)[0] === '10.1.0.9', { what: 'next change', timeoutMs: 1_000 })
       expect(r.status(NAME)?.state).toBe('online')
       // nobody listens to 'handler:error': each throw becomes a process warning, the error itself
       expect(emitWarning).toHaveBeenCalledTimes(2)
@@ -695,11 +705,11 @@ describe('Resolver', () => {
     const { r, offline } = make({ intervalMs: 30, failureIntervalMs: 10, failThreshold: 2 })
     r.track(NAME)
     await r.start()
-    await waitFor(() => offline.length === 1, 'offline after failures')
-    await waitFor(() => gslb.count() >= 6, 'more failed cycles')
+    await waitFor(() => offline.length === 1, { what: 'offline after failures' })
+    await waitFor(() => gslb.count() >= 6, { what: 'more failed cycles' })
     expect(offline.map((e) => e.reason.code)).toEqual(['GSLB_RESOLVER_FAILED'])
     gslb.respond = primary.respond = () => ({ rcode: 'NXDOMAIN' })
-    await waitFor(() => offline.length === 2, 'the new reason')
+    await waitFor(() => offline.length === 2, { what: 'the new reason' })
     expect(offline[1]).toMatchObject({ previous: [], reason: { code: 'GSLB_RESOLVER_NXDOMAIN' } })
   })
 })
