@@ -1,5 +1,5 @@
 import { MAX_ADDRESS_TEXT_LENGTH } from './constants.js'
-import { TopologyError, TopologyErrorCode } from './errors.js'
+import { TopologyErrorCode, topologyError } from './errors.js'
 
 /** An IP address as network-order bytes: 4 bytes for IPv4, 16 for IPv6. */
 export interface ParsedAddress {
@@ -135,7 +135,7 @@ export function parseIPv6Into(text: string, out: Uint8Array): string | undefined
 
 function checkText(text: unknown, what: string): string {
   if (typeof text !== 'string') {
-    throw new TopologyError(TopologyErrorCode.INVALID_ADDRESS, `${what} must be a string, got ${typeof text}`)
+    throw topologyError(TopologyErrorCode.INVALID_ADDRESS, `${what} must be a string, got ${typeof text}`)
   }
   return text
 }
@@ -162,7 +162,7 @@ function parseAddressOrReason(text: string): ParsedAddress | string {
 export function parseAddress(text: string): ParsedAddress {
   const result = parseAddressOrReason(checkText(text, 'address'))
   if (typeof result === 'string')
-    throw new TopologyError(TopologyErrorCode.INVALID_ADDRESS, result, { input: text })
+    throw topologyError(TopologyErrorCode.INVALID_ADDRESS, result, { input: text })
   return result
 }
 
@@ -185,10 +185,7 @@ export function uint32ToBytes(value: number): Uint8Array {
 function checkBytes(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array) || (bytes.length !== 4 && bytes.length !== 16)) {
     const got = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes
-    throw new TopologyError(
-      TopologyErrorCode.INVALID_ADDRESS,
-      `address bytes must be 4 or 16 bytes, got ${got}`,
-    )
+    throw topologyError(TopologyErrorCode.INVALID_ADDRESS, `address bytes must be 4 or 16 bytes, got ${got}`)
   }
 }
 
@@ -202,7 +199,7 @@ export function isIPv4Mapped(bytes: Uint8Array): boolean {
 /** `10.1.2.3` (4 bytes) → `::ffff:10.1.2.3` (16 bytes). */
 export function toIPv4Mapped(bytes: Uint8Array): Uint8Array {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 4) {
-    throw new TopologyError(TopologyErrorCode.INVALID_ADDRESS, 'toIPv4Mapped needs 4 IPv4 bytes')
+    throw topologyError(TopologyErrorCode.INVALID_ADDRESS, 'toIPv4Mapped needs 4 IPv4 bytes')
   }
   const out = new Uint8Array(16)
   out[10] = 0xff

@@ -1,6 +1,6 @@
 import { formatAddress, ipv4ToUint32, isIPv4Mapped, parseAddress, toIPv4Mapped } from './address.js'
 import { MAX_ADDRESS_TEXT_LENGTH } from './constants.js'
-import { TopologyError, TopologyErrorCode } from './errors.js'
+import { type TopologyError, TopologyErrorCode, topologyError } from './errors.js'
 
 /** A network prefix. `bytes` always has the host bits cleared (`10.0.0.1/24` → `10.0.0.0/24`). */
 export interface Cidr {
@@ -10,7 +10,7 @@ export interface Cidr {
 }
 
 function invalid(text: string, reason: string): TopologyError {
-  return new TopologyError(TopologyErrorCode.INVALID_CIDR, reason, { input: text })
+  return topologyError(TopologyErrorCode.INVALID_CIDR, reason, { input: text })
 }
 
 /**
@@ -20,7 +20,7 @@ function invalid(text: string, reason: string): TopologyError {
  */
 export function parseCidr(text: string): Cidr {
   if (typeof text !== 'string') {
-    throw new TopologyError(TopologyErrorCode.INVALID_CIDR, `CIDR must be a string, got ${typeof text}`)
+    throw topologyError(TopologyErrorCode.INVALID_CIDR, `CIDR must be a string, got ${typeof text}`)
   }
   if (text.length > MAX_ADDRESS_TEXT_LENGTH + 4) {
     throw invalid(text, `longer than ${MAX_ADDRESS_TEXT_LENGTH + 4} characters`)

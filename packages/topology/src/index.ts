@@ -41,7 +41,7 @@ export {
   MAX_DATACENTERS,
   MAX_PREFIXES,
 } from './constants.js'
-export { TopologyError, TopologyErrorCode } from './errors.js'
+export { isTopologyError, TopologyError, TopologyErrorCode } from './errors.js'
 export { createPrefixSet, type PrefixSet } from './prefix-set.js'
 export {
   createTopology,

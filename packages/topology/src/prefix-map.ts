@@ -1,7 +1,7 @@
 import { ipv4ToUint32, isIPv4Mapped, parseAddress, parseIPv6Into } from './address.js'
 import type { Cidr } from './cidr.js'
 import { MAX_ADDRESS_TEXT_LENGTH } from './constants.js'
-import { TopologyError, TopologyErrorCode } from './errors.js'
+import { TopologyErrorCode, topologyError } from './errors.js'
 import { PrefixTrie } from './trie.js'
 
 /** `::ffff:0:0` as words; IPv4 space seen from IPv6. */
@@ -73,7 +73,7 @@ export class PrefixMap {
   lookupBytes(bytes: Uint8Array): number {
     if (bytes.length === 4) return this.v4.lookup32(uint32At(bytes, 0))
     if (bytes.length !== 16) {
-      throw new TopologyError(
+      throw topologyError(
         TopologyErrorCode.INVALID_ADDRESS,
         `address bytes must be 4 or 16 bytes, got ${bytes.length}`,
       )
@@ -90,7 +90,7 @@ export class PrefixMap {
       if (parseIPv6Into(text, scratchBytes) === undefined) return this.lookupBytes(scratchBytes)
     }
     parseAddress(text) // throws the precise reason
-    throw new TopologyError(TopologyErrorCode.INVALID_ADDRESS, 'not a valid address', { input: text })
+    throw topologyError(TopologyErrorCode.INVALID_ADDRESS, 'not a valid address', { input: text })
   }
 
   /**

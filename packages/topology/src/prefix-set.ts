@@ -1,7 +1,7 @@
 import { formatAddress } from './address.js'
 import { type Cidr, parseCidr } from './cidr.js'
 import { MAX_PREFIXES } from './constants.js'
-import { atPath, TopologyError, TopologyErrorCode } from './errors.js'
+import { atPath, TopologyErrorCode, topologyError } from './errors.js'
 import { PrefixMap } from './prefix-map.js'
 
 /** A fixed set of prefixes for allow-lists: "is this address inside any of them?". */
@@ -18,7 +18,7 @@ export interface PrefixSet {
  * Builds a {@link PrefixSet} from CIDR strings (or parsed {@link Cidr}s). IPv4 prefixes also contain the
  * IPv4-mapped IPv6 form of their addresses. Repeated prefixes are allowed. `name` is used in error paths,
  * e.g. `createPrefixSet(allow, 'services.pacs.allow')` → `services.pacs.allow[2]: '10.0.0.0/40': …`.
- * @throws TopologyError `GSLB_TOPOLOGY_INVALID_CIDR`, `GSLB_TOPOLOGY_INVALID_OPTION`
+ * @throws TopologyError `GSLB_TOPOLOGY_INVALID_CIDR`, `GSLB_TOPOLOGY_OPTIONS_INVALID`
  */
 export function createPrefixSet(cidrs: Iterable<string | Cidr>, name = 'cidrs'): PrefixSet {
   if (
@@ -26,7 +26,7 @@ export function createPrefixSet(cidrs: Iterable<string | Cidr>, name = 'cidrs'):
     typeof cidrs !== 'object' ||
     typeof (cidrs as Iterable<unknown>)[Symbol.iterator] !== 'function'
   ) {
-    throw new TopologyError(TopologyErrorCode.INVALID_OPTION, 'must be an iterable of CIDR strings', {
+    throw topologyError(TopologyErrorCode.OPTIONS_INVALID, 'must be an iterable of CIDR strings', {
       path: name,
     })
   }
@@ -36,7 +36,7 @@ export function createPrefixSet(cidrs: Iterable<string | Cidr>, name = 'cidrs'):
   for (const item of cidrs) {
     const path = `${name}[${index++}]`
     if (index > MAX_PREFIXES) {
-      throw new TopologyError(TopologyErrorCode.INVALID_OPTION, `more than ${MAX_PREFIXES} prefixes`, {
+      throw topologyError(TopologyErrorCode.OPTIONS_INVALID, `more than ${MAX_PREFIXES} prefixes`, {
         path: name,
       })
     }
@@ -52,7 +52,7 @@ export function createPrefixSet(cidrs: Iterable<string | Cidr>, name = 'cidrs'):
   const lookup = (address: string | Uint8Array): number => {
     if (typeof address === 'string') return map.lookupText(address)
     if (address instanceof Uint8Array) return map.lookupBytes(address)
-    throw new TopologyError(TopologyErrorCode.INVALID_ADDRESS, `address must be a string or a Uint8Array`)
+    throw topologyError(TopologyErrorCode.INVALID_ADDRESS, `address must be a string or a Uint8Array`)
   }
   return {
     size: prefixes.length,
@@ -68,7 +68,7 @@ function formatItem(item: Cidr): string {
     !(item.bytes instanceof Uint8Array) ||
     (item.bytes.length !== 4 && item.bytes.length !== 16)
   ) {
-    throw new TopologyError(
+    throw topologyError(
       TopologyErrorCode.INVALID_CIDR,
       'must be a CIDR string or { family, bytes, prefixLength }',
     )

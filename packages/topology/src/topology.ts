@@ -6,7 +6,7 @@ import {
   MAX_DATACENTERS,
   MAX_PREFIXES,
 } from './constants.js'
-import { atPath, quote, TopologyError, TopologyErrorCode } from './errors.js'
+import { atPath, quote, type TopologyError, TopologyErrorCode, topologyError } from './errors.js'
 import { PrefixMap } from './prefix-map.js'
 
 export interface TopologyOptions {
@@ -59,7 +59,7 @@ export interface Topology {
   /**
    * EDNS Client Subnet lookup: `address` holds at least the first `sourcePrefixLength` bits (an ECS ADDRESS
    * field, shorter than 4/16 bytes, is zero-padded; bits after the source length are ignored).
-   * @throws TopologyError `GSLB_TOPOLOGY_INVALID_OPTION` for a bad family, length or byte count
+   * @throws TopologyError `GSLB_TOPOLOGY_OPTIONS_INVALID` for a bad family, length or byte count
    */
   lookupSubnet(family: 4 | 6, address: Uint8Array, sourcePrefixLength: number): SubnetMatch
   /**
@@ -76,7 +76,7 @@ export interface Topology {
 }
 
 function optionError(path: string, reason: string): TopologyError {
-  return new TopologyError(TopologyErrorCode.INVALID_OPTION, reason, { path })
+  return topologyError(TopologyErrorCode.OPTIONS_INVALID, reason, { path })
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -98,7 +98,7 @@ function checkName(name: string, path: string): void {
 
 function unknownDatacenter(path: string, name: string, known: readonly string[]): TopologyError {
   const list = known.length > 8 ? `${known.slice(0, 8).join(', ')}, …` : known.join(', ')
-  return new TopologyError(
+  return topologyError(
     TopologyErrorCode.UNKNOWN_DATACENTER,
     `unknown datacenter ${quote(name)} (configured: ${list || 'none'})`,
     { path },
@@ -185,7 +185,7 @@ function duplicate(
   const firstName = entries.datacenter[previous]!
   const firstText = entries.text[previous]!
   const firstPath = `${namePath('datacenters', firstName)}[${entries.position[previous]}]`
-  return new TopologyError(
+  return topologyError(
     TopologyErrorCode.DUPLICATE_PREFIX,
     `prefix ${describe(firstName, parseCidr(firstText)).cidr} is already listed as ${firstPath} (${quote(firstText)})` +
       (firstName === name ? '' : '; a prefix can belong to one datacenter only'),
@@ -225,14 +225,14 @@ function readPreferences(preferences: unknown, names: readonly string[]): Map<st
         throw optionError(entryPath, `must be a datacenter name, got ${typeof other}`)
       if (!known.has(other)) throw unknownDatacenter(entryPath, other, names)
       if (other === name) {
-        throw new TopologyError(
+        throw topologyError(
           TopologyErrorCode.INVALID_PREFERENCE,
           `${quote(other)} is the datacenter itself; it always comes first`,
           { path: entryPath },
         )
       }
       if (seen.has(other)) {
-        throw new TopologyError(TopologyErrorCode.INVALID_PREFERENCE, `${quote(other)} is listed twice`, {
+        throw topologyError(TopologyErrorCode.INVALID_PREFERENCE, `${quote(other)} is listed twice`, {
           path: entryPath,
         })
       }
@@ -280,7 +280,7 @@ class TopologyImpl implements Topology {
   private index(address: string | Uint8Array): number {
     if (typeof address === 'string') return this.map.lookupText(address)
     if (address instanceof Uint8Array) return this.map.lookupBytes(address)
-    throw new TopologyError(
+    throw topologyError(
       TopologyErrorCode.INVALID_ADDRESS,
       `address must be a string or a Uint8Array, got ${address === null ? 'null' : typeof address}`,
     )
@@ -304,7 +304,7 @@ class TopologyImpl implements Topology {
 
   lookupUint32(address: number): string | undefined {
     if (address >>> 0 !== address) {
-      throw new TopologyError(
+      throw topologyError(
         TopologyErrorCode.INVALID_ADDRESS,
         `an IPv4 address as a number must be an integer 0-4294967295, got ${String(address)}`,
       )

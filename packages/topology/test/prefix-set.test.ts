@@ -34,7 +34,7 @@ describe('createPrefixSet', () => {
     )
     expect(() => createPrefixSet('10.0.0.0/8' as unknown as string[])).toThrow(
       expect.objectContaining({
-        code: 'GSLB_TOPOLOGY_INVALID_OPTION',
+        code: 'GSLB_TOPOLOGY_OPTIONS_INVALID',
         message: 'cidrs: must be an iterable of CIDR strings',
       }),
     )

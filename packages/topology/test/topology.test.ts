@@ -217,7 +217,7 @@ describe('lookupSubnet (EDNS Client Subnet scope, RFC 7871 §7.2.1)', () => {
     [4, new Uint8Array(2), 24, 'address: holds 2 bytes but source prefix length 24 needs 3'],
   ])('rejects family %s, %p, /%s', (family, address, source, message) => {
     expect(() => topology.lookupSubnet(family as 4, address as Uint8Array, source)).toThrow(
-      expect.objectContaining({ code: 'GSLB_TOPOLOGY_INVALID_OPTION', message }),
+      expect.objectContaining({ code: 'GSLB_TOPOLOGY_OPTIONS_INVALID', message }),
     )
   })
 })
@@ -257,7 +257,7 @@ describe('site preference', () => {
     // regression: null read as "nothing available" and a string was split into one-letter names
     for (const bad of [null, undefined, 'siteB', 42]) {
       expect(() => example.preferenceOrder('siteA', bad as unknown as string[])).toThrow(
-        expect.objectContaining({ code: 'GSLB_TOPOLOGY_INVALID_OPTION', path: 'available' }),
+        expect.objectContaining({ code: 'GSLB_TOPOLOGY_OPTIONS_INVALID', path: 'available' }),
       )
     }
     expect(example.has('siteA')).toBe(true)
@@ -301,38 +301,38 @@ describe('configuration errors', () => {
     ],
     [
       { datacenters: { siteA: [42] } },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       'datacenters.siteA[0]: must be a CIDR string, got number',
     ],
     [
       { datacenters: { siteA: '10.0.0.0/8' } },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       'datacenters.siteA: must be an array of CIDR strings',
     ],
     [
       { datacenters: { 'bad name': [] } },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       "datacenters['bad name']: datacenter name must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
     ],
     [
       { datacenters: { '': [] } },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       "datacenters['']: datacenter name must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
     ],
     [
       { datacenters: ['10.0.0.0/8'] },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       'datacenters: must be an object mapping datacenter name to a list of CIDRs',
     ],
     [
       {},
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       'datacenters: must be an object mapping datacenter name to a list of CIDRs',
     ],
-    [undefined, 'GSLB_TOPOLOGY_INVALID_OPTION', 'options: must be an object with datacenters'],
+    [undefined, 'GSLB_TOPOLOGY_OPTIONS_INVALID', 'options: must be an object with datacenters'],
     [
       { datacenters: {}, preference: {} },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       "options.preference: unknown option (expected 'datacenters' and 'preferences')",
     ],
     [
@@ -357,17 +357,17 @@ describe('configuration errors', () => {
     ],
     [
       { datacenters: { siteA: [] }, preferences: { siteA: 'siteB' } },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       'preferences.siteA: must be an array of datacenter names',
     ],
     [
       { datacenters: { siteA: [] }, preferences: ['siteA'] },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       'preferences: must be an object mapping datacenter name to a list of datacenter names',
     ],
     [
       { datacenters: { siteA: [], siteB: [] }, preferences: { siteA: [null] } },
-      'GSLB_TOPOLOGY_INVALID_OPTION',
+      'GSLB_TOPOLOGY_OPTIONS_INVALID',
       'preferences.siteA[0]: must be a datacenter name, got object',
     ],
   ])('%j → %s', (options, code, message) => {
