@@ -4,17 +4,10 @@ import { join, resolve } from 'node:path'
 import { type DicomFile, makeDicomFiles } from '../support/dicom-files.cjs'
 import { activeResources, leakedSince } from '../support/handles'
 import { requirePeer } from '../support/peers'
+import { freePort } from '../support/ports'
 import { startUnbound, type Unbound } from '../support/unbound'
-import {
-  Child,
-  freePort,
-  GiveUp,
-  getJson,
-  type RunResult,
-  runProgram,
-  sleep,
-  waitFor,
-} from './support/processes'
+import { GiveUp, sleep, waitFor } from '../support/wait'
+import { Child, getJson, type RunResult, runProgram } from './support/processes'
 import {
   adminAddress,
   clusterAddress,
@@ -90,7 +83,6 @@ function startPacs(site: Site): Child {
 
 async function pacsAnswers(site: Site): Promise<void> {
   await waitFor(
-    `storescp site ${site} to answer a C-ECHO`,
     async () => {
       const echo = await runProgram(
         peers.echoscu,
@@ -99,9 +91,13 @@ async function pacsAnswers(site: Site): Promise<void> {
       )
       return echo.code === 0 ? true : undefined
     },
-    START_TIMEOUT_MS,
-    diagnostics,
-    200,
+    {
+      what: `storescp site ${site} to answer a C-ECHO`,
+      timeoutMs: START_TIMEOUT_MS,
+      context: diagnostics,
+      intervalMs: 200,
+      retryErrors: true,
+    },
   )
 }
 
@@ -115,7 +111,6 @@ async function startNode(
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`)
   const child = own(new Child(label, process.execPath, [CLI, 'run', '-c', file], { cwd: tmp }))
   await waitFor(
-    `${label}'s admin API`,
     async () => {
       if (!child.running) {
         await Promise.race([child.closed, sleep(1_000)])
@@ -123,9 +118,13 @@ async function startNode(
       }
       return getJson<StatusView>(admin.address, admin.port, '/status')
     },
-    START_TIMEOUT_MS,
-    diagnostics,
-    150,
+    {
+      what: `${label}'s admin API`,
+      timeoutMs: START_TIMEOUT_MS,
+      context: diagnostics,
+      intervalMs: 150,
+      retryErrors: true,
+    },
   )
   return { child, admin }
 }
@@ -141,12 +140,13 @@ async function resolved(node: Node): Promise<readonly string[]> {
 }
 
 async function untilResolved(node: Node, expected: readonly string[], timeoutMs: number): Promise<void> {
-  await waitFor(
-    `${node.child.label}'s resolver to hold ${expected.join(', ')}`,
-    async () => ((await resolved(node)).join(',') === expected.join(',') ? true : undefined),
+  await waitFor(async () => ((await resolved(node)).join(',') === expected.join(',') ? true : undefined), {
+    what: `${node.child.label}'s resolver to hold ${expected.join(', ')}`,
     timeoutMs,
-    diagnostics,
-  )
+    context: diagnostics,
+    intervalMs: 100,
+    retryErrors: true,
+  })
 }
 
 /** One association from the modality: storescu with one file to a VIP; which site stored it, from the folders. */
@@ -264,7 +264,6 @@ beforeAll(async () => {
   for (const site of ['A', 'B'] as const) {
     let view: StatusView | undefined
     await waitFor(
-      `lb-${site.toLowerCase()}1: both pool members and its cluster server up`,
       async () => {
         view = await status(nodes[site])
         const members = view.pools[0]?.members ?? []
@@ -276,8 +275,13 @@ beforeAll(async () => {
           servers.every((s) => s.state === 'up')
         return up && servers.length === 1 ? true : undefined
       },
-      START_TIMEOUT_MS,
-      () => `${JSON.stringify(view)}\n${diagnostics()}`,
+      {
+        what: `lb-${site.toLowerCase()}1: both pool members and its cluster server up`,
+        timeoutMs: START_TIMEOUT_MS,
+        context: () => `${JSON.stringify(view)}\n${diagnostics()}`,
+        intervalMs: 100,
+        retryErrors: true,
+      },
     )
   }
 }, 90_000)
@@ -437,12 +441,13 @@ describe('DNS outages: a separate GSLB engine process, then the primary DNS (Deb
     expect(stores.every((s) => s.site === 'B')).toBe(true)
     // lastGoodMaxAge after the last answer the resolver drops the name's addresses (documented behaviour): the VIP
     // then has no server and refuses associations instead of sending them to an address nobody vouches for.
-    await waitFor(
-      "lb-a2's resolver to drop the last-known-good addresses",
-      async () => ((await resolved(proxy)).length === 0 ? true : undefined),
-      LAST_GOOD_MAX_AGE_MS + RESOLVER.interval + 2 * RESOLVER.timeout + 10_000,
-      diagnostics,
-    )
+    await waitFor(async () => ((await resolved(proxy)).length === 0 ? true : undefined), {
+      what: "lb-a2's resolver to drop the last-known-good addresses",
+      timeoutMs: LAST_GOOD_MAX_AGE_MS + RESOLVER.interval + 2 * RESOLVER.timeout + 10_000,
+      context: diagnostics,
+      intervalMs: 100,
+      retryErrors: true,
+    })
     const droppedMs = Date.now() - downAt
     // the answer that gave the kept address came at most one refresh before the outage began
     expect(droppedMs).toBeGreaterThanOrEqual(LAST_GOOD_MAX_AGE_MS - 2 * RESOLVER.interval)

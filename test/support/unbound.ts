@@ -28,7 +28,7 @@ export async function startUnbound(
   localData: readonly string[],
 ): Promise<Unbound> {
   const dir = mkdtempSync(join(tmpdir(), 'gslb-unbound-'))
-  const port = await freePort()
+  const port = await freePort('127.0.0.1', { udp: true })
   const config = join(dir, 'unbound.conf')
   writeFileSync(
     config,

@@ -1,7 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { createSocket } from 'node:dgram'
 import { request } from 'node:http'
-import { createServer } from 'node:net'
 
 /** The last lines a child printed, for failure messages (bounded). */
 const MAX_LOG_LINES = 200
@@ -74,10 +72,6 @@ export class Child {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
 async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
@@ -88,84 +82,6 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): P
   } finally {
     clearTimeout(timer)
   }
-}
-
-/** Thrown by a `waitFor` probe to stop waiting at once (the thing waited for can no longer happen). */
-export class GiveUp extends Error {}
-
-/**
- * Polls `probe` until it returns a value other than undefined; throws naming `what` (and `context()`) at the
- * deadline, or at once when the probe throws `GiveUp`.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  context: () => string = () => '',
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError = ''
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (error) {
-      if (error instanceof GiveUp) throw error
-      lastError = error instanceof Error ? error.message : String(error)
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}\n${context()}`,
-      )
-    }
-    await sleep(intervalMs)
-  }
-}
-
-function tcpFree(address: string, port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(undefined))
-    server.listen({ host: address, port, exclusive: true }, () => {
-      const bound = (server.address() as { port: number }).port
-      server.close(() => resolve(bound))
-    })
-  })
-}
-
-function udpFree(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4')
-    socket.once('error', () => {
-      socket.close()
-      resolve(false)
-    })
-    socket.bind({ address, port, exclusive: true }, () => socket.close(() => resolve(true)))
-  })
-}
-
-/**
- * A port that is free for TCP (and UDP when `udp`) on every one of `addresses`: the kernel picks one for the first
- * address (bind port 0, close), the others are checked; a few tries, then an error.
- */
-export async function freePort(
-  addresses: readonly string[],
-  options: { udp?: boolean } = {},
-): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await tcpFree(addresses[0]!, 0)
-    if (port === undefined) continue
-    let ok = true
-    for (const address of addresses) {
-      if ((await tcpFree(address, port)) === undefined || (options.udp && !(await udpFree(address, port)))) {
-        ok = false
-        break
-      }
-    }
-    if (ok) return port
-  }
-  throw new Error(`no port free on all of ${addresses.join(', ')} after 50 tries`)
 }
 
 /** GET a JSON document over plain HTTP (no keep-alive, so no socket outlives the call), bounded by `timeoutMs`. */
