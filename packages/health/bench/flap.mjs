@@ -183,7 +183,13 @@ function startBlocks(seed, settings) {
 function checkerOptions(profile) {
   const { interval, timeout, rise, fall, legacy } = profile
   return {
-    defaults: { interval, timeout, rise, fall, ...(legacy ? { timeoutFall: fall } : {}) },
+    defaults: {
+      intervalMs: interval,
+      timeoutMs: timeout,
+      rise,
+      fall,
+      ...(legacy ? { timeoutFall: fall } : {}),
+    },
     ...(legacy ? { maxLagCredit: 0 } : {}),
   }
 }
@@ -222,7 +228,7 @@ async function flapRound(createHealthChecker, arm, ports, seed, settings) {
   stats.blockedMs = stopBlocks()
   measuring = false
   stats.targets = targets
-  await health.stop()
+  await health.close({ deadlineMs: 0 })
   return stats
 }
 
@@ -255,7 +261,7 @@ async function detect(createHealthChecker, arm, how, seed, settings) {
   const limit = outageAt + 10 * profile.interval + 5 * profile.timeout
   while (downAt.size < ids.length && performance.now() < limit) await sleep(20)
   stopBlocks()
-  await health.stop()
+  await health.close({ deadlineMs: 0 })
   child.kill('SIGKILL')
   return Object.fromEntries(ids.map((id) => [id, downAt.get(id) ?? Number.POSITIVE_INFINITY]))
 }

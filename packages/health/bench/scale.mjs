@@ -63,8 +63,8 @@ async function main() {
       id: `bench/${i}`,
       address: '127.0.0.1',
       port: ports[i % ports.length],
-      interval,
-      timeout: Number(values.timeout),
+      intervalMs: interval,
+      timeoutMs: Number(values.timeout),
       monitor: values.mode === 'silent' ? { type: 'tcp', expect: 'never' } : { type: 'tcp' },
     })
   }
@@ -99,7 +99,7 @@ async function main() {
   const cpu = process.cpuUsage(cpuStart)
   clearInterval(sampler)
   const snapshot = health.snapshot()
-  await health.stop()
+  await health.close({ deadlineMs: 0 })
   child.disconnect()
 
   lags.sort((a, b) => a - b)

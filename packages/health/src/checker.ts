@@ -3,11 +3,17 @@ import type { Clock, TimerHandle } from './clock.js'
 import { LOOP_LAG_CODE } from './constants.js'
 import { CheckDeadline, type DeadlineExpiry, LoopLagMeter } from './deadline.js'
 import { Deque } from './deque.js'
-import { HealthError, HealthErrorCode, invalidOptions } from './errors.js'
+import { HealthError, HealthErrorCode } from './errors.js'
 import { DueHeap, type HeapItem } from './heap.js'
 import { runMonitor } from './monitors/index.js'
 import { fromAbort, onAbort } from './monitors/outcome.js'
-import { type HealthCheckerOptions, type ResolvedCheckerOptions, resolveCheckerOptions } from './options.js'
+import {
+  type HealthCheckerOptions,
+  optionSignal,
+  type ResolvedCheckerOptions,
+  resolveCheckerOptions,
+  resolveCloseOptions,
+} from './options.js'
 import { Ring } from './ring.js'
 import { applyResult, type Counters, describeChange, effectiveState, nextDelay, verdictOf } from './state.js'
 import type {
@@ -15,6 +21,7 @@ import type {
   ChangeReason,
   CheckResult,
   EffectiveState,
+  HandlerErrorEvent,
   HealthChecker,
   HealthEvents,
   HealthSnapshot,
@@ -57,6 +64,14 @@ interface Job {
   controller: AbortController | null
 }
 
+/**
+ * idle: made, not started (checkNow() works, nothing is scheduled); running: scheduling; closing: close() waits for
+ * the checks in flight; closed: nothing runs any more.
+ */
+type Phase = 'idle' | 'running' | 'closing' | 'closed'
+
+// Typed through the HealthChecker interface (on/once/off with HealthEvents): @types/node's EventEmitter<T> accepts
+// any event name in on() and its listener type does not match the interface's for a generic event.
 class Checker extends EventEmitter implements HealthChecker {
   private readonly entries = new Map<string, Entry>()
   private readonly heap = new DueHeap<Entry>()
@@ -68,25 +83,33 @@ class Checker extends EventEmitter implements HealthChecker {
   private readonly meter: LoopLagMeter
   private timer: TimerHandle | null = null
   private timerDue = Number.POSITIVE_INFINITY
-  private isRunning = false
+  private phase: Phase = 'idle'
+  private started: Promise<void> | null = null
+  private closed: Promise<void> | null = null
+  /** Called each time the last check in flight settles (close() waits for that). */
+  private readonly idleWaiters = new Set<() => void>()
 
   constructor(options: ResolvedCheckerOptions) {
     super()
     this.options = options
     this.clock = options.clock
     this.meter = new LoopLagMeter(options.clock)
-    if (options.signal) onAbort(options.signal, () => void this.stop())
+    if (options.signal) onAbort(options.signal, () => void this.close({ deadlineMs: 0 }))
   }
 
   get running(): boolean {
-    return this.isRunning
+    return this.phase === 'running'
+  }
+
+  private get isRunning(): boolean {
+    return this.phase === 'running'
   }
 
   add(input: Target): TargetStatus {
     const target = resolveTarget(input, this.options.defaults)
     if (this.entries.has(target.id)) {
-      throw new HealthError(HealthErrorCode.DuplicateTarget, `target '${target.id}' is already registered`, {
-        field: 'target.id',
+      throw new HealthError(HealthErrorCode.DUPLICATE_TARGET, `target '${target.id}' is already registered`, {
+        path: 'target.id',
       })
     }
     const observed: HealthState = target.initialState
@@ -151,15 +174,14 @@ class Checker extends EventEmitter implements HealthChecker {
   }
 
   checkNow(id: string, options: { signal?: AbortSignal } = {}): Promise<CheckResult> {
+    if (this.phase === 'closing' || this.phase === 'closed') return Promise.reject(closedError('checkNow'))
     let entry: Entry
+    let signal: AbortSignal | undefined
     try {
       entry = this.mustGet(id, 'checkNow')
+      signal = optionSignal(options?.signal)
     } catch (error) {
       return Promise.reject(error)
-    }
-    const signal = options?.signal
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      return Promise.reject(invalidOptions('signal', 'must be an AbortSignal'))
     }
     if (signal?.aborted) return Promise.reject(callerAborted(id, signal))
     const shared = this.enqueueNow(entry)
@@ -194,9 +216,9 @@ class Checker extends EventEmitter implements HealthChecker {
   setAdmin(id: string, override: AdminOverride): TargetStatus {
     if (override !== null && override !== 'force-up' && override !== 'force-down' && override !== 'drain') {
       throw new HealthError(
-        HealthErrorCode.InvalidTarget,
+        HealthErrorCode.INVALID_TARGET,
         `invalid admin override for '${id}': must be 'force-up', 'force-down', 'drain' or null`,
-        { field: 'override' },
+        { path: 'override' },
       )
     }
     const entry = this.mustGet(id, 'setAdmin')
@@ -223,28 +245,98 @@ class Checker extends EventEmitter implements HealthChecker {
     }
   }
 
-  start(): void {
-    if (this.isRunning || this.options.signal?.aborted) return
-    this.isRunning = true
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.phase === 'closing' || this.phase === 'closed' || this.options.signal?.aborted) {
+      return Promise.reject(closedError('start'))
+    }
+    if (this.started !== null) return this.started
+    let signal: AbortSignal | undefined
+    try {
+      signal = optionSignal(options?.signal)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (signal?.aborted) {
+      return Promise.reject(
+        new HealthError(HealthErrorCode.ABORTED, 'start() aborted by its signal', { cause: signal.reason }),
+      )
+    }
+    this.phase = 'running'
     for (const entry of this.entries.values()) {
       if (entry.job === null && !this.heap.has(entry)) this.scheduleFirst(entry)
     }
     this.arm()
+    this.started = Promise.resolve()
+    return this.started
   }
 
-  async stop(): Promise<void> {
-    this.isRunning = false
+  close(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<void> {
+    if (this.closed !== null) return this.closed
+    let settings: ReturnType<typeof resolveCloseOptions>
+    try {
+      settings = resolveCloseOptions(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (this.phase !== 'closed') this.phase = 'closing'
+    this.stopScheduling(aborted('the health checker closed before this check ran'))
+    this.closed = this.finishClose(settings.deadlineMs, settings.signal)
+    return this.closed
+  }
+
+  destroy(error?: Error): void {
+    if (this.phase === 'closed') return
+    this.phase = 'closed'
+    const reason = new HealthError(
+      HealthErrorCode.ABORTED,
+      `the health checker was destroyed${error instanceof Error ? `: ${error.message}` : ''}`,
+      { cause: error },
+    )
+    this.stopScheduling(reason)
+    for (const job of this.active) job.controller?.abort(reason)
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  private async finishClose(deadlineMs: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.active.size > 0 && deadlineMs > 0 && !signal?.aborted) {
+      await this.checksSettled(deadlineMs, signal)
+    }
+    this.phase = 'closed'
+    const reason = aborted(`the health checker closed: check still in flight after ${deadlineMs} ms`)
+    for (const job of this.active) job.controller?.abort(reason)
+    await this.drain()
+  }
+
+  /** Resolves once no check is in flight, `deadlineMs` has passed, or `signal` aborted — whichever comes first. */
+  private checksSettled(deadlineMs: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      let dropAbort = () => {}
+      const done = () => {
+        clearTimeout(timer)
+        dropAbort()
+        this.idleWaiters.delete(done)
+        resolve()
+      }
+      // Wall-clock (not the injected clock), like the release grace: it bounds how long the caller waits.
+      const timer = setTimeout(done, deadlineMs)
+      if (signal !== undefined) dropAbort = onAbort(signal, done)
+      this.idleWaiters.add(done)
+    })
+  }
+
+  /** No more scheduled or queued checks (waiters of queued ones get an aborted result); checks in flight go on. */
+  private stopScheduling(reason: HealthError): void {
     if (this.timer !== null) this.clock.clearTimer(this.timer)
     this.timer = null
     this.timerDue = Number.POSITIVE_INFINITY
     this.heap.clear()
-    const reason = aborted('the health checker stopped')
     for (const job of this.queue.removeWhere(() => true)) {
       job.entry.job = null
       this.resolveWaiters(job, this.abortedResult(job, reason))
     }
-    for (const job of this.active) job.controller?.abort(reason)
-    await this.drain()
   }
 
   private async drain(): Promise<void> {
@@ -252,7 +344,7 @@ class Checker extends EventEmitter implements HealthChecker {
     // Wall-clock grace (not the injected clock): it bounds real resources, e.g. a custom monitor ignoring its signal.
     let timer: ReturnType<typeof setTimeout> | undefined
     const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.options.stopGraceMs)
+      timer = setTimeout(resolve, this.options.releaseGraceMs)
     })
     await Promise.race([Promise.allSettled([...this.draining]), grace])
     clearTimeout(timer)
@@ -261,15 +353,15 @@ class Checker extends EventEmitter implements HealthChecker {
   private mustGet(id: string, operation: string): Entry {
     const entry = this.entries.get(id)
     if (entry === undefined) {
-      throw new HealthError(HealthErrorCode.UnknownTarget, `${operation}: no target with id '${id}'`, {
-        field: 'id',
+      throw new HealthError(HealthErrorCode.UNKNOWN_TARGET, `${operation}: no target with id '${id}'`, {
+        path: 'id',
       })
     }
     return entry
   }
 
   private scheduleFirst(entry: Entry): void {
-    const spread = Math.min(entry.target.interval, this.options.initialSpreadMs)
+    const spread = Math.min(entry.target.intervalMs, this.options.initialSpreadMs)
     this.schedule(entry, this.clock.now() + this.options.random() * spread)
   }
 
@@ -341,14 +433,14 @@ class Checker extends EventEmitter implements HealthChecker {
     this.active.add(job)
     const startedMono = this.clock.now()
     const startedAt = this.clock.wallNow()
-    const maxWaitMs = Math.round(target.timeout * (1 + this.options.maxLagCredit))
+    const maxWaitMs = Math.round(target.timeoutMs * (1 + this.options.maxLagCredit))
     const deadline = new CheckDeadline({
       clock: this.clock,
       meter: this.meter,
-      timeoutMs: target.timeout,
+      timeoutMs: target.timeoutMs,
       maxWaitMs,
       onExpire: (expiry) =>
-        controller.abort(new HealthError(HealthErrorCode.Timeout, timeoutMessage(target, expiry))),
+        controller.abort(new HealthError(HealthErrorCode.TIMEOUT, timeoutMessage(target, expiry))),
     })
     // A monitor that ignored its signal gets no second call until its first settles: one stuck run per target at
     // most, instead of a new leaked socket or promise every interval.
@@ -391,7 +483,7 @@ class Checker extends EventEmitter implements HealthChecker {
       const cancelled = controller.signal.aborted && outcome.code === 'aborted'
       if (!cancelled && !entry.removed && job.generation === entry.generation) {
         this.record(entry, result)
-        // A listener may have removed, updated or rescheduled the target, or stopped the checker.
+        // A handler may have removed, updated or rescheduled the target, or closed the checker.
         if (this.isRunning && !entry.removed && !this.heap.has(entry) && entry.job === null) {
           const delay = nextDelay(entry, entry.target, this.options.random)
           this.schedule(entry, Math.max(startedMono + delay, this.clock.now()))
@@ -401,6 +493,7 @@ class Checker extends EventEmitter implements HealthChecker {
       }
       this.resolveWaiters(job, result)
       this.pump()
+      if (this.active.size === 0) for (const done of [...this.idleWaiters]) done()
     })
   }
 
@@ -482,20 +575,26 @@ class Checker extends EventEmitter implements HealthChecker {
     }
   }
 
+  /** Calls every handler even when one throws (a check's bookkeeping must not stop halfway). */
   private emitSafe<E extends keyof HealthEvents>(event: E, payload: HealthEvents[E]): void {
     for (const listener of this.rawListeners(event)) {
       try {
         ;(listener as Listener<E>).call(this, payload)
-      } catch (error) {
-        if (event !== 'listener:error' && this.listenerCount('listener:error') > 0) {
-          this.emitSafe('listener:error', { event, error })
-        } else {
-          // nobody listens for listener errors: say so on the process rather than lose the error
-          process.emitWarning(
-            `@gslb/health: a '${event}' listener threw: ${(error as Error)?.stack ?? error}`,
-          )
-        }
+      } catch (thrown) {
+        this.handlerThrew(event, thrown)
       }
+    }
+  }
+
+  /** docs/decisions/0017: re-emitted as 'handler:error'; with nobody to take it, a process warning, never lost. */
+  private handlerThrew(event: keyof HealthEvents, thrown: unknown): void {
+    const error =
+      thrown instanceof Error ? thrown : new Error(`a '${event}' handler threw ${describe(thrown)}`)
+    if (event !== 'handler:error' && this.listenerCount('handler:error') > 0) {
+      const payload: HandlerErrorEvent = { event, error }
+      this.emitSafe('handler:error', payload)
+    } else {
+      warn(error)
     }
   }
 
@@ -527,24 +626,51 @@ function timeoutMessage(target: ResolvedTarget, expiry: DeadlineExpiry): string 
   const elapsed = Math.round(expiry.elapsedMs)
   const blocked = Math.round(expiry.blockedMs)
   if (expiry.lagged) {
-    return `no result in ${elapsed} ms, but this process's event loop was blocked for ${blocked} ms of them (less than the ${target.timeout} ms timeout left for the check): not counted`
+    return `no result in ${elapsed} ms, but this process's event loop was blocked for ${blocked} ms of them (less than the ${target.timeoutMs} ms timeout left for the check): not counted`
   }
-  if (blocked === 0) return `no result within ${target.timeout} ms`
-  return `no result within ${target.timeout} ms of event-loop time (${elapsed} ms, the loop was blocked for ${blocked} ms)`
+  if (blocked === 0) return `no result within ${target.timeoutMs} ms`
+  return `no result within ${target.timeoutMs} ms of event-loop time (${elapsed} ms, the loop was blocked for ${blocked} ms)`
+}
+
+/** process.emitWarning(error), which must not throw here: it refuses an Error of another realm (vm, jest). */
+function warn(error: Error): void {
+  try {
+    process.emitWarning(error)
+  } catch {
+    const code = (error as { code?: unknown }).code
+    process.emitWarning(error.message, {
+      type: error.name,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(error.stack === undefined ? {} : { detail: error.stack }),
+    })
+  }
+}
+
+function closedError(operation: string): HealthError {
+  return new HealthError(HealthErrorCode.CLOSED, `${operation}(): the health checker is closed`)
+}
+
+/** A thrown non-Error value, as text (its own toString may throw). */
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }
 
 function callerAborted(id: string, signal: AbortSignal): HealthError {
-  return new HealthError(HealthErrorCode.Aborted, `checkNow('${id}') aborted by its signal`, {
+  return new HealthError(HealthErrorCode.ABORTED, `checkNow('${id}') aborted by its signal`, {
     cause: signal.reason,
   })
 }
 
 function aborted(message: string): HealthError {
-  return new HealthError(HealthErrorCode.Aborted, message)
+  return new HealthError(HealthErrorCode.ABORTED, message)
 }
 
 /**
- * Creates a health checker. Targets can be added before or after start().
+ * Creates a health checker. Targets can be added before or after start(); close() (or `await using`) ends it.
  */
 export function createHealthChecker(options: HealthCheckerOptions = {}): HealthChecker {
   return new Checker(resolveCheckerOptions(options))

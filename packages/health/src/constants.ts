@@ -8,7 +8,7 @@ export const DEFAULT_TIMEOUT_MS = 1_000
 export const DEFAULT_RISE = 2
 /** Consecutive failures needed to go down (HAProxy `fall`). */
 export const DEFAULT_FALL = 3
-/** Ceiling for the interval used while a target is transitioning (HAProxy `fastinter`); never above `interval`. */
+/** Ceiling for the interval used while a target is transitioning (HAProxy `fastinter`); never above `intervalMs`. */
 export const DEFAULT_FAST_INTERVAL_MS = 500
 /** Fraction of the interval by which each next check is moved at random (±), to keep checks spread. */
 export const DEFAULT_JITTER = 0.1
@@ -18,11 +18,13 @@ export const DEFAULT_INITIAL_SPREAD_MS = 2_000
 export const DEFAULT_HISTORY_SIZE = 10
 /** Checks allowed in flight at once across the whole checker (bounds sockets, fds and children). */
 export const DEFAULT_MAX_CONCURRENT = 256
-/** How long stop() waits for checks in flight to release their resources after being aborted. */
-export const DEFAULT_STOP_GRACE_MS = 2_000
+/** How long close() lets checks in flight finish before it aborts them (its `deadlineMs`). */
+export const DEFAULT_CLOSE_DEADLINE_MS = 2_000
+/** How long close() then waits for aborted checks to release their sockets, timers and child processes. */
+export const DEFAULT_RELEASE_GRACE_MS = 2_000
 /**
  * A check's deadline may be pushed back by up to this many times its timeout for time this process's event loop was
- * blocked (0 = no compensation: a check times out after `timeout` ms of wall time).
+ * blocked (0 = no compensation: a check times out after `timeoutMs` of wall time).
  */
 export const DEFAULT_MAX_LAG_CREDIT = 1
 /** Period of the timer whose lateness measures event-loop blocks while checks are in flight. */
@@ -54,8 +56,12 @@ export const DEFAULT_HTTP_MAX_BODY_BYTES = 65_536
 /** HTTP monitor: status codes that count as up when `expectStatus` is not given (200–399). */
 export const DEFAULT_HTTP_STATUS_MIN = 200
 export const DEFAULT_HTTP_STATUS_MAX = 399
-/** DICOM monitor: AE titles used when the monitor does not name them. */
-export const DEFAULT_CALLING_AE = 'GSLB_HEALTH'
+/**
+ * DICOM monitor: our AE title when the monitor does not name one. Not @gslb/dicom's DEFAULT_CALLING_AE ('GSLB-LB'):
+ * this one tells a PACS's log (and the CLI) that an association was a health check.
+ */
+export const DEFAULT_HEALTH_CALLING_AE = 'GSLB_HEALTH'
+/** DICOM monitor: the peer's AE title when the monitor does not name one. */
 export const DEFAULT_CALLED_AE = 'ANY-SCP'
 /**
  * Monitors with timers of their own (echo(), c-ares, undici) set them this far beyond the checker's longest wait, so

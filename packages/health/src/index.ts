@@ -8,11 +8,11 @@
  * ```ts
  * import { createHealthChecker } from '@gslb/health'
  *
- * const health = createHealthChecker({ defaults: { interval: 2000, timeout: 1000, rise: 2, fall: 3 } })
+ * const health = createHealthChecker({ defaults: { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3 } })
  * health.on('target:change', (e) => console.log(e.id, e.previous, '→', e.current, e.reason.message))
  * health.add({ id: 'dicom/site-a', address: '10.1.0.10', port: 104, monitor: { type: 'dicom', calledAE: 'PACS' } })
- * health.start()
- * // later: await health.stop()
+ * await health.start()
+ * // later: await health.close({ deadlineMs: 1000 })
  * ```
  */
 
@@ -32,6 +32,7 @@ export type {
   DnsRcode,
   EffectiveState,
   ExternalMonitor,
+  HandlerErrorEvent,
   HealthChecker,
   HealthEvents,
   HealthSnapshot,
@@ -39,7 +40,6 @@ export type {
   HttpMonitor,
   InitialState,
   Listener,
-  ListenerErrorEvent,
   MonitorOutcome,
   MonitorSpec,
   ResolvedTarget,

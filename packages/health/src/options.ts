@@ -1,26 +1,27 @@
 import { type Clock, systemClock } from './clock.js'
 import {
+  DEFAULT_CLOSE_DEADLINE_MS,
   DEFAULT_HISTORY_SIZE,
   DEFAULT_INITIAL_SPREAD_MS,
   DEFAULT_MAX_CONCURRENT,
   DEFAULT_MAX_LAG_CREDIT,
-  DEFAULT_STOP_GRACE_MS,
+  DEFAULT_RELEASE_GRACE_MS,
   LIMITS,
 } from './constants.js'
 import { HealthError, invalidOptions } from './errors.js'
 import { resolveTarget, type TargetDefaults } from './validate.js'
 
 export interface HealthCheckerOptions {
-  /** Timing defaults for targets that leave them out (interval, timeout, rise, fall, ...). */
+  /** Timing defaults for targets that leave them out (intervalMs, timeoutMs, rise, fall, ...). */
   defaults?: TargetDefaults
   /** Checks in flight at once across all targets (default 256); due checks beyond it wait in FIFO order. */
   maxConcurrent?: number
   /** Results kept per target (default 10). */
   historySize?: number
-  /** A target's first check happens at a random point within min(interval, this) (default 2000 ms). */
+  /** A target's first check happens at a random point within min(intervalMs, this) (default 2000 ms). */
   initialSpreadMs?: number
-  /** How long stop() waits for aborted checks to release their resources (default 2000 ms). */
-  stopGraceMs?: number
+  /** How long close() waits for aborted checks to release their sockets and children (default 2000 ms). */
+  releaseGraceMs?: number
   /**
    * Time this process's event loop was blocked while a check ran does not count against the check's timeout: its
    * deadline moves back by that time, up to this many times the timeout (default 1; 0 turns this off). A check that
@@ -28,7 +29,7 @@ export interface HealthCheckerOptions {
    * neither way.
    */
   maxLagCredit?: number
-  /** Aborting it stops the checker. */
+  /** Aborting it closes the checker at once: `close({ deadlineMs: 0 })`. */
   signal?: AbortSignal
   /** Time source and timers (tests inject a manual clock). */
   clock?: Clock
@@ -41,22 +42,19 @@ export interface ResolvedCheckerOptions {
   maxConcurrent: number
   historySize: number
   initialSpreadMs: number
-  stopGraceMs: number
+  releaseGraceMs: number
   maxLagCredit: number
   signal: AbortSignal | undefined
   clock: Clock
   random: () => number
 }
 
-/** Validates checker options where they enter; errors are GSLB_HEALTH_INVALID_OPTIONS naming the option. */
+/** Validates checker options where they enter; errors are GSLB_HEALTH_OPTIONS_INVALID naming the option. */
 export function resolveCheckerOptions(options: HealthCheckerOptions): ResolvedCheckerOptions {
   if (typeof options !== 'object' || options === null) throw invalidOptions('options', 'must be an object')
   const defaults = options.defaults ?? {}
   validateDefaults(defaults)
-  const signal = options.signal
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidOptions('signal', 'must be an AbortSignal')
-  }
+  const signal = optionSignal(options.signal)
   if (options.random !== undefined && typeof options.random !== 'function') {
     throw invalidOptions('random', 'must be a function returning a number in [0, 1)')
   }
@@ -87,7 +85,7 @@ export function resolveCheckerOptions(options: HealthCheckerOptions): ResolvedCh
       0,
       LIMITS.maxIntervalMs,
     ),
-    stopGraceMs: optionInt(options.stopGraceMs, 'stopGraceMs', DEFAULT_STOP_GRACE_MS, 0, 60_000),
+    releaseGraceMs: optionInt(options.releaseGraceMs, 'releaseGraceMs', DEFAULT_RELEASE_GRACE_MS, 0, 60_000),
     maxLagCredit: optionNumber(
       options.maxLagCredit,
       'maxLagCredit',
@@ -122,7 +120,27 @@ function validateDefaults(defaults: TargetDefaults): void {
   try {
     resolveTarget({ id: 'defaults', address: '127.0.0.1', port: 1, monitor: { type: 'tcp' } }, defaults)
   } catch (error) {
-    if (error instanceof HealthError) throw invalidOptions(error.field ?? 'defaults', error.message)
+    if (error instanceof HealthError) throw invalidOptions(error.path ?? 'defaults', error.message)
     throw error
   }
+}
+
+/** Validates the options of close(); `deadlineMs` defaults to DEFAULT_CLOSE_DEADLINE_MS. */
+export function resolveCloseOptions(options: unknown): {
+  deadlineMs: number
+  signal: AbortSignal | undefined
+} {
+  if (options === undefined) return { deadlineMs: DEFAULT_CLOSE_DEADLINE_MS, signal: undefined }
+  if (typeof options !== 'object' || options === null) throw invalidOptions('options', 'must be an object')
+  const { deadlineMs, signal } = options as { deadlineMs?: unknown; signal?: unknown }
+  return {
+    deadlineMs: optionInt(deadlineMs, 'deadlineMs', DEFAULT_CLOSE_DEADLINE_MS, 0, LIMITS.maxIntervalMs),
+    signal: optionSignal(signal),
+  }
+}
+
+export function optionSignal(signal: unknown, name = 'signal'): AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw invalidOptions(name, 'must be an AbortSignal')
+  return signal
 }

@@ -75,15 +75,15 @@ export function isTransitioning(counters: Counters): boolean {
   return counters.successes > 0
 }
 
-/** Delay before the next check: fastInterval while transitioning, downInterval while steadily down. */
+/** Delay before the next check: fastIntervalMs while transitioning, downIntervalMs while steadily down. */
 export function nextDelay(
   counters: Counters,
-  target: Pick<ResolvedTarget, 'interval' | 'fastInterval' | 'downInterval' | 'jitter'>,
+  target: Pick<ResolvedTarget, 'intervalMs' | 'fastIntervalMs' | 'downIntervalMs' | 'jitter'>,
   random: () => number,
 ): number {
-  let base = target.interval
-  if (isTransitioning(counters)) base = target.fastInterval
-  else if (counters.observed === 'down') base = target.downInterval
+  let base = target.intervalMs
+  if (isTransitioning(counters)) base = target.fastIntervalMs
+  else if (counters.observed === 'down') base = target.downIntervalMs
   const spread = base * target.jitter
   return base + (random() * 2 - 1) * spread
 }

@@ -1,4 +1,7 @@
-/** Observed health of a target, derived from its checks. */
+/**
+ * Observed health of a target, derived from its checks: `'unknown'` until the first conclusive check, then `'up'` or
+ * `'down'` by the rise/fall thresholds. The one health vocabulary of gslb-lb: the engine and the forwarder use it too.
+ */
 export type HealthState = 'unknown' | 'up' | 'down'
 
 /**
@@ -7,7 +10,11 @@ export type HealthState = 'unknown' | 'up' | 'down'
  */
 export type AdminOverride = 'force-up' | 'force-down' | 'drain' | null
 
-/** What consumers route on: the observed state unless an override says otherwise. */
+/**
+ * What consumers route on: the observed state unless an admin override says otherwise (`force-up` → `'up'`,
+ * `force-down` → `'down'`, `drain` → `'drain'`: no new traffic, connections in progress finish). The one
+ * effective-state vocabulary of gslb-lb (the forwarder's server states and the engine's members use it).
+ */
 export type EffectiveState = HealthState | 'drain'
 
 /** What a target's checks start from (see README "Initial state"). */
@@ -57,7 +64,7 @@ export interface HttpMonitor {
 
 export interface DicomMonitor {
   type: 'dicom'
-  /** Our AE title (default 'GSLB_HEALTH'). */
+  /** Our AE title (default `DEFAULT_HEALTH_CALLING_AE`, 'GSLB_HEALTH': a PACS's log shows the association was a check). */
   callingAE?: string
   /** The peer's AE title (default 'ANY-SCP'). */
   calledAE?: string
@@ -112,21 +119,23 @@ export interface Target {
   address: string
   port: number
   monitor: MonitorSpec
-  /** ms between checks in a steady state. */
-  interval?: number
-  /** ms a check may take; must be below `interval`. */
-  timeout?: number
+  /** Milliseconds between checks in a steady state (default 2000). */
+  intervalMs?: number
+  /** Milliseconds a check may take; must be below `intervalMs` (default 1000, at most half a shorter interval). */
+  timeoutMs?: number
+  /** Consecutive successes needed to go up (default 2). */
   rise?: number
+  /** Consecutive failures needed to go down (default 3). */
   fall?: number
   /**
    * Consecutive failures needed to go down when every one of them was a timeout (default `fall` + 1; never fewer
    * than `fall`). A refused or reset connection or a protocol error in the streak makes `fall` apply.
    */
   timeoutFall?: number
-  /** ms between checks while transitioning (a count started but threshold not reached). */
-  fastInterval?: number
-  /** ms between checks while down and steady (default `interval`). */
-  downInterval?: number
+  /** Milliseconds between checks while transitioning (a count started but its threshold not reached). */
+  fastIntervalMs?: number
+  /** Milliseconds between checks while down and steady (default `intervalMs`). */
+  downIntervalMs?: number
   /** Fraction (0–0.5) of the interval by which each next check moves at random. */
   jitter?: number
   initialState?: InitialState
@@ -136,13 +145,13 @@ export interface Target {
 
 /** A target after validation, with every default filled in. */
 export interface ResolvedTarget extends Target {
-  interval: number
-  timeout: number
+  intervalMs: number
+  timeoutMs: number
   rise: number
   fall: number
   timeoutFall: number
-  fastInterval: number
-  downInterval: number
+  fastIntervalMs: number
+  downIntervalMs: number
   jitter: number
   initialState: InitialState
 }
@@ -205,9 +214,11 @@ export interface CheckResultEvent {
   timeouts: number
 }
 
-export interface ListenerErrorEvent {
+/** A handler of one of the checker's events threw (or a non-Error value, wrapped in an Error). */
+export interface HandlerErrorEvent {
+  /** The event whose handler threw, e.g. `'target:change'`. */
   event: string
-  error: unknown
+  error: Error
 }
 
 export interface HealthEvents {
@@ -215,8 +226,11 @@ export interface HealthEvents {
   'target:change': TargetChangeEvent
   /** A check finished. */
   'check:result': CheckResultEvent
-  /** A listener threw; the checker caught it and carried on. */
-  'listener:error': ListenerErrorEvent
+  /**
+   * A handler of another event threw; the checker caught it and carried on (the other handlers still ran). Without a
+   * `'handler:error'` handler, or when that one throws too, the error goes to `process.emitWarning`.
+   */
+  'handler:error': HandlerErrorEvent
 }
 
 export interface TargetStatus {
@@ -267,10 +281,24 @@ export interface HealthChecker {
   /** Sets or clears (null) an admin override. Checks keep running. */
   setAdmin(id: string, override: AdminOverride): TargetStatus
   snapshot(): HealthSnapshot
-  /** Starts scheduling checks. Idempotent. */
-  start(): void
-  /** Stops scheduling, cancels checks in flight and resolves once their sockets and children are gone. */
-  stop(): Promise<void>
+  /**
+   * Starts scheduling checks; resolves once every registered target has its first check scheduled. Idempotent: a
+   * second call returns the same promise. Rejects with GSLB_HEALTH_CLOSED after close() or destroy(), and with
+   * GSLB_HEALTH_ABORTED when `signal` is already aborted (nothing is started then).
+   */
+  start(options?: { signal?: AbortSignal }): Promise<void>
+  /**
+   * Graceful: schedules no new check (queued ones are dropped, checkNow() rejects with GSLB_HEALTH_CLOSED), lets the
+   * checks in flight finish — their results still count and are emitted — until `deadlineMs` (default 2000) or
+   * `signal` aborts, then aborts the rest and resolves once their sockets, timers and children are gone (bounded by
+   * `releaseGraceMs`). Idempotent (same promise); resolves at once on a checker that never ran a check.
+   */
+  close(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<void>
+  /** Abrupt: aborts every check in flight now and schedules nothing more. Idempotent; `error` becomes the abort's cause. */
+  destroy(error?: Error): void
+  /** `close()`, for `await using health = createHealthChecker(...)`. */
+  [Symbol.asyncDispose](): Promise<void>
+  /** True between start() and close()/destroy(). */
   readonly running: boolean
   on<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this
   once<E extends keyof HealthEvents>(event: E, listener: Listener<E>): this

@@ -14,16 +14,24 @@ import type { MonitorSpec, ResolvedTarget, Target } from './types.js'
 /** Per-target timing defaults a checker applies to targets that leave them out. */
 export type TargetDefaults = Pick<
   Target,
-  | 'interval'
-  | 'timeout'
+  | 'intervalMs'
+  | 'timeoutMs'
   | 'rise'
   | 'fall'
   | 'timeoutFall'
-  | 'fastInterval'
-  | 'downInterval'
+  | 'fastIntervalMs'
+  | 'downIntervalMs'
   | 'jitter'
   | 'initialState'
 >
+
+/** Durations renamed with their unit in 0.2: an old name would otherwise be ignored and its default used silently. */
+const RENAMED_DURATIONS: Readonly<Record<string, string>> = {
+  interval: 'intervalMs',
+  timeout: 'timeoutMs',
+  fastInterval: 'fastIntervalMs',
+  downInterval: 'downIntervalMs',
+}
 
 const RCODES = new Set(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'NOTIMP', 'FORMERR'])
 const HTTP_METHOD = /^[A-Z]{1,16}$/
@@ -56,7 +64,7 @@ export interface TargetIssue {
   message: string
 }
 
-/** Thrown by the small checks below and turned into a TargetIssue by `field`. */
+/** Thrown by the small checks below and turned into a TargetIssue by `field()`. */
 class FieldProblem extends Error {
   constructor(
     readonly path: string,
@@ -376,13 +384,24 @@ function checkTarget(issues: TargetIssue[], input: unknown, defaults: TargetDefa
   const number = (key: keyof TargetDefaults, fallback: number, min: number, max: number) =>
     field(issues, Number.NaN, () => integer(pick(key) ?? fallback, at(key), min, max))
 
-  const interval = number('interval', DEFAULT_INTERVAL_MS, LIMITS.minIntervalMs, LIMITS.maxIntervalMs)
+  for (const [old, renamed] of Object.entries(RENAMED_DURATIONS)) {
+    if (input[old] !== undefined) {
+      issues.push({ path: `target.${old}`, message: `is now '${renamed}' (milliseconds)` })
+    }
+    if ((defaults as Record<string, unknown>)[old] !== undefined) {
+      issues.push({ path: `defaults.${old}`, message: `is now '${renamed}' (milliseconds)` })
+    }
+  }
+  const intervalMs = number('intervalMs', DEFAULT_INTERVAL_MS, LIMITS.minIntervalMs, LIMITS.maxIntervalMs)
   // A bad interval is reported once: the values that follow from it are checked against the default.
-  const known = Number.isNaN(interval) ? DEFAULT_INTERVAL_MS : interval
+  const known = Number.isNaN(intervalMs) ? DEFAULT_INTERVAL_MS : intervalMs
   const timeoutDefault = Math.min(DEFAULT_TIMEOUT_MS, Math.floor(known / 2))
-  const timeout = number('timeout', timeoutDefault, LIMITS.minTimeoutMs, LIMITS.maxIntervalMs)
-  if (timeout >= interval) {
-    issues.push({ path: at('timeout'), message: `must be below the interval (${timeout} ≥ ${interval})` })
+  const timeoutMs = number('timeoutMs', timeoutDefault, LIMITS.minTimeoutMs, LIMITS.maxIntervalMs)
+  if (timeoutMs >= intervalMs) {
+    issues.push({
+      path: at('timeoutMs'),
+      message: `must be below the interval (${timeoutMs} ≥ ${intervalMs})`,
+    })
   }
   const rise = number('rise', DEFAULT_RISE, 1, LIMITS.maxThreshold)
   const fall = number('fall', DEFAULT_FALL, 1, LIMITS.maxThreshold)
@@ -391,13 +410,13 @@ function checkTarget(issues: TargetIssue[], input: unknown, defaults: TargetDefa
     knownFall,
     number('timeoutFall', Math.min(knownFall + 1, LIMITS.maxThreshold), 1, LIMITS.maxThreshold),
   )
-  const fastInterval = number(
-    'fastInterval',
+  const fastIntervalMs = number(
+    'fastIntervalMs',
     Math.min(known, DEFAULT_FAST_INTERVAL_MS),
     LIMITS.minIntervalMs,
     known,
   )
-  const downInterval = number('downInterval', known, LIMITS.minIntervalMs, LIMITS.maxIntervalMs)
+  const downIntervalMs = number('downIntervalMs', known, LIMITS.minIntervalMs, LIMITS.maxIntervalMs)
   const jitter = field(issues, 0, () => finite(pick('jitter') ?? DEFAULT_JITTER, at('jitter'), 0, 0.5))
   const initialState = pick('initialState') ?? 'unknown'
   if (initialState !== 'unknown' && initialState !== 'up' && initialState !== 'down') {
@@ -412,13 +431,13 @@ function checkTarget(issues: TargetIssue[], input: unknown, defaults: TargetDefa
     address: address ?? '',
     port,
     monitor,
-    interval,
-    timeout,
+    intervalMs,
+    timeoutMs,
     rise,
     fall,
     timeoutFall,
-    fastInterval,
-    downInterval,
+    fastIntervalMs,
+    downIntervalMs,
     jitter,
     initialState: initialState as ResolvedTarget['initialState'],
   })
@@ -426,7 +445,7 @@ function checkTarget(issues: TargetIssue[], input: unknown, defaults: TargetDefa
 
 /**
  * Every problem with a target at once, each with the path of its field (`target.monitor.path`, or
- * `defaults.timeout` for a value taken from the defaults); an empty list when `add()` accepts it. Pure.
+ * `defaults.timeoutMs` for a value taken from the defaults); an empty list when `add()` accepts it. Pure.
  */
 export function validateTarget(input: unknown, defaults: TargetDefaults = {}): TargetIssue[] {
   const issues: TargetIssue[] = []
@@ -444,12 +463,12 @@ export function resolveTarget(input: unknown, defaults: TargetDefaults = {}): Re
 }
 
 const TIMING_KEYS = new Set([
-  'interval',
+  'intervalMs',
   'rise',
   'fall',
   'timeoutFall',
-  'fastInterval',
-  'downInterval',
+  'fastIntervalMs',
+  'downIntervalMs',
   'jitter',
   'meta',
 ])

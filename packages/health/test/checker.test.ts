@@ -1,5 +1,6 @@
 import {
   createHealthChecker,
+  type HandlerErrorEvent,
   type HealthChecker,
   HealthErrorCode,
   type TargetChangeEvent,
@@ -14,7 +15,7 @@ function setup(options: Parameters<typeof createHealthChecker>[0] = {}) {
   const health = createHealthChecker({
     clock,
     random: () => 0,
-    defaults: { interval: 1000, timeout: 500, rise: 2, fall: 3, fastInterval: 200, jitter: 0 },
+    defaults: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 3, fastIntervalMs: 200, jitter: 0 },
     ...options,
   })
   const changes: TargetChangeEvent[] = []
@@ -24,7 +25,7 @@ function setup(options: Parameters<typeof createHealthChecker>[0] = {}) {
 
 let current: HealthChecker | undefined
 afterEach(async () => {
-  await current?.stop()
+  await current?.close({ deadlineMs: 0 })
   current = undefined
 })
 
@@ -118,7 +119,7 @@ describe('state machine', () => {
     const { clock, health } = setup({ random: () => 1 - Number.EPSILON, initialSpreadMs: 0 })
     current = health
     const { state, monitor } = scripted(clock, false)
-    health.add({ ...base, id: 'a', monitor, downInterval: 5000, jitter: 0.2 })
+    health.add({ ...base, id: 'a', monitor, downIntervalMs: 5000, jitter: 0.2 })
     health.start()
     await clock.advance(0)
     await clock.advance(7000)
@@ -127,12 +128,12 @@ describe('state machine', () => {
   })
 
   test('a check that ignores its signal fails with code timeout after the timeout', async () => {
-    const { clock, health } = setup({ stopGraceMs: 50 })
+    const { clock, health } = setup({ releaseGraceMs: 50 })
     current = health
     const { state, monitor } = scripted(clock)
     state.hang = true
     state.ignoreSignal = true
-    health.add({ ...base, id: 'a', monitor, timeout: 300 })
+    health.add({ ...base, id: 'a', monitor, timeoutMs: 300 })
     const results: string[] = []
     health.on('check:result', (event) => results.push(`${event.result.code}@${event.result.durationMs}`))
     health.start()
@@ -144,7 +145,7 @@ describe('state machine', () => {
   })
 
   test('a monitor that ignores its signal is not called again until its run settles (code stuck)', async () => {
-    const { clock, health } = setup({ stopGraceMs: 50 })
+    const { clock, health } = setup({ releaseGraceMs: 50 })
     current = health
     let release: (value: boolean) => void = () => {}
     const calls: number[] = []
@@ -221,10 +222,10 @@ describe('admin overrides', () => {
     const { health } = setup()
     health.add({ ...base, id: 'a', monitor: { type: 'tcp' } })
     expect(() => health.setAdmin('a', 'maint' as never)).toThrow(
-      expect.objectContaining({ field: 'override' }),
+      expect.objectContaining({ path: 'override' }),
     )
     expect(() => health.setAdmin('b', null)).toThrow(
-      expect.objectContaining({ code: HealthErrorCode.UnknownTarget }),
+      expect.objectContaining({ code: HealthErrorCode.UNKNOWN_TARGET }),
     )
   })
 })
@@ -249,7 +250,7 @@ describe('checkNow', () => {
 
   test('a failing checkNow moves an up target down in (fall − 1) × fastInterval, still honouring fall', async () => {
     const { clock, health, changes } = setup({
-      defaults: { interval: 10_000, timeout: 500, fall: 3, fastInterval: 200, jitter: 0 },
+      defaults: { intervalMs: 10_000, timeoutMs: 500, fall: 3, fastIntervalMs: 200, jitter: 0 },
     })
     current = health
     const { state, monitor } = scripted(clock)
@@ -277,21 +278,21 @@ describe('checkNow', () => {
     health.add({ ...base, id: 'a', monitor })
     const reason = new Error('caller gave up')
     await expect(health.checkNow('a', { signal: AbortSignal.abort(reason) })).rejects.toMatchObject({
-      code: HealthErrorCode.Aborted,
+      code: HealthErrorCode.ABORTED,
       cause: reason,
     })
     await flush()
     expect(state.calls).toHaveLength(0)
     await expect(health.checkNow('a', { signal: {} as AbortSignal })).rejects.toMatchObject({
-      code: HealthErrorCode.InvalidOptions,
-      field: 'signal',
+      code: HealthErrorCode.OPTIONS_INVALID,
+      path: 'signal',
     })
     const controller = new AbortController()
     const impatient = health.checkNow('a', { signal: controller.signal })
     const patient = health.checkNow('a')
     await flush()
     controller.abort()
-    await expect(impatient).rejects.toMatchObject({ code: HealthErrorCode.Aborted })
+    await expect(impatient).rejects.toMatchObject({ code: HealthErrorCode.ABORTED })
     await clock.advance(500)
     await expect(patient).resolves.toMatchObject({ ok: false, code: 'timeout', manual: true })
     expect(state.calls).toHaveLength(1)
@@ -303,7 +304,7 @@ describe('checkNow', () => {
     health.add({ ...base, id: 'a', monitor })
     await expect(health.checkNow('a')).resolves.toMatchObject({ ok: true })
     expect(clock.pending).toBe(0)
-    await expect(health.checkNow('nope')).rejects.toMatchObject({ code: HealthErrorCode.UnknownTarget })
+    await expect(health.checkNow('nope')).rejects.toMatchObject({ code: HealthErrorCode.UNKNOWN_TARGET })
   })
 })
 
@@ -350,7 +351,7 @@ describe('scheduler', () => {
       seed = (seed * 1664525 + 1013904223) >>> 0
       return seed / 2 ** 32
     }
-    const { clock, health } = setup({ random, defaults: { interval: 1000, timeout: 500, jitter: 0.1 } })
+    const { clock, health } = setup({ random, defaults: { intervalMs: 1000, timeoutMs: 500, jitter: 0.1 } })
     current = health
     const calls = new Map<string, number[]>()
     for (let i = 0; i < 500; i++) {
@@ -437,7 +438,7 @@ describe('add, update, remove', () => {
     await clock.advance(0)
     expect(second.state.calls).toHaveLength(1)
     expect(() => health.update({ ...base, id: 'zz', monitor: second.monitor })).toThrow(
-      expect.objectContaining({ code: HealthErrorCode.UnknownTarget }),
+      expect.objectContaining({ code: HealthErrorCode.UNKNOWN_TARGET }),
     )
   })
 
@@ -459,13 +460,13 @@ describe('add, update, remove', () => {
     const { health } = setup()
     health.add({ ...base, id: 'a', monitor: { type: 'tcp' } })
     expect(() => health.add({ ...base, id: 'a', monitor: { type: 'tcp' } })).toThrow(
-      expect.objectContaining({ code: HealthErrorCode.DuplicateTarget, field: 'target.id' }),
+      expect.objectContaining({ code: HealthErrorCode.DUPLICATE_TARGET, path: 'target.id' }),
     )
   })
 })
 
 describe('lifecycle and events', () => {
-  test('stop() cancels checks in flight and disarms the timer; start() resumes', async () => {
+  test('close() cancels checks in flight at its deadline and disarms the timer; start() after it is refused', async () => {
     const { clock, health } = setup()
     const { state, monitor } = scripted(clock)
     state.hang = true
@@ -473,19 +474,17 @@ describe('lifecycle and events', () => {
     health.start()
     await clock.advance(0)
     expect(health.snapshot().inFlight).toBe(1)
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
     expect(health.running).toBe(false)
     expect(health.snapshot().inFlight).toBe(0)
     expect(clock.pending).toBe(0)
     expect(health.get('a')?.history).toEqual([]) // a cancelled check is not a result
-    state.hang = false
-    health.start()
-    await clock.advance(0)
-    expect(health.get('a')?.observed).toBe('up')
-    await health.stop()
+    await expect(health.start()).rejects.toMatchObject({ code: HealthErrorCode.CLOSED })
+    expect(health.running).toBe(false)
+    expect(clock.pending).toBe(0)
   })
 
-  test('aborting the signal stops the checker', async () => {
+  test('aborting the signal closes the checker', async () => {
     const controller = new AbortController()
     const { clock, health } = setup({ signal: controller.signal })
     health.add({ ...base, id: 'a', monitor: scripted(clock).monitor })
@@ -494,44 +493,48 @@ describe('lifecycle and events', () => {
     await flush()
     expect(health.running).toBe(false)
     expect(clock.pending).toBe(0)
-    health.start()
+    await expect(health.start()).rejects.toMatchObject({ code: HealthErrorCode.CLOSED })
     expect(health.running).toBe(false)
   })
 
-  test('a throwing listener is reported as listener:error and checks go on', async () => {
+  test("a throwing handler is re-emitted as 'handler:error' with its event and error, and checks go on", async () => {
     const { clock, health } = setup()
     current = health
-    const errors: unknown[] = []
+    const bug = new Error('handler bug')
+    const reported: HandlerErrorEvent[] = []
+    const later: string[] = []
     health.on('check:result', () => {
-      throw new Error('listener bug')
+      throw bug
     })
-    health.on('listener:error', (event) => errors.push(event.event))
+    health.on('check:result', (event) => later.push(event.id))
+    health.on('handler:error', (event) => reported.push(event))
     const { state, monitor } = scripted(clock)
     health.add({ ...base, id: 'a', monitor })
     health.start()
     await clock.advance(0)
     await clock.advance(1000)
     expect(state.calls).toHaveLength(2)
-    expect(errors).toEqual(['check:result', 'check:result'])
+    expect(reported).toEqual([
+      { event: 'check:result', error: bug },
+      { event: 'check:result', error: bug },
+    ])
+    expect(later).toEqual(['a', 'a']) // the handlers after the throwing one still ran
   })
 
-  test('with no listener:error listener, a throwing listener is reported as a process warning, not lost', async () => {
-    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
-    try {
-      const { clock, health } = setup()
-      current = health
-      health.on('target:change', () => {
-        throw new Error('listener bug')
-      })
-      const { monitor } = scripted(clock)
-      health.add({ ...base, id: 'a', monitor })
-      health.start()
-      await clock.advance(0)
-      expect(health.get('a')?.observed).toBe('up')
-      expect(emitWarning).toHaveBeenCalledTimes(1)
-      expect(String(emitWarning.mock.calls[0]![0])).toMatch(/'target:change' listener threw: .*listener bug/s)
-    } finally {
-      emitWarning.mockRestore()
-    }
+  test('a thrown non-Error value reaches handler:error as an Error that names it', async () => {
+    const { clock, health } = setup()
+    current = health
+    const reported: HandlerErrorEvent[] = []
+    health.on('target:change', () => {
+      throw 'not an error' // a consumer's bug: a string thrown
+    })
+    health.on('handler:error', (event) => reported.push(event))
+    health.add({ ...base, id: 'a', monitor: scripted(clock).monitor })
+    health.start()
+    await clock.advance(0)
+    expect(reported).toHaveLength(1)
+    expect(reported[0]!.event).toBe('target:change')
+    expect(reported[0]!.error).toBeInstanceOf(Error)
+    expect(reported[0]!.error.message).toBe(`a 'target:change' handler threw "not an error"`)
   })
 })

@@ -62,7 +62,12 @@ describe('dicom monitor (against @gslb/dicom verification server)', () => {
   test('a listener that accepts and never answers times out', async () => {
     const server = await tcpServer(() => {})
     try {
-      const result = await checkOnce({ address, port: server.port, timeout: 200, monitor: { type: 'dicom' } })
+      const result = await checkOnce({
+        address,
+        port: server.port,
+        timeoutMs: 200,
+        monitor: { type: 'dicom' },
+      })
       expect(result).toMatchObject({ ok: false, code: 'timeout' })
       expect(result.durationMs).toBeLessThan(1_000)
     } finally {

@@ -61,7 +61,7 @@ describe('dns monitor', () => {
     const result = await checkOnce({
       address,
       port: server.port,
-      timeout: 300,
+      timeoutMs: 300,
       monitor: { type: 'dns', name: 'silent.test' },
     })
     expect(result).toMatchObject({ ok: false, code: 'timeout' })

@@ -64,7 +64,7 @@ describe('external monitor', () => {
     const result = await checkOnce({
       address,
       port: 104,
-      timeout: 300,
+      timeoutMs: 300,
       monitor: {
         type: 'external',
         command: 'sh',
@@ -83,7 +83,7 @@ describe('external monitor', () => {
     const result = await checkOnce({
       address,
       port: 104,
-      timeout: 300,
+      timeoutMs: 300,
       monitor: { type: 'external', command: 'sh', args: ['-c', `sh -c 'sleep 30; : ${marker}' & exit 0`] },
     })
     expect(result).toMatchObject({ ok: false, code: 'timeout' })

@@ -106,14 +106,14 @@ describe('http monitor', () => {
     const slow = await checkOnce({
       address,
       port: server.port,
-      timeout: 200,
+      timeoutMs: 200,
       monitor: { type: 'http', path: '/slow', bodyMatch: 'ready' },
     })
     expect(slow).toMatchObject({ ok: false, code: 'timeout' })
     const statusOnly = await checkOnce({
       address,
       port: server.port,
-      timeout: 200,
+      timeoutMs: 200,
       monitor: { type: 'http', path: '/slow' },
     })
     expect(statusOnly).toMatchObject({ ok: true })

@@ -55,7 +55,7 @@ function setup(options: HealthCheckerOptions = {}) {
   const health = createHealthChecker({
     clock,
     random: () => 0,
-    defaults: { interval: 1000, timeout: 500, rise: 2, fall: 2, fastInterval: 200, jitter: 0 },
+    defaults: { intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 2, fastIntervalMs: 200, jitter: 0 },
     ...options,
   })
   const changes: TargetChangeEvent[] = []
@@ -87,7 +87,7 @@ describe('checker: hysteresis and a blocked event loop (manual clock)', () => {
       ['silent', 'down'],
     ])
     expect(changes[1]!.reason.message).toMatch(/^3 consecutive timeouts \(timeoutFall 3\)/)
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
   })
 
   test('the deadline moves back by the time the loop was blocked', async () => {
@@ -105,7 +105,7 @@ describe('checker: hysteresis and a blocked event loop (manual clock)', () => {
     await clock.advance(1)
     // one 20 ms tick of the lag meter: the block is measured as 380 ms
     await expect(result).resolves.toMatchObject({ code: 'timeout', durationMs: 880, loopBlockedMs: 380 })
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
   })
 
   test('a block past timeout × (1 + maxLagCredit) gives loop-lag; it leaves the counts alone', async () => {
@@ -122,7 +122,7 @@ describe('checker: hysteresis and a blocked event loop (manual clock)', () => {
     await clock.advance(0)
     await expect(result).resolves.toMatchObject({ ok: false, code: 'loop-lag', loopBlockedMs: 1180 })
     expect(health.get('a')).toMatchObject({ observed: 'up', failures: 1, timeouts: 0 })
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
   })
 
   test('maxLagCredit 0: a plain wall-clock timeout, as before', async () => {
@@ -136,7 +136,7 @@ describe('checker: hysteresis and a blocked event loop (manual clock)', () => {
     await clock.advance(100)
     await expect(result).resolves.toMatchObject({ code: 'timeout', durationMs: 500, loopBlockedMs: 0 })
     expect(clock.pending).toBe(0) // no lag meter runs
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
   })
 
   test('a check queued behind the concurrency cap gets its whole timeout from when it starts', async () => {
@@ -150,12 +150,12 @@ describe('checker: hysteresis and a blocked event loop (manual clock)', () => {
     await clock.advance(0)
     await clock.advance(1000)
     expect(health.get('b')?.lastCheck).toMatchObject({ code: 'timeout', lagMs: 500, durationMs: 500 })
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
   })
 
   test('rejects an invalid maxLagCredit and timeoutFall, naming them', () => {
     expect(() => createHealthChecker({ maxLagCredit: -1 })).toThrow(
-      expect.objectContaining({ field: 'maxLagCredit' }),
+      expect.objectContaining({ path: 'maxLagCredit' }),
     )
     expect(() => createHealthChecker({ maxLagCredit: 11 })).toThrow(
       /maxLagCredit must be a number from 0 to 10/,
@@ -163,7 +163,7 @@ describe('checker: hysteresis and a blocked event loop (manual clock)', () => {
     const health = createHealthChecker()
     expect(() =>
       health.add({ id: 'a', address: '127.0.0.1', port: 1, monitor: { type: 'tcp' }, timeoutFall: 0 }),
-    ).toThrow(expect.objectContaining({ field: 'target.timeoutFall' }))
+    ).toThrow(expect.objectContaining({ path: 'target.timeoutFall' }))
     // never fewer than fall
     expect(
       health.add({

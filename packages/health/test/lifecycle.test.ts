@@ -6,7 +6,7 @@ import { tcpServer } from './support/servers.js'
 
 const address = '127.0.0.1'
 
-describe('stop() with checks of every kind in flight', () => {
+describe('close({ deadlineMs: 0 }) with checks of every kind in flight', () => {
   test('cancels them and leaves no socket, timer or child process behind', async () => {
     const silentTcp = await tcpServer(() => {})
     const open = new Set<ServerResponse>()
@@ -19,7 +19,7 @@ describe('stop() with checks of every kind in flight', () => {
     const before = activeResources()
 
     const health = createHealthChecker({ initialSpreadMs: 0 })
-    const common = { address, interval: 20_000, timeout: 10_000 }
+    const common = { address, intervalMs: 20_000, timeoutMs: 10_000 }
     health.add({ ...common, id: 'tcp', port: silentTcp.port, monitor: { type: 'tcp', expect: 'OK' } })
     health.add({ ...common, id: 'dicom', port: silentTcp.port, monitor: { type: 'dicom' } })
     health.add({ ...common, id: 'http', port: httpPort, monitor: { type: 'http' } })
@@ -38,7 +38,7 @@ describe('stop() with checks of every kind in flight', () => {
     }
     expect(health.snapshot().inFlight).toBe(5)
     const started = performance.now()
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
     expect(performance.now() - started).toBeLessThan(1_000)
     expect(results).toEqual([]) // cancelled checks are not results
     expect(await leakedSince(before)).toEqual({})

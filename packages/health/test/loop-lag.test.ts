@@ -29,7 +29,7 @@ async function checkWhileBlocked(
   options: HealthCheckerOptions = {},
 ): Promise<CheckResult> {
   const health = createHealthChecker(options)
-  health.add({ id: 't', address, interval: 10_000, timeout: TIMEOUT_MS, ...target })
+  health.add({ id: 't', address, intervalMs: 10_000, timeoutMs: TIMEOUT_MS, ...target })
   try {
     // Deterministic order: start in the check phase, so the next thing libuv does after the block is run due timers
     // (the deadline) and only then poll for I/O. net.connect() issues the connect on the next tick: block after it.
@@ -38,7 +38,7 @@ async function checkWhileBlocked(
     process.nextTick(blockEventLoop, blockMs)
     return await result
   } finally {
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
   }
 }
 
@@ -83,7 +83,7 @@ describe('regression: a check does not time out because this process blocked its
   })
 
   test('tcp send/expect: a reply that sat in the socket buffer while the loop was blocked is read', async () => {
-    // The server answers, then the loop blocks (in the check phase, like any setImmediate job) past the timeout: the
+    // The server answers, then the loop blocks (in the check phase, like any setImmediate job) past the timeoutMs: the
     // answer is in our socket buffer when the overdue deadline timer runs, before the next I/O poll.
     const server = await tcpServer((socket) => {
       socket.once('data', () => {
@@ -96,8 +96,8 @@ describe('regression: a check does not time out because this process blocked its
       id: 't',
       address,
       port: server.port,
-      interval: 10_000,
-      timeout: TIMEOUT_MS,
+      intervalMs: 10_000,
+      timeoutMs: TIMEOUT_MS,
       monitor: { type: 'tcp', send: 'PING\r\n', expect: '+PONG' },
     })
     try {
@@ -105,7 +105,7 @@ describe('regression: a check does not time out because this process blocked its
       expect(result).toMatchObject({ ok: true, code: 'ok' })
       expect(result.loopBlockedMs).toBeGreaterThan(TIMEOUT_MS)
     } finally {
-      await health.stop()
+      await health.close({ deadlineMs: 0 })
       await server.close()
     }
   })
@@ -151,8 +151,8 @@ describe('regression: a check does not time out because this process blocked its
         id: 't',
         address,
         port: server.port,
-        interval: 10_000,
-        timeout: TIMEOUT_MS,
+        intervalMs: 10_000,
+        timeoutMs: TIMEOUT_MS,
         initialState: 'up',
         monitor: { type: 'tcp', expect: 'never sent' },
       })
@@ -164,7 +164,7 @@ describe('regression: a check does not time out because this process blocked its
         expect(result.message).toMatch(/event loop was blocked .* not counted/)
         expect(health.get('t')).toMatchObject({ observed: 'up', failures: 0, timeouts: 0 })
       } finally {
-        await health.stop()
+        await health.close({ deadlineMs: 0 })
       }
     } finally {
       await server.close()

@@ -32,7 +32,7 @@ describe('tcp monitor', () => {
     const result = await checkOnce({
       address,
       port: server.port,
-      timeout: 200,
+      timeoutMs: 200,
       monitor: { type: 'tcp', expect: 'OK' },
     })
     await server.close()
@@ -82,7 +82,7 @@ describe('tcp monitor', () => {
     const wrong = await checkOnce({
       address,
       port,
-      timeout: 200,
+      timeoutMs: 200,
       monitor: { type: 'tcp', send: 'PING\r\n', expect: /PONG v9/ },
     })
     await server.close()

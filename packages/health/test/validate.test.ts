@@ -14,9 +14,9 @@ function fieldOf(input: unknown): string | undefined {
     resolveTarget(input)
   } catch (error) {
     expect(error).toBeInstanceOf(HealthError)
-    expect((error as HealthError).code).toBe(HealthErrorCode.InvalidTarget)
-    expect((error as HealthError).message).toContain((error as HealthError).field)
-    return (error as HealthError).field
+    expect((error as HealthError).code).toBe(HealthErrorCode.INVALID_TARGET)
+    expect((error as HealthError).message).toContain((error as HealthError).path)
+    return (error as HealthError).path
   }
   throw new Error('expected a validation error')
 }
@@ -24,16 +24,16 @@ function fieldOf(input: unknown): string | undefined {
 describe('target validation', () => {
   test('fills defaults; timeout defaults to min(1000, interval / 2), fastInterval to min(interval, 500)', () => {
     expect(resolveTarget(base)).toMatchObject({
-      interval: 2000,
-      timeout: 1000,
+      intervalMs: 2000,
+      timeoutMs: 1000,
       rise: 2,
       fall: 3,
-      fastInterval: 500,
-      downInterval: 2000,
+      fastIntervalMs: 500,
+      downIntervalMs: 2000,
       jitter: 0.1,
       initialState: 'unknown',
     })
-    expect(resolveTarget({ ...base, interval: 300 })).toMatchObject({ timeout: 150, fastInterval: 300 })
+    expect(resolveTarget({ ...base, intervalMs: 300 })).toMatchObject({ timeoutMs: 150, fastIntervalMs: 300 })
   })
 
   test.each([
@@ -46,12 +46,12 @@ describe('target validation', () => {
     [{ ...base, address: 'pacs.example' }, 'target.address'],
     [{ ...base, monitor: undefined }, 'target.monitor'],
     [{ ...base, monitor: { type: 'icmp' } }, 'target.monitor.type'],
-    [{ ...base, interval: 1000, timeout: 1000 }, 'target.timeout'],
-    [{ ...base, interval: 5 }, 'target.interval'],
+    [{ ...base, intervalMs: 1000, timeoutMs: 1000 }, 'target.timeoutMs'],
+    [{ ...base, intervalMs: 5 }, 'target.intervalMs'],
     [{ ...base, rise: 0 }, 'target.rise'],
     [{ ...base, fall: 1.5 }, 'target.fall'],
     [{ ...base, jitter: 0.9 }, 'target.jitter'],
-    [{ ...base, fastInterval: 5000 }, 'target.fastInterval'],
+    [{ ...base, fastIntervalMs: 5000 }, 'target.fastIntervalMs'],
     [{ ...base, initialState: 'maybe' }, 'target.initialState'],
     [{ ...base, monitor: { type: 'tcp', send: 'x'.repeat(5000) } }, 'target.monitor.send'],
     [{ ...base, monitor: { type: 'tcp', expect: '' } }, 'target.monitor.expect'],
@@ -122,8 +122,8 @@ describe('validateTarget', () => {
       address: '127.0.0.1',
       port: 0,
       monitor: { type: 'http', method: 'get', path: 'no-slash', expectStatus: [200, 99, 700] },
-      interval: 2000,
-      timeout: 3000,
+      intervalMs: 2000,
+      timeoutMs: 3000,
       jitter: 2,
     }
     expect(validateTarget(target)).toEqual([
@@ -135,7 +135,7 @@ describe('validateTarget', () => {
       },
       { path: 'target.monitor.expectStatus[1]', message: 'must be an integer from 100 to 599 (got 99)' },
       { path: 'target.monitor.expectStatus[2]', message: 'must be an integer from 100 to 599 (got 700)' },
-      { path: 'target.timeout', message: 'must be below the interval (3000 ≥ 2000)' },
+      { path: 'target.timeoutMs', message: 'must be below the interval (3000 ≥ 2000)' },
       { path: 'target.jitter', message: 'must be a number from 0 to 0.5 (got 2)' },
     ])
     expect(() => resolveTarget(target)).toThrow(
@@ -144,18 +144,32 @@ describe('validateTarget', () => {
   })
 
   test('a value taken from the defaults is reported at defaults.*', () => {
-    expect(validateTarget(base, { interval: 1000, timeout: 1500 })).toEqual([
-      { path: 'defaults.timeout', message: 'must be below the interval (1500 ≥ 1000)' },
+    expect(validateTarget(base, { intervalMs: 1000, timeoutMs: 1500 })).toEqual([
+      { path: 'defaults.timeoutMs', message: 'must be below the interval (1500 ≥ 1000)' },
     ])
   })
 
   test('a bad interval is reported once, not again through the values derived from it', () => {
-    expect(validateTarget({ ...base, interval: -1 })).toEqual([
+    expect(validateTarget({ ...base, intervalMs: -1 })).toEqual([
       {
-        path: 'target.interval',
+        path: 'target.intervalMs',
         message: expect.stringMatching(/^must be an integer from \d+ to \d+ \(got -1\)$/),
       },
     ])
+  })
+
+  test('a duration under its name before 0.2 (interval, timeout, ...) is refused with its new name, not ignored', () => {
+    expect(
+      validateTarget({ ...base, interval: 500, timeout: 200, fastInterval: 100, downInterval: 900 }),
+    ).toEqual([
+      { path: 'target.interval', message: "is now 'intervalMs' (milliseconds)" },
+      { path: 'target.timeout', message: "is now 'timeoutMs' (milliseconds)" },
+      { path: 'target.fastInterval', message: "is now 'fastIntervalMs' (milliseconds)" },
+      { path: 'target.downInterval', message: "is now 'downIntervalMs' (milliseconds)" },
+    ])
+    expect(() => createHealthChecker({ defaults: { interval: 500 } as never })).toThrow(
+      expect.objectContaining({ code: HealthErrorCode.OPTIONS_INVALID, path: 'defaults.interval' }),
+    )
   })
 
   test('not an object', () => {
@@ -168,27 +182,32 @@ describe('checker options', () => {
     [{ maxConcurrent: 0 }, 'maxConcurrent'],
     [{ historySize: -1 }, 'historySize'],
     [{ initialSpreadMs: 1.5 }, 'initialSpreadMs'],
-    [{ stopGraceMs: 'x' }, 'stopGraceMs'],
-    [{ defaults: { interval: 500, timeout: 800 } }, 'defaults.timeout'],
+    [{ releaseGraceMs: 'x' }, 'releaseGraceMs'],
+    [{ defaults: { intervalMs: 500, timeoutMs: 800 } }, 'defaults.timeoutMs'],
     [{ signal: {} }, 'signal'],
     [{ clock: { now: () => 0 } }, 'clock.wallNow'],
     [{ random: 0.5 }, 'random'],
     [null, 'options'],
   ])('%j is rejected naming %s', (options, field) => {
     expect(() => createHealthChecker(options as never)).toThrow(
-      expect.objectContaining({ code: HealthErrorCode.InvalidOptions, field }),
+      expect.objectContaining({ code: HealthErrorCode.OPTIONS_INVALID, path: field }),
     )
   })
 
   test('defaults apply to targets that leave a field out', () => {
-    const health = createHealthChecker({ defaults: { interval: 500, rise: 4 } })
-    expect(health.add(base as never).target).toMatchObject({ interval: 500, timeout: 250, rise: 4, fall: 3 })
+    const health = createHealthChecker({ defaults: { intervalMs: 500, rise: 4 } })
+    expect(health.add(base as never).target).toMatchObject({
+      intervalMs: 500,
+      timeoutMs: 250,
+      rise: 4,
+      fall: 3,
+    })
   })
 })
 
 describe('isHealthError', () => {
   test('matches on name and code, not on instanceof', () => {
-    expect(isHealthError(new HealthError(HealthErrorCode.Timeout, 'x'))).toBe(true)
+    expect(isHealthError(new HealthError(HealthErrorCode.TIMEOUT, 'x'))).toBe(true)
     expect(
       isHealthError({
         name: 'HealthError',

@@ -1,7 +1,7 @@
 import { echo } from '@gslb/dicom'
 import {
   DEFAULT_CALLED_AE,
-  DEFAULT_CALLING_AE,
+  DEFAULT_HEALTH_CALLING_AE,
   DICOM_DEADLINE_SLACK_MS,
   DICOM_MAX_TIMEOUT_MS,
 } from '../constants.js'
@@ -20,7 +20,7 @@ export async function checkDicom(
     const result = await echo({
       host: target.address,
       port: target.port,
-      callingAE: monitor.callingAE ?? DEFAULT_CALLING_AE,
+      callingAE: monitor.callingAE ?? DEFAULT_HEALTH_CALLING_AE,
       calledAE: monitor.calledAE ?? DEFAULT_CALLED_AE,
       // The checker's signal is the deadline; echo()'s own one is only a backstop, so a timeout reads as 'timeout'.
       timeoutMs: Math.min(maxWaitMs + DICOM_DEADLINE_SLACK_MS, DICOM_MAX_TIMEOUT_MS),

@@ -40,7 +40,7 @@ export function fromError(error: unknown, signal: AbortSignal): MonitorOutcome {
 
 export function fromAbort(signal: AbortSignal): MonitorOutcome {
   const reason = signal.reason as { code?: string; message?: string } | undefined
-  if (reason?.code === HealthErrorCode.Timeout) return down('timeout', reason.message ?? 'timed out')
+  if (reason?.code === HealthErrorCode.TIMEOUT) return down('timeout', reason.message ?? 'timed out')
   return down('aborted', reason?.message ?? 'aborted')
 }
 

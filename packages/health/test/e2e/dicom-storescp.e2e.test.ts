@@ -51,10 +51,10 @@ describe('dicom monitor against dcmtk storescp', () => {
       id: 'pacs',
       address,
       port,
-      interval: 300,
-      timeout: 250,
+      intervalMs: 300,
+      timeoutMs: 250,
       fall: 2,
-      fastInterval: 100,
+      fastIntervalMs: 100,
       monitor: { type: 'dicom', callingAE: 'GSLB_E2E', calledAE: 'PACS_E2E' },
     })
     try {
@@ -73,7 +73,7 @@ describe('dicom monitor against dcmtk storescp', () => {
       expect(changes.map((c) => c.current)).toEqual(['up', 'down'])
       expect(changes[1]!.reason.message).toMatch(/^2 consecutive failures \(fall 2\)/)
     } finally {
-      await health.stop()
+      await health.close({ deadlineMs: 0 })
       await stopped(child)
     }
   })

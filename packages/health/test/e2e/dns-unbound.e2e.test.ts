@@ -52,10 +52,10 @@ describe('dns monitor against Debian unbound (watching the primary DNS)', () => 
       id: 'primary-dns',
       address: '127.0.0.1',
       port: unbound.port,
-      interval: 400,
-      timeout: 200,
+      intervalMs: 400,
+      timeoutMs: 200,
       fall: 2,
-      fastInterval: 100,
+      fastIntervalMs: 100,
       monitor: { type: 'dns', name: `dicom.${ZONE}` },
     })
     try {
@@ -67,7 +67,7 @@ describe('dns monitor against Debian unbound (watching the primary DNS)', () => 
       }
       expect(health.get('primary-dns')).toMatchObject({ observed: 'down', lastCheck: { ok: false } })
     } finally {
-      await health.stop()
+      await health.close({ deadlineMs: 0 })
     }
   })
 })

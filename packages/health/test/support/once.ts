@@ -3,10 +3,10 @@ import { type CheckResult, createHealthChecker, type Target } from '../../src/in
 /** Runs one check of `target` through a real checker (real clock) and stops it again. */
 export async function checkOnce(target: Omit<Target, 'id'> & { id?: string }): Promise<CheckResult> {
   const health = createHealthChecker()
-  health.add({ id: 'once', interval: 5_000, timeout: 1_000, ...target })
+  health.add({ id: 'once', intervalMs: 5_000, timeoutMs: 1_000, ...target })
   try {
     return await health.checkNow(target.id ?? 'once')
   } finally {
-    await health.stop()
+    await health.close({ deadlineMs: 0 })
   }
 }
