@@ -32,12 +32,14 @@ const engine = createEngine({
     },
     names: { 'pacs.dicom.example.org': { pool: 'pacs', ttl: 5 } },
   },
+  listen: [{ address: '127.0.0.1', port: selfTest ? 0 : 5300 }],
 })
 engine.on('member:change', (event) =>
   console.log(`member ${event.pool}/${event.member} is now ${event.state}`),
 )
 
-const dns = await engine.listen({ address: '127.0.0.1', port: selfTest ? 0 : 5300 })
+await engine.start()
+const [dns] = engine.addresses()
 console.log(`DNS on ${dns.address}:${dns.port}`)
 
 const control = createServer((req, res) => {

@@ -24,7 +24,7 @@ if (workers > 1 && cluster.isPrimary) {
 }
 
 async function serve() {
-  const health = createHealthChecker({ defaults: { interval: 1000, timeout: 500, rise: 1, fall: 2 } })
+  const health = createHealthChecker({ defaults: { intervalMs: 1000, timeoutMs: 500, rise: 1, fall: 2 } })
   const engine = createEngine({
     health,
     config: {
@@ -46,9 +46,10 @@ async function serve() {
       },
       names: { 'dicom.example.org': { pool: 'pacs', ttl: 5 } },
     },
+    listen: [{ address: '127.0.0.1', port: dnsPort }],
   })
-  health.start()
-  await engine.listen({ address: '127.0.0.1', port: dnsPort })
+  await health.start()
+  await engine.start()
   const deadline = Date.now() + 10_000
   while (engine.members().some((m) => m.effective !== 'up') && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -57,7 +58,7 @@ async function serve() {
   else process.stdout.write('ready\n')
   const stop = async () => {
     await engine.close()
-    await health.stop()
+    await health.close()
     process.exit(0)
   }
   process.on('SIGTERM', stop)

@@ -8,7 +8,8 @@ import { openSoaStateStore, stateDirFor } from './soa-state.js'
 /** What the node needs from @gslb/engine: one engine listening on every `gslb.listen` endpoint. */
 export interface EngineHandle {
   start(): Promise<void>
-  stop(): Promise<void>
+  /** Stops answering: TCP connections answer what they hold until `deadlineMs` (0: at once). */
+  close(options?: { deadlineMs?: number }): Promise<void>
   /** Applies the gslb part of a new config atomically; throws (changing nothing) when the engine refuses it. */
   update(config: Config): Promise<void>
   /** Bound endpoints (real ports when 0 was configured). */
@@ -29,7 +30,7 @@ export interface EngineHandle {
 export function sampleAnswerTime(engine: Engine, observe: (seconds: number) => void, every: number): void {
   const answer = engine.answer.bind(engine)
   let count = 0
-  // listen() calls this.answer(), so the instance property is what the sockets use.
+  // The engine's listeners call this.answer(), so the instance property is what the sockets use.
   engine.answer = (query, client) => {
     if (++count < every) return answer(query, client)
     count = 0
@@ -49,16 +50,47 @@ export function createEngineHandle(
   const soaStore = openSoaStateStore(stateDirFor(config.node.stateDir), logger)
   const engine = createEngine({
     config: engineConfig(config),
+    listen: (config.gslb?.listen ?? []).map(({ address, port }) => ({ address, port })),
     ...(health ? { health } : {}),
     soaState: soaStore.initial,
-    logger,
   })
   soaStore.save(engine.soaState())
+  logEngineEvents(engine, logger)
+  if (answerTiming) sampleAnswerTime(engine, answerTiming.observe, answerTiming.every)
+  const member = (pool: string, name: string) =>
+    engine.members().find((m) => m.pool === pool && m.member === name)
+  return {
+    engine,
+    async start() {
+      try {
+        await engine.start()
+      } catch (error) {
+        await engine.close({ deadlineMs: 0 })
+        throw error
+      }
+    },
+    close: (options) => engine.close(options),
+    async update(next) {
+      engine.update(engineConfig(next))
+      soaStore.save(engine.soaState())
+    },
+    addresses: () => engine.addresses().map(({ address, port }) => ({ address, port })),
+    targetIds: (pool, name) => member(pool, name)?.targets ?? [],
+    memberState: (pool, name) => {
+      const m = member(pool, name)
+      if (!m) return undefined
+      return m.drained ? 'drain' : m.effective
+    },
+    setHealth: (pool, name, state) => engine.setHealth(pool, name, state),
+    explain: (name, type, client) => engine.explain(name, type, client),
+  }
+}
+
+/** The CLI logs what the engine reports; each event once. */
+function logEngineEvents(engine: Engine, logger: Logger): void {
   engine.on('serial:change', (e) =>
     logger.info({ zone: e.zone, serial: e.serial, previous: e.previous }, 'zone serial changed'),
   )
-  if (answerTiming) sampleAnswerTime(engine, answerTiming.observe, answerTiming.every)
-  const listeners: { address: string; port: number; close(): Promise<void> }[] = []
   engine.on('member:change', (e) => {
     // A change the health checker made was logged once, as 'health changed'; pushed and admin changes are logged here.
     const log =
@@ -72,37 +104,16 @@ export function createEngineHandle(
       'member changed',
     )
   })
-  const member = (pool: string, name: string) =>
-    engine.members().find((m) => m.pool === pool && m.member === name)
-  return {
-    engine,
-    async start() {
-      try {
-        for (const endpoint of config.gslb?.listen ?? []) {
-          listeners.push(await engine.listen({ address: endpoint.address, port: endpoint.port }))
-        }
-      } catch (error) {
-        await Promise.allSettled(listeners.splice(0).map((l) => l.close()))
-        await engine.close()
-        throw error
-      }
-    },
-    async stop() {
-      listeners.length = 0
-      await engine.close()
-    },
-    async update(next) {
-      engine.update(engineConfig(next))
-      soaStore.save(engine.soaState())
-    },
-    addresses: () => listeners.map((l) => ({ address: l.address, port: l.port })),
-    targetIds: (pool, name) => member(pool, name)?.targets ?? [],
-    memberState: (pool, name) => {
-      const m = member(pool, name)
-      if (!m) return undefined
-      return m.drained ? 'drain' : m.effective
-    },
-    setHealth: (pool, name, state) => engine.setHealth(pool, name, state),
-    explain: (name, type, client) => engine.explain(name, type, client),
-  }
+  engine.on('query:error', (e) =>
+    logger.error({ err: e.error, client: e.client.address }, 'failed to answer a query (nothing was sent)'),
+  )
+  engine.on('target:error', (e) =>
+    logger.warn({ err: e.error, target: e.target }, `could not ${e.action} a health target`),
+  )
+  engine.on('monitors:unchecked', (e) =>
+    logger.warn({ pools: e.pools }, 'pools have monitors but no health checker: members stay unknown'),
+  )
+  engine.on('handler:error', (e) =>
+    logger.error({ err: e.error, event: e.event }, 'an engine event handler failed'),
+  )
 }

@@ -694,7 +694,9 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
     }
     const engine = this.engine
     this.engine = undefined
-    await engine?.stop().catch((error: unknown) => this.logger.error({ err: error }, 'engine stop failed'))
+    await engine
+      ?.close({ deadlineMs: 0 })
+      .catch((error: unknown) => this.logger.error({ err: error }, 'engine close failed'))
     await this.health
       .stop()
       .catch((error: unknown) => this.logger.error({ err: error }, 'health checker stop failed'))

@@ -1,4 +1,4 @@
-import { createEngine, type DnsListener, type Engine } from '@gslb/engine'
+import { createEngine, type DnsListenerAddress, type Engine } from '@gslb/engine'
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
 import { requirePeer } from '../../../../test/support/peers.js'
 import { startUnbound, type Unbound } from '../../../../test/support/unbound.js'
@@ -25,7 +25,7 @@ const INTERVAL = 200
 describe('field topology: local @gslb/engine first, Debian unbound as the primary DNS', () => {
   let unbound: Unbound
   let engine: Engine
-  let listener: DnsListener
+  let listener: DnsListenerAddress
   let resolver: Resolver | undefined
   let before: Record<string, number>
 
@@ -59,8 +59,10 @@ describe('field topology: local @gslb/engine first, Debian unbound as the primar
         },
         names: { [NAME]: { pool: 'dicom', ttl: 5 } },
       },
+      listen: [{ address: '127.0.0.1', port: 0 }],
     })
-    listener = await engine.listen({ address: '127.0.0.1', port: 0 })
+    await engine.start()
+    ;[listener] = engine.addresses() as [DnsListenerAddress]
   })
 
   afterEach(async () => {
