@@ -78,7 +78,7 @@ function registerAsRunWould(config: ReturnType<typeof validateConfig>): void {
       }
     }
   } finally {
-    void health.stop()
+    health.destroy()
   }
 }
 

@@ -5,7 +5,7 @@
 
 import type { EngineConfig } from '@gslb/engine'
 import type { ServiceConfig as ForwarderService } from '@gslb/forwarder'
-import type { MonitorSpec, Target } from '@gslb/health'
+import type { HealthCheckerOptions, MonitorSpec, Target } from '@gslb/health'
 import type { ResolverOptions } from '@gslb/resolver'
 import { formatCidr, parseCidr } from '@gslb/topology'
 import { HEALTH_PROFILES, LOCAL_ENGINE_NAMESERVER } from '../constants.js'
@@ -31,6 +31,22 @@ export function thresholdsFor(config: Config, monitor: MonitorConfig | undefined
   const written = monitor?.timeout ?? defaults.timeout
   const timeout = written ?? Math.min(profile.timeout, Math.max(1, interval - 1))
   return { interval, timeout, rise: pick('rise'), fall: pick('fall') }
+}
+
+/**
+ * The node's health checker options: the profile's timings as target defaults, in @gslb/health's …Ms names (each
+ * monitor's own settings and health.defaults reach its targets through monitorCheck()).
+ */
+export function healthCheckerOptions(config: Config): HealthCheckerOptions {
+  const profile = HEALTH_PROFILES[config.health?.profile ?? 'normal']
+  return {
+    defaults: {
+      intervalMs: profile.interval,
+      timeoutMs: profile.timeout,
+      rise: profile.rise,
+      fall: profile.fall,
+    },
+  }
 }
 
 /** A monitor of the config as @gslb/health's MonitorSpec. */

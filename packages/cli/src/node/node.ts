@@ -6,7 +6,12 @@ import { createResolver } from '@gslb/resolver'
 import { createFleetReporter } from '../admin/fleet.js'
 import { type AdminAction, type AdminServer, createAdminServer } from '../admin/server.js'
 import { formatEndpoint } from '../config/addresses.js'
-import { forwarderServices, nameRoutes, resolverOptions } from '../config/library-options.js'
+import {
+  forwarderServices,
+  healthCheckerOptions,
+  nameRoutes,
+  resolverOptions,
+} from '../config/library-options.js'
 import { loadConfig } from '../config/load.js'
 import type { Config, Endpoint } from '../config/types.js'
 import { configWarnings } from '../config/warnings.js'
@@ -15,7 +20,6 @@ import {
   DEFAULT_ADMIN_PORT,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_STOP_GRACE_MS,
-  HEALTH_PROFILES,
 } from '../constants.js'
 import { CliError, CliErrorCode, ConfigError, type ConfigIssue } from '../errors.js'
 import { createLogger, type Logger } from '../log.js'
@@ -226,7 +230,7 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       { node: this.config.node.name, site: this.config.node.site ?? '', version: VERSION },
       1,
     )
-    this.health = createHealthChecker({ defaults: HEALTH_PROFILES[this.config.health?.profile ?? 'normal'] })
+    this.health = createHealthChecker(healthCheckerOptions(this.config))
     observeHealth(this.health, this.metrics, this.logger)
     this.feed = new ConsoleFeed(() => this.config)
     this.feed.observeNode(this)
@@ -290,7 +294,7 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
     this.#running = true
     this.#listening = { gslb: this.config.gslb?.listen, admin: this.config.admin?.listen }
     try {
-      this.health.start()
+      await this.health.start({ signal })
       if (this.config.gslb) {
         this.engine = createEngineHandle(
           this.config,
@@ -655,7 +659,7 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       }
     }
     this.#vips.stop()
-    await this.health.stop()
+    await this.health.close({ deadlineMs: 0 })
     const forwarder = this.forwarder
     if (forwarder && !this.#teardown) {
       this.logger.info({ deadlineMs }, 'draining connections')
@@ -698,8 +702,8 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       ?.close({ deadlineMs: 0 })
       .catch((error: unknown) => this.logger.error({ err: error }, 'engine close failed'))
     await this.health
-      .stop()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'health checker stop failed'))
+      .close({ deadlineMs: 0 })
+      .catch((error: unknown) => this.logger.error({ err: error }, 'health checker close failed'))
     const admin = this.#admin
     this.#admin = undefined
     await admin?.stop().catch((error: unknown) => this.logger.error({ err: error }, 'admin API stop failed'))

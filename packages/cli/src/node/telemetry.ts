@@ -10,7 +10,8 @@ import type { Observable } from './observe.js'
 
 /**
  * Health events → counters and one log line per effective state change (a target going down is a warning). This
- * is the line an operator reads; the engine's and the forwarder's echo of the same change go to debug.
+ * is the line an operator reads; the engine's and the forwarder's echo of the same change go to debug. A handler
+ * that throws comes back as 'handler:error' and is logged once, at error.
  */
 export function observeHealth(health: HealthChecker, metrics: NodeMetrics, logger: Logger): void {
   health.on('check:result', (e) => {
@@ -28,6 +29,9 @@ export function observeHealth(health: HealthChecker, metrics: NodeMetrics, logge
     if (e.current === 'down') logger.warn(fields, 'health changed')
     else logger.info(fields, 'health changed')
   })
+  health.on('handler:error', (e) =>
+    logger.error({ event: e.event, err: e.error }, 'health event handler threw'),
+  )
 }
 
 /** How long the list of this host's addresses is trusted (keepalived moves VIPs on and off). */
@@ -56,7 +60,7 @@ export class ProbeClassifier {
     const config = this.config()
     if (this.#aeTitlesOf !== config) {
       this.#aeTitlesOf = config
-      this.#aeTitles = new Set([healthConstants.DEFAULT_CALLING_AE])
+      this.#aeTitles = new Set([healthConstants.DEFAULT_HEALTH_CALLING_AE])
       for (const monitor of Object.values(config.monitors ?? {})) {
         if (monitor.type === 'dicom' && monitor.callingAE) this.#aeTitles.add(monitor.callingAE.trim())
       }
