@@ -23,7 +23,7 @@ const SAMPLE = {
 
 /** Runs one round of C-ECHO checks (rise = fall = 1) and resolves with each site's state. */
 async function checkSites(sites) {
-  const health = createHealthChecker({ defaults: { interval: 60_000, timeout: 2_000, rise: 1, fall: 1 } })
+  const health = createHealthChecker({ defaults: { intervalMs: 60_000, timeoutMs: 2_000, rise: 1, fall: 1 } })
   for (const [site, pacs] of Object.entries(sites.pacs)) {
     health.add({
       id: site,
@@ -32,7 +32,7 @@ async function checkSites(sites) {
       monitor: { type: 'dicom', callingAE: 'SITE_DOCTOR', calledAE: pacs.calledAE },
     })
   }
-  health.start()
+  await health.start()
   const states = {}
   try {
     for (const site of Object.keys(sites.pacs)) {
@@ -44,7 +44,7 @@ async function checkSites(sites) {
       }
     }
   } finally {
-    await health.stop()
+    await health.close()
   }
   return states
 }
