@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net'
+import { connect, Socket } from 'node:net'
 import { RETRY_ON_EMPTY_MAX_BYTES, SNIFF_MAX_BYTES } from './constants.js'
 import { ForwarderError, ForwarderErrorCode } from './errors.js'
 import type { ResolvedService } from './options.js'
@@ -40,7 +40,9 @@ function connectionOf(socket: Socket): Connection {
   return (socket as Tagged)[kConnection]
 }
 function onClientData(this: Socket, chunk: Buffer): void {
-  if (!connectionOf(this).backendSocket!.write(chunk)) this.pause()
+  const connection = connectionOf(this)
+  if (!connection.backendSocket!.write(chunk)) this.pause()
+  else if (this.bytesRead >= BULK_READ_BYTES) connection.readIntoOwnBuffer(this)
 }
 function onClientDataKept(this: Socket, chunk: Buffer): void {
   const connection = connectionOf(this)
@@ -48,7 +50,25 @@ function onClientDataKept(this: Socket, chunk: Buffer): void {
   if (!connection.backendSocket!.write(chunk)) this.pause()
 }
 function onBackendData(this: Socket, chunk: Buffer): void {
-  if (!connectionOf(this).client.write(chunk)) this.pause()
+  const connection = connectionOf(this)
+  if (!connection.client.write(chunk)) this.pause()
+  else if (this.bytesRead >= BULK_READ_BYTES) connection.readIntoOwnBuffer(this)
+}
+/**
+ * A read into a socket's own reused buffer (see readIntoOwnBuffer): written on at once. While the other side still
+ * holds the bytes (a partial write), the buffer is lent: reading stops (false) until that write is done.
+ */
+function onOwnBufferRead(this: Socket, length: number, buffer: Buffer): boolean {
+  const connection = connectionOf(this)
+  const target = this === connection.client ? connection.backendSocket! : connection.client
+  // something else is queued (cannot happen while reads stop on a lent buffer): never queue a view of the buffer
+  const chunk =
+    target.writableLength > 0 ? Buffer.from(buffer.subarray(0, length)) : buffer.subarray(0, length)
+  target.write(
+    chunk,
+    this === connection.client ? connection.clientBufferWritten! : connection.backendBufferWritten!,
+  )
+  return target.writableLength === 0
 }
 /** The server's first bytes while a replay was still possible: from now on it owns the connection. */
 function onBackendDataFirst(this: Socket, chunk: Buffer): void {
@@ -103,6 +123,46 @@ function onFirstResponseDeadline(connection: Connection, backend: Socket | null)
 }
 
 /**
+ * Node allocates a new 64 KiB buffer for every socket read; under a bulk transfer (1 GB/s) that is what makes V8
+ * collect: a scavenge for every ~32 MB of external memory, and in some processes a mark-compact after each one.
+ * A socket that has read BULK_READ_BYTES gets one buffer of its own, reused for every read (Node's `onread`).
+ * Node offers `onread` only on `net.connect`, not on accepted sockets; the fields it sets are read off a probe socket
+ * made with it, and when they are not there (another Node) every socket keeps the allocating path (decision 0019).
+ */
+const ownBufferFields = probeOwnBufferFields()
+const BULK_READ_BYTES = ownBufferFields === null ? Number.POSITIVE_INFINITY : 1_048_576
+const OWN_BUFFER_BYTES = 65_536
+
+interface OwnBufferFields {
+  buffer: symbol
+  callback: symbol
+  next: symbol
+}
+
+function probeOwnBufferFields(): OwnBufferFields | null {
+  try {
+    // the constructor reads `onread` as net.connect's options do; @types/node lists it for connect only
+    const options = { onread: { buffer: Buffer.alloc(1), callback: noop } }
+    const probe = new Socket(options as ConstructorParameters<typeof Socket>[0])
+    const byName = new Map(Object.getOwnPropertySymbols(probe).map((key) => [key.description, key]))
+    const fields = {
+      buffer: byName.get('kBuffer'),
+      callback: byName.get('kBufferCb'),
+      next: byName.get('kBufferGen'),
+    }
+    const probed = probe as unknown as Record<symbol, unknown>
+    if (fields.buffer === undefined || fields.callback === undefined || fields.next === undefined) return null
+    if (!(probed[fields.buffer] instanceof Uint8Array) || probed[fields.callback] !== noop) return null
+    if (probed[fields.next] !== null) return null
+    return fields as OwnBufferFields
+  } catch {
+    return null
+  }
+}
+
+type UserBufferHandle = { useUserBuffer?: (buffer: Uint8Array) => void }
+
+/**
  * One proxied client connection: tries servers until one accepts, then moves bytes both ways with
  * backpressure, honours half-close, and reports one log record when both sides are done.
  */
@@ -137,6 +197,9 @@ export class Connection implements Closable {
   /** Runs from the client's first bytes to the current server's first byte, while a replay is possible. */
   private responseTimer: NodeJS.Timeout | null = null
   private relaying = false
+  /** Set once a side reads into its own buffer: resumes that side's reading when the lent buffer is written. */
+  clientBufferWritten: (() => void) | null = null
+  backendBufferWritten: (() => void) | null = null
   private lastActivity = -1
   private lastActiveAt = 0
 
@@ -333,6 +396,33 @@ export class Connection implements Closable {
     backend.on('end', onBackendEnd)
     backend.on('drain', onBackendDrain)
     client.resume()
+  }
+
+  /**
+   * Moves one side that has read BULK_READ_BYTES onto a buffer of its own, reused for every read; called from its
+   * 'data' handler once its chunk is written, never while a replay or the sniffer still needs the chunks.
+   */
+  readIntoOwnBuffer(socket: Socket): void {
+    const fields = ownBufferFields
+    const handle = (socket as unknown as { _handle: UserBufferHandle | null })._handle
+    if (fields === null || handle === null || typeof handle.useUserBuffer !== 'function') return
+    if (this.kept !== null || this.sniffChunks !== null || socket.readableLength > 0 || this.ended !== null)
+      return
+    const isClient = socket === this.client
+    if ((isClient ? this.clientBufferWritten : this.backendBufferWritten) !== null) return
+    const target = isClient ? this.backendSocket! : this.client
+    const written = (): void => {
+      if (target.writableLength === 0 && !socket.destroyed) socket.resume()
+    }
+    if (isClient) this.clientBufferWritten = written
+    else this.backendBufferWritten = written
+    const buffer = Buffer.allocUnsafeSlow(OWN_BUFFER_BYTES)
+    const tagged = socket as unknown as Record<symbol, unknown>
+    tagged[fields.buffer] = buffer
+    tagged[fields.callback] = onOwnBufferRead
+    tagged[fields.next] = null
+    handle.useUserBuffer(buffer)
+    socket.off('data', isClient ? onClientData : onBackendData)
   }
 
   /** A client chunk while a replay is still possible. */
