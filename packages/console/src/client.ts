@@ -14,7 +14,7 @@ import type {
 } from './api.js'
 import { ADMIN_ACTIONS } from './api.js'
 import { DEFAULT_ADMIN_TIMEOUT_MS, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES } from './constants.js'
-import { ConsoleError, ConsoleErrorCode } from './errors.js'
+import { ConsoleError, ConsoleErrorCode, isConsoleError } from './errors.js'
 import { SseParser } from './sse.js'
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
@@ -67,7 +67,9 @@ export interface AdminClient {
 const EVENT_TYPES = new Set<string>(['associations', 'association', 'timeline'])
 
 function invalid(option: string, why: string): ConsoleError {
-  return new ConsoleError(ConsoleErrorCode.INVALID_ARGUMENT, `invalid option '${option}': ${why}`)
+  return new ConsoleError(ConsoleErrorCode.OPTIONS_INVALID, `invalid option '${option}': ${why}`, {
+    path: option,
+  })
 }
 
 function nonEmpty(option: string, value: unknown): string {
@@ -104,7 +106,7 @@ async function readBounded(response: Response, limit: number, what: string): Pro
 
 /**
  * A typed client for a gslb-lb node's admin API. Reads need no token; writes send `Authorization: Bearer`.
- * Errors are `ConsoleError`s with a stable `code` (`GSLB_ADMIN_UNAUTHORIZED`, `GSLB_ADMIN_REFUSED`, ...).
+ * Errors are `ConsoleError`s with a stable `code` (`GSLB_CONSOLE_UNAUTHORIZED`, `GSLB_CONSOLE_REFUSED`, ...).
  */
 export function createAdminClient(options: AdminClientOptions): AdminClient {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object')
@@ -112,7 +114,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
   try {
     base = new URL(nonEmpty('baseUrl', options.baseUrl))
   } catch (error) {
-    if (error instanceof ConsoleError) throw error
+    if (isConsoleError(error)) throw error
     throw invalid('baseUrl', `'${options.baseUrl}' is not an absolute URL`)
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:')

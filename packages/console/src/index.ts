@@ -24,6 +24,12 @@ export {
   createAdminClient,
   type RequestOptions,
 } from './client.js'
-export * from './constants.js'
-export { ConsoleError, ConsoleErrorCode } from './errors.js'
+export {
+  CONSOLE_ASSET_PREFIX,
+  CONSOLE_CONTENT_SECURITY_POLICY,
+  DEFAULT_ADMIN_TIMEOUT_MS,
+  MAX_EVENT_BYTES,
+  MAX_RESPONSE_BYTES,
+} from './constants.js'
+export { ConsoleError, ConsoleErrorCode, isConsoleError } from './errors.js'
 export { type SseMessage, SseParser } from './sse.js'

@@ -8,7 +8,7 @@ export interface SseMessage {
 /**
  * Incremental Server-Sent Events parser (the `event:` and `data:` fields; comments, `id:` and `retry:` are
  * ignored). Feed it decoded text as it arrives; it returns the messages completed by that text. A message
- * growing past `maxBytes` without ending throws `GSLB_ADMIN_BAD_RESPONSE`, so a hostile stream cannot fill memory.
+ * growing past `maxBytes` without ending throws `GSLB_CONSOLE_BAD_RESPONSE`, so a hostile stream cannot fill memory.
  */
 export class SseParser {
   #buffer = ''

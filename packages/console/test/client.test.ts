@@ -34,7 +34,7 @@ describe('createAdminClient', () => {
     expect(status.sites[0]!.members[0]).toMatchObject({ pool: 'dicom', member: 'siteA', state: 'up' })
   })
 
-  test('a write without a token is refused with GSLB_ADMIN_UNAUTHORIZED and changes nothing', async () => {
+  test('a write without a token is refused with GSLB_CONSOLE_UNAUTHORIZED and changes nothing', async () => {
     const client = createAdminClient({ baseUrl: admin.url })
     await expect(client.member('dicom', 'siteA', 'force-down')).rejects.toMatchObject({
       code: ConsoleErrorCode.UNAUTHORIZED,
@@ -79,7 +79,7 @@ describe('createAdminClient', () => {
   test('an unknown action is refused before anything is sent', () => {
     const client = createAdminClient({ baseUrl: admin.url, token: FAKE_TOKEN })
     expect(() => client.member('dicom', 'siteA', 'explode' as 'drain')).toThrow(
-      expect.objectContaining({ code: ConsoleErrorCode.INVALID_ARGUMENT }),
+      expect.objectContaining({ code: ConsoleErrorCode.OPTIONS_INVALID, path: 'action' }),
     )
   })
 
@@ -104,7 +104,7 @@ describe('createAdminClient', () => {
     }
   })
 
-  test('nothing listening: GSLB_ADMIN_UNREACHABLE naming the URL', async () => {
+  test('nothing listening: GSLB_CONSOLE_UNREACHABLE naming the URL', async () => {
     const { url, server } = await answering(() => {})
     await closeServer(server)
     const client = createAdminClient({ baseUrl: url })
@@ -123,7 +123,7 @@ describe('createAdminClient', () => {
     }
   })
 
-  test('an answer that is not JSON, or too large, is GSLB_ADMIN_BAD_RESPONSE', async () => {
+  test('an answer that is not JSON, or too large, is GSLB_CONSOLE_BAD_RESPONSE', async () => {
     const { url, server } = await answering((req, res) => {
       if (req.url === '/status') {
         res.writeHead(200, { 'content-type': 'text/html' })
@@ -161,7 +161,8 @@ describe('createAdminClient', () => {
     ] as const) {
       expect(() => createAdminClient(options as never)).toThrow(
         expect.objectContaining({
-          code: ConsoleErrorCode.INVALID_ARGUMENT,
+          code: ConsoleErrorCode.OPTIONS_INVALID,
+          path: option,
           message: expect.stringContaining(option),
         }),
       )
@@ -201,7 +202,7 @@ describe('createAdminClient', () => {
     expect(received[0]!.data).toMatchObject({ callingAE: 'CT_SCANNER_3', site: 'B' })
   })
 
-  test('events: a node without the stream is GSLB_ADMIN_REFUSED with status 404', async () => {
+  test('events: a node without the stream is GSLB_CONSOLE_REFUSED with status 404', async () => {
     const { url, server } = await answering((_req, res) => {
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end('{"error":"no route GET /events"}')

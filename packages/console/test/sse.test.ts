@@ -22,7 +22,7 @@ describe('SseParser', () => {
     ])
   })
 
-  test('an event growing past the bound throws GSLB_ADMIN_BAD_RESPONSE instead of filling memory', () => {
+  test('an event growing past the bound throws GSLB_CONSOLE_BAD_RESPONSE instead of filling memory', () => {
     const parser = new SseParser(100)
     parser.push('event: timeline\n')
     expect(() => {

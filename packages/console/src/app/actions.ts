@@ -1,5 +1,6 @@
 import type { AdminAction } from '../api.js'
 import type { AdminClient } from '../client.js'
+import { ConsoleErrorCode } from '../errors.js'
 import { h } from './dom.js'
 
 export interface ActionTarget {
@@ -93,7 +94,7 @@ export interface ActionContext {
 
 function errorText(error: unknown): string {
   const e = error as { code?: string; message?: string }
-  if (e.code === 'GSLB_ADMIN_UNAUTHORIZED')
+  if (e.code === ConsoleErrorCode.UNAUTHORIZED)
     return `Refused: ${e.message}. Enter the node's admin token at the top of the page.`
   return `Failed: ${e.message ?? String(error)}`
 }
