@@ -6,9 +6,10 @@ import type { ConfigIssue } from '../errors.js'
 import {
   engineConfig,
   forwarderServices,
-  monitorCheck,
+  monitorSpec,
   RESOLVER_CONFIG_KEYS,
   resolverOptions,
+  thresholdsFor,
 } from './library-options.js'
 import type { Config, MonitorConfig } from './types.js'
 
@@ -27,14 +28,18 @@ export function libraryIssues(config: Config): ConfigIssue[] {
 
 /**
  * The engine names pools, zones and names at the top level; in the node config they are under `gslb`. A pool's
- * monitor is judged where it is written (healthTargetIssues) and its port by the gslb check: the engine's copy of
- * those problems (`pools.x.monitors[0]`, a path the file does not have) is left out.
+ * monitor is judged where it is written (healthTargetIssues): the engine's copy of those problems
+ * (`pools.x.monitors[0].…`, a path the file does not have) is left out, except its port, which is the pool's.
  */
 function engineIssues(config: Config): ConfigIssue[] {
   if (!config.gslb) return []
-  return validateEngineConfig(engineConfig(config))
-    .filter(({ path }) => !/^pools\.[^.[]+\.monitors\b/.test(path))
-    .map(({ path, message }) => ({ path: nodeConfigPath(config, path), message }))
+  const issues: ConfigIssue[] = []
+  for (const { path, message } of validateEngineConfig(engineConfig(config))) {
+    const monitor = /^(pools\.[^.[]+)\.monitors\[\d+\](.*)$/.exec(path)
+    if (monitor && monitor[2] !== '.port') continue
+    issues.push({ path: nodeConfigPath(config, monitor ? `${monitor[1]}.port` : path), message })
+  }
+  return issues
 }
 
 /** Engine option names that the node config spells otherwise, within a zone. */
@@ -92,7 +97,6 @@ function forwarderIssues(config: Config): ConfigIssue[] {
   return validateForwarderOptions({ services }).map((issue) => forwarderIssue(config, issue))
 }
 
-/** A @gslb/health target's timing fields (also a forwarder check's) and the monitor keys of the config they come from. */
 const CHECK_KEYS: Record<string, string> = {
   intervalMs: 'interval',
   timeoutMs: 'timeout',
@@ -119,7 +123,20 @@ function forwarderIssue(config: Config, issue: ConfigIssue): ConfigIssue {
     const path = monitor ? thresholdPath(config, monitorName, monitor, key) : `monitors.${monitorName}.${key}`
     return { path, message: `${problem} (in the checks of service ${name})` }
   }
-  return { path: `services.${name}.${option}`, message: problem }
+  const key = Object.hasOwn(SERVICE_KEYS, option) ? SERVICE_KEYS[option] : option
+  return { path: `services.${name}.${key}`, message: problem }
+}
+
+/** The forwarder's service options that the node config writes elsewhere in a service (durations under `limits`). */
+const SERVICE_KEYS: Record<string, string> = {
+  connectTimeoutMs: 'limits.connectTimeout',
+  firstResponseTimeoutMs: 'limits.firstResponseTimeout',
+  idleTimeoutMs: 'limits.idleTimeout',
+  finTimeoutMs: 'limits.finTimeout',
+  keepAliveDelayMs: 'limits.keepAlive',
+  maxConnections: 'limits.maxConnections',
+  maxConnectionsPerClient: 'limits.maxConnectionsPerClient',
+  'passive.holdMs': 'passive.hold',
 }
 
 /** The config path a health-target field came from: the monitor's own key, else health.defaults. */
@@ -148,22 +165,29 @@ function healthTargetIssues(config: Config): ConfigIssue[] {
   for (const [name, port] of used) {
     const monitor = config.monitors?.[name]
     if (!monitor) continue // cross-references report it
+    const thresholds = thresholdsFor(config, monitor)
     const target = {
       id: name,
       address: '127.0.0.1',
       port: monitor.port ?? (port || 1),
-      ...monitorCheck(config, monitor),
+      monitor: monitorSpec(monitor),
+      ...thresholds,
     }
     for (const issue of validateTarget(target)) {
       const key = issue.path.replace(/^(target|defaults)\./, '')
-      const configKey = Object.hasOwn(CHECK_KEYS, key) ? CHECK_KEYS[key] : undefined
       const path = key.startsWith('monitor.')
-        ? `monitors.${name}.${key.slice('monitor.'.length)}`
-        : configKey !== undefined
-          ? thresholdPath(config, name, monitor, configKey)
+        ? monitorFieldPath(name, key.slice('monitor.'.length))
+        : key in thresholds
+          ? thresholdPath(config, name, monitor, key)
           : `monitors.${name}`
       issues.push({ path, message: issue.message })
     }
   }
   return issues
+}
+
+/** A health monitor field's path in the config: an external monitor's `args[i]` is the file's `command[i + 1]`. */
+function monitorFieldPath(name: string, field: string): string {
+  const arg = /^args\[(\d+)\](.*)$/.exec(field)
+  return `monitors.${name}.${arg ? `command[${Number(arg[1]) + 1}]${arg[2]}` : field}`
 }
