@@ -2,11 +2,12 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../../../test/support/ports.js'
 import { waitFor } from '../../../test/support/wait.js'
 import { main } from '../src/cli.js'
 import type { GslbNode } from '../src/node/node.js'
 import { fixture as fixturePath, memoryIo } from './helpers.js'
-import { closeFixture, createFixture, type Fixture, freePort, startNode, validate } from './node-fixture.js'
+import { closeFixture, createFixture, type Fixture, startNode, validate } from './node-fixture.js'
 
 let dir: string
 

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { createVerificationServer, type VerificationServer } from '@gslb/dicom'
+import { freePort } from '../../../test/support/ports.js'
 import { waitFor } from '../../../test/support/wait.js'
 import type { Config } from '../src/config/types.js'
 import { validateConfig } from '../src/config/validate.js'
@@ -8,18 +9,6 @@ import { createNode, type GslbNode } from '../src/node/node.js'
 import type { Json } from './helpers.js'
 
 export const NAME = 'dicom.test.lan'
-
-/** A port that was free a moment ago on 127.0.0.1 (for the cluster VIP, whose port a DNS answer cannot carry). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 /** A TCP echo server: what an established, long-lived connection talks to. */
 export async function echoServer(): Promise<{ server: Server; port: number }> {

@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { freePort } from '../../../test/support/ports.js'
 import { waitFor } from '../../../test/support/wait.js'
 import { type FakeNameserver, startFakeNameserver } from '../../resolver/test/support/fake-nameserver.js'
 import { createLogger } from '../src/log.js'
 import { createNode, type GslbNode } from '../src/node/node.js'
-import { freePort, validate } from './node-fixture.js'
+import { validate } from './node-fixture.js'
 
 // Issue 11: the node logged "keeping the last good addresses" after the resolver had dropped them. The line now
 // says what the resolver reports: kept until when, nothing to keep, or the kept answer's expiry.

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requirePeer } from '../../../../test/support/peers.js'
+import { freePort, tcpFree } from '../../../../test/support/ports.js'
 import { waitFor } from '../../../../test/support/wait.js'
 import type { Config } from '../../src/config/types.js'
 import { validateConfig } from '../../src/config/validate.js'
@@ -21,25 +21,6 @@ let storescu: string
 let dir: string
 let dataset: string
 
-async function freePort(host = '127.0.0.1', port = 0): Promise<number | null> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-    probe.once('error', () => resolve(null))
-    probe.listen({ host, port }, () => {
-      const bound = (probe.address() as { port: number }).port
-      probe.close(() => resolve(bound))
-    })
-  })
-}
-
-async function portFreeOnBothVips(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freePort(VIPS.A)
-    if (port !== null && (await freePort(VIPS.B, port)) !== null) return port
-  }
-  throw new Error('no port free on both site VIPs')
-}
-
 class Site {
   process: ChildProcess | undefined
   constructor(
@@ -54,7 +35,7 @@ class Site {
     this.process = spawn(storescp, ['-aet', `SITE_${this.name}`, '+uf', '-od', this.out, String(this.port)], {
       stdio: 'ignore',
     })
-    await waitFor(async () => (await freePort('127.0.0.1', this.port)) === null, {
+    await waitFor(async () => !(await tcpFree('127.0.0.1', this.port)), {
       what: `storescp ${this.name} listens`,
     })
   }
@@ -106,12 +87,12 @@ beforeAll(async () => {
   dataset = join(dir, 'sc.dcm')
   execFileSync(dump2dcm, ['-g', '+te', join(dir, 'sc.dump'), dataset])
   sites = {
-    A: new Site('A', (await freePort())!, join(dir, 'A')),
-    B: new Site('B', (await freePort())!, join(dir, 'B')),
+    A: new Site('A', await freePort(), join(dir, 'A')),
+    B: new Site('B', await freePort(), join(dir, 'B')),
   }
   await sites.A.start()
   await sites.B.start()
-  const clusterPort = await portFreeOnBothVips()
+  const clusterPort = await freePort([VIPS.A, VIPS.B])
   const check = { type: 'dicom', interval: '500ms', timeout: '400ms', rise: 2, fall: 2 }
   // Each site's cluster VIP has its own storescp first and the other site's as backup: a PACS that dies between
   // two checks costs a retry inside the forwarder, never an association.

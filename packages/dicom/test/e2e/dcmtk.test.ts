@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
 import { requirePeer } from '../../../../test/support/peers.js'
+import { freePort } from '../../../../test/support/ports.js'
 import { createVerificationServer, echo, sniffAssociation, type VerificationServer } from '../../src/index.js'
 
 const HOST = '127.0.0.1'
@@ -18,15 +19,6 @@ afterAll(async () => {
   // Peers are killed and awaited, servers closed, sockets destroyed: nothing of ours stays open.
   expect(await leakedSince(before, 2_000)).toEqual({})
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 /** Polls TCP connect until the peer listens (bounded: 100 tries, 50 ms apart). */
 async function waitForListening(port: number, child: ChildProcess): Promise<void> {
@@ -83,7 +75,7 @@ describe('echo() against dcmtk SCPs', () => {
     const storescpPath = requirePeer('storescp', 'dcmtk')
     const dcmqrscpPath = requirePeer('dcmqrscp', 'dcmtk')
     dir = mkdtempSync(join(tmpdir(), 'gslb-dicom-e2e-'))
-    storePort = await freePort()
+    storePort = await freePort(HOST)
     storescp = await startPeer(
       storescpPath,
       ['-aet', 'PACS_MAIN', '-od', dir, String(storePort)],
@@ -91,7 +83,7 @@ describe('echo() against dcmtk SCPs', () => {
       dir,
     )
     // storescp (dcmtk 3.6.7) answers any called AE title; dcmqrscp checks it against its AETable.
-    qrPort = await freePort()
+    qrPort = await freePort(HOST)
     const config = join(dir, 'dcmqrscp.cfg')
     writeFileSync(
       config,
@@ -141,7 +133,7 @@ describe('echo() against dcmtk SCPs', () => {
   })
 
   it('reports the rejection of a storescp started with --refuse', async () => {
-    const refusePort = await freePort()
+    const refusePort = await freePort(HOST)
     const refusing = await startPeer(
       requirePeer('storescp', 'dcmtk'),
       ['--refuse', '-od', dir, String(refusePort)],
