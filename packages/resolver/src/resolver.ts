@@ -53,6 +53,7 @@ interface Tracked {
 }
 
 const EMPTY: readonly string[] = Object.freeze([])
+const MAX_TIMER_MS = 2_147_483_647
 
 type LifecycleState = 'idle' | 'starting' | 'running' | 'closing' | 'closed'
 
@@ -313,11 +314,12 @@ class DnsResolver extends EventEmitter<ResolverEvents> implements Resolver {
 
   async #close(deadlineMs: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#state === 'closed') return
-    this.#options.signal?.removeEventListener('abort', this.#onAbort)
     if (this.#state === 'idle') {
+      this.#options.signal?.removeEventListener('abort', this.#onAbort)
       this.#state = 'closed'
       return
     }
+    // the resolver's own signal still destroys it while it closes
     this.#state = 'closing'
     const inflight: Promise<unknown>[] = []
     for (const tracked of this.#names.values()) {
@@ -326,13 +328,15 @@ class DnsResolver extends EventEmitter<ResolverEvents> implements Resolver {
     }
     if (inflight.length > 0) {
       const destroy = () => this.destroy()
-      const timer = setTimeout(destroy, deadlineMs)
+      // past setTimeout's 32-bit range Node would fire at once: such a deadline is no deadline
+      const timer = deadlineMs <= MAX_TIMER_MS ? setTimeout(destroy, deadlineMs) : undefined
       if (signal?.aborted) destroy()
       else signal?.addEventListener('abort', destroy, { once: true })
       await Promise.all(inflight)
       clearTimeout(timer)
       signal?.removeEventListener('abort', destroy)
     }
+    this.#options.signal?.removeEventListener('abort', this.#onAbort)
     this.#state = 'closed'
   }
 

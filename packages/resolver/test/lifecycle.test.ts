@@ -96,6 +96,44 @@ describe('Resolver lifecycle: start, close, destroy, asyncDispose', () => {
     expect(gslb.count()).toBe(2)
   })
 
+  it('close() with a deadline past the timer range waits for the lookup (Node would fire such a timer at once)', async () => {
+    const r = make({ intervalMs: 60_000, resolveNowMinIntervalMs: 0 })
+    r.track(NAME)
+    await r.start()
+    gslb.respond = () => ({ addresses: ['10.2.0.1'], delay: 150 })
+    const refresh = r.resolveNow(NAME)
+    await waitFor(() => gslb.count() === 2, { what: 'the refresh sent' })
+    await r.close({ deadlineMs: Number.POSITIVE_INFINITY })
+    await expect(refresh).resolves.toMatchObject({ addresses: ['10.2.0.1'] })
+  })
+
+  it('close() refuses a bad deadlineMs or signal, naming it, and stays open', async () => {
+    const r = make()
+    await expect(r.close({ deadlineMs: -1 })).rejects.toMatchObject({
+      code: 'GSLB_RESOLVER_OPTIONS_INVALID',
+      path: 'deadlineMs',
+    })
+    await expect(r.close({ signal: {} as AbortSignal })).rejects.toMatchObject({ path: 'signal' })
+    r.track(NAME)
+    await r.start()
+    expect(r.addresses(NAME)).toEqual(['10.1.0.1'])
+  })
+
+  it("the resolver's signal still destroys it while close() waits for a lookup", async () => {
+    gslb.respond = () => ({ silence: true })
+    const controller = new AbortController()
+    const r = make({ timeoutMs: 10_000, signal: controller.signal })
+    r.track(NAME)
+    const starting = r.start()
+    starting.catch(() => {})
+    await waitFor(() => gslb.count() === 1, { what: 'the first query sent' })
+    const closing = r.close({ deadlineMs: 60_000 })
+    controller.abort()
+    const started = Date.now()
+    await closing
+    expect(Date.now() - started).toBeLessThan(3_000)
+  })
+
   it('close() aborts the lookup still in flight at deadlineMs, leaving no socket or timer', async () => {
     gslb.respond = () => ({ silence: true })
     const r = make({ timeoutMs: 10_000 })
