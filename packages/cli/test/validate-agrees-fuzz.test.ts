@@ -134,7 +134,10 @@ function pick<T>(random: () => number, list: readonly T[]): T {
 
 /** One edit that keeps the value's kind (a duration stays a duration), so that the schema passes it more often. */
 function mutate(config: Json, random: () => number, strings: string[]): void {
-  if (random() < 0.25) return pick(random, ADDITIONS)(config)
+  if (random() < 0.25) {
+    pick(random, ADDITIONS)(config)
+    return
+  }
   const path = pick(random, leaves(config))
   let parent: Json = config
   for (const key of path.slice(0, -1)) parent = parent[key as string]
