@@ -1,7 +1,7 @@
 /**
  * DNS wire format for the engine: a strict, bounded query parser and a response encoder with name compression.
  *
- * Changes to the contract in /tmp/wire-contract.md (additions only):
+ * What callers can rely on beyond the types in types.ts:
  * - the `error` variant of `QueryParseResult` also carries `cd` (copied into the error response);
  * - `ResponseMessage.edns.dnssecOk?` (copy of the query's DO bit, RFC 3225 §3; default false);
  * - `DnsQuestion.name` escapes non-printable bytes, `.` and `\` inside a label as `\DDD`, `\.`, `\\`;
