@@ -143,6 +143,7 @@ class AuthoritativeEngine extends SafeEmitter implements Engine {
   private readonly now: () => number
   private readonly errorBudget: ErrorBudget | undefined
   private closed = false
+  private constructed = false
   private destroyedBy: Error | undefined
   private starting: Promise<void> | undefined
   private closing: Promise<void> | undefined
@@ -176,13 +177,19 @@ class AuthoritativeEngine extends SafeEmitter implements Engine {
     this.store = new HealthStore(
       options.health,
       (id, health, previous) => this.onMemberChange(id, health, previous),
-      (target, action, error) => this.emitSafely('target:error', { target, action, error: asError(error) }),
+      (target, action, error) => {
+        const report = () => this.emitSafely('target:error', { target, action, error: asError(error) })
+        // Refused while the engine is being created: reported on the next tick, once its creator can listen.
+        if (this.constructed) report()
+        else process.nextTick(report)
+      },
     )
     this.model = this.build(options.config, undefined)
     this.current = options.config
     this.serials = { ...this.serials, ...serialStates(this.model) }
     this.store.commit(this.model)
     this.hasChecker = options.health !== undefined
+    this.constructed = true
     // On the next tick: whoever created the engine can listen first.
     process.nextTick(() => this.reportUnchecked())
   }

@@ -224,3 +224,25 @@ test('removing the monitors of a pool forgets the checker’s last state of its 
   expect(engine.members()[0]).toMatchObject({ observed: 'unknown', effective: 'unknown', source: 'none' })
   expect(ask()).toEqual(['10.1.0.1'])
 })
+
+test("a target the checker refuses is reported as 'target:error' (on the next tick when it happens in createEngine)", async () => {
+  const refusal = new Error('checker full')
+  const refusing = {
+    add: () => {
+      throw refusal
+    },
+    get: () => undefined,
+    on: () => {},
+    off: () => {},
+    remove: () => true,
+  } as unknown as HealthChecker
+  engine = createEngine({ config: config(), health: refusing })
+  const reported: unknown[] = []
+  engine.on('target:error', (e) => reported.push(e))
+  await new Promise((resolve) => process.nextTick(resolve))
+  expect(reported).toEqual([
+    { target: 'p/a', action: 'register', error: refusal },
+    { target: 'p/b', action: 'register', error: refusal },
+  ])
+  expect(engine.members().map((m) => m.observed)).toEqual(['unknown', 'unknown'])
+})
