@@ -1,3 +1,5 @@
+import { isNativeError } from 'node:util/types'
+
 /** What `'handler:error'` carries: the event whose listener threw, and what it threw. */
 export interface HandlerErrorEvent {
   event: string
@@ -31,19 +33,43 @@ export function emitSafely(emitter: Listeners, event: string, args: readonly unk
 function reportHandlerError(emitter: Listeners, event: string, error: Error): void {
   const handlers = event === 'handler:error' ? [] : emitter.rawListeners('handler:error')
   if (handlers.length === 0) {
-    process.emitWarning(error)
+    warn(error)
     return
   }
   for (const handler of handlers) {
     try {
       handler.call(emitter, { event, error } satisfies HandlerErrorEvent)
     } catch (again) {
-      process.emitWarning(error)
-      process.emitWarning(asError(again))
+      warn(error)
+      warn(asError(again))
     }
   }
 }
 
+/** process.emitWarning(error), which must not throw here: it refuses an Error of another realm (vm, jest). */
+function warn(error: Error): void {
+  try {
+    process.emitWarning(error)
+  } catch {
+    const code = (error as { code?: unknown }).code
+    process.emitWarning(String(error.message), {
+      type: String(error.name),
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(typeof error.stack === 'string' ? { detail: error.stack } : {}),
+    })
+  }
+}
+
 function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(`a listener threw a non-Error: ${String(value)}`)
+  if (value instanceof Error || isNativeError(value)) return value
+  return new Error(`a listener threw a non-Error: ${describe(value)}`)
+}
+
+/** A thrown non-Error value as text (its own toString may throw). */
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }

@@ -247,6 +247,33 @@ describe("verification server events: a throwing listener ('handler:error')", ()
     expect(warn.mock.calls).toEqual([[thrown], [again]])
   })
 
+  it('never throws from the warning itself: an Error that emitWarning refuses is warned as text', async () => {
+    const foreign = { name: 'ForeignError', message: 'from another realm', code: 'E_FOREIGN', stack: 'at x' }
+    server.on('echo:answer', () => {
+      throw Object.assign(Object.create(Error.prototype), foreign)
+    })
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementationOnce(() => {
+      throw new TypeError('The "warning" argument must be of type string or an instance of Error')
+    })
+    warn.mockImplementation(() => {})
+    expect(await echo({ host: HOST, port, timeoutMs: 5_000 })).toMatchObject({ ok: true })
+    expect(warn).toHaveBeenLastCalledWith('from another realm', {
+      type: 'ForeignError',
+      code: 'E_FOREIGN',
+      detail: 'at x',
+    })
+  })
+
+  it('describes a thrown value whose toString throws', async () => {
+    const reported: Error[] = []
+    server.on('echo:answer', () => {
+      throw Object.create(null)
+    })
+    server.on('handler:error', (e) => reported.push(e.error))
+    expect(await echo({ host: HOST, port, timeoutMs: 5_000 })).toMatchObject({ ok: true })
+    expect(reported[0]?.message).toBe('a listener threw a non-Error: [object Object]')
+  })
+
   it('wraps a thrown non-Error in an Error', async () => {
     const reported: Error[] = []
     server.on('association:release', () => {
