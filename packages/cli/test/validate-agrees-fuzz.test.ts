@@ -143,8 +143,9 @@ function mutate(config: Json, random: () => number, strings: string[]): void {
   for (const key of path.slice(0, -1)) parent = parent[key as string]
   const key = path.at(-1) as string
   const current = parent[key]
-  if (Array.isArray(parent) && random() < 0.2) {
-    parent.push(current) // the same entry twice
+  const siblings: unknown = parent
+  if (Array.isArray(siblings) && random() < 0.2) {
+    siblings.push(current) // the same entry twice
     return
   }
   if (DURATION_KEYS.has(String(key))) parent[key] = pick(random, DURATIONS)
