@@ -249,13 +249,18 @@ class AuthoritativeEngine extends SafeEmitter implements Engine {
   }
 
   close(options: { deadlineMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    this.closing ??= this.shutDown(options)
+    if (this.closing) return this.closing
+    let deadlineMs: number
+    try {
+      deadlineMs = closeDeadline(options.deadlineMs)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    this.closing = this.shutDown(deadlineMs, options.signal)
     return this.closing
   }
 
-  private async shutDown(options: { deadlineMs?: number; signal?: AbortSignal }): Promise<void> {
-    const deadlineMs = closeDeadline(options.deadlineMs)
-    const { signal } = options
+  private async shutDown(deadlineMs: number, signal: AbortSignal | undefined): Promise<void> {
     this.closed = true
     this.store.close()
     await this.starting?.then(noop, noop)
@@ -273,7 +278,7 @@ class AuthoritativeEngine extends SafeEmitter implements Engine {
   }
 
   destroy(error?: Error): void {
-    if (this.destroyedBy !== undefined || (this.closed && this.closing === undefined)) return
+    if (this.destroyedBy !== undefined) return
     this.destroyedBy = error ?? new EngineError(EngineErrorCode.CLOSED, 'the engine was destroyed')
     const closing = this.close({ deadlineMs: 0 })
     for (const listener of this.bound) listener.destroy()

@@ -100,6 +100,12 @@ describe('lifecycle verbs', () => {
     ).toThrow(expect.objectContaining({ path: 'listen[0].protocols' }))
     const engine = createEngine({ config: sampleConfig() })
     await expect(engine.close({ deadlineMs: -1 })).rejects.toMatchObject({ path: 'deadlineMs' })
+    // A refused close() changes nothing: the engine still runs, and a proper close() closes it.
+    engine.update(sampleConfig())
+    await engine.close()
+    expect(() => engine.update(sampleConfig())).toThrow(
+      expect.objectContaining({ code: 'GSLB_ENGINE_CLOSED' }),
+    )
   })
 })
 
@@ -117,7 +123,10 @@ describe('close() lets TCP answers in flight finish', () => {
    * A client that pipelines QUERIES queries without reading, until the engine has stopped reading from it (its
    * unsent answers reached the high-water mark), then closes the engine and reads. Returns the answers it got.
    */
-  async function answersAfterClose(deadlineMs: number): Promise<{ ids: number[]; ended: boolean }> {
+  async function answersAfterClose(options: {
+    deadlineMs: number
+    signal?: AbortSignal
+  }): Promise<{ ids: number[]; ended: boolean }> {
     const engine = createEngine({
       config: bigAnswers(),
       listen: [{ address: '127.0.0.1', port: 0, udp: false }],
@@ -143,7 +152,7 @@ describe('close() lets TCP answers in flight finish', () => {
       what: 'the engine has stopped reading for a slow reader (answers in flight)',
       context: () => JSON.stringify(listener!.stats),
     })
-    const closing = engine.close({ deadlineMs })
+    const closing = engine.close(options)
     socket.resume()
     await closing
     await closedSocket
@@ -152,14 +161,21 @@ describe('close() lets TCP answers in flight finish', () => {
 
   test('every query received whole is answered, in order, then the connection ends (FIN)', async () => {
     const before = activeResources()
-    const { ids, ended } = await answersAfterClose(20_000)
+    const { ids, ended } = await answersAfterClose({ deadlineMs: 20_000 })
     expect(ids).toEqual(Array.from({ length: QUERIES }, (_, i) => i + 1))
     expect(ended).toBe(true)
     expect(await leakedSince(before)).toEqual({})
   })
 
   test('deadlineMs 0 destroys the connection at once: the answers not yet written are lost', async () => {
-    const { ids } = await answersAfterClose(0)
+    const { ids } = await answersAfterClose({ deadlineMs: 0 })
+    expect(ids.length).toBeLessThan(QUERIES)
+  })
+
+  test('an aborted signal cuts the graceful close short the same way', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const { ids } = await answersAfterClose({ deadlineMs: 20_000, signal: controller.signal })
     expect(ids.length).toBeLessThan(QUERIES)
   })
 })
