@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 import { validateTarget } from '@gslb/health'
+import { formatHostPort } from '@gslb/topology'
 import {
   DEFAULT_BACKLOG,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -17,8 +18,8 @@ import {
 import { optionsInvalid } from './errors.js'
 import type { BalanceMethod, ServiceConfig } from './types.js'
 
-/** A service's active checks as given: a health target without its per-server fields. */
-export type ServiceCheck = NonNullable<ServiceConfig['check']>
+/** A service's active checks: a health target without its per-server fields. */
+type Check = NonNullable<ServiceConfig['check']>
 
 export interface ListenAddress {
   /** The configured text, used to match listeners across `update()`. */
@@ -60,7 +61,7 @@ export interface ResolvedService {
   passiveFailures: number
   passiveHoldMs: number
   /** Active checks of the service's servers; null = none. */
-  check: ServiceCheck | null
+  check: Check | null
   backlog: number
 }
 
@@ -137,10 +138,6 @@ function listenAddress(issues: Issues, value: unknown, option: string): ListenAd
     return { key: value, address: '', port: 0 }
   }
   return { key: value, address: match[1]!, port: port(issues, Number(match[2]), option, true) }
-}
-
-export function formatHostPort(address: string, p: number): string {
-  return address.includes(':') ? `[${address}]:${p}` : `${address}:${p}`
 }
 
 function backend(issues: Issues, value: unknown, option: string): ResolvedBackend {
@@ -225,7 +222,7 @@ function allowList(issues: Issues, value: unknown, option: string): BlockList | 
 const PER_SERVER_FIELDS = ['id', 'address', 'port', 'meta'] as const
 
 /** `@gslb/health` judges the check as the target it becomes for a server (any address and port stand in). */
-function check(issues: Issues, value: unknown, option: string): ServiceCheck | null {
+function check(issues: Issues, value: unknown, option: string): Check | null {
   if (value === undefined) return null
   if (!isObject(value)) {
     report(issues, option, 'expected an object { monitor, interval?, timeout?, rise?, fall?, ... }')
@@ -238,7 +235,8 @@ function check(issues: Issues, value: unknown, option: string): ServiceCheck | n
   for (const issue of validateTarget(target)) {
     report(issues, `${option}.${issue.path.replace(/^(target|defaults)\./, '')}`, issue.message)
   }
-  return value as unknown as ServiceCheck
+  // a copy: the caller's object may change later, the running service's check must not
+  return { ...value } as unknown as Check
 }
 
 function service(issues: Issues, value: unknown, option: string): ResolvedService | null {
