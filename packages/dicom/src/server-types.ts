@@ -72,7 +72,7 @@ export interface VerificationServer extends EventEmitter<VerificationServerEvent
    * Binds the port; resolves once listening (read the port with `address()`). Idempotent: a second call while
    * starting or running returns the same promise. Rejects with `GSLB_DICOM_LISTEN_FAILED` when the port cannot be
    * bound (start() may be called again), with `GSLB_DICOM_CLOSED` after close() or destroy(), and with
-   * `signal.reason` when `signal` aborts before the port is bound (the server is then destroyed).
+   * `signal.reason` when `signal` aborts before the port is bound (nothing stays bound; start() may be called again).
    */
   start(options?: { signal?: AbortSignal }): Promise<void>
   /**

@@ -45,10 +45,10 @@ class VerificationServerImpl
   private state: State = 'idle'
   private destroyed = false
   private starting: Promise<void> | undefined
-  /** Rejects the start() in progress; the listen itself goes on and close() waits for it through `bound`. */
+  /** Rejects the start() in progress; the bind itself goes on and close() waits for it. */
   private failStart: ((reason: unknown) => void) | undefined
-  /** Settles once the listen attempt in flight has bound or failed. */
-  private bound: Promise<void> = Promise.resolve()
+  /** The bind in flight or done; undefined before, after a failure and once let go. */
+  private listening: Promise<void> | undefined
   private closing: Promise<void> | undefined
   private onEmpty: (() => void) | undefined
 
@@ -73,50 +73,36 @@ class VerificationServerImpl
     } catch (error) {
       return Promise.reject(error)
     }
-    if (signal?.aborted) {
-      this.destroy()
-      return Promise.reject(signal.reason)
-    }
+    if (signal?.aborted) return Promise.reject(signal.reason)
     this.state = 'starting'
-    let listenSettled = (): void => {}
-    this.bound = new Promise((resolve) => {
-      listenSettled = resolve
-    })
-    this.starting = new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => this.end(signal?.reason)
-      const settle = (): void => {
-        this.server.off('error', onError)
-        this.server.off('listening', onListening)
+    const starting: Promise<void> = new Promise<void>((resolve, reject) => {
+      const fail = (reason: unknown): void => {
         signal?.removeEventListener('abort', onAbort)
-        this.failStart = undefined
-        listenSettled()
+        if (this.failStart === fail) this.failStart = undefined
+        reject(reason)
       }
-      const onError = (error: Error): void => {
-        settle()
-        if (this.state === 'starting') {
-          this.state = 'idle'
-          this.starting = undefined
-        }
-        const where = hostPort(this.options.host, this.options.port)
-        reject(
-          new DicomError(DicomErrorCode.LISTEN_FAILED, `cannot listen on ${where}: ${error.message}`, {
-            cause: error,
-          }),
-        )
+      const onAbort = (): void => {
+        this.backToIdle(starting)
+        fail(signal?.reason)
       }
-      const onListening = (): void => {
-        settle()
-        if (this.state !== 'starting') return // closed meanwhile: close() closes the listener
-        this.state = 'running'
-        resolve()
-      }
-      this.failStart = reject
-      this.server.once('error', onError)
-      this.server.once('listening', onListening)
+      this.failStart = fail
       signal?.addEventListener('abort', onAbort, { once: true })
-      this.server.listen({ port: this.options.port, host: this.options.host })
+      this.bind().then(
+        () => {
+          signal?.removeEventListener('abort', onAbort)
+          if (this.starting !== starting || this.state !== 'starting') return
+          this.failStart = undefined
+          this.state = 'running'
+          resolve()
+        },
+        (error: unknown) => {
+          this.backToIdle(starting)
+          fail(error)
+        },
+      )
     })
-    return this.starting
+    this.starting = starting
+    return starting
   }
 
   address(): { address: string; port: number } | null {
@@ -137,7 +123,11 @@ class VerificationServerImpl
   }
 
   destroy(error?: Error): void {
-    this.end(error ?? closedError())
+    if (this.destroyed) return
+    this.destroyed = true
+    this.failStart?.(error ?? closedError())
+    for (const association of this.live) association.destroy()
+    void this.close()
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -148,19 +138,51 @@ class VerificationServerImpl
     emitSafely(this, event, args)
   }
 
-  /** destroy(), and an aborted start(): `reason` is what a start() in progress rejects with. */
-  private end(reason: unknown): void {
-    if (this.destroyed) return
-    this.destroyed = true
-    this.failStart?.(reason)
-    for (const association of this.live) association.destroy()
-    void this.close()
+  /**
+   * Binds the port; one attempt at a time, shared by the start() calls that wait for it. A start() aborted meanwhile
+   * does not stop the attempt: when it binds with nobody waiting any more, the port is let go again.
+   */
+  private bind(): Promise<void> {
+    this.listening ??= new Promise<void>((resolve, reject) => {
+      const settle = (): void => {
+        this.server.off('error', onError)
+        this.server.off('listening', onListening)
+      }
+      const onError = (error: Error): void => {
+        settle()
+        this.listening = undefined
+        const where = hostPort(this.options.host, this.options.port)
+        reject(
+          new DicomError(DicomErrorCode.LISTEN_FAILED, `cannot listen on ${where}: ${error.message}`, {
+            cause: error,
+          }),
+        )
+      }
+      const onListening = (): void => {
+        settle()
+        resolve()
+        if (this.state !== 'idle') return
+        this.listening = undefined
+        this.server.close()
+      }
+      this.server.once('error', onError)
+      this.server.once('listening', onListening)
+      this.server.listen({ port: this.options.port, host: this.options.host })
+    })
+    return this.listening
+  }
+
+  /** A start() that failed or was aborted: start() may be called again. */
+  private backToIdle(starting: Promise<void>): void {
+    if (this.starting !== starting || this.state !== 'starting') return
+    this.starting = undefined
+    this.state = 'idle'
   }
 
   private async shutDown(deadlineMs: number, signal: AbortSignal | undefined): Promise<void> {
     this.state = 'closed'
     this.failStart?.(closedError())
-    await this.bound
+    await this.listening?.catch(() => {})
     const hurry = (): void => {
       for (const association of this.live) association.drain(0)
     }

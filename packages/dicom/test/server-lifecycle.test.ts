@@ -1,5 +1,6 @@
 import { connect, createServer, type Server } from 'node:net'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import {
   createVerificationServer,
   DicomErrorCode,
@@ -111,23 +112,52 @@ describe('verification server lifecycle', () => {
     expect(server.address()).toBeNull()
   })
 
-  it('start({ signal }) with an aborted signal rejects with its reason, binds nothing and closes the server', async () => {
+  it('start({ signal }) with an aborted signal rejects with its reason and binds nothing; start() may follow', async () => {
     const server = make()
     const reason = new Error('gave up')
     await expect(server.start({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason)
     expect(server.address()).toBeNull()
-    await expect(server.start()).rejects.toMatchObject({ code: DicomErrorCode.CLOSED })
+    await server.start()
+    expect(await echo({ host: HOST, port: server.address()!.port, timeoutMs: 5_000 })).toMatchObject({
+      ok: true,
+    })
   })
 
-  it('start({ signal }) aborted while binding rejects with the reason and leaves nothing bound', async () => {
+  it('start({ signal }) aborted while binding rejects with the reason and lets the port go again', async () => {
     const server = make()
     const controller = new AbortController()
     const starting = server.start({ signal: controller.signal })
     const reason = new Error('deadline')
     controller.abort(reason)
     await expect(starting).rejects.toBe(reason)
+    await waitFor(() => server.address() === null, { what: 'the aborted bind let the port go' })
+    const again = server.start()
+    expect(again).not.toBe(starting)
+    await again
+    expect(server.address()).not.toBeNull()
+  })
+
+  it('a start() after an aborted one, while the bind is still in flight, waits for that bind', async () => {
+    const server = make()
+    const controller = new AbortController()
+    const aborted = server.start({ signal: controller.signal })
+    controller.abort(new Error('changed my mind'))
+    const again = server.start()
+    await expect(aborted).rejects.toThrow('changed my mind')
+    await again
+    expect(server.address()).not.toBeNull()
+    expect(server.start()).toBe(again)
+  })
+
+  it('close() after an aborted start() resolves and leaves nothing bound', async () => {
+    const server = make()
+    const controller = new AbortController()
+    const aborted = server.start({ signal: controller.signal })
+    controller.abort(new Error('x'))
     await server.close()
+    await expect(aborted).rejects.toThrow('x')
     expect(server.address()).toBeNull()
+    await expect(server.start()).rejects.toMatchObject({ code: DicomErrorCode.CLOSED })
   })
 
   it('start({ signal }) no longer governs a running server once it resolved', async () => {
