@@ -4,7 +4,14 @@
 // `$comment`/`$schema` keys. Where the shape is a library's own type, that type is used (no copy), and
 // SchemaAgreesWithLibraries below fails to typecheck when the schema and the library part.
 
-import type { MemberConfig } from '@gslb/engine'
+import type {
+  AllDownAction,
+  EcsConfig as EngineEcsConfig,
+  GlobalNameConfig as EngineGlobalName,
+  MemberConfig,
+  PoolMethod,
+  StaticRecordConfig,
+} from '@gslb/engine'
 import type { BalanceMethod, NameBackend as ForwarderNameBackend, StaticBackend } from '@gslb/forwarder'
 
 /** One gslb-lb node: GSLB DNS engine, name resolvers and L4 services, admin API and logging. */
@@ -202,23 +209,14 @@ export interface GluedNameserver {
   addresses: string[]
 }
 
-export interface RecordConfig {
-  /** Relative to the zone (www, @ for the apex) or a full name inside it. */
-  name: string
-  /** Record type. */
-  type: 'A' | 'AAAA' | 'CNAME' | 'TXT'
-  /** An address, a CNAME target or TXT text; a list makes one record each. */
-  value: string | string[]
-  /** Seconds. */
-  ttl?: number
-}
+export type RecordConfig = StaticRecordConfig
 
 /** A pool of site addresses. */
 export interface PoolConfig {
   /** How members are chosen: failover (first up by priority), topology (the client's preferred site first), wrr (weighted round robin), all (every up member). Default failover. */
-  method?: 'failover' | 'topology' | 'wrr' | 'all'
+  method?: PoolMethod
   /** When no member is up: any (answer with every enabled member), refuse (REFUSED), empty (no addresses), or a list of fallback addresses. */
-  allDown?: 'any' | 'refuse' | 'empty' | string[]
+  allDown?: AllDownAction
   /** How a member whose health is not known yet counts (default up). */
   unknownAs?: 'up' | 'down'
   /** Addresses in one answer: the chosen one first, then the next best (default 1; 8 for all). */
@@ -232,22 +230,13 @@ export interface PoolConfig {
   members: MemberConfig[]
 }
 
-export interface GlobalNameConfig {
+export interface GlobalNameConfig extends EngineGlobalName {
   /** A DNS name. */
   name: string
-  /** A key of gslb.pools. */
-  pool: string
-  /** Answer TTL in seconds (default 5). */
-  ttl?: number
 }
 
 /** EDNS Client Subnet. */
-export interface EcsConfig {
-  /** Use EDNS Client Subnet for topology (default true). */
-  enabled?: boolean
-  /** Senders (CIDRs) whose ECS option is believed (default: everyone). */
-  trusted?: string[]
-}
+export type EcsConfig = EngineEcsConfig
 
 /** How backend names are resolved. */
 export interface ResolverConfig {
@@ -394,7 +383,12 @@ type AllTrue<T extends true[]> = T
 /** Each library-owned shape as the schema writes it: a `false` here means the schema and the library's type part. */
 // biome-ignore format: one line per library type
 export type SchemaAgreesWithLibraries = AllTrue<[
+  Same<StaticRecordConfig, { name: string; type: 'A' | 'AAAA' | 'CNAME' | 'TXT'; value: string | string[]; ttl?: number }>,
+  Same<PoolMethod, 'failover' | 'topology' | 'wrr' | 'all'>,
+  Same<AllDownAction, 'any' | 'refuse' | 'empty' | string[]>,
   Same<MemberConfig, { name: string; address: string; datacenter?: string; weight?: number; priority?: number; enabled?: boolean; monitorAddress?: string }>,
+  Same<GlobalNameConfig, { name: string; pool: string; ttl?: number }>,
+  Same<EngineEcsConfig, { enabled?: boolean; trusted?: string[] }>,
   Same<NameBackend, { name: string; port: number; resolver: string; weight?: number; backup?: boolean; family?: 4 | 6 | 'both'; prefer?: 4 | 6 }>,
   Same<StaticBackend, { address: string; port: number; weight?: number; backup?: boolean }>,
   Same<BalanceMethod, 'first' | 'roundrobin' | 'leastconn' | 'source'>,
