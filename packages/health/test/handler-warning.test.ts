@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process'
+import { resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { createHealthChecker } from '../src/index.js'
 import { ManualClock } from './support/manual-clock.js'
 import { scripted } from './support/scripted.js'
 
 // Jest gives each test file its own `process` object without the real one's listeners, so process.once('warning')
-// here never sees a warning: these tests watch the call to process.emitWarning instead.
+// here never sees a warning: these tests watch the call to process.emitWarning, and the last one runs the built
+// package in a plain Node process, where process.once('warning') does see it.
 
 const base = { address: '127.0.0.1', port: 9 }
 
@@ -63,4 +67,26 @@ describe("a throwing handler with nobody to take 'handler:error'", () => {
     expect(health.get('a')?.observed).toBe('up')
     await health.close()
   })
+})
+
+const PLAIN_NODE_SCRIPT = `
+import { createHealthChecker } from '@gslb/health'
+const bug = new Error('handler bug')
+const warned = new Promise((resolve) => process.once('warning', resolve))
+const health = createHealthChecker({ initialSpreadMs: 0 })
+health.on('check:result', () => { throw bug })
+health.add({ id: 'a', address: '127.0.0.1', port: 9, monitor: { type: 'custom', check: async () => true } })
+await health.start()
+const warning = await warned
+await health.close()
+console.log(JSON.stringify({ same: warning === bug, message: warning.message }))
+`
+
+test("in a plain Node process (the built package, after `pnpm build`), process.once('warning') gets the very error", async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--no-warnings', '--input-type=module', '-e', PLAIN_NODE_SCRIPT],
+    { cwd: resolve(__dirname, '..'), timeout: 15_000 },
+  )
+  expect(JSON.parse(stdout)).toEqual({ same: true, message: 'handler bug' })
 })
