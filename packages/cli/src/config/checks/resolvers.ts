@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { LOCAL_ENGINE_NAMESERVER } from '../../constants.js'
 import { formatEndpoint, isLoopback, isWildcard, parseHostPort } from '../addresses.js'
+import type { Endpoint } from '../types.js'
 import type { CheckContext } from './context.js'
 
 /** Each nameserver is address[:port] or 'engine' (with gslb configured); a loopback typo of the engine is caught. */
@@ -48,28 +49,15 @@ export function checkResolvers({ config, issue }: CheckContext): void {
  * the engine (a typo otherwise). Other loopback nameservers are other DNS servers on this host — a local unbound,
  * systemd-resolved, an engine run by a separate gslb-lb process — and are taken as written.
  */
-function looksLikeEngine(
-  listeners: readonly { address: string; port: number }[],
-  address: string,
-  port: number,
-) {
-  return listeners.some(
-    (l) =>
-      l.port === port ||
-      l.address === address ||
-      (isWildcard(l.address) && isIP(l.address) === isIP(address)),
-  )
+function looksLikeEngine(listeners: readonly Endpoint[], address: string, port: number) {
+  return listeners.some((l) => l.port === port || sameAddress(l.address, address))
 }
 
-function engineServes(
-  listeners: readonly { address: string; port: number }[],
-  address: string,
-  port: number,
-) {
-  // The engine's IPv6 listeners are IPv6-only: '::' does not serve 127.0.0.1.
-  return listeners.some(
-    (l) =>
-      l.port === port &&
-      (l.address === address || (isWildcard(l.address) && isIP(l.address) === isIP(address))),
-  )
+function engineServes(listeners: readonly Endpoint[], address: string, port: number) {
+  return listeners.some((l) => l.port === port && sameAddress(l.address, address))
+}
+
+/** The listener's own address, or its family's wildcard (the engine's '::' is IPv6-only: it does not serve 127.0.0.1). */
+function sameAddress(listener: string, address: string): boolean {
+  return listener === address || (isWildcard(listener) && isIP(listener) === isIP(address))
 }
