@@ -271,6 +271,13 @@ describe('against a running node', () => {
     expect(failed.code).toBe(1)
     expect(failed.out).toContain('failed at tcp')
   })
+
+  test('echo to an IPv6 address names it in brackets ([::1]:port, not ::1:port)', async () => {
+    const port = await freePort('::1')
+    const failed = await run(['echo', '::1', String(port), '--timeout', '1s'])
+    expect(failed.code).toBe(1)
+    expect(failed.out).toContain(`C-ECHO [::1]:${port} failed at tcp`)
+  })
 })
 
 test('run: starts everything from the file, answers its admin API, and drains on abort', async () => {

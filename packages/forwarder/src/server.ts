@@ -1,4 +1,5 @@
 import type { EffectiveState } from '@gslb/health'
+import { formatHostPort } from '@gslb/topology'
 
 /** 32-bit FNV-1a of a string; stable across processes, used for source hashing. */
 export function hashString(text: string): number {
@@ -62,7 +63,7 @@ export class Server {
     weight: number,
     backup: boolean,
   ) {
-    this.id = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
+    this.id = formatHostPort(address, port)
     this.hash = hashString(this.id)
     this.source = source
     this.weight = weight

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net'
+import { formatHostPort } from '@gslb/topology'
 import { DEFAULT_PORT } from './constants.js'
 import { invalidOption } from './errors.js'
 
@@ -48,7 +49,7 @@ export function parseNameserver(input: unknown, option: string): Nameserver {
     port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
     if (!(port >= 1 && port <= 65_535)) throw invalidOption(option, `'${input}': port must be 1-65535`)
   }
-  const label = family === 6 ? `[${host}]:${port}` : `${host}:${port}`
+  const label = formatHostPort(host, port)
   return { host, port, family: family as 4 | 6, label }
 }
 

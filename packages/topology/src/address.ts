@@ -220,6 +220,14 @@ export function unmapAddress(bytes: Uint8Array): Uint8Array {
 }
 
 /**
+ * `host:port`, with an IPv6 address in brackets (`[2001:db8::1]:104`): the one way every package writes an endpoint
+ * (a host name or IPv4 address goes as it is).
+ */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/**
  * Formats 4 bytes as dotted quad and 16 bytes per RFC 5952 (lower case, longest zero run of two or more
  * groups as `::`, IPv4-mapped as `::ffff:a.b.c.d`).
  * @throws TopologyError `GSLB_TOPOLOGY_INVALID_ADDRESS` for any other length

@@ -24,6 +24,7 @@
 export {
   addressFamily,
   formatAddress,
+  formatHostPort,
   fromIPv4Mapped,
   ipv4ToUint32,
   isIPv4Mapped,

@@ -1,6 +1,7 @@
 import {
   addressFamily,
   formatAddress,
+  formatHostPort,
   fromIPv4Mapped,
   ipv4ToUint32,
   isIPv4Mapped,
@@ -212,5 +213,14 @@ describe('formatAddress (RFC 5952)', () => {
 
   it('rejects other byte counts', () => {
     expect(() => formatAddress(new Uint8Array(5))).toThrow('address bytes must be 4 or 16 bytes, got 5 bytes')
+  })
+})
+
+describe('formatHostPort', () => {
+  test('brackets an IPv6 address, leaves IPv4 and host names as they are', () => {
+    expect(formatHostPort('2001:db8::1', 104)).toBe('[2001:db8::1]:104')
+    expect(formatHostPort('::', 0)).toBe('[::]:0')
+    expect(formatHostPort('192.0.2.10', 11112)).toBe('192.0.2.10:11112')
+    expect(formatHostPort('pacs.example.org', 104)).toBe('pacs.example.org:104')
   })
 })

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { formatEndpoint } from '../config/addresses.js'
 import { EXIT } from '../constants.js'
 import { CliError } from '../errors.js'
 import { type CliIo, durationOption, print, printJson } from './io.js'
@@ -57,8 +58,8 @@ export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSe
         })
         if (options.json) printJson(io, { host, port, ...result })
         else if (result.ok)
-          print(io, `C-ECHO ${host}:${port} ok in ${result.rttMs.toFixed(1)} ms (${result.reason})`)
-        else print(io, `C-ECHO ${host}:${port} failed at ${result.stage}: ${result.reason}`)
+          print(io, `C-ECHO ${formatEndpoint(host, port)} ok in ${result.rttMs.toFixed(1)} ms (${result.reason})`)
+        else print(io, `C-ECHO ${formatEndpoint(host, port)} failed at ${result.stage}: ${result.reason}`)
         if (!result.ok) setExit(EXIT.failure)
       },
     )

@@ -33,7 +33,5 @@ export function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::'
 }
 
-/** `address:port` for messages and keys, with brackets around IPv6. */
-export function formatEndpoint(address: string, port: number): string {
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`
-}
+/** `address:port` for messages and keys, with brackets around IPv6 (@gslb/topology's, the one formatter). */
+export { formatHostPort as formatEndpoint } from '@gslb/topology'

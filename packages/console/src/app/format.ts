@@ -56,6 +56,5 @@ export function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`
 }
 
-export function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
-}
+/** `address:port`, IPv6 in brackets: @gslb/topology's formatter (bundled into the page). */
+export { formatHostPort as endpoint } from '@gslb/topology'
