@@ -225,7 +225,7 @@ const PER_SERVER_FIELDS = ['id', 'address', 'port', 'meta'] as const
 function check(issues: Issues, value: unknown, option: string): Check | null {
   if (value === undefined) return null
   if (!isObject(value)) {
-    report(issues, option, 'expected an object { monitor, interval?, timeout?, rise?, fall?, ... }')
+    report(issues, option, 'expected an object { monitor, intervalMs?, timeoutMs?, rise?, fall?, ... }')
     return null
   }
   for (const key of PER_SERVER_FIELDS) {
