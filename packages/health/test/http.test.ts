@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { waitFor } from '../../../test/support/wait.js'
 import { checkOnce } from './support/once.js'
 import { selfSignedCert } from './support/tls.js'
 
@@ -136,7 +137,11 @@ describe('http monitor', () => {
     for (let i = 0; i < 3; i++)
       await checkOnce({ address, port: server.port, monitor: { type: 'http', path: '/ok' } })
     expect(server.connections()).toBe(3)
-    for (let i = 0; i < 100 && server.open() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    await waitFor(() => server.open() === 0, {
+      timeoutMs: 2_000,
+      intervalMs: 5,
+      what: 'the server to see every connection closed',
+    })
     expect(server.open()).toBe(0)
   })
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import * as packet from 'dns-packet'
 import { activeResources, leakedSince } from '../../../../test/support/handles.js'
+import { waitFor } from '../../../../test/support/wait.js'
 import { type DnsHandler, type DnsListener, listenDns } from '../../src/transport/index.js'
 import { createStats } from '../../src/transport/types.js'
 import { bindUdp } from '../../src/transport/udp.js'
@@ -87,8 +88,7 @@ describe('listenDns', () => {
       socket.write(bytes.subarray(i, i + 7))
       await new Promise((resolve) => setTimeout(resolve, 1))
     }
-    const deadline = Date.now() + 2000
-    while (reader.messages.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    await waitFor(() => reader.messages.length >= 5, { timeoutMs: 2000, intervalMs: 5, what: 'five answers' })
     socket.destroy()
     expect(reader.messages.map(answerOf)).toEqual([
       '192.0.2.1',
@@ -111,8 +111,7 @@ describe('listenDns', () => {
       socket.write(Uint8Array.of(byte))
       await new Promise((resolve) => setTimeout(resolve, 1))
     }
-    const deadline = Date.now() + 2000
-    while (reader.messages.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    await waitFor(() => reader.messages.length >= 1, { timeoutMs: 2000, intervalMs: 5, what: 'the answer' })
     socket.destroy()
     expect(reader.messages.map(answerOf)).toEqual(['192.0.2.42'])
   })
@@ -145,8 +144,11 @@ describe('listenDns', () => {
     const socket = net.connect({ host: '127.0.0.1', port: listener.port })
     socket.on('error', () => {})
     await new Promise((resolve) => socket.once('connect', resolve))
-    const deadline = Date.now() + 2000
-    while (listener.stats.tcpAccepted < count && Date.now() < deadline) await sleep(5)
+    await waitFor(() => listener.stats.tcpAccepted >= count, {
+      timeoutMs: 2000,
+      intervalMs: 5,
+      what: `${count} TCP connections accepted`,
+    })
     return socket
   }
 
@@ -184,8 +186,10 @@ describe('listenDns', () => {
     }
     // The first client's connection was the least recently useful one: it made room.
     expect(listener.stats.tcpEvicted).toBeGreaterThanOrEqual(1)
-    const deadline = Date.now() + 2000
-    while (!held[0]!.readableEnded && !held[0]!.destroyed && Date.now() < deadline) await sleep(10)
+    await waitFor(() => held[0]!.readableEnded || held[0]!.destroyed, {
+      timeoutMs: 2000,
+      what: "the evicted client's connection to end",
+    })
     expect(held[0]!.readableEnded || held[0]!.destroyed).toBe(true)
     for (const s of held) s.destroy()
   })
@@ -259,9 +263,7 @@ describe('listenDns', () => {
     const reader = new FrameReader()
     socket.on('data', (chunk) => reader.push(chunk))
     socket.resume()
-    const deadline = Date.now() + 10_000
-    while (reader.messages.length < count && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10))
+    await waitFor(() => reader.messages.length >= count, { timeoutMs: 10_000, what: `${count} answers` })
     socket.destroy()
     expect(reader.messages).toHaveLength(count)
     expect(reader.messages.map((m) => m.readUInt16BE(0))).toEqual(Array.from({ length: count }, (_, i) => i))
