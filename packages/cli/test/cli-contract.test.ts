@@ -107,9 +107,11 @@ describe('exit codes', () => {
   })
 
   test('bad values to echo are usage errors (2), also those only the DICOM library checks', async () => {
-    expect((await run(['echo', '127.0.0.1', '104', '--calling-ae', 'THIS_AE_TITLE_IS_TOO_LONG'])).code).toBe(
-      2,
-    )
+    const longAe = await run(['echo', '127.0.0.1', '104', '--calling-ae', 'THIS_AE_TITLE_IS_TOO_LONG'])
+    expect(longAe.code).toBe(2)
+    // the flag, from the library error's path: not the library's option name
+    expect(longAe.err).toContain('--calling-ae: AE title')
+    expect(longAe.err).not.toContain('callingAE')
     const zero = await run(['echo', '127.0.0.1', '104', '--timeout', '0'])
     expect(zero.code).toBe(2)
     expect(zero.err).toContain('--timeout')
