@@ -60,6 +60,8 @@ export interface VerificationServerEvents {
   ]
   /** A C-ECHO-RQ was answered with Success. */
   'echo:answer': [PeerInfo & { callingAE: string; calledAE: string; messageId: number }]
+  /** The bound listening socket failed (EMFILE on accept, …); binding failures reject start() instead. */
+  'listener:error': [{ listen: string; error: Error }]
   /** A listener of another event threw; the server carried on (without a listener here: a process warning). */
   'handler:error': [HandlerErrorEvent]
 }

@@ -56,6 +56,12 @@ class VerificationServerImpl
     super()
     this.options = options
     this.server = createServer({ noDelay: true }, (socket) => this.onConnection(socket))
+    // A bound listener can still fail (EMFILE on accept): report it; unhandled, Node would end the process.
+    // Bind failures are not reported here: they reject start().
+    this.server.on('error', (error: Error) => {
+      const bound = this.address()
+      if (bound) this.notify('listener:error', { listen: hostPort(bound.address, bound.port), error })
+    })
     // Rejections for "too many" are answered, not dropped; past twice the limit Node closes new sockets at once.
     this.server.maxConnections = options.maxConnections * 2
   }

@@ -210,6 +210,19 @@ describe('verification server lifecycle', () => {
     await expect(server.start()).rejects.toMatchObject({ code: DicomErrorCode.CLOSED })
   })
 
+  it("a failure of the bound listener (EMFILE on accept) is 'listener:error', not a crash; serving goes on", async () => {
+    const server = make()
+    await server.start()
+    const reported: { listen: string; error: Error }[] = []
+    server.on('listener:error', (e) => reported.push(e))
+    const error = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' })
+    // Node's net.Server emits accept failures as 'error' on itself; reach the one inside to do the same.
+    ;(server as unknown as { server: Server }).server.emit('error', error)
+    const { port } = server.address()!
+    expect(reported).toEqual([{ listen: `${HOST}:${port}`, error }])
+    expect(await echo({ host: HOST, port, timeoutMs: 5_000 })).toMatchObject({ ok: true })
+  })
+
   it('close({ signal }) cuts the deadline short: the association in progress gets its A-ABORT at once', async () => {
     const server = make()
     await server.start()
