@@ -101,10 +101,6 @@ class Checker extends EventEmitter implements HealthChecker {
     return this.phase === 'running'
   }
 
-  private get isRunning(): boolean {
-    return this.phase === 'running'
-  }
-
   add(input: Target): TargetStatus {
     const target = resolveTarget(input, this.options.defaults)
     if (this.entries.has(target.id)) {
@@ -133,7 +129,7 @@ class Checker extends EventEmitter implements HealthChecker {
       heapSeq: 0,
     }
     this.entries.set(target.id, entry)
-    if (this.isRunning) this.scheduleFirst(entry)
+    if (this.running) this.scheduleFirst(entry)
     return this.status(entry)
   }
 
@@ -149,7 +145,7 @@ class Checker extends EventEmitter implements HealthChecker {
       entry.timeouts = 0
       entry.job?.controller?.abort(aborted(`target '${target.id}' was updated`))
     }
-    if (this.isRunning && (checkChanged || this.heap.has(entry))) {
+    if (this.running && (checkChanged || this.heap.has(entry))) {
       this.heap.remove(entry)
       if (entry.job === null || checkChanged) this.scheduleFirst(entry)
     }
@@ -236,7 +232,7 @@ class Checker extends EventEmitter implements HealthChecker {
       targets.push(this.status(entry))
     }
     return {
-      running: this.isRunning,
+      running: this.running,
       at: this.clock.wallNow(),
       inFlight: this.active.size,
       queued: this.queue.size,
@@ -373,7 +369,7 @@ class Checker extends EventEmitter implements HealthChecker {
 
   /** Keeps exactly one timer armed for the earliest due target. */
   private arm(): void {
-    if (!this.isRunning) return
+    if (!this.running) return
     const next = this.heap.peek()
     if (next === undefined) {
       if (this.timer !== null) this.clock.clearTimer(this.timer)
@@ -484,11 +480,11 @@ class Checker extends EventEmitter implements HealthChecker {
       if (!cancelled && !entry.removed && job.generation === entry.generation) {
         this.record(entry, result)
         // A handler may have removed, updated or rescheduled the target, or closed the checker.
-        if (this.isRunning && !entry.removed && !this.heap.has(entry) && entry.job === null) {
+        if (this.running && !entry.removed && !this.heap.has(entry) && entry.job === null) {
           const delay = nextDelay(entry, entry.target, this.options.random)
           this.schedule(entry, Math.max(startedMono + delay, this.clock.now()))
         }
-      } else if (this.isRunning && !entry.removed && entry.job === null && !this.heap.has(entry)) {
+      } else if (this.running && !entry.removed && entry.job === null && !this.heap.has(entry)) {
         this.scheduleFirst(entry)
       }
       this.resolveWaiters(job, result)
