@@ -112,7 +112,7 @@ test('an invalid config at reload changes nothing and says why', async () => {
   const result = await node.reload()
   expect(result).toMatchObject({ applied: false, error: `invalid configuration ${file}` })
   expect(result.issues).toEqual([
-    { path: 'gslb.names[0].pool', message: "unknown pool 'missing' (known: dicom)" },
+    { path: 'gslb.names[0].pool', message: "'missing' is not a pool in pools" },
   ])
   expect(node.status().node.reloads).toMatchObject({ rejected: 1 })
   const { address, port } = vip('PROXY')
