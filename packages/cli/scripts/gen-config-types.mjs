@@ -85,7 +85,7 @@ const comment = (text, indent) => (text ? `${indent}/** ${text.replace(/\*\//g, 
 
 /** The generated TypeScript text for a schema object. Throws on a schema construct it does not know. */
 export function generateConfigTypes(schema) {
-  const declarations = [] // [name, text]
+  const declarations = [] // the text of each exported type, in the order of first use
   const declared = new Map() // location → name
   const imports = new Map() // from → Set of 'Name' or 'Name as Alias'
   const checks = [] // type-level agreement checks: [library type, schema shape]
@@ -163,11 +163,8 @@ export function generateConfigTypes(schema) {
     declarations.push(undefined) // keep the order of first use
     const text = body()
     const doc = comment(node.description, '')
-    declarations[index] = text.startsWith('{')
-      ? `${doc}export interface ${name} ${text}\n`
-      : text.startsWith('extends ')
-        ? `${doc}export interface ${name} ${text}\n`
-        : `${doc}export type ${name} = ${text}\n`
+    const anInterface = text.startsWith('{') || text.startsWith('extends ')
+    declarations[index] = `${doc}export ${anInterface ? `interface ${name} ` : `type ${name} = `}${text}\n`
     return name
   }
 
