@@ -1,6 +1,6 @@
 import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
 import { expectNoLeaks } from '../../../test/support/handles.js'
+import { freePort } from '../../../test/support/ports.js'
 import { waitFor } from '../../../test/support/wait.js'
 import type { ConnectionLog, ForwarderEvents } from '../src/index.js'
 import { startBlackhole } from './blackhole.js'
@@ -15,19 +15,11 @@ async function roundTrip(port: number, text = 'hello'): Promise<string> {
   return data.toString()
 }
 
-/** A port with nothing listening: bind, read the port, close. */
-async function deadPort(): Promise<number> {
-  const backend = await startBackend(() => {})
-  const port = (backend.server.address() as AddressInfo).port
-  await backend.close()
-  return port
-}
-
 describe('failover between servers', () => {
   expectNoLeaks()
 
   test('a refused connect is retried on the next server before the client notices', async () => {
-    const dead = await deadPort()
+    const dead = await freePort()
     const live = await startBackend(echo)
     const { forwarder, port } = await startForwarder([
       {
@@ -82,7 +74,7 @@ describe('failover between servers', () => {
   })
 
   test('consecutive connect failures mark a server down passively for the hold time', async () => {
-    const dead = await deadPort()
+    const dead = await freePort()
     const live = await startBackend(echo)
     const { forwarder, port } = await startForwarder([
       {
@@ -113,8 +105,8 @@ describe('failover between servers', () => {
   })
 
   test('servers held out only by a passive mark-down are still tried when nothing else is left (a WAN that came back)', async () => {
-    const siteA = await deadPort()
-    const siteB = await deadPort()
+    const siteA = await freePort()
+    const siteB = await freePort()
     const { forwarder, port } = await startForwarder([
       {
         name: 'svc',
@@ -146,8 +138,8 @@ describe('failover between servers', () => {
   })
 
   test('with every server failing the client is closed after retries, and the log says why', async () => {
-    const deadA = await deadPort()
-    const deadB = await deadPort()
+    const deadA = await freePort()
+    const deadB = await freePort()
     const { forwarder, port } = await startForwarder([
       {
         name: 'svc',
@@ -171,7 +163,7 @@ describe('failover between servers', () => {
   })
 
   test('retries are bounded by `retries`', async () => {
-    const dead = await Promise.all([deadPort(), deadPort(), deadPort()])
+    const dead = await Promise.all([freePort(), freePort(), freePort()])
     const live = await startBackend(echo)
     const { forwarder, port } = await startForwarder([
       {
@@ -194,7 +186,7 @@ describe('failover between servers', () => {
   })
 
   test('backup servers take connections only when no primary is up', async () => {
-    const dead = await deadPort()
+    const dead = await freePort()
     const primary = await startBackend((socket) => socket.end('primary'))
     const backup = await startBackend((socket) => socket.end('backup'))
     const { forwarder, port } = await startForwarder([
@@ -264,7 +256,7 @@ describe('failover between servers', () => {
 
   test('a failed connect to a name-backed server asks the address source to resolve now', async () => {
     const source = new FakeAddressSource()
-    const dead = await deadPort()
+    const dead = await freePort()
     source.set('gone.example.test', ['127.0.0.4'])
     const { forwarder, port } = await startForwarder(
       [{ name: 'dns', backends: [{ name: 'gone.example.test', port: dead }] }],

@@ -1,7 +1,8 @@
 import { createVerificationServer } from '@gslb/dicom'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { freePort } from '../../../test/support/ports.js'
 import { checkOnce } from './support/once.js'
-import { closedPort, tcpServer } from './support/servers.js'
+import { tcpServer } from './support/servers.js'
 
 const address = '127.0.0.1'
 
@@ -54,7 +55,7 @@ describe('dicom monitor (against @gslb/dicom verification server)', () => {
   })
 
   test('a closed port is down at the tcp stage', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const result = await checkOnce({ address, port, monitor: { type: 'dicom' } })
     expect(result).toMatchObject({ ok: false, code: 'dicom-tcp' })
   })

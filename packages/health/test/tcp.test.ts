@@ -1,6 +1,7 @@
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { freePort } from '../../../test/support/ports.js'
 import { checkOnce } from './support/once.js'
-import { closedPort, tcpServer } from './support/servers.js'
+import { tcpServer } from './support/servers.js'
 
 const address = '127.0.0.1'
 
@@ -21,7 +22,7 @@ describe('tcp monitor', () => {
   })
 
   test('a closed port is refused', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const result = await checkOnce({ address, port, monitor: { type: 'tcp' } })
     expect(result).toMatchObject({ ok: false, code: 'refused' })
     expect(result.message).toMatch(/ECONNREFUSED/)

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { requirePeer } from '../../../../test/support/peers.js'
+import { freePort } from '../../../../test/support/ports.js'
 import { type CheckResult, createHealthChecker, type TargetChangeEvent } from '../../src/index.js'
-import { closedPort } from '../support/servers.js'
 
 const address = '127.0.0.1'
 
@@ -42,7 +42,7 @@ describe('dicom monitor against dcmtk storescp', () => {
   })
 
   test('C-ECHO to storescp is up; when storescp dies the target goes down after fall failures', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const child = await startStorescp(storescp, port)
     const health = createHealthChecker()
     const changes: TargetChangeEvent[] = []

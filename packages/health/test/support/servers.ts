@@ -24,10 +24,3 @@ export async function tcpServer(
       }),
   }
 }
-
-/** A port on 127.0.0.1 with nothing listening (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const { port, close } = await tcpServer(() => {})
-  await close()
-  return port
-}
