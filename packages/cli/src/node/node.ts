@@ -244,7 +244,6 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       }),
       forwarderReconciler(() => this.forwarder),
       retiredResolverReconciler({
-        resolvers: this.resolvers,
         running: this.#resolverConfigs,
         stop: async (name) => {
           await this.resolvers.delete(name)?.close({ deadlineMs: 0 })

@@ -170,7 +170,6 @@ export function forwarderReconciler(forwarder: () => Forwarder | undefined): Rec
 
 /** Resolvers no longer in the file stop once the forwarder no longer routes names to them. */
 export function retiredResolverReconciler(options: {
-  resolvers: ResolverSet
   running: Map<string, ResolverConfig>
   stop(name: string): Promise<void>
 }): Reconciler {
