@@ -1,20 +1,12 @@
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { activeResources, leakedSince } from '../../../test/support/handles.js'
+import { freePort } from '../../../test/support/ports.js'
 import { waitFor } from '../../../test/support/wait.js'
 import { validateConfig } from '../src/config/validate.js'
 import { createLogger } from '../src/log.js'
 import { createNode } from '../src/node/node.js'
 import type { Json } from './helpers.js'
-
-/** A port nothing listens on (bound a moment ago, then closed). */
-async function deadPort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen({ host: '127.0.0.1', port: 0 }, resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return port
-}
 
 /** Connects from `localAddress` and waits until the forwarder closes the connection. */
 async function connectOnce(port: number, localAddress: string): Promise<void> {
@@ -41,7 +33,7 @@ test('each forwarder event is one log line, at every level', async () => {
     services: {
       DEAD: {
         listen: [{ address: '127.0.0.1', port: 0 }],
-        backends: [{ address: '127.0.0.1', port: await deadPort() }],
+        backends: [{ address: '127.0.0.1', port: await freePort() }],
         allow: ['127.0.0.1/32'],
       },
     },
