@@ -7,6 +7,8 @@
 // thrown away; each cell prints min / median / max, and the ratios are of medians. Needs the built packages
 // (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`) and the Debian peers iperf3, wrk and haproxy.
 //   node packages/forwarder/bench/run.mjs [--seconds 5] [--rounds 3] [--idle 9800] [--haproxy-threads 1]
+//     [--node-before <another build's packages/cli/dist/bin.cjs>]
+// --node-before adds `gslb-lb run` of another build (e.g. before a change) as one more interleaved subject.
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -28,6 +30,7 @@ const SECONDS = option('seconds', 5)
 const ROUNDS = option('rounds', 3)
 const IDLE = option('idle', 9_800)
 const HAPROXY_THREADS = option('haproxy-threads', 1)
+const NODE_BEFORE = args.includes('--node-before') ? args[args.indexOf('--node-before') + 1] : null
 const dir = mkdtempSync(join(tmpdir(), 'gslb-forwarder-bench-'))
 const children = []
 const CLK_TCK = 100
@@ -65,16 +68,25 @@ const load = () =>
     .map((value) => value.toFixed(2))
     .join(' ')
 
-/** Received Gbit/s; iperf3's server takes one test at a time and sometimes is not ready yet: a few retries. */
-async function iperf(port, streams) {
+/**
+ * Received Gbit/s, and the proxy's CPU (utime + stime) per GB moved: on this shared machine the throughput follows
+ * the scheduler, the CPU per GB what the proxy itself costs. iperf3's server takes one test at a time and sometimes
+ * is not ready yet: a few retries.
+ */
+async function iperf(port, streams, pid) {
   for (let attempt = 1; ; attempt++) {
+    const cpuBefore = cpuSeconds(pid)
     const { stdout } = await run(
       'iperf3',
       ['-c', '127.0.0.1', '-p', String(port), '-t', String(SECONDS), '-P', String(streams), '-J'],
       { maxBuffer: 64 << 20 },
     ).catch((error) => ({ stdout: error.stdout ?? '{}' }))
-    const received = JSON.parse(stdout).end?.sum_received?.bits_per_second
-    if (received !== undefined) return received / 1e9
+    const sum = JSON.parse(stdout).end?.sum_received
+    if (sum?.bits_per_second !== undefined)
+      return {
+        rate: sum.bits_per_second / 1e9,
+        cpuPerGb: ((cpuSeconds(pid) - cpuBefore) * 1e3) / (sum.bytes / 1e9),
+      }
     if (attempt === 3) throw new Error(`iperf3 through port ${port} failed 3 times: ${stdout.slice(0, 300)}`)
     await new Promise((resolve) => setTimeout(resolve, 1_000))
   }
@@ -203,6 +215,15 @@ try {
   )
   const node = start(process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')])
   subjects.node = { pid: node.pid, ports: nodePorts }
+  if (NODE_BEFORE !== null) {
+    const beforePorts = { iperf: await freePort(), http: await freePort(), idle: await freePort() }
+    const config = JSON.parse(readFileSync(join(dir, 'gslb-lb.json'), 'utf8'))
+    config.admin.listen.port = await freePort()
+    for (const name of Object.keys(targets)) config.services[name].listen[0].port = beforePorts[name]
+    writeFileSync(join(dir, 'gslb-lb-before.json'), JSON.stringify(config))
+    const before = start(process.execPath, [NODE_BEFORE, 'run', '-c', join(dir, 'gslb-lb-before.json')])
+    subjects['node-before'] = { pid: before.pid, ports: beforePorts }
+  }
   // the bare library and the bare pipe() relay
   const services = Object.entries(targets).map(([name, port]) => ({
     name,
@@ -229,30 +250,29 @@ try {
   // without a test makes it log an error
   for (const port of [httpPort, haproxyPorts.http, haproxyPorts.idle, nodePorts.http, nodePorts.idle])
     await waitPort(port)
+  if (NODE_BEFORE !== null) await waitPort(subjects['node-before'].ports.http)
   await new Promise((resolve) => setTimeout(resolve, 1_000))
-  const names = ['haproxy', 'node', 'library', 'pipe']
+  const names = ['haproxy', 'node', 'library', 'pipe', ...(NODE_BEFORE !== null ? ['node-before'] : [])]
   const freshRss = Object.fromEntries(names.map((name) => [name, rssKb(subjects[name].pid) / 1024]))
 
   const measures = [
-    ['iperf3 -P 1 (Gbit/s)', (s) => iperf(s.ports.iperf, 1)],
-    ['iperf3 -P 8 (Gbit/s)', (s) => iperf(s.ports.iperf, 8)],
-    ['new connections/s (wrk, Connection: close)', (s) => connectionRate(s.ports.http, s.pid)],
+    ['iperf3 -P 1 (Gbit/s)', (s) => iperf(s.ports.iperf, 1, s.pid), 'CPU per GB, 1 stream (ms)'],
+    ['iperf3 -P 8 (Gbit/s)', (s) => iperf(s.ports.iperf, 8, s.pid), 'CPU per GB, 8 streams (ms)'],
+    [
+      'new connections/s (wrk, Connection: close)',
+      (s) => connectionRate(s.ports.http, s.pid),
+      'CPU per connection (µs)',
+    ],
   ]
   const results = {}
   const loads = []
   for (let round = 0; round <= ROUNDS; round++) {
     loads.push(load())
-    for (const [measure, go] of measures) {
+    for (const [measure, go, cpuMeasure] of measures) {
       for (const name of shuffle(names)) {
         const value = await go(subjects[name])
         if (round === 0) continue // warm-up
-        const values =
-          typeof value === 'number'
-            ? { [measure]: value }
-            : {
-                [measure]: value.rate,
-                'CPU per connection (µs)': value.cpuMicros,
-              }
+        const values = { [measure]: value.rate, [cpuMeasure]: value.cpuPerGb ?? value.cpuMicros }
         for (const [key, v] of Object.entries(values)) {
           results[key] ??= {}
           results[key][name] ??= []
@@ -271,21 +291,24 @@ try {
     `haproxy nbthread ${HAPROXY_THREADS}; ${SECONDS} s per run; ${ROUNDS} interleaved rounds after a warm-up; ` +
       `node ${process.version}\nload average (1/5/15 min) at each round: ${loads.join(' | ')}\n`,
   )
+  const before = NODE_BEFORE !== null
   console.log(
-    'median (min–max) | haproxy | gslb-lb run | library | pipe() | run / library | run / haproxy | library / haproxy |',
+    `| median (min–max) | haproxy | gslb-lb run | library | pipe() |${before ? ' gslb-lb run (before) |' : ''} ` +
+      `run / library | run / haproxy | library / haproxy |${before ? ' run / before |' : ''}`,
   )
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  console.log(`| --- |${' ---: |'.repeat(names.length + 3 + (before ? 1 : 0))}`)
+  const ratios = (value) =>
+    `${(value('node') / value('library')).toFixed(2)}× | ${(value('node') / value('haproxy')).toFixed(2)}× | ` +
+    `${(value('library') / value('haproxy')).toFixed(2)}× |` +
+    (before ? ` ${(value('node') / value('node-before')).toFixed(2)}× |` : '')
   for (const [measure, byName] of Object.entries(results)) {
     const m = Object.fromEntries(names.map((name) => [name, median(byName[name])]))
     console.log(
-      `| ${measure} | ${names.map((name) => cell(byName[name])).join(' | ')} | ` +
-        `${(m.node / m.library).toFixed(2)}× | ${(m.node / m.haproxy).toFixed(2)}× | ${(m.library / m.haproxy).toFixed(2)}× |`,
+      `| ${measure} | ${names.map((name) => cell(byName[name])).join(' | ')} | ${ratios((name) => m[name])}`,
     )
   }
   const memRow = (label, value) =>
-    `| ${label} | ${names.map((name) => fmt(value(name))).join(' | ')} | ` +
-    `${(value('node') / value('library')).toFixed(2)}× | ${(value('node') / value('haproxy')).toFixed(2)}× | ` +
-    `${(value('library') / value('haproxy')).toFixed(2)}× |`
+    `| ${label} | ${names.map((name) => fmt(value(name))).join(' | ')} | ${ratios(value)}`
   console.log(memRow('RSS, fresh process (MB)', (name) => freshRss[name]))
   console.log(
     memRow(
