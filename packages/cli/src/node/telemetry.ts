@@ -113,6 +113,20 @@ export class SiteLookup {
   }
 }
 
+interface ServiceLabels {
+  readonly service: { readonly service: string }
+  readonly in: { readonly service: string; readonly direction: 'in' }
+  readonly out: { readonly service: string; readonly direction: 'out' }
+}
+
+function serviceLabels(service: string): ServiceLabels {
+  return {
+    service: Object.freeze({ service }),
+    in: Object.freeze({ service, direction: 'in' as const }),
+    out: Object.freeze({ service, direction: 'out' as const }),
+  }
+}
+
 /**
  * Forwarder events → counters, histograms and one log line per event: a finished connection at info (the node's
  * own health checks at debug), a rejected one and a failed connect at warn, a server state change the health
@@ -128,16 +142,25 @@ export function observeForwarder(
 ): void {
   const probes = new ProbeClassifier(config)
   const sites = new SiteLookup(config)
+  // This handler runs once per connection (issue 13): label objects are made once per service, and a probe's
+  // fields only when debug is logged.
+  const labelsOf = new Map<string, ServiceLabels>()
   forwarder.on('connection:close', (log) => {
-    metrics.connections.inc({ service: log.service })
-    metrics.bytes.inc({ service: log.service, direction: 'in' }, log.bytesFromClient)
-    metrics.bytes.inc({ service: log.service, direction: 'out' }, log.bytesFromServer)
+    let labels = labelsOf.get(log.service)
+    if (labels === undefined) {
+      labels = serviceLabels(log.service)
+      labelsOf.set(log.service, labels)
+    }
+    metrics.connections.inc(labels.service)
+    metrics.bytes.inc(labels.in, log.bytesFromClient)
+    metrics.bytes.inc(labels.out, log.bytesFromServer)
     const connected = log.attempts.find((attempt) => attempt.error === undefined)
-    if (connected) metrics.connectSeconds.observe({ service: log.service }, connected.durationMs / 1000)
+    if (connected) metrics.connectSeconds.observe(labels.service, connected.durationMs / 1000)
     const probe = probes.isProbe(log)
     if (log.callingAE !== undefined && !probe && connected) {
       metrics.associations.inc({ service: log.service, site: sites.siteOf(connected.address) })
     }
+    if (probe && !logger.isLevelEnabled('debug')) return
     const fields = {
       service: log.service,
       client: formatEndpoint(log.client.address, log.client.port),
