@@ -277,7 +277,7 @@ function registerAsRunWould(config: ReturnType<typeof validateConfig>): void {
       }
     }
   } finally {
-    void health.stop()
+    health.destroy()
   }
 }
 

@@ -6,10 +6,9 @@ import type { ConfigIssue } from '../errors.js'
 import {
   engineConfig,
   forwarderServices,
-  monitorSpec,
+  monitorCheck,
   RESOLVER_CONFIG_KEYS,
   resolverOptions,
-  thresholdsFor,
 } from './library-options.js'
 import type { Config, MonitorConfig } from './types.js'
 
@@ -97,6 +96,7 @@ function forwarderIssues(config: Config): ConfigIssue[] {
   return validateForwarderOptions({ services }).map((issue) => forwarderIssue(config, issue))
 }
 
+/** A @gslb/health target's timing fields (also a forwarder check's) and the monitor keys of the config they come from. */
 const CHECK_KEYS: Record<string, string> = {
   intervalMs: 'interval',
   timeoutMs: 'timeout',
@@ -165,20 +165,19 @@ function healthTargetIssues(config: Config): ConfigIssue[] {
   for (const [name, port] of used) {
     const monitor = config.monitors?.[name]
     if (!monitor) continue // cross-references report it
-    const thresholds = thresholdsFor(config, monitor)
     const target = {
       id: name,
       address: '127.0.0.1',
       port: monitor.port ?? (port || 1),
-      monitor: monitorSpec(monitor),
-      ...thresholds,
+      ...monitorCheck(config, monitor),
     }
     for (const issue of validateTarget(target)) {
       const key = issue.path.replace(/^(target|defaults)\./, '')
+      const configKey = Object.hasOwn(CHECK_KEYS, key) ? CHECK_KEYS[key] : undefined
       const path = key.startsWith('monitor.')
         ? monitorFieldPath(name, key.slice('monitor.'.length))
-        : key in thresholds
-          ? thresholdPath(config, name, monitor, key)
+        : configKey !== undefined
+          ? thresholdPath(config, name, monitor, configKey)
           : `monitors.${name}`
       issues.push({ path, message: issue.message })
     }
