@@ -351,6 +351,15 @@ describe('cross-references', () => {
     ])
   })
 
+  test("a value both the node and a library refuse is reported once, in the node's words", () => {
+    const twice = withSeed((c) =>
+      c.services.DICOM_CLUSTER_A.listen.push({ address: '10.1.0.100', port: 104 }),
+    )
+    expect(messagesAt(twice)).toEqual([
+      "services.DICOM_CLUSTER_A.listen[1]: 10.1.0.100:104 is also used by service 'DICOM_CLUSTER_A' (services.DICOM_CLUSTER_A.listen[0])",
+    ])
+  })
+
   test('rules the libraries enforce are reported by validation too', () => {
     const messages = messagesAt(withSeed((c) => (c.gslb.zones[0].nameservers = ['ns1.dicom.mysite.com'])))
     expect(messages).toHaveLength(1)
