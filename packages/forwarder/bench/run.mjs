@@ -6,7 +6,7 @@
 // Every subject is a fresh process; rounds are interleaved in a shuffled order after a warm-up round that is
 // thrown away; each cell prints min / median / max, and the ratios are of medians. Needs the built packages
 // (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`) and the Debian peers iperf3, wrk and haproxy.
-//   node packages/forwarder/bench/run.mjs [--seconds 5] [--rounds 3] [--idle 9800] [--haproxy-threads 1]
+//   node packages/forwarder/bench/run.mjs [--seconds 5] [--rounds 3] [--idle 9800] [--haproxy-threads 1] [--settle 30]
 //     [--node-before <another build's packages/cli/dist/bin.cjs>]
 // --node-before adds `gslb-lb run` of another build (e.g. before a change) as one more interleaved subject.
 import { execFile, spawn } from 'node:child_process'
@@ -30,6 +30,7 @@ const SECONDS = option('seconds', 5)
 const ROUNDS = option('rounds', 3)
 const IDLE = option('idle', 9_800)
 const HAPROXY_THREADS = option('haproxy-threads', 1)
+const SETTLE = option('settle', 30)
 const NODE_BEFORE = args.includes('--node-before') ? args[args.indexOf('--node-before') + 1] : null
 const dir = mkdtempSync(join(tmpdir(), 'gslb-forwarder-bench-'))
 const children = []
@@ -254,6 +255,9 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1_000))
   const names = ['haproxy', 'node', 'library', 'pipe', ...(NODE_BEFORE !== null ? ['node-before'] : [])]
   const freshRss = Object.fromEntries(names.map((name) => [name, rssKb(subjects[name].pid) / 1024]))
+  // V8 shrinks a young generation grown during start-up only once the process has idled a while (memory reducer)
+  await new Promise((resolve) => setTimeout(resolve, SETTLE * 1_000))
+  const settledRss = Object.fromEntries(names.map((name) => [name, rssKb(subjects[name].pid) / 1024]))
 
   const measures = [
     ['iperf3 -P 1 (Gbit/s)', (s) => iperf(s.ports.iperf, 1, s.pid), 'CPU per GB, 1 stream (ms)'],
@@ -310,6 +314,7 @@ try {
   const memRow = (label, value) =>
     `| ${label} | ${names.map((name) => fmt(value(name))).join(' | ')} | ${ratios(value)}`
   console.log(memRow('RSS, fresh process (MB)', (name) => freshRss[name]))
+  console.log(memRow(`RSS, ${SETTLE} s after start, no traffic yet (MB)`, (name) => settledRss[name]))
   console.log(
     memRow(
       `total RSS holding ${IDLE} idle connections (MB, one round, no forced GC)`,
