@@ -137,12 +137,12 @@ describe('cross-references', () => {
     [
       'unknown pool',
       (c) => (c.gslb.names[0].pool = 'pacs'),
-      "gslb.names[0].pool: 'pacs' is not a pool in pools",
+      "gslb.names[0].pool: 'pacs' is not a pool in pools (pools: dicom)",
     ],
     [
       'unknown datacenter of a member',
       (c) => (c.gslb.pools.dicom.members[1].datacenter = 'C'),
-      "gslb.pools.dicom.members[1].datacenter: 'C' is not a datacenter of topology.datacenters",
+      "gslb.pools.dicom.members[1].datacenter: 'C' is not a datacenter of topology.datacenters (datacenters: A, B)",
     ],
     [
       'unknown datacenter of the node',

@@ -27,6 +27,7 @@ import type {
 import {
   isPlainObject,
   keyPath,
+  knownList,
   optionalBoolean,
   optionalEnum,
   optionalInteger,
@@ -275,7 +276,10 @@ function memberDatacenter(
   }
   const datacenter = requireString(member.datacenter, `${path}.datacenter`)
   if (context.datacenters && !context.datacenters.has(datacenter)) {
-    throw configError(`${path}.datacenter`, `'${datacenter}' is not a datacenter of topology.datacenters`)
+    throw configError(
+      `${path}.datacenter`,
+      `'${datacenter}' is not a datacenter of topology.datacenters (datacenters: ${knownList(context.datacenters)})`,
+    )
   }
   return datacenter
 }

@@ -20,6 +20,7 @@ import { canonicalName, isInZone, parentName } from './names.js'
 import { zoneFingerprint } from './serial.js'
 import {
   keyPath,
+  knownList,
   optionalInteger,
   type Problems,
   rejectUnknownKeys,
@@ -211,7 +212,12 @@ function globalNames(rawNames: unknown, pools: PoolsBuild, problems: Problems): 
     const poolName = problems.check(undefined, () => requireString(entry.pool, `${path}.pool`))
     const pool = poolName === undefined ? undefined : pools.pools.get(poolName)
     if (poolName !== undefined && pool === undefined && !pools.broken.has(poolName))
-      problems.add(configError(`${path}.pool`, `'${poolName}' is not a pool in pools`))
+      problems.add(
+        configError(
+          `${path}.pool`,
+          `'${poolName}' is not a pool in pools (pools: ${knownList([...pools.pools.keys(), ...pools.broken])})`,
+        ),
+      )
     const ttl = problems.check(DEFAULT_NAME_TTL, () =>
       optionalInteger(entry.ttl, `${path}.ttl`, 0, MAX_TTL, DEFAULT_NAME_TTL),
     )
@@ -518,7 +524,14 @@ function recordName(zone: string, raw: unknown, path: string): string {
   const text = requireString(raw, path)
   if (text === '@') return zone
   const full = requireDomainName(text, path)
-  return isInZone(full, zone) ? full : requireDomainName(`${full}.${zone}`, path)
+  if (isInZone(full, zone)) return full
+  // A trailing dot makes a name absolute, as in a zone file: never re-rooted into this zone.
+  if (text.endsWith('.'))
+    throw configError(
+      path,
+      `'${text}' is an absolute name outside the zone '${zone}' (drop the trailing dot for a name relative to it)`,
+    )
+  return requireDomainName(`${full}.${zone}`, path)
 }
 
 function staticRecord(

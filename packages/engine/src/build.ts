@@ -7,6 +7,7 @@ import { type SoaSerialState, zoneSerial } from './serial.js'
 import {
   isPlainObject,
   keyPath,
+  knownList,
   optionalBoolean,
   Problems,
   rejectUnknownKeys,
@@ -114,7 +115,12 @@ export function buildResolvers(
   for (const [datacenter, list] of Object.entries(byDatacenter)) {
     const where = keyPath(path, datacenter)
     if (!known.has(datacenter))
-      problems.add(configError(where, `'${datacenter}' is not a datacenter of topology.datacenters`))
+      problems.add(
+        configError(
+          where,
+          `'${datacenter}' is not a datacenter of topology.datacenters (datacenters: ${knownList(known)})`,
+        ),
+      )
     const addresses = problems.check([], () => requireArray(list, where))
     for (const [index, entry] of addresses.entries())
       problems.check(undefined, () => requireString(entry, `${where}[${index}]`))

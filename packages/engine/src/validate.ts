@@ -145,6 +145,13 @@ export function rejectUnknownKeys(
   }
 }
 
+/** The names a reference could have used, for the operator who mistyped one: at most 10, or 'none'. */
+export function knownList(names: Iterable<string>): string {
+  const all = [...new Set(names)].sort()
+  if (all.length === 0) return 'none'
+  return all.length > 10 ? `${all.slice(0, 10).join(', ')}, … ${all.length - 10} more` : all.join(', ')
+}
+
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'

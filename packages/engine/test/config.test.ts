@@ -191,8 +191,8 @@ describe('validateEngineConfig', () => {
       at('pools.geo.members[2].datacenter', "is required: the pool's method is 'topology'"),
       at('pools.geo.members[3].weight', /must be an integer/),
       at('ecs.enabled', /must be true or false/),
-      at(`names["x.${ZONE}"].pool`, "'nope' is not a pool in pools"),
-      at('names["y.elsewhere.test"].pool', "'gone' is not a pool in pools"),
+      at(`names["x.${ZONE}"].pool`, "'nope' is not a pool in pools (pools: geo, main)"),
+      at('names["y.elsewhere.test"].pool', "'gone' is not a pool in pools (pools: geo, main)"),
       at('names["y.elsewhere.test"].ttl', /must be an integer/),
       at('names["www.example.com"]', "'www.example.com' is not inside any zone of zones"),
       at('names["y.elsewhere.test"]', "'y.elsewhere.test' is not inside any zone of zones"),
@@ -277,6 +277,24 @@ describe('config forms', () => {
     const soa = decode(engine.answer(query('example.test', 'SOA'), client)).answers?.[0]?.data
     expect(soa).toMatchObject({ mname: 'ns.elsewhere.net', rname: 'ops.example.test' })
     await engine.close()
+  })
+
+  test('a record name with a trailing dot is absolute: outside the zone it is refused, never re-rooted into it', () => {
+    const zones = (name: string) => ({
+      zones: {
+        'example.test': { ns: ['ns.elsewhere.net'], records: [{ name, type: 'A', value: '192.0.2.1' }] },
+      },
+    })
+    expect(validateEngineConfig(zones('x.other.org.'))).toEqual([
+      {
+        path: 'zones["example.test"].records[0].name',
+        message: expect.stringContaining(
+          "'x.other.org.' is an absolute name outside the zone 'example.test'",
+        ),
+      },
+    ])
+    expect(validateEngineConfig(zones('www.example.test.'))).toEqual([])
+    expect(validateEngineConfig(zones('x.other.org'))).toEqual([])
   })
 
   test('nested zones: the longest zone owns its names', async () => {
