@@ -7,7 +7,7 @@
 // thrown away; each cell prints min / median / max, and the ratios are of medians. Needs the built packages
 // (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`) and the Debian peers iperf3, wrk and haproxy.
 //   node packages/forwarder/bench/run.mjs [--seconds 5] [--rounds 3] [--idle 9800] [--haproxy-threads 1] [--settle 30]
-//     [--node-before <another build's packages/cli/dist/bin.cjs>]
+//     [--node-before <another build's packages/cli/dist/bin.cjs>] [--measures p1,p8,connections] (--idle 0: no idle memory)
 // --node-before adds `gslb-lb run` of another build (e.g. before a change) as one more interleaved subject.
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -31,6 +31,9 @@ const ROUNDS = option('rounds', 3)
 const IDLE = option('idle', 9_800)
 const HAPROXY_THREADS = option('haproxy-threads', 1)
 const SETTLE = option('settle', 30)
+const MEASURES = args.includes('--measures')
+  ? args[args.indexOf('--measures') + 1].split(',')
+  : ['p1', 'p8', 'connections']
 const NODE_BEFORE = args.includes('--node-before') ? args[args.indexOf('--node-before') + 1] : null
 const dir = mkdtempSync(join(tmpdir(), 'gslb-forwarder-bench-'))
 const children = []
@@ -260,14 +263,17 @@ try {
   const settledRss = Object.fromEntries(names.map((name) => [name, rssKb(subjects[name].pid) / 1024]))
 
   const measures = [
-    ['iperf3 -P 1 (Gbit/s)', (s) => iperf(s.ports.iperf, 1, s.pid), 'CPU per GB, 1 stream (ms)'],
-    ['iperf3 -P 8 (Gbit/s)', (s) => iperf(s.ports.iperf, 8, s.pid), 'CPU per GB, 8 streams (ms)'],
+    ['p1', 'iperf3 -P 1 (Gbit/s)', (s) => iperf(s.ports.iperf, 1, s.pid), 'CPU per GB, 1 stream (ms)'],
+    ['p8', 'iperf3 -P 8 (Gbit/s)', (s) => iperf(s.ports.iperf, 8, s.pid), 'CPU per GB, 8 streams (ms)'],
     [
+      'connections',
       'new connections/s (wrk, Connection: close)',
       (s) => connectionRate(s.ports.http, s.pid),
       'CPU per connection (µs)',
     ],
   ]
+    .filter(([key]) => MEASURES.includes(key))
+    .map(([, ...measure]) => measure)
   const results = {}
   const loads = []
   for (let round = 0; round <= ROUNDS; round++) {
@@ -288,8 +294,9 @@ try {
   loads.push(load())
 
   const idle = {}
-  for (const name of shuffle(names))
-    idle[name] = await idleMemory(subjects[name].ports.idle, subjects[name].pid, idleBackend)
+  if (IDLE > 0)
+    for (const name of shuffle(names))
+      idle[name] = await idleMemory(subjects[name].ports.idle, subjects[name].pid, idleBackend)
 
   console.log(
     `haproxy nbthread ${HAPROXY_THREADS}; ${SECONDS} s per run; ${ROUNDS} interleaved rounds after a warm-up; ` +
@@ -315,16 +322,20 @@ try {
     `| ${label} | ${names.map((name) => fmt(value(name))).join(' | ')} | ${ratios(value)}`
   console.log(memRow('RSS, fresh process (MB)', (name) => freshRss[name]))
   console.log(memRow(`RSS, ${SETTLE} s after start, no traffic yet (MB)`, (name) => settledRss[name]))
-  console.log(
-    memRow(
-      `total RSS holding ${IDLE} idle connections (MB, one round, no forced GC)`,
-      (name) => idle[name].totalMb,
-    ),
-  )
-  console.log(memRow('RSS growth per idle connection (bytes)', (name) => idle[name].perConnection))
-  const short = names.filter((name) => idle[name].held < IDLE)
-  if (short.length > 0)
-    console.log(`\nheld fewer than ${IDLE}: ${short.map((name) => `${name} ${idle[name].held}`).join(', ')}`)
+  if (IDLE > 0) {
+    console.log(
+      memRow(
+        `total RSS holding ${IDLE} idle connections (MB, one round, no forced GC)`,
+        (name) => idle[name].totalMb,
+      ),
+    )
+    console.log(memRow('RSS growth per idle connection (bytes)', (name) => idle[name].perConnection))
+    const short = names.filter((name) => idle[name].held < IDLE)
+    if (short.length > 0)
+      console.log(
+        `\nheld fewer than ${IDLE}: ${short.map((name) => `${name} ${idle[name].held}`).join(', ')}`,
+      )
+  }
   library.send('stop')
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
