@@ -133,7 +133,8 @@ export class ConsoleFeed {
   observeForwarder(forwarder: Forwarder): void {
     this.#forwarder = forwarder
     forwarder.on('connection:close', (log) => {
-      if (this.#probes.isProbe(log)) return
+      // Once per connection (issue 13): nothing to build while no console is watching.
+      if (this.#events.listenerCount('event') === 0 || this.#probes.isProbe(log)) return
       const data: FinishedAssociationView = finishedAssociation(log, (address) =>
         this.siteOf(log.service, address),
       )
