@@ -1,33 +1,21 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import type { ErrorObject, ValidateFunction } from 'ajv'
 import { parseDuration } from '../duration.js'
 import { ConfigError, type ConfigIssue } from '../errors.js'
 import { crossReferenceIssues } from './cross-references.js'
 import { libraryIssues } from './library-rules.js'
 import { configSchema } from './schema.js'
+import { validate as generatedValidator } from './schema-validator.generated.js'
 import type { Config } from './types.js'
 
-let compiled: ValidateFunction | undefined
-
-function schemaValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({
-      strict: true,
-      allErrors: true,
-      allowUnionTypes: true,
-      discriminator: true,
-      verbose: true,
-    })
-    compiled = ajv.compile(configSchema)
-  }
-  return compiled
-}
+/** The schema compiled ahead of time by ajv (scripts/gen-config-validator.mjs): no ajv, no compiling at start. */
+const schemaValidator = generatedValidator as unknown as ValidateFunction
 
 /**
  * Checks a parsed JSON value against the schema and every cross-reference, and returns the configuration with
  * durations in milliseconds. Throws a `ConfigError` (`GSLB_CONFIG_INVALID`) listing every problem found.
  */
 export function validateConfig(input: unknown, file?: string): Config {
-  const validate = schemaValidator()
+  const validate = schemaValidator
   const valid = validate(input)
   const nodeIssues = singleNodeIssues(input)
   if (!valid || nodeIssues.length > 0) {
