@@ -111,7 +111,9 @@ test('an invalid config at reload changes nothing and says why', async () => {
   writeFileSync(file, JSON.stringify(fixture.raw((c) => (c.gslb.names[0].pool = 'missing'))))
   const result = await node.reload()
   expect(result).toMatchObject({ applied: false, error: `invalid configuration ${file}` })
-  expect(result.issues).toEqual([{ path: 'gslb.names[0].pool', message: "'missing' is not a pool in pools (pools: dicom)" }])
+  expect(result.issues).toEqual([
+    { path: 'gslb.names[0].pool', message: "'missing' is not a pool in pools (pools: dicom)" },
+  ])
   expect(node.status().node.reloads).toMatchObject({ rejected: 1 })
   const { address, port } = vip('PROXY')
   expect((await echo({ host: address, port, timeoutMs: 3_000 })).ok).toBe(true)

@@ -58,7 +58,10 @@ export function registerEchoCommand(program: Command, io: CliIo, setExit: ExitSe
         })
         if (options.json) printJson(io, { host, port, ...result })
         else if (result.ok)
-          print(io, `C-ECHO ${formatEndpoint(host, port)} ok in ${result.rttMs.toFixed(1)} ms (${result.reason})`)
+          print(
+            io,
+            `C-ECHO ${formatEndpoint(host, port)} ok in ${result.rttMs.toFixed(1)} ms (${result.reason})`,
+          )
         else print(io, `C-ECHO ${formatEndpoint(host, port)} failed at ${result.stage}: ${result.reason}`)
         if (!result.ok) setExit(EXIT.failure)
       },
