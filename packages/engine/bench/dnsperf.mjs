@@ -155,7 +155,7 @@ async function startOurs(nodeBinary, monitorPort, workers = 1) {
   const shape = workers > 1 ? `, ${workers} cluster workers: shares the 2 cores with dnsperf` : ''
   return {
     label: `@gslb/engine (node ${version}${shape})`,
-    short: `ours ${version}`,
+    short: `ours ${version}${workers > 1 ? ` ${workers} workers` : ''}`,
     port,
     child,
     ours: true,
