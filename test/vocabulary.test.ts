@@ -118,6 +118,15 @@ const lifecycles: [name: string, closedCode: string, make: () => Record<string |
     () => resolver.createResolver({ nameservers: ['127.0.0.1:53'] }) as never,
   ],
   ['forwarder', 'GSLB_FORWARDER_CLOSED', () => forwarder.createForwarder({ services: [] }) as never],
+  [
+    "CLI's admin API listener",
+    'GSLB_NODE_CLOSED',
+    () =>
+      cli.createAdminServer({
+        listen: { address: '127.0.0.1', port: 0 },
+        handlers: {} as never,
+      }) as never,
+  ],
 ]
 
 describe.each(lifecycles)('the %s', (_name, closedCode, make) => {

@@ -97,7 +97,7 @@ for (const [name, scenario] of Object.entries(scenarios)) {
     }
     rows.push([name, String(rounds), String(failed), stat(toB), stat(backToA)])
   } finally {
-    await demo.stop()
+    await demo.close()
   }
 }
 

@@ -27,14 +27,16 @@ beforeAll(async () => {
     allowedHosts: ['lb-a1.mysite.com'],
     handlers,
   })
-  port = (await server.start()).port
+  await server.start()
+  port = server.address()!.port
   tokenServer = createAdminServer({ listen: { address: '127.0.0.1', port: 0 }, token: TOKEN, handlers })
-  tokenPort = (await tokenServer.start()).port
+  await tokenServer.start()
+  tokenPort = tokenServer.address()!.port
 })
 
 afterAll(async () => {
-  await server.stop()
-  await tokenServer.stop()
+  await server.close()
+  await tokenServer.close()
 })
 
 function call(

@@ -5,7 +5,7 @@ import { ADMIN_ACTIONS, type AdminAction, consoleAssets } from '@gslb/console'
 import { isLoopback, isWildcard } from '../config/addresses.js'
 import type { Endpoint } from '../config/types.js'
 import { ADMIN_MAX_BODY_BYTES, ADMIN_REQUEST_TIMEOUT_MS, CONSOLE_LIMITS } from '../constants.js'
-import { CliError } from '../errors.js'
+import { CliError, CliErrorCode } from '../errors.js'
 import type { CheckResult, CheckScope } from '../node/observe.js'
 import { EventStreams, type LiveSource } from './event-stream.js'
 
@@ -43,11 +43,23 @@ export interface AdminServerOptions {
   handlers: AdminHandlers
 }
 
+/** The admin API's HTTP listener, with the lifecycle every gslb-lb component shares (docs/architecture.md). */
 export interface AdminServer {
-  start(): Promise<Endpoint>
-  stop(): Promise<void>
+  /** Binds the listener; the same promise on a second call. After close/destroy: `GSLB_NODE_CLOSED`. */
+  start(options?: { signal?: AbortSignal }): Promise<void>
+  /** Where it listens, once started. */
   address(): Endpoint | undefined
+  /**
+   * Stops accepting, ends the event streams and idle keep-alive connections, lets requests in progress finish until
+   * `deadlineMs` (default 2 s) or `signal`, then closes what is left. Idempotent; resolves at once when never started.
+   */
+  close(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<void>
+  /** Closes every connection at once. Idempotent. */
+  destroy(error?: Error): void
+  [Symbol.asyncDispose](): Promise<void>
 }
+
+const DEFAULT_ADMIN_CLOSE_DEADLINE_MS = 2_000
 
 class HttpError extends Error {
   constructor(
@@ -277,42 +289,95 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     })
   }
 
-  return {
-    async start() {
-      if (server) return bound!
-      const created = createServer(
-        {
-          requestTimeout: ADMIN_REQUEST_TIMEOUT_MS,
-          headersTimeout: ADMIN_REQUEST_TIMEOUT_MS,
-          maxHeaderSize: 8192,
-        },
-        handle,
-      )
-      created.maxConnections = 64
-      created.keepAliveTimeout = 2_000
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject)
-        created.listen({ host: options.listen.address, port: options.listen.port }, () => {
-          created.off('error', reject)
-          resolve()
-        })
+  let starting: Promise<void> | undefined
+  let closing: Promise<void> | undefined
+  let closed = false
+
+  const bind = async (signal: AbortSignal | undefined): Promise<void> => {
+    signal?.throwIfAborted()
+    const created = createServer(
+      {
+        requestTimeout: ADMIN_REQUEST_TIMEOUT_MS,
+        headersTimeout: ADMIN_REQUEST_TIMEOUT_MS,
+        maxHeaderSize: 8192,
+      },
+      handle,
+    )
+    created.maxConnections = 64
+    created.keepAliveTimeout = 2_000
+    await new Promise<void>((resolve, reject) => {
+      created.once('error', reject)
+      created.listen({ host: options.listen.address, port: options.listen.port, signal }, () => {
+        created.off('error', reject)
+        resolve()
       })
-      server = created
-      const address = created.address() as AddressInfo
-      bound = { address: address.address, port: address.port }
-      return bound
-    },
-    async stop() {
-      const current = server
-      server = undefined
-      bound = undefined
-      streams?.close()
-      if (!current) return
-      await new Promise<void>((resolve) => {
-        current.close(() => resolve())
-        current.closeAllConnections()
+    })
+    if (closed) {
+      created.closeAllConnections()
+      created.close()
+      throw closedError()
+    }
+    server = created
+    const address = created.address() as AddressInfo
+    bound = { address: address.address, port: address.port }
+  }
+
+  const destroyNow = (): void => {
+    closed = true
+    const current = server
+    server = undefined
+    bound = undefined
+    streams?.close()
+    current?.close()
+    current?.closeAllConnections()
+  }
+
+  const admin: AdminServer = {
+    start(startOptions = {}) {
+      if (closed) return Promise.reject(closedError())
+      starting ??= bind(startOptions.signal).catch((error: unknown) => {
+        starting = undefined
+        throw error
       })
+      return starting
     },
     address: () => bound,
+    close(closeOptions = {}) {
+      if (closing) return closing
+      const deadlineMs = closeOptions.deadlineMs ?? DEFAULT_ADMIN_CLOSE_DEADLINE_MS
+      closed = true
+      const current = server
+      streams?.close()
+      if (!current) {
+        closing = Promise.resolve()
+        return closing
+      }
+      closing = new Promise<void>((resolve) => {
+        const finish = () => {
+          clearTimeout(timer)
+          closeOptions.signal?.removeEventListener('abort', finish)
+          destroyNow()
+        }
+        const timer = setTimeout(finish, deadlineMs)
+        closeOptions.signal?.addEventListener('abort', finish, { once: true })
+        if (closeOptions.signal?.aborted) finish()
+        current.close(() => {
+          finish()
+          resolve()
+        })
+        current.closeIdleConnections()
+      })
+      return closing
+    },
+    destroy() {
+      destroyNow()
+      closing ??= Promise.resolve()
+    },
+    [Symbol.asyncDispose]: () => admin.close(),
   }
+  return admin
+}
+
+function closedError(): CliError {
+  return new CliError(CliErrorCode.NODE_CLOSED, 'the admin API was closed')
 }

@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: ExitSe
           print(io, instructions(demo, { tryIt: false }))
           if (!(await selfCheck(demo, budget, io))) setExit(EXIT.failure)
         } finally {
-          await demo.stop()
+          await demo.close()
         }
         return
       }
@@ -38,7 +38,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: ExitSe
         await runUntilStopped(demo.node, io)
       } finally {
         stopKeys()
-        await demo.stop()
+        await demo.close()
       }
     })
 }

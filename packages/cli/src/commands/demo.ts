@@ -143,7 +143,8 @@ export interface Demo {
   sites: Record<SiteName, DemoSite>
   vip: Endpoint
   admin: Endpoint | undefined
-  stop(): Promise<void>
+  /** Closes the node (1 s to drain) and both stand-in PACS. */
+  close(): Promise<void>
 }
 
 export async function startDemo(options: { vipPort: number; adminPort: number }, io: CliIo): Promise<Demo> {
@@ -173,7 +174,7 @@ export async function startDemo(options: { vipPort: number; adminPort: number },
       sites,
       vip,
       admin: node.adminAddress(),
-      async stop() {
+      async close() {
         await node.close({ deadlineMs: 1_000 })
         await sites.A.kill()
         await sites.B.kill()

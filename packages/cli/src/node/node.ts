@@ -446,9 +446,10 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
         live: this.feed.live(),
       },
     })
-    const bound = await admin.start()
+    await admin.start()
     this.#admin = admin
-    this.logger.info({ listen: formatEndpoint(bound.address, bound.port) }, 'admin API listening')
+    const bound = admin.address()
+    if (bound) this.logger.info({ listen: formatEndpoint(bound.address, bound.port) }, 'admin API listening')
   }
 
   adminAddress(): Endpoint | undefined {
@@ -705,7 +706,9 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       .catch((error: unknown) => this.logger.error({ err: error }, 'health checker close failed'))
     const admin = this.#admin
     this.#admin = undefined
-    await admin?.stop().catch((error: unknown) => this.logger.error({ err: error }, 'admin API stop failed'))
+    await admin
+      ?.close({ deadlineMs: 0 })
+      .catch((error: unknown) => this.logger.error({ err: error }, 'admin API close failed'))
     if (wasRunning) this.logger.info({ node: this.config.node.name }, 'node stopped')
   }
 

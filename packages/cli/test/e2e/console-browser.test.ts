@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  await demo?.stop()
+  await demo?.close()
   rmSync(shots, { recursive: true, force: true })
 })
 
