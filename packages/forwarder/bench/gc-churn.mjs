@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { freePort, waitPort } from '../../../scripts/bench-ports.mjs'
+import { median, shuffle } from '../../../scripts/bench-stats.mjs'
 
 const run = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
@@ -107,21 +108,6 @@ async function iperf(port, streams = 1) {
     gbits: (parsed.end?.sum_received?.bits_per_second ?? 0) / 1e9,
     bytes: parsed.end?.sum_received?.bytes ?? 0,
   }
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
-function shuffle(items) {
-  const copy = [...items]
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    ;[copy[i], copy[j]] = [copy[j], copy[i]]
-  }
-  return copy
 }
 
 try {

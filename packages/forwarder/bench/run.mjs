@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { freePort, waitPort } from '../../../scripts/bench-ports.mjs'
+import { median, shuffle } from '../../../scripts/bench-stats.mjs'
 
 const run = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
@@ -149,20 +150,6 @@ async function idleMemory(port, pid, idleBackend) {
   return { totalMb: after / 1024, perConnection: ((after - before) * 1024) / Math.max(held, 1), held }
 }
 
-function shuffle(items) {
-  const copy = [...items]
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    ;[copy[i], copy[j]] = [copy[j], copy[i]]
-  }
-  return copy
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
 const fmt = (value) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2))
 const cell = (values) => `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`
 
