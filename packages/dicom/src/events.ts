@@ -10,7 +10,8 @@ type Listener = (...args: unknown[]) => unknown
 
 /** The part of an EventEmitter the safe emit needs. */
 interface Listeners {
-  rawListeners(event: string): Listener[]
+  rawListeners(event: string): readonly unknown[]
+  listenerCount(event: string): number
 }
 
 /**
@@ -19,7 +20,8 @@ interface Listeners {
  * throws too, it becomes a process warning: never a crash, never silence.
  */
 export function emitSafely(emitter: Listeners, event: string, args: readonly unknown[]): boolean {
-  const listeners = emitter.rawListeners(event)
+  if (emitter.listenerCount(event) === 0) return false
+  const listeners = emitter.rawListeners(event) as readonly Listener[]
   for (const listener of listeners) {
     try {
       listener.apply(emitter, args as unknown[])
@@ -30,8 +32,10 @@ export function emitSafely(emitter: Listeners, event: string, args: readonly unk
   return listeners.length > 0
 }
 
-function reportHandlerError(emitter: Listeners, event: string, error: Error): void {
-  const handlers = event === 'handler:error' ? [] : emitter.rawListeners('handler:error')
+/** What a listener of `event` threw, to `'handler:error'` or else a process warning (for an emitter's own loop). */
+export function reportHandlerError(emitter: Listeners, event: string, error: Error): void {
+  const handlers =
+    event === 'handler:error' ? [] : (emitter.rawListeners('handler:error') as readonly Listener[])
   if (handlers.length === 0) {
     warn(error)
     return

@@ -51,7 +51,7 @@ export {
 } from './constants.js'
 export { type EchoOptions, type EchoResult, type EchoStage, echo } from './echo.js'
 export { DicomError, DicomErrorCode, isDicomError } from './errors.js'
-export type { HandlerErrorEvent } from './events.js'
+export { emitSafely, type HandlerErrorEvent, reportHandlerError } from './events.js'
 export { PduFramer, type PduFramerOptions } from './framer.js'
 export { decodePdu } from './pdu-decode.js'
 export {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { sniffAssociation } from '@gslb/dicom'
+import { emitSafely, sniffAssociation } from '@gslb/dicom'
 import type { Sniffer } from './connection.js'
 import { DEFAULT_CLOSE_DEADLINE_MS, DEFAULT_CONNECTIONS_LIMIT } from './constants.js'
 import { ForwarderError, ForwarderErrorCode, optionsInvalid } from './errors.js'
@@ -66,38 +66,6 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new ForwarderError(ForwarderErrorCode.ABORTED, 'aborted')
 }
 
-/** A thrown non-Error value, as text (its own toString may throw). */
-function describe(value: unknown): string {
-  try {
-    return typeof value === 'string' ? JSON.stringify(value) : String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(`a handler threw a non-Error value: ${describe(value)}`)
-}
-
-/**
- * `process.emitWarning(error)`, which must never throw here: an Error of another realm (a vm context, jest) fails its
- * `instanceof` check, and is then warned about by message, name, code and stack.
- */
-function warn(error: Error): void {
-  try {
-    process.emitWarning(error)
-  } catch {
-    const code = (error as { code?: unknown }).code
-    process.emitWarning(error.message, {
-      type: error.name,
-      ...(typeof code === 'string' ? { code } : {}),
-      ...(error.stack === undefined ? {} : { detail: error.stack }),
-    })
-  }
-}
-
-type Handler = (...args: unknown[]) => unknown
-
 type Phase = 'idle' | 'started' | 'closed'
 
 class ForwarderImpl extends EventEmitter<ForwarderEvents> implements Forwarder {
@@ -125,39 +93,12 @@ class ForwarderImpl extends EventEmitter<ForwarderEvents> implements Forwarder {
       addressSource,
       health,
       sniffer,
-      emit: (event, ...args) => this.safeEmit(event, args),
+      // one that throws stops neither the handlers after it nor the connection that reported the event (0017)
+      emit: (event, ...args) => {
+        emitSafely(this, event, args)
+      },
     }
     for (const config of services) this.services.set(config.name, new Service(config, this.context))
-  }
-
-  /**
-   * Calls every handler of an event the forwarder reports, each in a `try`: one that throws stops neither the
-   * handlers after it nor the connection that reported the event (decision 0017).
-   */
-  private safeEmit(event: keyof ForwarderEvents, args: unknown[]): void {
-    for (const handler of this.rawListeners(event) as Handler[]) {
-      try {
-        handler.apply(this, args)
-      } catch (thrown) {
-        this.handlerThrew(event, asError(thrown))
-      }
-    }
-  }
-
-  private handlerThrew(event: string, error: Error): void {
-    const handlers = this.rawListeners('handler:error') as Handler[]
-    if (handlers.length === 0) {
-      warn(error)
-      return
-    }
-    for (const handler of handlers) {
-      try {
-        handler.call(this, { event, error })
-      } catch (again) {
-        warn(error)
-        warn(asError(again))
-      }
-    }
   }
 
   private closedError(): ForwarderError {
@@ -318,7 +259,9 @@ class ForwarderImpl extends EventEmitter<ForwarderEvents> implements Forwarder {
     if (this.destroyed.signal.aborted) return
     this.destroyReason = error
     this.destroyed.abort(error)
-    this.close({ deadlineMs: 0 }).catch((cause: unknown) => process.emitWarning(asError(cause)))
+    this.close({ deadlineMs: 0 }).catch((cause: unknown) =>
+      process.emitWarning(cause instanceof Error ? cause : String(cause)),
+    )
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { reportHandlerError } from '@gslb/dicom'
 import type { Clock, TimerHandle } from './clock.js'
 import { LOOP_LAG_CODE } from './constants.js'
 import { CheckDeadline, type DeadlineExpiry, LoopLagMeter } from './deadline.js'
@@ -489,7 +490,8 @@ class Checker extends EventEmitter implements HealthChecker {
       }
       this.resolveWaiters(job, result)
       this.pump()
-      if (this.active.size === 0) for (const done of [...this.idleWaiters]) done()
+      if (this.active.size === 0 && this.idleWaiters.size > 0)
+        for (const done of [...this.idleWaiters]) done()
     })
   }
 
@@ -582,16 +584,14 @@ class Checker extends EventEmitter implements HealthChecker {
     }
   }
 
-  /** docs/decisions/0017: re-emitted as 'handler:error'; with nobody to take it, a process warning, never lost. */
+  /**
+   * docs/decisions/0017: re-emitted as 'handler:error'; with nobody to take it, or when that handler throws too, a
+   * process warning for each error (@gslb/dicom's, shared by the libraries), never lost.
+   */
   private handlerThrew(event: keyof HealthEvents, thrown: unknown): void {
     const error =
       thrown instanceof Error ? thrown : new Error(`a '${event}' handler threw ${describe(thrown)}`)
-    if (event !== 'handler:error' && this.listenerCount('handler:error') > 0) {
-      const payload: HandlerErrorEvent = { event, error }
-      this.emitSafe('handler:error', payload)
-    } else {
-      warn(error)
-    }
+    reportHandlerError(this, event, error)
   }
 
   private status(entry: Entry): TargetStatus {
@@ -626,20 +626,6 @@ function timeoutMessage(target: ResolvedTarget, expiry: DeadlineExpiry): string 
   }
   if (blocked === 0) return `no result within ${target.timeoutMs} ms`
   return `no result within ${target.timeoutMs} ms of event-loop time (${elapsed} ms, the loop was blocked for ${blocked} ms)`
-}
-
-/** process.emitWarning(error), which must not throw here: it refuses an Error of another realm (vm, jest). */
-function warn(error: Error): void {
-  try {
-    process.emitWarning(error)
-  } catch {
-    const code = (error as { code?: unknown }).code
-    process.emitWarning(error.message, {
-      type: error.name,
-      ...(typeof code === 'string' ? { code } : {}),
-      ...(error.stack === undefined ? {} : { detail: error.stack }),
-    })
-  }
 }
 
 function closedError(operation: string): HealthError {

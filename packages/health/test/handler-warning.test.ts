@@ -38,7 +38,7 @@ describe("a throwing handler with nobody to take 'handler:error'", () => {
     await health.close()
   })
 
-  test("a 'handler:error' handler that throws too: its error becomes the warning", async () => {
+  test("a 'handler:error' handler that throws too: its error becomes a warning, and so does the one it was told of", async () => {
     const bug = new Error('handler bug')
     const second = new Error('handler:error handler bug')
     const { clock, health } = await checkerWhoseHandlerThrows(bug)
@@ -49,7 +49,7 @@ describe("a throwing handler with nobody to take 'handler:error'", () => {
     })
     await clock.advance(0)
     expect(seen).toEqual([bug])
-    expect(emitWarning.mock.calls).toEqual([[second]])
+    expect(emitWarning.mock.calls).toEqual([[bug], [second]])
     await health.close()
   })
 
