@@ -406,9 +406,10 @@ export class Connection implements Closable {
     const fields = ownBufferFields
     const handle = (socket as unknown as { _handle: UserBufferHandle | null })._handle
     if (fields === null || handle === null || typeof handle.useUserBuffer !== 'function') return
-    if (this.kept !== null || this.sniffChunks !== null || socket.readableLength > 0 || this.ended !== null)
-      return
     const isClient = socket === this.client
+    // the sniffer reads the client's 'data' events only: the server's side need not wait for it
+    if (this.kept !== null || (isClient && this.sniffChunks !== null)) return
+    if (socket.readableLength > 0 || this.ended !== null) return
     if ((isClient ? this.clientBufferWritten : this.backendBufferWritten) !== null) return
     const target = isClient ? this.backendSocket! : this.client
     const written = (): void => {

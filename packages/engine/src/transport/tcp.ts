@@ -54,11 +54,9 @@ export function bindTcp(
       return
     }
     socket.once('close', () => connections.delete(socket))
+    // progress moves the connection to the back of the eviction order (its 'data' comes after this returns)
     const finish = serveConnection(ctx, socket, limits, () => {
-      const finishing = connections.get(socket)
-      if (finishing === undefined) return
-      connections.delete(socket)
-      connections.set(socket, finishing)
+      if (connections.delete(socket)) connections.set(socket, finish)
     })
     connections.set(socket, finish)
   })
