@@ -74,3 +74,13 @@ test('close() lets a request in progress finish; with deadlineMs 0 it is cut', a
   await abrupt.close({ deadlineMs: 0 })
   expect(await cut).not.toBe(200)
 })
+
+test('close() refuses a deadline setTimeout cannot keep, and the listener keeps serving', async () => {
+  const admin = make()
+  await admin.start()
+  for (const deadlineMs of [Number.NaN, -1, 2 ** 31, 1.5]) {
+    await expect(admin.close({ deadlineMs })).rejects.toMatchObject({ code: 'GSLB_CLI_USAGE' })
+  }
+  expect(await fetchStatus(admin.address()!.port, '/status')).toBe(200)
+  await admin.close()
+})

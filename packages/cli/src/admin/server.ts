@@ -60,6 +60,7 @@ export interface AdminServer {
 }
 
 const DEFAULT_ADMIN_CLOSE_DEADLINE_MS = 2_000
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 class HttpError extends Error {
   constructor(
@@ -345,6 +346,15 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     close(closeOptions = {}) {
       if (closing) return closing
       const deadlineMs = closeOptions.deadlineMs ?? DEFAULT_ADMIN_CLOSE_DEADLINE_MS
+      // setTimeout fires at once for NaN, negatives and anything past 2^31-1 ms: refuse instead of cutting requests
+      if (!Number.isInteger(deadlineMs) || deadlineMs < 0 || deadlineMs > MAX_TIMER_MS) {
+        return Promise.reject(
+          new CliError(
+            CliErrorCode.CLI_USAGE,
+            `close(): deadlineMs must be an integer from 0 to ${MAX_TIMER_MS}, not ${deadlineMs}`,
+          ),
+        )
+      }
       closed = true
       const current = server
       streams?.close()
