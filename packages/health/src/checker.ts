@@ -22,7 +22,6 @@ import type {
   ChangeReason,
   CheckResult,
   EffectiveState,
-  HandlerErrorEvent,
   HealthChecker,
   HealthEvents,
   HealthSnapshot,
