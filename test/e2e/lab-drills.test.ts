@@ -124,12 +124,14 @@ test.each(DRILLS)(
     if (!result) throw new Error(`pnpm lab drill ${name} returned no result`)
     const { checks, ...numbers } = result
     console.log(`drill ${name}: ${JSON.stringify(numbers, null, 1)}`)
-    // every target at once, with the measured numbers beside them
-    expect({ drill: name, error: result.error ?? null, checks }).toEqual({
-      drill: name,
-      error: null,
-      checks: Object.fromEntries(Object.keys(checks).map((check) => [check, true])),
-    })
+    // every target at once; the failure carries the measured numbers, so CI's log alone tells what happened
+    const missed = Object.keys(checks).filter((check) => !checks[check])
+    if (result.error || missed.length > 0) {
+      throw new Error(
+        `drill ${name} missed ${missed.length > 0 ? missed.join(', ') : 'its run'}` +
+          `${result.error ? `: ${result.error}` : ''}\n${JSON.stringify(result, null, 1)}`,
+      )
+    }
     expect(Object.keys(checks).length).toBeGreaterThan(0)
   },
   900_000,

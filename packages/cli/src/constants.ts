@@ -50,6 +50,12 @@ export const DEFAULT_NAME_TTL = 10
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000
 /** On a planned stop: the longest wait for the VIPs to leave this host before the listeners close (node.stopGrace). */
 export const DEFAULT_STOP_GRACE_MS = 5_000
+/**
+ * On a planned stop, keepalived's check (`GET /check`) is held at most this long until no connection of the VIP's
+ * services is in flight, so the VIP moves between two associations instead of through one (docs/keepalived.md).
+ * Below the example's `curl --max-time 0.8`: a held check still answers before curl gives up.
+ */
+export const HANDOVER_QUIET_MAX_MS = 600
 export const DEFAULT_DNS_PORT = 53
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

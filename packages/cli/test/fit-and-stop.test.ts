@@ -5,6 +5,7 @@ import { Writable } from 'node:stream'
 import type { Forwarder } from '@gslb/forwarder'
 import { waitFor } from '../../../test/support/wait.js'
 import { configFingerprint } from '../src/config/fleet.js'
+import { HANDOVER_QUIET_MAX_MS } from '../src/constants.js'
 import { nodeConfigFrom } from '../src/config/resolve.js'
 import { validateConfig } from '../src/config/validate.js'
 import { createLogger } from '../src/log.js'
@@ -305,6 +306,49 @@ describe('a planned stop', () => {
         'node stopped',
       ]),
     )
+  })
+
+  test("keepalived's check during a planned stop answers between two connections, so the VIP moves with none in flight", async () => {
+    const interfaces = { addresses: ['127.0.0.1'] }
+    const { node, log } = await startWithVip(interfaces)
+    const proxyPort = node.serviceAddresses('PLAIN')[0]!.port
+    const closing = node.close()
+    // no connection in flight: unfit at once
+    expect(await node.handoverCheck()).toMatchObject({ fit: false })
+    // one association in flight: the answer waits for it to end
+    const inFlight = await openTo(proxyPort)
+    expect(await roundTrip(inFlight, 'hello')).toBe('hello')
+    let answered = false
+    const held = node.handoverCheck().then((result) => {
+      answered = true
+      return result
+    })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(answered).toBe(false)
+    inFlight.destroy()
+    expect(await held).toMatchObject({ fit: false })
+    expect(log()).toContain('stopping: answering unfit between two connections, so the VIP moves with none in flight')
+    // a connection that never ends: the answer comes anyway, after HANDOVER_QUIET_MAX_MS
+    const stuck = await openTo(proxyPort)
+    expect(await roundTrip(stuck, 'hi')).toBe('hi')
+    const startedAt = Date.now()
+    expect(await node.handoverCheck()).toMatchObject({ fit: false })
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(HANDOVER_QUIET_MAX_MS - 20)
+    expect(log()).toContain('stopping: answering unfit with connections still in flight (no quiet moment in time)')
+    stuck.destroy()
+    interfaces.addresses = []
+    await closing
+  })
+
+  test('a running node answers keepalived at once, connections in flight or not', async () => {
+    const { node } = await startWithVip({ addresses: ['127.0.0.1'] })
+    const open = await openTo(node.serviceAddresses('PLAIN')[0]!.port)
+    expect(await roundTrip(open, 'x')).toBe('x')
+    const startedAt = Date.now()
+    expect(await node.handoverCheck()).toMatchObject({ fit: true })
+    expect(Date.now() - startedAt).toBeLessThan(HANDOVER_QUIET_MAX_MS)
+    open.destroy()
+    await node.close({ stopGraceMs: 0 })
   })
 
   test('does not wait when this node does not hold the VIP', async () => {

@@ -15,8 +15,11 @@ export { ADMIN_ACTIONS }
 /** What the admin API needs from the node it serves. */
 export interface AdminHandlers {
   status(): unknown
-  /** Fit to hold the VIP(s) of `scope`; throws `GSLB_NODE_STATE` (HTTP 404) for an unknown VIP or service. */
-  check(scope: CheckScope): CheckResult
+  /**
+   * Fit to hold the VIP(s) of `scope`; throws `GSLB_NODE_STATE` (HTTP 404) for an unknown VIP or service. May wait
+   * (a node handing its VIP over answers between two connections).
+   */
+  check(scope: CheckScope): CheckResult | Promise<CheckResult>
   metrics(): Promise<{ contentType: string; body: string }>
   reload(): Promise<{ applied: boolean }>
   /** How the engine answers a name for a client now; throws `GSLB_CLI_USAGE` for bad input (HTTP 400). */
@@ -233,11 +236,11 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     }
     if (first === 'check' && rest.length === 0) {
       only('GET')
-      // keepalived's check: `curl -fsS --max-time 0.5 'http://127.0.0.1:9180/check?vip=10.1.0.50'`.
+      // keepalived's check: `curl -fsS --max-time 0.8 'http://127.0.0.1:9180/check?vip=10.1.0.50'`.
       const scope = { vips: url.searchParams.getAll('vip'), services: url.searchParams.getAll('service') }
       if (scope.vips.length + scope.services.length > 64)
         throw new HttpError(400, 'at most 64 vip/service parameters')
-      const result = handlers.check(scope)
+      const result = await handlers.check(scope)
       return send(res, result.fit ? 200 : 503, result)
     }
     if (first === 'metrics' && rest.length === 0) {

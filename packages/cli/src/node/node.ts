@@ -20,6 +20,7 @@ import {
   DEFAULT_ADMIN_PORT,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_STOP_GRACE_MS,
+  HANDOVER_QUIET_MAX_MS,
 } from '../constants.js'
 import { CliError, CliErrorCode, ConfigError, type ConfigIssue } from '../errors.js'
 import { createLogger, type Logger } from '../log.js'
@@ -28,7 +29,14 @@ import { VERSION } from '../version.js'
 import { ResolverSet } from './address-sources.js'
 import { ConsoleFeed } from './console-feed.js'
 import { createEngineHandle, type EngineHandle } from './engine.js'
-import { buildStatus, type CheckResult, type CheckScope, checkNode, usableByService } from './observe.js'
+import {
+  buildStatus,
+  type CheckResult,
+  type CheckScope,
+  checkNode,
+  servicesInScope,
+  usableByService,
+} from './observe.js'
 import { PeerView, pairPeers } from './peer-view.js'
 import {
   adminReconciler,
@@ -156,6 +164,12 @@ export interface GslbNode extends EventEmitter<NodeEvents> {
   explain(query: { name: string; client: string; type?: string; ecs?: string }): unknown
   /** Fit to hold the VIP(s) of `scope` (all services by default): see `checkNode`. */
   check(scope?: CheckScope): CheckResult
+  /**
+   * keepalived's check (`GET /check`): `check()`, except during a planned stop, when the answer (unfit) waits until
+   * no connection of the scope's services is in flight, at most `HANDOVER_QUIET_MAX_MS`: the VIP then moves between
+   * two associations, and none in flight is cut by the move (the peer knows nothing of its TCP state).
+   */
+  handoverCheck(scope?: CheckScope): Promise<CheckResult>
   /** An admin override on a pool member (`members`) or a service server (`servers`). */
   act(kind: 'members' | 'servers', group: string, id: string, action: AdminAction): unknown
 }
@@ -433,7 +447,7 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       allowedHosts: () => this.config.admin?.allowedHosts,
       handlers: {
         status: () => this.status(),
-        check: (scope) => this.check(scope),
+        check: (scope) => this.handoverCheck(scope),
         metrics: async () => ({
           contentType: this.metrics.registry.contentType,
           body: await this.metrics.registry.metrics(),
@@ -491,6 +505,41 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
 
   check(scope: CheckScope = {}): CheckResult {
     return checkNode(this, scope)
+  }
+
+  async handoverCheck(scope: CheckScope = {}): Promise<CheckResult> {
+    const forwarder = this.forwarder
+    if (!this.stopping || !forwarder) return this.check(scope)
+    const services = new Set(servicesInScope(this.config, scope))
+    const inFlight = () =>
+      forwarder.stats().reduce((sum, s) => sum + (services.has(s.name) ? s.active : 0), 0)
+    const before = inFlight()
+    if (before > 0) {
+      const startedAt = Date.now()
+      const stopNow = this.#stopNow.signal
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          forwarder.off('connection:close', onClose)
+          stopNow.removeEventListener('abort', done)
+          resolve()
+        }
+        const onClose = () => {
+          if (inFlight() === 0) done()
+        }
+        const timer = setTimeout(done, HANDOVER_QUIET_MAX_MS)
+        forwarder.on('connection:close', onClose)
+        stopNow.addEventListener('abort', done, { once: true })
+      })
+      const after = inFlight()
+      this.logger.info(
+        { services: [...services], inFlightBefore: before, inFlightNow: after, waitedMs: Date.now() - startedAt },
+        after === 0
+          ? 'stopping: answering unfit between two connections, so the VIP moves with none in flight'
+          : 'stopping: answering unfit with connections still in flight (no quiet moment in time)',
+      )
+    }
+    return this.check(scope)
   }
 
   act(kind: 'members' | 'servers', group: string, id: string, action: AdminAction): unknown {
