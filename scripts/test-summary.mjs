@@ -33,7 +33,11 @@ for (const arg of args.filter((a) => !a.startsWith('--'))) {
     }
     for (const test of suite.assertionResults ?? []) {
       if (test.status !== 'failed') continue
-      failures.push({ tier, name: `${suite.name} › ${test.fullName}`, message: test.failureMessages.join('\n') })
+      failures.push({
+        tier,
+        name: `${suite.name} › ${test.fullName}`,
+        message: test.failureMessages.join('\n'),
+      })
     }
   }
 }

@@ -108,7 +108,9 @@ async function pair(paths, measure) {
 /** Paired short associations: echoscu, and storescu of one object. */
 async function associations(paths, files, into) {
   for (let i = 0; i < ASSOCIATIONS; i++) {
-    const echoes = await pair(paths, (port) => elapsedMs(() => run('echoscu', ['-aec', 'PACS', '127.0.0.1', String(port)])))
+    const echoes = await pair(paths, (port) =>
+      elapsedMs(() => run('echoscu', ['-aec', 'PACS', '127.0.0.1', String(port)])),
+    )
     const stores = await pair(paths, (port) =>
       elapsedMs(() => run('storescu', ['-aec', 'PACS', '127.0.0.1', String(port), files[i % files.length]])),
     )
@@ -125,7 +127,8 @@ async function inProcessEchoes(paths, count, into) {
     const ms = await pair(paths, async (port) => {
       const started = process.hrtime.bigint()
       const result = await echo({ host: '127.0.0.1', port, calledAE: 'PACS', timeoutMs: 5_000 })
-      if (!result.ok) throw new Error(`C-ECHO to port ${port} failed: ${result.reason ?? JSON.stringify(result)}`)
+      if (!result.ok)
+        throw new Error(`C-ECHO to port ${port} failed: ${result.reason ?? JSON.stringify(result)}`)
       return Number(process.hrtime.bigint() - started) / 1e6
     })
     into.direct.push(ms.direct)
@@ -175,7 +178,11 @@ try {
     // the warm-up round's associations are thrown away too
     const into = round === 0 ? { echo: { direct: [], vip: [] }, store: { direct: [], vip: [] } } : short
     await associations(paths, files, into)
-    await inProcessEchoes(paths, round === 0 ? 20 : Math.ceil(ECHOES / ROUNDS), round === 0 ? { direct: [], vip: [] } : setup)
+    await inProcessEchoes(
+      paths,
+      round === 0 ? 20 : Math.ceil(ECHOES / ROUNDS),
+      round === 0 ? { direct: [], vip: [] } : setup,
+    )
   }
   loads.push(load())
   console.log(
@@ -184,7 +191,9 @@ try {
       `node ${process.version}\nload average (1/5/15 min) at each round: ${loads.join(' | ')}\n`,
   )
   const ms = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(3)} ms`
-  console.log('| median (min–max) | direct | through gslb-lb run | VIP / direct | median of paired differences |')
+  console.log(
+    '| median (min–max) | direct | through gslb-lb run | VIP / direct | median of paired differences |',
+  )
   console.log('| --- | ---: | ---: | ---: | ---: |')
   console.log(
     `| study throughput (Gbit/s) | ${cell(study.direct, 3)} | ${cell(study.vip, 3)} | ` +

@@ -5,9 +5,9 @@ import { Writable } from 'node:stream'
 import type { Forwarder } from '@gslb/forwarder'
 import { waitFor } from '../../../test/support/wait.js'
 import { configFingerprint } from '../src/config/fleet.js'
-import { HANDOVER_QUIET_MAX_MS } from '../src/constants.js'
 import { nodeConfigFrom } from '../src/config/resolve.js'
 import { validateConfig } from '../src/config/validate.js'
+import { HANDOVER_QUIET_MAX_MS } from '../src/constants.js'
 import { createLogger } from '../src/log.js'
 import type { ResolverSet } from '../src/node/address-sources.js'
 import type { EngineHandle } from '../src/node/engine.js'
@@ -327,14 +327,18 @@ describe('a planned stop', () => {
     expect(answered).toBe(false)
     inFlight.destroy()
     expect(await held).toMatchObject({ fit: false })
-    expect(log()).toContain('stopping: answering unfit between two connections, so the VIP moves with none in flight')
+    expect(log()).toContain(
+      'stopping: answering unfit between two connections, so the VIP moves with none in flight',
+    )
     // a connection that never ends: the answer comes anyway, after HANDOVER_QUIET_MAX_MS
     const stuck = await openTo(proxyPort)
     expect(await roundTrip(stuck, 'hi')).toBe('hi')
     const startedAt = Date.now()
     expect(await node.handoverCheck()).toMatchObject({ fit: false })
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(HANDOVER_QUIET_MAX_MS - 20)
-    expect(log()).toContain('stopping: answering unfit with connections still in flight (no quiet moment in time)')
+    expect(log()).toContain(
+      'stopping: answering unfit with connections still in flight (no quiet moment in time)',
+    )
     stuck.destroy()
     interfaces.addresses = []
     await closing

@@ -533,7 +533,12 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       })
       const after = inFlight()
       this.logger.info(
-        { services: [...services], inFlightBefore: before, inFlightNow: after, waitedMs: Date.now() - startedAt },
+        {
+          services: [...services],
+          inFlightBefore: before,
+          inFlightNow: after,
+          waitedMs: Date.now() - startedAt,
+        },
         after === 0
           ? 'stopping: answering unfit between two connections, so the VIP moves with none in flight'
           : 'stopping: answering unfit with connections still in flight (no quiet moment in time)',
