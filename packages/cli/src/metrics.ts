@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { ConnectionSeries } from './connection-series.js'
 
 /** One DNS answer in this many is timed for `gslb_dns_answer_duration_seconds` (bench/answer-timing.bench.ts). */
 export const DNS_ANSWER_SAMPLE_EVERY = 16
@@ -31,7 +32,11 @@ export interface NodeMetrics {
   dnsAnswerSeconds: Histogram
   /** Keeps one answer time for `dnsAnswerSeconds`; cheap (the histogram takes it at the next scrape). */
   recordAnswerSeconds(seconds: number): void
-  connectSeconds: Histogram<'service'>
+  /**
+   * Counts each finished connection in plain numbers (`record`) for `connections`, `bytes`, `associations` and the
+   * `gslb_connect_duration_seconds` histogram, handed over at scrape time.
+   */
+  connectionSeries: ConnectionSeries
   associations: Counter<'service' | 'site'>
   connections: Counter<'service'>
   connectionsActive: Gauge<'service'>
@@ -53,6 +58,7 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
   const collect = () => {
     if (metrics) refresh(metrics)
   }
+  const flushConnections = () => metrics?.connectionSeries.flush()
   metrics = {
     registry,
     memberUp: new Gauge({
@@ -149,24 +155,20 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       if (pendingAnswers.count < ANSWER_SAMPLES_PER_SCRAPE)
         pendingAnswers.seconds[pendingAnswers.count++] = seconds
     },
-    connectSeconds: new Histogram({
-      name: 'gslb_connect_duration_seconds',
-      help: 'Time to connect to the server that carried a connection, by service.',
-      labelNames: ['service'],
-      buckets: [0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
-      registers,
-    }),
+    connectionSeries: undefined as unknown as ConnectionSeries,
     associations: new Counter({
       name: 'gslb_associations_total',
       help: 'DICOM associations forwarded (services with sniffDicom), by service and the site of the server that took them; health checks are not counted.',
       labelNames: ['service', 'site'],
       registers,
+      collect: flushConnections,
     }),
     connections: new Counter({
       name: 'gslb_connections_total',
       help: 'Client connections accepted, by service.',
       labelNames: ['service'],
       registers,
+      collect: flushConnections,
     }),
     connectionsActive: new Gauge({
       name: 'gslb_connections_active',
@@ -185,6 +187,7 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       help: 'Bytes forwarded, by service and direction (in: client to server, out: server to client).',
       labelNames: ['service', 'direction'],
       registers,
+      collect: flushConnections,
     }),
     reloads: new Counter({
       name: 'gslb_config_reloads_total',
@@ -199,6 +202,7 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       registers,
     }),
   }
+  metrics.connectionSeries = new ConnectionSeries(registry, metrics)
   // Counters an alert uses with increase()/rate() exist from the start, so their first increment is seen.
   for (const result of ['applied', 'rejected']) metrics.reloads.inc({ result }, 0)
   collectDefaultMetrics({ register: registry })

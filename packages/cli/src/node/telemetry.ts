@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os'
-import type { ConnectionLog, Forwarder } from '@gslb/forwarder'
+import type { ConnectAttempt, ConnectionLog, Forwarder } from '@gslb/forwarder'
 import { type HealthChecker, constants as healthConstants } from '@gslb/health'
 import { createPrefixSet, type PrefixSet } from '@gslb/topology'
 import { formatEndpoint, isLoopback } from '../config/addresses.js'
@@ -113,20 +113,6 @@ export class SiteLookup {
   }
 }
 
-interface ServiceLabels {
-  readonly service: { readonly service: string }
-  readonly in: { readonly service: string; readonly direction: 'in' }
-  readonly out: { readonly service: string; readonly direction: 'out' }
-}
-
-function serviceLabels(service: string): ServiceLabels {
-  return {
-    service: Object.freeze({ service }),
-    in: Object.freeze({ service, direction: 'in' as const }),
-    out: Object.freeze({ service, direction: 'out' as const }),
-  }
-}
-
 /**
  * Forwarder events → counters, histograms and one log line per event: a finished connection at info (the node's
  * own health checks at debug), a rejected one and a failed connect at warn, a server state change the health
@@ -142,24 +128,24 @@ export function observeForwarder(
 ): void {
   const probes = new ProbeClassifier(config)
   const sites = new SiteLookup(config)
-  // This handler runs once per connection (issue 13): label objects are made once per service, and a probe's
-  // fields only when debug is logged.
-  const labelsOf = new Map<string, ServiceLabels>()
+  // This handler runs once per connection (issue 13): the series count in plain numbers, a probe's fields are
+  // built only when debug is logged.
   forwarder.on('connection:close', (log) => {
-    let labels = labelsOf.get(log.service)
-    if (labels === undefined) {
-      labels = serviceLabels(log.service)
-      labelsOf.set(log.service, labels)
+    let connected: ConnectAttempt | undefined
+    for (const attempt of log.attempts) {
+      if (attempt.error === undefined) {
+        connected = attempt
+        break
+      }
     }
-    metrics.connections.inc(labels.service)
-    metrics.bytes.inc(labels.in, log.bytesFromClient)
-    metrics.bytes.inc(labels.out, log.bytesFromServer)
-    const connected = log.attempts.find((attempt) => attempt.error === undefined)
-    if (connected) metrics.connectSeconds.observe(labels.service, connected.durationMs / 1000)
     const probe = probes.isProbe(log)
-    if (log.callingAE !== undefined && !probe && connected) {
-      metrics.associations.inc({ service: log.service, site: sites.siteOf(connected.address) })
-    }
+    metrics.connectionSeries.record(
+      log.service,
+      log.bytesFromClient,
+      log.bytesFromServer,
+      connected ? connected.durationMs / 1000 : Number.NaN,
+      log.callingAE !== undefined && !probe && connected ? sites.siteOf(connected.address) : undefined,
+    )
     if (probe && !logger.isLevelEnabled('debug')) return
     const fields = {
       service: log.service,
