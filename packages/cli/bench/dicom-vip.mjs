@@ -1,14 +1,17 @@
-// What a modality feels: dcmtk storescu → storescp directly vs through `gslb-lb run`'s VIP, in interleaved rounds
-// (warm-up thrown away, then --rounds rounds in a shuffled order), medians and the ratio of medians.
-//   - a study: --objects (default 300) objects of 512 KiB in one association;
-//   - associations: --associations (default 30) short associations per round: echoscu and storescu of one object
-//     each, direct and through the VIP back to back in a random order (paired: the difference of each pair is free
-//     of the machine's drift);
-//   - setup latency: --echoes (default 300) in-process C-ECHO associations (@gslb/dicom echo(), no process start
-//     in the number), paired the same way: what the VIP adds to connect + A-ASSOCIATE + C-ECHO + release.
-// Needs the built CLI (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`) and dcmtk (dump2dcm, storescu,
-// storescp, echoscu).
-//   node packages/cli/bench/dicom-vip.mjs [--objects 300] [--associations 30] [--echoes 300] [--rounds 3]
+// What a modality feels: dcmtk storescu → storescp directly, through `gslb-lb run`'s VIP, and through HAProxy (the
+// equivalent peer: mode tcp, nbthread 1), interleaved (../../../shared/reference/benchmarking.md): a warm-up round
+// thrown away, then --rounds rounds; medians, min–max, ratios of medians against direct.
+//   - a study: --objects (default 300) objects of 512 KiB in one association, each path once per round;
+//   - associations: --associations (default 30) per round of echoscu and of storescu with one object, the three
+//     paths back to back in a random order for each (so the differences to direct are paired and free of drift);
+//   - setup latency: --echoes (default 300) in-process C-ECHO associations (@gslb/dicom echo(): connect, associate,
+//     echo, release, without a process start in the number), grouped the same way.
+// dcmtk leaves Nagle's algorithm on (no TCP_NODELAY) by default, as many modalities do; --nodelay runs storescp and
+// the clients with TCP_NODELAY=1 (dcmtk's switch), which shows what the proxies cost without the 40 ms
+// Nagle/delayed-ACK stalls of the endpoints.
+// Needs the built CLI (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`), dcmtk (dump2dcm, storescu, storescp,
+// echoscu) and haproxy.
+//   node packages/cli/bench/dicom-vip.mjs [--objects 300] [--associations 30] [--echoes 300] [--rounds 3] [--nodelay]
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -16,10 +19,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { freePort, waitPort } from '../../../scripts/bench-ports.mjs'
-import { median } from '../../../scripts/bench-stats.mjs'
+import { median, shuffle } from '../../../scripts/bench-stats.mjs'
 import { echo } from '../../dicom/dist/index.js'
 
-const run = promisify(execFile)
+const execFileAsync = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
 const cliBin = join(here, '../dist/bin.cjs')
 const args = process.argv.slice(2)
@@ -31,6 +34,11 @@ const OBJECTS = option('objects', 300)
 const ASSOCIATIONS = option('associations', 30)
 const ROUNDS = option('rounds', 3)
 const ECHOES = option('echoes', 300)
+const NODELAY = args.includes('--nodelay')
+const DCMTK_ENV = NODELAY ? { ...process.env, TCP_NODELAY: '1' } : process.env
+const run = (command, commandArgs, options = {}) =>
+  execFileAsync(command, commandArgs, { env: DCMTK_ENV, ...options })
+const PATHS = ['direct', 'gslb-lb run', 'haproxy']
 const OBJECT_BYTES = 512 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'gslb-dicom-vip-'))
 const children = []
@@ -83,6 +91,7 @@ const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
     .join(' ')
+const byPath = () => Object.fromEntries(PATHS.map((path) => [path, []]))
 
 /** Seconds to store the whole study in one association. */
 async function storeStudy(port, files) {
@@ -97,52 +106,46 @@ const elapsedMs = async (work) => {
   return Number(process.hrtime.bigint() - started) / 1e6
 }
 
-/** Both paths back to back in a random order; returns { direct, vip } milliseconds. */
-async function pair(paths, measure) {
-  const order = Math.random() < 0.5 ? ['direct', 'vip'] : ['vip', 'direct']
-  const ms = {}
-  for (const path of order) ms[path] = await measure(paths[path])
-  return ms
+/** One measure on every path back to back, in a random order; pushed into `into[path]`. */
+async function group(ports, into, measure) {
+  for (const path of shuffle([...PATHS])) into[path].push(await measure(ports[path]))
 }
 
-/** Paired short associations: echoscu, and storescu of one object. */
-async function associations(paths, files, into) {
+/** Grouped short associations: echoscu, and storescu of one object. */
+async function associations(ports, files, into) {
   for (let i = 0; i < ASSOCIATIONS; i++) {
-    const echoes = await pair(paths, (port) =>
+    await group(ports, into.echo, (port) =>
       elapsedMs(() => run('echoscu', ['-aec', 'PACS', '127.0.0.1', String(port)])),
     )
-    const stores = await pair(paths, (port) =>
+    await group(ports, into.store, (port) =>
       elapsedMs(() => run('storescu', ['-aec', 'PACS', '127.0.0.1', String(port), files[i % files.length]])),
     )
-    for (const path of ['direct', 'vip']) {
-      into.echo[path].push(echoes[path])
-      into.store[path].push(stores[path])
-    }
   }
 }
 
-/** Paired in-process C-ECHO associations: the setup latency without a process start in it. */
-async function inProcessEchoes(paths, count, into) {
+/** Grouped in-process C-ECHO associations: the setup latency without a process start in it. */
+async function inProcessEchoes(ports, count, into) {
   for (let i = 0; i < count; i++) {
-    const ms = await pair(paths, async (port) => {
+    await group(ports, into, async (port) => {
       const started = process.hrtime.bigint()
       const result = await echo({ host: '127.0.0.1', port, calledAE: 'PACS', timeoutMs: 5_000 })
-      if (!result.ok)
-        throw new Error(`C-ECHO to port ${port} failed: ${result.reason ?? JSON.stringify(result)}`)
+      if (!result.ok) throw new Error(`C-ECHO to port ${port} failed: ${result.reason}`)
       return Number(process.hrtime.bigint() - started) / 1e6
     })
-    into.direct.push(ms.direct)
-    into.vip.push(ms.vip)
   }
 }
 
-const differences = (samples) => samples.vip.map((vip, i) => vip - samples.direct[i])
+/** Median of the paired differences to direct (same group, back to back). */
+const pairedDifference = (samples, path) => median(samples[path].map((value, i) => value - samples.direct[i]))
 
 try {
   const files = await makeStudy()
   const pacsPort = await freePort()
-  const vipPort = await freePort()
-  const pacs = spawn('storescp', ['--ignore', '-aet', 'PACS', String(pacsPort)], { stdio: 'ignore' })
+  const ports = { direct: pacsPort, 'gslb-lb run': await freePort(), haproxy: await freePort() }
+  const pacs = spawn('storescp', ['--ignore', '-aet', 'PACS', String(pacsPort)], {
+    stdio: 'ignore',
+    env: DCMTK_ENV,
+  })
   children.push(pacs)
   writeFileSync(
     join(dir, 'gslb-lb.json'),
@@ -152,66 +155,80 @@ try {
       logging: { level: 'info', format: 'json' },
       services: {
         pacs: {
-          listen: [{ address: '127.0.0.1', port: vipPort }],
+          listen: [{ address: '127.0.0.1', port: ports['gslb-lb run'] }],
           backends: [{ address: '127.0.0.1', port: pacsPort }],
           sniffDicom: true,
         },
       },
     }),
   )
-  const node = spawn(process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')], { stdio: 'ignore' })
-  children.push(node)
-  await waitPort(pacsPort)
-  await waitPort(vipPort)
-  const paths = { direct: pacsPort, vip: vipPort }
-  const study = { direct: [], vip: [] }
-  const short = { echo: { direct: [], vip: [] }, store: { direct: [], vip: [] } }
-  const setup = { direct: [], vip: [] }
+  children.push(
+    spawn(process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')], { stdio: 'ignore' }),
+  )
+  writeFileSync(
+    join(dir, 'haproxy.cfg'),
+    'global\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n' +
+      `frontend vip\n  bind 127.0.0.1:${ports.haproxy}\n  default_backend pacs\n` +
+      `backend pacs\n  server pacs 127.0.0.1:${pacsPort}\n`,
+  )
+  children.push(spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' }))
+  for (const port of Object.values(ports)) await waitPort(port)
+  const study = byPath()
+  const short = { echo: byPath(), store: byPath() }
+  const setup = byPath()
   const loads = []
   for (let round = 0; round <= ROUNDS; round++) {
     loads.push(load())
-    const order = Math.random() < 0.5 ? ['direct', 'vip'] : ['vip', 'direct']
-    for (const path of order) {
-      const seconds = await storeStudy(paths[path], files)
-      if (round > 0) study[path].push((OBJECTS * OBJECT_BYTES * 8) / seconds / 1e9)
-    }
-    // the warm-up round's associations are thrown away too
-    const into = round === 0 ? { echo: { direct: [], vip: [] }, store: { direct: [], vip: [] } } : short
-    await associations(paths, files, into)
-    await inProcessEchoes(
-      paths,
-      round === 0 ? 20 : Math.ceil(ECHOES / ROUNDS),
-      round === 0 ? { direct: [], vip: [] } : setup,
+    // the warm-up round's numbers are thrown away
+    const warm = round === 0
+    const studyInto = warm ? byPath() : study
+    await group(
+      ports,
+      studyInto,
+      async (port) => (OBJECTS * OBJECT_BYTES * 8) / (await storeStudy(port, files)) / 1e9,
     )
+    await associations(ports, files, warm ? { echo: byPath(), store: byPath() } : short)
+    await inProcessEchoes(ports, warm ? 20 : Math.ceil(ECHOES / ROUNDS), warm ? byPath() : setup)
   }
   loads.push(load())
   console.log(
-    `${OBJECTS} objects of 512 KiB in one association; ${ASSOCIATIONS} paired echoscu and storescu associations and ` +
-      `${Math.ceil(ECHOES / ROUNDS)} paired in-process C-ECHOs per round; ${ROUNDS} rounds after a warm-up; ` +
-      `node ${process.version}\nload average (1/5/15 min) at each round: ${loads.join(' | ')}\n`,
+    `${OBJECTS} objects of 512 KiB in one association; per round ${ASSOCIATIONS} echoscu and ${ASSOCIATIONS} ` +
+      `one-object storescu associations and ${Math.ceil(ECHOES / ROUNDS)} in-process C-ECHOs on each path, grouped; ` +
+      `${ROUNDS} rounds after a warm-up; dcmtk ${NODELAY ? 'with TCP_NODELAY=1' : 'as shipped (Nagle on)'}; ` +
+      `haproxy nbthread 1; node ${process.version}\nload average (1/5/15 min) at each round: ${loads.join(' | ')}\n`,
   )
-  const ms = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(3)} ms`
+  const ms = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`
   console.log(
-    '| median (min–max) | direct | through gslb-lb run | VIP / direct | median of paired differences |',
+    '| median (min–max) | direct | gslb-lb run | haproxy | gslb-lb run / direct | haproxy / direct |',
   )
-  console.log('| --- | ---: | ---: | ---: | ---: |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
   console.log(
-    `| study throughput (Gbit/s) | ${cell(study.direct, 3)} | ${cell(study.vip, 3)} | ` +
-      `${(median(study.vip) / median(study.direct)).toFixed(3)}× | — |`,
+    `| study throughput (Gbit/s) | ${PATHS.map((path) => cell(study[path], 3)).join(' | ')} | ` +
+      `${(median(study['gslb-lb run']) / median(study.direct)).toFixed(3)}× | ` +
+      `${(median(study.haproxy) / median(study.direct)).toFixed(3)}× |`,
   )
-  for (const [label, samples] of [
-    ['echoscu association (ms, process start included)', short.echo],
-    ['one-object storescu association (ms, process start included)', short.store],
+  for (const [label, samples, digits] of [
+    ['echoscu association (ms, process start included)', short.echo, 1],
+    ['one-object storescu association (ms, process start included)', short.store, 1],
+    ['in-process C-ECHO association (ms)', setup, 2],
   ]) {
+    const versus = (path) =>
+      `${(median(samples.direct) / median(samples[path])).toFixed(3)}× speed, ${ms(pairedDifference(samples, path))} paired`
     console.log(
-      `| ${label} | ${cell(samples.direct)} | ${cell(samples.vip)} | ` +
-        `${(median(samples.direct) / median(samples.vip)).toFixed(3)}× (speed) | ${ms(median(differences(samples)))} |`,
+      `| ${label} | ${PATHS.map((path) => cell(samples[path], digits)).join(' | ')} | ${versus('gslb-lb run')} | ` +
+        `${versus('haproxy')} |`,
     )
   }
   console.log(
-    `| in-process C-ECHO association: connect, associate, echo, release (ms) | ${cell(setup.direct, 3)} | ` +
-      `${cell(setup.vip, 3)} | ${(median(setup.direct) / median(setup.vip)).toFixed(3)}× (speed) | ` +
-      `${ms(median(differences(setup)))} |`,
+    `\nassociations slower than direct's median by 30 ms or more (a Nagle/delayed-ACK stall): ` +
+      PATHS.map((path) => {
+        const all = [...short.echo[path], ...short.store[path]]
+        const slow = all.filter((value, i) => {
+          const base = i < short.echo[path].length ? median(short.echo.direct) : median(short.store.direct)
+          return value - base >= 30
+        })
+        return `${path} ${slow.length}/${all.length}`
+      }).join(', '),
   )
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
