@@ -25,8 +25,6 @@ export const CONSOLE_LIMITS = {
   fleetPeerTimeoutMs: 1_500,
   /** One fleet report serves every GET /fleet within this long (the peers are not asked once per browser). */
   fleetCacheMs: 1_000,
-  /** How often the timeline looks at which nameserver answers each backend name (a fallback changes no address). */
-  nameserverWatchMs: 1_000,
 } as const
 
 /** Health-check defaults ("normal" profile): a dead target is noticed in ~3 × 2 s, back after 2 good checks. */

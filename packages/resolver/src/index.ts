@@ -37,6 +37,7 @@ export type {
   NameOnlineEvent,
   NameState,
   NameStatus,
+  NameserverChangeEvent,
   Resolver,
   ResolverEvents,
   ResolverSnapshot,

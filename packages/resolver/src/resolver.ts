@@ -38,6 +38,8 @@ interface Tracked {
   addresses: readonly string[]
   state: NameState
   nameserver: string | null
+  /** The nameserver of the last answer with addresses; kept while the name has none (for 'nameserver:change'). */
+  answeredBy: string | null
   ttl: number | null
   offlineReason: NameStatus['offlineReason']
   lastSuccess: number | null
@@ -148,6 +150,7 @@ class DnsResolver extends EventEmitter<ResolverEvents> implements Resolver {
       addresses: EMPTY,
       state: 'unresolved',
       nameserver: null,
+      answeredBy: null,
       ttl: null,
       offlineReason: null,
       lastSuccess: null,
@@ -476,6 +479,11 @@ class DnsResolver extends EventEmitter<ResolverEvents> implements Resolver {
     if (found) {
       tracked.nameserver = found.nameserver
       tracked.ttl = found.ttl
+      const before = tracked.answeredBy
+      tracked.answeredBy = found.nameserver
+      if (before !== null && before !== found.nameserver) {
+        this.#emit('nameserver:change', { name: tracked.name, previous: before, current: found.nameserver })
+      }
     }
     if (!sameList(previous, next)) {
       const current = Object.freeze(next)

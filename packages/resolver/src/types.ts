@@ -128,6 +128,14 @@ export interface NameOfflineEvent {
   previous: readonly string[]
 }
 
+/** Another nameserver than before answered a name (the local engine failing, the primary DNS answering instead). */
+export interface NameserverChangeEvent {
+  name: string
+  /** The nameserver of the name's previous answer with addresses. */
+  previous: string
+  current: string
+}
+
 export interface NameOnlineEvent {
   name: string
   addresses: readonly string[]
@@ -165,6 +173,11 @@ export interface ResolverEvents {
   'address:change': [AddressChangeEvent]
   'name:offline': [NameOfflineEvent]
   'name:online': [NameOnlineEvent]
+  /**
+   * A name's answer came from another nameserver than its previous answer (addresses may be the same: the local engine
+   * failing while the primary DNS gives the same ones changes no address, yet an operator wants to know).
+   */
+  'nameserver:change': [NameserverChangeEvent]
   /** A family's lookup failed this cycle (every nameserver tried); `lastGood` says what is kept, if anything. */
   'lookup:fail': [LookupFailEvent]
   /** A family's kept addresses reached `lastGoodMaxAgeMs` while every nameserver still fails: they are dropped. */

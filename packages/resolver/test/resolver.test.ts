@@ -69,6 +69,25 @@ describe('Resolver', () => {
     })
   })
 
+  it("says when another nameserver answers, even with the same addresses, and once per change ('nameserver:change')", async () => {
+    const { r, changes } = make({ intervalMs: 100 })
+    const switches: Array<{ name: string; previous: string; current: string }> = []
+    r.on('nameserver:change', (e) => switches.push(e))
+    primary.respond = () => ({ addresses: ['10.1.0.1'], ttl: 300 }) // the same answer as the local GSLB
+    r.track(NAME)
+    await r.start()
+    expect(switches).toEqual([]) // a first answer is no change
+    gslb.respond = () => ({ rcode: 'SERVFAIL' })
+    await waitFor(() => switches.length === 1, { what: 'the fallback to the primary DNS is reported' })
+    expect(switches).toEqual([{ name: NAME, previous: gslb.address, current: primary.address }])
+    expect(changes).toHaveLength(1) // the addresses never changed
+    await sleep(350) // more answers from the primary: no more events
+    expect(switches).toHaveLength(1)
+    gslb.respond = () => ({ addresses: ['10.1.0.1'], ttl: 300 })
+    await waitFor(() => switches.length === 2, { what: 'the return to the local GSLB is reported' })
+    expect(switches[1]).toEqual({ name: NAME, previous: primary.address, current: gslb.address })
+  })
+
   it('refreshes every interval, asking the wire each time although the TTL is 300 s (no cache)', async () => {
     const { r } = make({ intervalMs: 150 })
     r.track(NAME)

@@ -25,9 +25,6 @@ export class ConsoleFeed {
   readonly #topology: SiteLookup
   readonly #config: () => Config
   #forwarder: Forwarder | undefined
-  /** Which nameserver last answered each name (`resolver\0name`), to see a fallback that changes no address. */
-  readonly #answeredBy = new Map<string, string>()
-  #watch: ReturnType<typeof setInterval> | undefined
 
   constructor(config: () => Config, timeline = new Timeline()) {
     this.timeline = timeline
@@ -93,41 +90,6 @@ export class ConsoleFeed {
 
   observeResolver(name: string, resolver: Resolver): void {
     recordResolver(name, resolver, this.timeline)
-  }
-
-  /**
-   * Watches which nameserver answers each name (every `everyMs`): the local engine failing while the primary DNS
-   * still gives the same addresses changes no address, yet the operator must see it.
-   */
-  start(
-    resolvers: () => Iterable<[string, Resolver]>,
-    everyMs: number = CONSOLE_LIMITS.nameserverWatchMs,
-  ): void {
-    this.#watch ??= setInterval(() => this.#checkNameservers(resolvers()), everyMs)
-    this.#watch.unref()
-  }
-
-  stop(): void {
-    clearInterval(this.#watch)
-    this.#watch = undefined
-  }
-
-  #checkNameservers(resolvers: Iterable<[string, Resolver]>): void {
-    for (const [resolverName, resolver] of resolvers) {
-      for (const name of resolver.snapshot().names) {
-        if (!name.nameserver) continue
-        const key = `${resolverName}\0${name.name}`
-        const before = this.#answeredBy.get(key)
-        this.#answeredBy.set(key, name.nameserver)
-        if (before !== undefined && before !== name.nameserver) {
-          this.timeline.add(
-            'resolver',
-            name.name,
-            `answers now come from ${name.nameserver} (before: ${before}) (resolver ${resolverName})`,
-          )
-        }
-      }
-    }
   }
 
   observeForwarder(forwarder: Forwarder): void {

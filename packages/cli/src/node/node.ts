@@ -352,7 +352,6 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
       await this.#startAdmin()
       this.#stillStarting(signal)
       this.#vips.start()
-      this.feed.start(() => this.resolvers.entries())
       this.peers.start()
       this.logger.info(
         {
@@ -737,7 +736,6 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
     this.#running = false
     this.#stopNow.abort()
     this.#vips.stop()
-    this.feed.stop()
     this.peers.stop()
     const forwarder = this.forwarder
     this.forwarder = undefined

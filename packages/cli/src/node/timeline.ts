@@ -72,6 +72,14 @@ export function recordResolver(resolverName: string, resolver: Resolver, timelin
       `addresses ${e.previous.join(', ') || 'none'} → ${e.current.join(', ') || 'none'}${from} (resolver ${resolverName})`,
     )
   })
+  // a fallback to another nameserver changes no address when both give the same ones: the operator must see it
+  resolver.on('nameserver:change', (e) =>
+    timeline.add(
+      'resolver',
+      e.name,
+      `answers now come from ${e.current} (before: ${e.previous}) (resolver ${resolverName})`,
+    ),
+  )
   resolver.on('lookup:fail', (e) => {
     if (e.consecutiveFailures !== 1) return
     const kept = e.lastGood ? `; keeping the last good addresses ${e.lastGood.addresses.join(', ')}` : ''
