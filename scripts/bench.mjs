@@ -34,6 +34,20 @@ const BENCHES = [
   ['cli', 'failover.mjs', ['5'], ['1'], []],
   ['cli', 'answer-timing.mjs', [], ['--smoke'], []],
   ['cli', 'check-latency.mjs', [], ['--smoke'], []],
+  [
+    'cli',
+    'dicom-vip.mjs',
+    ['--objects', '300', '--associations', '30', '--echoes', '300', '--rounds', '3'],
+    ['--objects', '5', '--associations', '2', '--echoes', '6', '--rounds', '1'],
+    [],
+  ],
+  [
+    'cli',
+    'dicom-vip.mjs',
+    ['--objects', '300', '--associations', '30', '--echoes', '300', '--rounds', '3', '--nodelay'],
+    ['--objects', '5', '--associations', '2', '--echoes', '6', '--rounds', '1', '--nodelay'],
+    [],
+  ],
 ]
 
 const args = process.argv.slice(2)
