@@ -17,3 +17,15 @@ export function shuffle(items) {
   }
   return copy
 }
+
+/** A seeded pseudo-random source in [0, 1) (mulberry32): the same inputs in every run and on every machine. */
+export function seededRandom(seed) {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

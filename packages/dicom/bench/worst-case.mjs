@@ -1,6 +1,7 @@
 // Worst single-input times while fuzzing: node packages/dicom/bench/worst-case.mjs
 // The unit fuzz tests prove "only DicomError"; this prints how long the slowest of 100 000 inputs took
 // (--smoke: 2 000 inputs each, to prove it runs).
+import { seededRandom } from '../../../scripts/bench-stats.mjs'
 import {
   decodeCommand,
   decodePdu,
@@ -8,17 +9,6 @@ import {
   encodeCEchoRq,
   sniffAssociation,
 } from '../dist/index.js'
-
-function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const rq = encodeAssociateRq({
   calledAE: 'PACS_MAIN',
@@ -42,7 +32,7 @@ function mutate(random, base) {
 const INPUTS = process.argv.includes('--smoke') ? 2_000 : 100_000
 
 function worst(name, base, fn, n = INPUTS) {
-  const random = prng(42)
+  const random = seededRandom(42)
   let max = 0
   let total = 0
   for (let i = 0; i < n; i++) {

@@ -8,12 +8,14 @@
 //   CPU per query compared.
 // Also a bare node:dgram echo server (the ceiling of any single-threaded Node UDP server), the engine on Node 24 when
 // /opt/node24 exists, and with --cluster the engine as 2 node:cluster workers (which share the 2 cores with dnsperf).
+
 import { execFileSync } from 'node:child_process'
 import dgram from 'node:dgram'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { seededRandom } from '../../../scripts/bench-stats.mjs'
 import { freePort, launch, sleep, startGdnsd, startSites, which, zoneFile } from './peers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -54,24 +56,13 @@ const MIX = [
 ]
 const QUERY_LINES = 10_000
 
-function seeded(seed) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function randomLabel(random) {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
   return Array.from({ length: 12 }, () => alphabet[Math.floor(random() * alphabet.length)]).join('')
 }
 
 function queryLines() {
-  const random = seeded(13)
+  const random = seededRandom(13)
   const lines = []
   for (const part of MIX) {
     const names = part.names(random)
@@ -128,7 +119,7 @@ async function waitForAnswer({ label, port, child, echo }) {
 
 /** Every DNS server must give the same rcode and answer count for each kind of query, or the comparison is void. */
 async function checkSameAnswers(servers) {
-  const random = seeded(13)
+  const random = seededRandom(13)
   const samples = MIX.map((part) => part.names(random)[0])
   const rows = []
   for (const sample of samples) {

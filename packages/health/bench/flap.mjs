@@ -12,11 +12,13 @@
 // Arms: 'old-*' = the profiles and logic before issue 11 (wall-clock timeouts: maxLagCredit 0; timeouts count like
 // any failure: timeoutFall = fall). 'new-*' = HEALTH_PROFILES in packages/cli/src/constants.ts (keep them equal) with
 // the checker's defaults. Judge by comparing arms of one run: this is a shared 2-core machine.
+
 import { fork } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { seededRandom } from '../../../scripts/bench-stats.mjs'
 
 const PROFILES = {
   'old-normal': { interval: 2_000, timeout: 1_000, rise: 2, fall: 3, legacy: true },
@@ -125,17 +127,6 @@ function startChild(role) {
   })
 }
 
-function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function busy(ms) {
@@ -152,7 +143,7 @@ function busy(ms) {
  * where a job started from an I/O callback runs): after it libuv runs the overdue timers before polling for I/O.
  */
 function startBlocks(seed, settings) {
-  const random = prng(seed)
+  const random = seededRandom(seed)
   let total = 0
   let timer
   let immediate
@@ -255,7 +246,7 @@ async function detect(createHealthChecker, arm, how, seed, settings) {
   health.start()
   const stopBlocks = startBlocks(seed, settings)
   // a random phase against the check schedule
-  await sleep(profile.interval + prng(seed)() * profile.interval)
+  await sleep(profile.interval + seededRandom(seed)() * profile.interval)
   outageAt = performance.now()
   child.kill(how === 'hang' ? 'SIGSTOP' : 'SIGKILL')
   const limit = outageAt + 10 * profile.interval + 5 * profile.timeout

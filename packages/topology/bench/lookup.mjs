@@ -2,6 +2,8 @@
 // Run: pnpm --filter @gslb/topology build && node --expose-gc packages/topology/bench/lookup.mjs
 // Prints a markdown table. Timings are noisy on a shared machine: compare the rows of one run.
 // --smoke: one short round per row (CI proves the benchmark runs; the figures are not for the record).
+
+import { seededRandom } from '../../../scripts/bench-stats.mjs'
 import { createTopology, formatAddress, ipv4ToUint32, parseAddress } from '../dist/index.js'
 
 const V4_PREFIXES = 100_000
@@ -11,17 +13,7 @@ const SMOKE = process.argv.includes('--smoke')
 const MIN_MS = SMOKE ? 100 : 700
 const ROUNDS = SMOKE ? 1 : 3
 
-function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const random = prng(20261125)
+const random = seededRandom(20261125)
 const int = (n) => Math.floor(random() * n)
 
 // Prefix lengths roughly like a routing table: mostly /24, then /16-/23, some longer, few short.
