@@ -1,4 +1,4 @@
-import type { Counter, Registry } from 'prom-client'
+import { Counter, type Registry } from 'prom-client'
 
 /** Buckets of `gslb_connect_duration_seconds`. */
 export const CONNECT_SECONDS_BUCKETS = [
@@ -36,9 +36,10 @@ interface CollectedValue {
 /**
  * The per-connection series — `gslb_connections_total`, `gslb_bytes_total`, `gslb_associations_total` and the
  * `gslb_connect_duration_seconds` histogram — counted in plain numbers per service and handed to Prometheus at scrape
- * time (issue 13: prom-client hashes its labels on every inc()/observe(), ~3 % of a node's CPU per connection).
- * The counters stay prom-client's (their `collect` hooks take what was counted since the last scrape); the histogram
- * is this object itself, registered as a metric of its own.
+ * time (issue 13, decision 0022: prom-client hashes its labels on every inc()/observe(), ~3 % of a node's CPU per
+ * connection). The counters are prom-client's, owned here so that nothing else increments them per connection; their
+ * `collect` hooks take what was counted since the last scrape. The histogram is this object itself, registered as a
+ * metric of its own.
  */
 export class ConnectionSeries {
   readonly name = 'gslb_connect_duration_seconds'
@@ -46,15 +47,35 @@ export class ConnectionSeries {
   readonly type = 'histogram'
   readonly aggregator = 'sum'
   readonly #tallies = new Map<string, ServiceTally>()
+  readonly #connections: Counter<'service'>
+  readonly #bytes: Counter<'service' | 'direction'>
+  readonly #associations: Counter<'service' | 'site'>
 
-  constructor(
-    registry: Registry,
-    private readonly counters: {
-      connections: Counter<'service'>
-      bytes: Counter<'service' | 'direction'>
-      associations: Counter<'service' | 'site'>
-    },
-  ) {
+  constructor(registry: Registry) {
+    const registers = [registry]
+    const collect = () => this.flush()
+    this.#connections = new Counter({
+      name: 'gslb_connections_total',
+      help: 'Client connections accepted, by service.',
+      labelNames: ['service'],
+      registers,
+      collect,
+    })
+    this.#bytes = new Counter({
+      name: 'gslb_bytes_total',
+      help: 'Bytes forwarded, by service and direction (in: client to server, out: server to client).',
+      labelNames: ['service', 'direction'],
+      registers,
+      collect,
+    })
+    this.#associations = new Counter({
+      name: 'gslb_associations_total',
+      help: 'DICOM associations forwarded (services with sniffDicom), by service and the site of the server that took them; health checks are not counted.',
+      labelNames: ['service', 'site'],
+      registers,
+      collect,
+    })
+    // prom-client's metric interface is name, help, type, get() and reset(); its Metric class type is not exported
     registry.registerMetric(this as never)
   }
 
@@ -89,9 +110,11 @@ export class ConnectionSeries {
       tally.associations.set(associationSite, (tally.associations.get(associationSite) ?? 0) + 1)
   }
 
-  /** Hands what was counted since the last scrape to the counters (their `collect` hooks call it). */
+  /** Hands what was counted since the last scrape to the counters (their `collect` hooks call it; once is enough). */
   flush(): void {
-    const { connections, bytes, associations } = this.counters
+    const connections = this.#connections
+    const bytes = this.#bytes
+    const associations = this.#associations
     for (const tally of this.#tallies.values()) {
       if (tally.connections > 0) connections.inc(tally.serviceLabels, tally.connections)
       if (tally.bytesIn > 0) bytes.inc(tally.inLabels, tally.bytesIn)

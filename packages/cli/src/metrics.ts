@@ -33,15 +33,12 @@ export interface NodeMetrics {
   /** Keeps one answer time for `dnsAnswerSeconds`; cheap (the histogram takes it at the next scrape). */
   recordAnswerSeconds(seconds: number): void
   /**
-   * Counts each finished connection in plain numbers (`record`) for `connections`, `bytes`, `associations` and the
-   * `gslb_connect_duration_seconds` histogram, handed over at scrape time.
+   * Counts each finished connection in plain numbers (`record`) for `gslb_connections_total`, `gslb_bytes_total`,
+   * `gslb_associations_total` and `gslb_connect_duration_seconds`, handed over at scrape time.
    */
   connectionSeries: ConnectionSeries
-  associations: Counter<'service' | 'site'>
-  connections: Counter<'service'>
   connectionsActive: Gauge<'service'>
   connectFailures: Counter<'service'>
-  bytes: Counter<'service' | 'direction'>
   reloads: Counter<'result'>
   info: Gauge<'node' | 'site' | 'version'>
 }
@@ -58,9 +55,9 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
   const collect = () => {
     if (metrics) refresh(metrics)
   }
-  const flushConnections = () => metrics?.connectionSeries.flush()
   metrics = {
     registry,
+    connectionSeries: new ConnectionSeries(registry),
     memberUp: new Gauge({
       name: 'gslb_member_up',
       help: 'GSLB pool member health: 1 up, 0 down, -1 not yet known.',
@@ -155,21 +152,6 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       if (pendingAnswers.count < ANSWER_SAMPLES_PER_SCRAPE)
         pendingAnswers.seconds[pendingAnswers.count++] = seconds
     },
-    connectionSeries: undefined as unknown as ConnectionSeries,
-    associations: new Counter({
-      name: 'gslb_associations_total',
-      help: 'DICOM associations forwarded (services with sniffDicom), by service and the site of the server that took them; health checks are not counted.',
-      labelNames: ['service', 'site'],
-      registers,
-      collect: flushConnections,
-    }),
-    connections: new Counter({
-      name: 'gslb_connections_total',
-      help: 'Client connections accepted, by service.',
-      labelNames: ['service'],
-      registers,
-      collect: flushConnections,
-    }),
     connectionsActive: new Gauge({
       name: 'gslb_connections_active',
       help: 'Client connections open now, by service.',
@@ -181,13 +163,6 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       help: 'Failed connects to servers, by service.',
       labelNames: ['service'],
       registers,
-    }),
-    bytes: new Counter({
-      name: 'gslb_bytes_total',
-      help: 'Bytes forwarded, by service and direction (in: client to server, out: server to client).',
-      labelNames: ['service', 'direction'],
-      registers,
-      collect: flushConnections,
     }),
     reloads: new Counter({
       name: 'gslb_config_reloads_total',
@@ -202,7 +177,6 @@ export function createMetrics(refresh: (metrics: NodeMetrics) => void = () => {}
       registers,
     }),
   }
-  metrics.connectionSeries = new ConnectionSeries(registry, metrics)
   // Counters an alert uses with increase()/rate() exist from the start, so their first increment is seen.
   for (const result of ['applied', 'rejected']) metrics.reloads.inc({ result }, 0)
   collectDefaultMetrics({ register: registry })

@@ -20,7 +20,7 @@ import {
 } from './types.js'
 
 /** Interval, timeout, rise and fall for a monitor: its own, else health.defaults, else the profile's. */
-export function thresholdsFor(config: Config, monitor: MonitorConfig | undefined): Required<Thresholds> {
+function thresholdsFor(config: Config, monitor: MonitorConfig | undefined): Required<Thresholds> {
   const profile = HEALTH_PROFILES[config.health?.profile ?? 'normal']
   const defaults = config.health?.defaults ?? {}
   const pick = <K extends keyof Thresholds>(key: K): number => monitor?.[key] ?? defaults[key] ?? profile[key]
@@ -50,7 +50,7 @@ export function healthCheckerOptions(config: Config): HealthCheckerOptions {
 }
 
 /** A monitor of the config as @gslb/health's MonitorSpec. */
-export function monitorSpec(monitor: MonitorConfig): MonitorSpec {
+function monitorSpec(monitor: MonitorConfig): MonitorSpec {
   switch (monitor.type) {
     case 'tcp':
       return {

@@ -523,8 +523,8 @@ class Node extends EventEmitter<NodeEvents> implements GslbNode {
           stopNow.removeEventListener('abort', done)
           resolve()
         }
-        const onClose = () => {
-          if (inFlight() === 0) done()
+        const onClose = (log: { service: string }) => {
+          if (services.has(log.service) && inFlight() === 0) done()
         }
         const timer = setTimeout(done, HANDOVER_QUIET_MAX_MS)
         forwarder.on('connection:close', onClose)

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os'
-import type { ConnectAttempt, ConnectionLog, Forwarder } from '@gslb/forwarder'
+import type { ConnectionLog, Forwarder } from '@gslb/forwarder'
 import { type HealthChecker, constants as healthConstants } from '@gslb/health'
 import { createPrefixSet, type PrefixSet } from '@gslb/topology'
 import { formatEndpoint, isLoopback } from '../config/addresses.js'
@@ -128,16 +128,9 @@ export function observeForwarder(
 ): void {
   const probes = new ProbeClassifier(config)
   const sites = new SiteLookup(config)
-  // This handler runs once per connection (issue 13): the series count in plain numbers, a probe's fields are
-  // built only when debug is logged.
+  // Once per connection (issue 13): the series count in plain numbers.
   forwarder.on('connection:close', (log) => {
-    let connected: ConnectAttempt | undefined
-    for (const attempt of log.attempts) {
-      if (attempt.error === undefined) {
-        connected = attempt
-        break
-      }
-    }
+    const connected = log.attempts.find((attempt) => attempt.error === undefined)
     const probe = probes.isProbe(log)
     metrics.connectionSeries.record(
       log.service,
@@ -146,7 +139,8 @@ export function observeForwarder(
       connected ? connected.durationMs / 1000 : Number.NaN,
       log.callingAE !== undefined && !probe && connected ? sites.siteOf(connected.address) : undefined,
     )
-    if (probe && !logger.isLevelEnabled('debug')) return
+    // the line's fields are built only when it is written (a probe's at debug)
+    if (!logger.isLevelEnabled(probe ? 'debug' : 'info')) return
     const fields = {
       service: log.service,
       client: formatEndpoint(log.client.address, log.client.port),
