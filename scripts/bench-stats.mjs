@@ -8,11 +8,11 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-/** A copy of `items` in a random order (Fisher–Yates). */
-export function shuffle(items) {
+/** A copy of `items` in a random order (Fisher–Yates); `random` may be a seeded source (`seededRandom`). */
+export function shuffle(items, random = Math.random) {
   const copy = [...items]
   for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
+    const j = Math.floor(random() * (i + 1))
     ;[copy[i], copy[j]] = [copy[j], copy[i]]
   }
   return copy

@@ -28,7 +28,7 @@ for (const arg of args.filter((a) => !a.startsWith('--'))) {
   failed += f
   if (p === 0) problems++
   for (const suite of report.testResults ?? []) {
-    if (suite.status === 'failed' && suite.assertionResults?.every((t) => t.status !== 'failed')) {
+    if (suite.status === 'failed' && !suite.assertionResults?.some((t) => t.status === 'failed')) {
       failures.push({ tier, name: suite.name, message: suite.message ?? '' })
     }
     for (const test of suite.assertionResults ?? []) {

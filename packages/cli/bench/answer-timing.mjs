@@ -1,7 +1,9 @@
 // What timing DNS answers for gslb_dns_answer_duration_seconds costs per query: the engine's answer() alone, with
 // the node's sampling wrapper (1 in 16 timed), and with every answer timed. Same engine, same query, one process.
 // Run against the built package: pnpm --filter @gslb/cli build && node packages/cli/bench/answer-timing.mjs [--smoke]
+
 import { createEngine } from '@gslb/engine'
+import { median } from '../../../scripts/bench-stats.mjs'
 import { createMetrics, sampleAnswerTime } from '../dist/index.js'
 
 const smoke = process.argv.includes('--smoke')
@@ -59,7 +61,6 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 // Rounds interleave the variants, so a busy moment of this shared machine hits all of them; the median resists it.
-const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const best = Object.fromEntries(Object.entries(samples).map(([label, values]) => [label, median(values)]))
 const base = best['answer() alone']
 console.log(`| variant | CPU ns/answer (median of ${ROUNDS} rounds) | added |`)

@@ -93,22 +93,21 @@ const load = () =>
     .join(' ')
 const byPath = () => Object.fromEntries(PATHS.map((path) => [path, []]))
 
-/** Seconds to store the whole study in one association. */
-async function storeStudy(port, files) {
-  const started = process.hrtime.bigint()
-  await run('storescu', ['-aec', 'PACS', '127.0.0.1', String(port), ...files], { maxBuffer: 16 << 20 })
-  return Number(process.hrtime.bigint() - started) / 1e9
-}
-
 const elapsedMs = async (work) => {
   const started = process.hrtime.bigint()
   await work()
   return Number(process.hrtime.bigint() - started) / 1e6
 }
 
+/** Seconds to store the whole study in one association. */
+const storeStudy = async (port, files) =>
+  (await elapsedMs(() =>
+    run('storescu', ['-aec', 'PACS', '127.0.0.1', String(port), ...files], { maxBuffer: 16 << 20 }),
+  )) / 1e3
+
 /** One measure on every path back to back, in a random order; pushed into `into[path]`. */
 async function group(ports, into, measure) {
-  for (const path of shuffle([...PATHS])) into[path].push(await measure(ports[path]))
+  for (const path of shuffle(PATHS)) into[path].push(await measure(ports[path]))
 }
 
 /** Grouped short associations: echoscu, and storescu of one object. */
@@ -126,12 +125,12 @@ async function associations(ports, files, into) {
 /** Grouped in-process C-ECHO associations: the setup latency without a process start in it. */
 async function inProcessEchoes(ports, count, into) {
   for (let i = 0; i < count; i++) {
-    await group(ports, into, async (port) => {
-      const started = process.hrtime.bigint()
-      const result = await echo({ host: '127.0.0.1', port, calledAE: 'PACS', timeoutMs: 5_000 })
-      if (!result.ok) throw new Error(`C-ECHO to port ${port} failed: ${result.reason}`)
-      return Number(process.hrtime.bigint() - started) / 1e6
-    })
+    await group(ports, into, (port) =>
+      elapsedMs(async () => {
+        const result = await echo({ host: '127.0.0.1', port, calledAE: 'PACS', timeoutMs: 5_000 })
+        if (!result.ok) throw new Error(`C-ECHO to port ${port} failed: ${result.reason}`)
+      }),
+    )
   }
 }
 
@@ -222,12 +221,8 @@ try {
   console.log(
     `\nassociations slower than direct's median by 30 ms or more (a Nagle/delayed-ACK stall): ` +
       PATHS.map((path) => {
-        const all = [...short.echo[path], ...short.store[path]]
-        const slow = all.filter((value, i) => {
-          const base = i < short.echo[path].length ? median(short.echo.direct) : median(short.store.direct)
-          return value - base >= 30
-        })
-        return `${path} ${slow.length}/${all.length}`
+        const slow = (samples) => samples[path].filter((value) => value - median(samples.direct) >= 30).length
+        return `${path} ${slow(short.echo) + slow(short.store)}/${short.echo[path].length + short.store[path].length}`
       }).join(', '),
   )
 } finally {

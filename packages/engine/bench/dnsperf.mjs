@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { seededRandom } from '../../../scripts/bench-stats.mjs'
+import { median, seededRandom, shuffle } from '../../../scripts/bench-stats.mjs'
 import { freePort, launch, sleep, startGdnsd, startSites, which, zoneFile } from './peers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -69,11 +69,7 @@ function queryLines() {
     const count = (QUERY_LINES * part.share) / 100
     for (let i = 0; i < count; i++) lines.push(names[i % names.length])
   }
-  for (let i = lines.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    ;[lines[i], lines[j]] = [lines[j], lines[i]]
-  }
-  return lines
+  return shuffle(lines, random)
 }
 
 const QTYPES = { A: 1, NS: 2, SOA: 6, AAAA: 28 }
@@ -275,7 +271,6 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(', ')
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const spread = (xs, digits) => {
   const sorted = [...xs].sort((a, b) => a - b)
   return `${sorted[0].toFixed(digits)} / ${median(xs).toFixed(digits)} / ${sorted.at(-1).toFixed(digits)}`
