@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { types } from 'node:util'
 import { emitSafely, sniffAssociation } from '@gslb/dicom'
 import type { Sniffer } from './connection.js'
 import { DEFAULT_CLOSE_DEADLINE_MS, DEFAULT_CONNECTIONS_LIMIT } from './constants.js'
@@ -259,8 +260,9 @@ class ForwarderImpl extends EventEmitter<ForwarderEvents> implements Forwarder {
     if (this.destroyed.signal.aborted) return
     this.destroyReason = error
     this.destroyed.abort(error)
+    // isNativeError: an Error from another realm (vm, a test runner) keeps its stack
     this.close({ deadlineMs: 0 }).catch((cause: unknown) =>
-      process.emitWarning(cause instanceof Error ? cause : String(cause)),
+      process.emitWarning(types.isNativeError(cause) ? cause : String(cause)),
     )
   }
 

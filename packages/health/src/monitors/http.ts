@@ -25,6 +25,13 @@ function bodyMatches(text: string, match: string | RegExp): boolean {
   return match.test(text)
 }
 
+/** Loaded on the first HTTP check: undici is ~9 MB of RSS that a node without HTTP monitors never needs. */
+let undici: Promise<typeof import('undici')> | undefined
+const loadUndici = () => {
+  undici ??= import('undici')
+  return undici
+}
+
 /**
  * One HTTP(S) request on a fresh connection that is closed afterwards (a kept-alive socket would hide a dead
  * server behind an old connection). Host header and SNI come from `hostname`; the body is read only as far as
@@ -36,8 +43,7 @@ export async function checkHttp(
   signal: AbortSignal,
   maxWaitMs: number,
 ): Promise<MonitorOutcome> {
-  // Loaded on the first HTTP check: undici is ~9 MB of RSS that a node without HTTP monitors never needs.
-  const { Client } = await import('undici')
+  const { Client } = await loadUndici()
   // undici's timers are backstops behind the checker's lag-aware deadline (signal).
   const backstop = maxWaitMs + BACKSTOP_SLACK_MS
   const secure = monitor.type === 'https'
