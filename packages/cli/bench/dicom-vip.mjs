@@ -4,44 +4,203 @@
 //   - a study: --objects (default 300) objects of 512 KiB in one association, each path once per round;
 //   - associations: --associations (default 30) per round of echoscu and of storescu with one object, the three
 //     paths back to back in a random order for each (so the differences to direct are paired and free of drift);
-//   - setup latency: --echoes (default 300) in-process C-ECHO associations (@gslb/dicom echo(): connect, associate,
-//     echo, release, without a process start in the number), grouped the same way.
+//   - setup latency: --echoes (default 300) C-ECHO associations by @gslb/dicom echo() (connect, associate, echo,
+//     release) in one long-lived client process, without a process start in the number, grouped the same way.
 // dcmtk leaves Nagle's algorithm on (no TCP_NODELAY) by default, as many modalities do; --nodelay runs storescp and
 // the clients with TCP_NODELAY=1 (dcmtk's switch), which shows what the proxies cost without the 40 ms
 // Nagle/delayed-ACK stalls of the endpoints.
+// Where it runs:
+//   - default: everything on 127.0.0.1 (loopback's 64 KiB MTU, every process on both cores);
+//   - --network (root): the network a hospital has — three namespaces, modality ⇄ LB ⇄ PACS over veth pairs with
+//     Ethernet's 1500-byte MTU; the LB namespace routes the direct path (a router, as in the field) and runs the two
+//     proxies on its VIP address; --quickack sets `quickack 1` on the LB's routes to the modalities and to the PACS
+//     (what docs/operations.md advises where DICOM peers keep Nagle on);
+//   - --link-mbit N (with --network): the modality's link shaped to N Mbit/s each way (tc tbf), as a modality's NIC
+//     is — both paths cross it;
+//   - --pin: the endpoints (modality and PACS) on CPU 0, the LB on CPU 1 — the LB as a machine of its own rather
+//     than a third process competing with both endpoints for two cores.
 // Needs the built CLI (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`), dcmtk (dump2dcm, storescu, storescp,
-// echoscu) and haproxy.
+// echoscu), haproxy, and for --network iproute2 and root.
 //   node packages/cli/bench/dicom-vip.mjs [--objects 300] [--associations 30] [--echoes 300] [--rounds 3] [--nodelay]
-import { execFile, spawn } from 'node:child_process'
+//     [--network [--quickack] [--link-mbit 1000]] [--pin]
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { freePort, waitPort } from '../../../scripts/bench-ports.mjs'
 import { median, shuffle } from '../../../scripts/bench-stats.mjs'
-import { echo } from '../../dicom/dist/index.js'
 
 const execFileAsync = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
 const cliBin = join(here, '../dist/bin.cjs')
+const dicomModule = pathToFileURL(join(here, '../../dicom/dist/index.js')).href
 const args = process.argv.slice(2)
+const refuse = (why) => {
+  console.error(`dicom-vip: ${why}`)
+  process.exit(2)
+}
 const option = (name, fallback) => {
   const at = args.indexOf(`--${name}`)
-  return at >= 0 ? Number(args[at + 1]) : fallback
+  if (at < 0) return fallback
+  const value = Number(args[at + 1])
+  if (!Number.isInteger(value) || value <= 0)
+    refuse(`--${name} takes a positive integer, not '${args[at + 1]}'`)
+  return value
 }
 const OBJECTS = option('objects', 300)
 const ASSOCIATIONS = option('associations', 30)
 const ROUNDS = option('rounds', 3)
 const ECHOES = option('echoes', 300)
 const NODELAY = args.includes('--nodelay')
+const NETWORK = args.includes('--network')
+const QUICKACK = args.includes('--quickack')
+const PIN = args.includes('--pin')
+const LINK_MBIT = option('link-mbit', 0)
+if (QUICKACK && !NETWORK) refuse('--quickack sets a route in the LB namespace: it needs --network')
+if (LINK_MBIT && !NETWORK)
+  refuse('--link-mbit shapes the modality link of the namespaces: it needs --network')
+if (NETWORK && process.getuid?.() !== 0)
+  refuse('--network builds network namespaces (ip netns): run it as root')
+if (PIN && availableParallelism() < 2) refuse('--pin puts the LB on a CPU of its own: this machine has one')
 const DCMTK_ENV = NODELAY ? { ...process.env, TCP_NODELAY: '1' } : process.env
-const run = (command, commandArgs, options = {}) =>
-  execFileAsync(command, commandArgs, { env: DCMTK_ENV, ...options })
 const PATHS = ['direct', 'gslb-lb run', 'haproxy']
 const OBJECT_BYTES = 512 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'gslb-dicom-vip-'))
 const children = []
+
+/** The three places of a DICOM path; on loopback they are all this machine. */
+const tag = process.pid % 100_000
+const NAMESPACES = { modality: `gb-dv${tag}-m`, lb: `gb-dv${tag}-l`, pacs: `gb-dv${tag}-p` }
+const ADDRESSES = NETWORK
+  ? { modality: '10.231.1.2', vip: '10.231.1.1', lbServerSide: '10.231.2.1', pacs: '10.231.2.2' }
+  : { modality: '127.0.0.1', vip: '127.0.0.1', lbServerSide: '127.0.0.1', pacs: '127.0.0.1' }
+const CPU = { modality: '0', pacs: '0', lb: '1' }
+
+/** argv that runs a command at a place: in its namespace (--network) and on its CPU (--pin). */
+function placed(place, command, commandArgs) {
+  let argv = [command, ...commandArgs]
+  if (PIN) argv = ['taskset', '-c', CPU[place], ...argv]
+  if (NETWORK) argv = ['ip', 'netns', 'exec', NAMESPACES[place], ...argv]
+  return argv
+}
+const run = (place, command, commandArgs, options = {}) => {
+  const [file, ...rest] = placed(place, command, commandArgs)
+  return execFileAsync(file, rest, { env: DCMTK_ENV, ...options })
+}
+const start = (place, command, commandArgs, options = {}) => {
+  const [file, ...rest] = placed(place, command, commandArgs)
+  const child = spawn(file, rest, { stdio: 'ignore', env: DCMTK_ENV, ...options })
+  children.push(child)
+  return child
+}
+
+const ip = (...ipArgs) => execFileSync('ip', ipArgs, { stdio: ['ignore', 'ignore', 'pipe'] })
+
+/** modality ⇄ LB ⇄ PACS over two veth pairs (MTU 1500); the LB routes between them. */
+function buildNetwork() {
+  for (const ns of Object.values(NAMESPACES)) {
+    ip('netns', 'add', ns)
+    ip('-n', ns, 'link', 'set', 'lo', 'up')
+  }
+  const link = (aNs, aDev, aAddress, bNs, bDev, bAddress) => {
+    ip('link', 'add', aDev, 'netns', aNs, 'type', 'veth', 'peer', 'name', bDev, 'netns', bNs)
+    for (const [ns, dev, address] of [
+      [aNs, aDev, aAddress],
+      [bNs, bDev, bAddress],
+    ]) {
+      ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', dev)
+      ip('-n', ns, 'link', 'set', dev, 'up')
+    }
+  }
+  link(NAMESPACES.modality, `dv${tag}m`, ADDRESSES.modality, NAMESPACES.lb, `dv${tag}lm`, ADDRESSES.vip)
+  link(NAMESPACES.lb, `dv${tag}lp`, ADDRESSES.lbServerSide, NAMESPACES.pacs, `dv${tag}p`, ADDRESSES.pacs)
+  ip('-n', NAMESPACES.modality, 'route', 'add', 'default', 'via', ADDRESSES.vip)
+  ip('-n', NAMESPACES.pacs, 'route', 'add', 'default', 'via', ADDRESSES.lbServerSide)
+  execFileSync('ip', ['netns', 'exec', NAMESPACES.lb, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
+  if (LINK_MBIT) {
+    // the bucket holds 2 ms of the rate and at least one 64 KiB GSO packet; 10 ms of queue like a switch port
+    const burst = Math.max(128 * 1024, Math.round((LINK_MBIT * 1e6) / 8 / 500))
+    for (const [ns, dev] of [
+      [NAMESPACES.modality, `dv${tag}m`],
+      [NAMESPACES.lb, `dv${tag}lm`],
+    ]) {
+      execFileSync('tc', [
+        '-n',
+        ns,
+        'qdisc',
+        'add',
+        'dev',
+        dev,
+        'root',
+        'tbf',
+        'rate',
+        `${LINK_MBIT}mbit`,
+        'burst',
+        String(burst),
+        'latency',
+        '10ms',
+      ])
+    }
+  }
+  if (QUICKACK) {
+    // the LB acknowledges at once on both of its links: toward the modality and toward the PACS
+    for (const [subnet, dev, source] of [
+      ['10.231.1.0/24', `dv${tag}lm`, ADDRESSES.vip],
+      ['10.231.2.0/24', `dv${tag}lp`, ADDRESSES.lbServerSide],
+    ]) {
+      ip(
+        '-n',
+        NAMESPACES.lb,
+        'route',
+        'change',
+        subnet,
+        'dev',
+        dev,
+        'proto',
+        'kernel',
+        'scope',
+        'link',
+        'src',
+        source,
+        'quickack',
+        '1',
+      )
+    }
+  }
+}
+
+function removeNetwork() {
+  for (const ns of Object.values(NAMESPACES)) {
+    try {
+      ip('netns', 'del', ns)
+    } catch {
+      // never made (or already gone): nothing to remove
+    }
+  }
+}
+
+/** Until something listens on the port at that place. */
+async function waitListening(place, address, port, deadlineMs = 15_000) {
+  if (!NETWORK) return waitPort(port, deadlineMs)
+  const deadline = Date.now() + deadlineMs
+  for (;;) {
+    const { stdout } = await execFileAsync('ip', [
+      'netns',
+      'exec',
+      NAMESPACES[place],
+      'ss',
+      '-Hltn',
+      `sport = :${port}`,
+    ])
+    if (stdout.trim() !== '') return
+    if (Date.now() > deadline)
+      throw new Error(`nothing listens on ${address}:${port} in ${NAMESPACES[place]}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
 
 /** OBJECTS Secondary Capture objects of 512 KiB (random pixels), one study, each its own SOP Instance UID. */
 async function makeStudy() {
@@ -69,7 +228,7 @@ async function makeStudy() {
       '',
     ].join('\n'),
   )
-  await run('dump2dcm', ['--write-xfer-little', join(dir, 'object.dump'), join(dir, 'object.dcm')])
+  await execFileAsync('dump2dcm', ['--write-xfer-little', join(dir, 'object.dump'), join(dir, 'object.dcm')])
   const object = readFileSync(join(dir, 'object.dcm'))
   const at = object.indexOf(template)
   const files = []
@@ -83,6 +242,36 @@ async function makeStudy() {
     files.push(path)
   }
   return files
+}
+
+/**
+ * A long-lived client process at the modality's place that times @gslb/dicom echo() associations: one line
+ * `host port` in, one line with the milliseconds (or `error …`) out.
+ */
+function startEchoClient() {
+  const script = join(dir, 'echo-client.mjs')
+  writeFileSync(
+    script,
+    `import { createInterface } from 'node:readline'
+import { echo } from ${JSON.stringify(dicomModule)}
+for await (const line of createInterface({ input: process.stdin })) {
+  const [host, port] = line.split(' ')
+  const started = process.hrtime.bigint()
+  const result = await echo({ host, port: Number(port), calledAE: 'PACS', timeoutMs: 5_000 })
+  const ms = Number(process.hrtime.bigint() - started) / 1e6
+  process.stdout.write(result.ok ? ms + '\\n' : 'error ' + result.reason + '\\n')
+}
+`,
+  )
+  const child = start('modality', process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  return async (host, port) => {
+    child.stdin.write(`${host} ${port}\n`)
+    const { value, done } = await replies.next()
+    if (done) throw new Error('the echo client ended')
+    if (value.startsWith('error')) throw new Error(`C-ECHO to ${host}:${port} failed: ${value}`)
+    return Number(value)
+  }
 }
 
 const cell = (values, digits = 2) =>
@@ -100,78 +289,92 @@ const elapsedMs = async (work) => {
 }
 
 /** Seconds to store the whole study in one association. */
-const storeStudy = async (port, files) =>
+const storeStudy = async ({ host, port }, files) =>
   (await elapsedMs(() =>
-    run('storescu', ['-aec', 'PACS', '127.0.0.1', String(port), ...files], { maxBuffer: 16 << 20 }),
+    run('modality', 'storescu', ['-aec', 'PACS', host, String(port), ...files], { maxBuffer: 16 << 20 }),
   )) / 1e3
 
 /** One measure on every path back to back, in a random order; pushed into `into[path]`. */
-async function group(ports, into, measure) {
-  for (const path of shuffle(PATHS)) into[path].push(await measure(ports[path]))
+async function group(targets, into, measure) {
+  for (const path of shuffle(PATHS)) into[path].push(await measure(targets[path]))
 }
 
 /** Grouped short associations: echoscu, and storescu of one object. */
-async function associations(ports, files, into) {
+async function associations(targets, files, into) {
   for (let i = 0; i < ASSOCIATIONS; i++) {
-    await group(ports, into.echo, (port) =>
-      elapsedMs(() => run('echoscu', ['-aec', 'PACS', '127.0.0.1', String(port)])),
+    await group(targets, into.echo, ({ host, port }) =>
+      elapsedMs(() => run('modality', 'echoscu', ['-aec', 'PACS', host, String(port)])),
     )
-    await group(ports, into.store, (port) =>
-      elapsedMs(() => run('storescu', ['-aec', 'PACS', '127.0.0.1', String(port), files[i % files.length]])),
+    await group(targets, into.store, ({ host, port }) =>
+      elapsedMs(() =>
+        run('modality', 'storescu', ['-aec', 'PACS', host, String(port), files[i % files.length]]),
+      ),
     )
   }
 }
 
-/** Grouped in-process C-ECHO associations: the setup latency without a process start in it. */
-async function inProcessEchoes(ports, count, into) {
-  for (let i = 0; i < count; i++) {
-    await group(ports, into, (port) =>
-      elapsedMs(async () => {
-        const result = await echo({ host: '127.0.0.1', port, calledAE: 'PACS', timeoutMs: 5_000 })
-        if (!result.ok) throw new Error(`C-ECHO to port ${port} failed: ${result.reason}`)
-      }),
-    )
-  }
+/** Grouped C-ECHO associations from the long-lived client: the setup latency without a process start in it. */
+async function clientEchoes(targets, count, into, timeEcho) {
+  for (let i = 0; i < count; i++) await group(targets, into, ({ host, port }) => timeEcho(host, port))
 }
 
 /** Median of the paired differences to direct (same group, back to back). */
 const pairedDifference = (samples, path) => median(samples[path].map((value, i) => value - samples.direct[i]))
 
-try {
-  const files = await makeStudy()
-  const pacsPort = await freePort()
-  const ports = { direct: pacsPort, 'gslb-lb run': await freePort(), haproxy: await freePort() }
-  const pacs = spawn('storescp', ['--ignore', '-aet', 'PACS', String(pacsPort)], {
-    stdio: 'ignore',
-    env: DCMTK_ENV,
+const stopEverything = () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  if (NETWORK) removeNetwork()
+  rmSync(dir, { recursive: true, force: true })
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    stopEverything()
+    process.exit(130)
   })
-  children.push(pacs)
+}
+
+try {
+  if (NETWORK) buildNetwork()
+  const files = await makeStudy()
+  const pacsPort = NETWORK ? 11112 : await freePort()
+  const vipPorts = {
+    'gslb-lb run': NETWORK ? 104 : await freePort(),
+    haproxy: NETWORK ? 1104 : await freePort(),
+  }
+  const targets = {
+    direct: { host: ADDRESSES.pacs, port: pacsPort },
+    'gslb-lb run': { host: ADDRESSES.vip, port: vipPorts['gslb-lb run'] },
+    haproxy: { host: ADDRESSES.vip, port: vipPorts.haproxy },
+  }
+  // -dhl: no reverse lookup of the caller's address (in a namespace it waits for a resolver that is not there)
+  start('pacs', 'storescp', ['-dhl', '--ignore', '-aet', 'PACS', String(pacsPort)])
   writeFileSync(
     join(dir, 'gslb-lb.json'),
     JSON.stringify({
       node: { name: 'bench' },
-      admin: { listen: { address: '127.0.0.1', port: await freePort() } },
+      admin: { listen: { address: '127.0.0.1', port: NETWORK ? 9900 : await freePort() } },
       logging: { level: 'info', format: 'json' },
       services: {
         pacs: {
-          listen: [{ address: '127.0.0.1', port: ports['gslb-lb run'] }],
-          backends: [{ address: '127.0.0.1', port: pacsPort }],
+          listen: [{ address: ADDRESSES.vip, port: vipPorts['gslb-lb run'] }],
+          backends: [{ address: ADDRESSES.pacs, port: pacsPort }],
           sniffDicom: true,
         },
       },
     }),
   )
-  children.push(
-    spawn(process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')], { stdio: 'ignore' }),
-  )
+  start('lb', process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')], { env: process.env })
   writeFileSync(
     join(dir, 'haproxy.cfg'),
     'global\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n' +
-      `frontend vip\n  bind 127.0.0.1:${ports.haproxy}\n  default_backend pacs\n` +
-      `backend pacs\n  server pacs 127.0.0.1:${pacsPort}\n`,
+      `frontend vip\n  bind ${ADDRESSES.vip}:${vipPorts.haproxy}\n  default_backend pacs\n` +
+      `backend pacs\n  server pacs ${ADDRESSES.pacs}:${pacsPort}\n`,
   )
-  children.push(spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' }))
-  for (const port of Object.values(ports)) await waitPort(port)
+  start('lb', 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { env: process.env })
+  await waitListening('pacs', ADDRESSES.pacs, pacsPort)
+  for (const port of Object.values(vipPorts)) await waitListening('lb', ADDRESSES.vip, port)
+  const timeEcho = startEchoClient()
   const study = byPath()
   const short = { echo: byPath(), store: byPath() }
   const setup = byPath()
@@ -182,19 +385,24 @@ try {
     const warm = round === 0
     const studyInto = warm ? byPath() : study
     await group(
-      ports,
+      targets,
       studyInto,
-      async (port) => (OBJECTS * OBJECT_BYTES * 8) / (await storeStudy(port, files)) / 1e9,
+      async (target) => (OBJECTS * OBJECT_BYTES * 8) / (await storeStudy(target, files)) / 1e9,
     )
-    await associations(ports, files, warm ? { echo: byPath(), store: byPath() } : short)
-    await inProcessEchoes(ports, warm ? 20 : Math.ceil(ECHOES / ROUNDS), warm ? byPath() : setup)
+    await associations(targets, files, warm ? { echo: byPath(), store: byPath() } : short)
+    await clientEchoes(targets, warm ? 20 : Math.ceil(ECHOES / ROUNDS), warm ? byPath() : setup, timeEcho)
   }
   loads.push(load())
+  const where = NETWORK
+    ? `network namespaces: modality ⇄ veth (MTU 1500) ⇄ LB (routes the direct path, runs both proxies${QUICKACK ? ', quickack 1 on its routes' : ''}) ⇄ veth ⇄ PACS${LINK_MBIT ? `; the modality's link shaped to ${LINK_MBIT} Mbit/s` : ''}`
+    : 'loopback (127.0.0.1)'
   console.log(
     `${OBJECTS} objects of 512 KiB in one association; per round ${ASSOCIATIONS} echoscu and ${ASSOCIATIONS} ` +
-      `one-object storescu associations and ${Math.ceil(ECHOES / ROUNDS)} in-process C-ECHOs on each path, grouped; ` +
+      `one-object storescu associations and ${Math.ceil(ECHOES / ROUNDS)} client C-ECHOs on each path, grouped; ` +
       `${ROUNDS} rounds after a warm-up; dcmtk ${NODELAY ? 'with TCP_NODELAY=1' : 'as shipped (Nagle on)'}; ` +
-      `haproxy nbthread 1; node ${process.version}\nload average (1/5/15 min) at each round: ${loads.join(' | ')}\n`,
+      `haproxy nbthread 1; node ${process.version}\n${where}; ` +
+      `${PIN ? 'modality and PACS on CPU 0, the LB on CPU 1' : 'no CPU pinning'}\n` +
+      `load average (1/5/15 min) at each round: ${loads.join(' | ')}\n`,
   )
   const ms = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`
   console.log(
@@ -209,7 +417,7 @@ try {
   for (const [label, samples, digits] of [
     ['echoscu association (ms, process start included)', short.echo, 1],
     ['one-object storescu association (ms, process start included)', short.store, 1],
-    ['in-process C-ECHO association (ms)', setup, 2],
+    ['C-ECHO association from a running client (ms)', setup, 2],
   ]) {
     const versus = (path) =>
       `${(median(samples.direct) / median(samples[path])).toFixed(3)}× speed, ${ms(pairedDifference(samples, path))} paired`
@@ -226,6 +434,5 @@ try {
       }).join(', '),
   )
 } finally {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
-  rmSync(dir, { recursive: true, force: true })
+  stopEverything()
 }
