@@ -13,6 +13,13 @@ import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..')
 
+/** The DICOM bench (full: the figures in docs/benchmarks.md; smoke: 5 objects) with these extra arguments. */
+function dicomVip(...extra) {
+  const full = ['--objects', '300', '--associations', '30', '--echoes', '300', '--rounds', '3', ...extra]
+  const smoke = ['--objects', '5', '--associations', '2', '--echoes', '6', '--rounds', '1', ...extra]
+  return ['cli', 'dicom-vip.mjs', full, smoke, []]
+}
+
 /** package, script, full-run arguments, smoke-run arguments, node flags */
 const BENCHES = [
   ['topology', 'lookup.mjs', [], ['--smoke'], ['--expose-gc']],
@@ -34,73 +41,13 @@ const BENCHES = [
   ['cli', 'failover.mjs', ['5'], ['1'], []],
   ['cli', 'answer-timing.mjs', [], ['--smoke'], []],
   ['cli', 'check-latency.mjs', [], ['--smoke'], []],
-  [
-    'cli',
-    'dicom-vip.mjs',
-    ['--objects', '300', '--associations', '30', '--echoes', '300', '--rounds', '3'],
-    ['--objects', '5', '--associations', '2', '--echoes', '6', '--rounds', '1'],
-    [],
-  ],
-  [
-    'cli',
-    'dicom-vip.mjs',
-    ['--objects', '300', '--associations', '30', '--echoes', '300', '--rounds', '3', '--nodelay'],
-    ['--objects', '5', '--associations', '2', '--echoes', '6', '--rounds', '1', '--nodelay'],
-    [],
-  ],
+  dicomVip(),
+  dicomVip('--nodelay'),
   // the network a hospital has (namespaces, MTU 1500, the LB on a CPU of its own; root): as shipped, with the
   // advised quickack routes, and without Nagle on a modality's 1 Gbit/s link
-  [
-    'cli',
-    'dicom-vip.mjs',
-    ['--objects', '300', '--associations', '30', '--echoes', '300', '--rounds', '3', '--network', '--pin'],
-    ['--objects', '5', '--associations', '2', '--echoes', '6', '--rounds', '1', '--network', '--pin'],
-    [],
-  ],
-  [
-    'cli',
-    'dicom-vip.mjs',
-    [
-      '--objects',
-      '300',
-      '--associations',
-      '30',
-      '--echoes',
-      '300',
-      '--rounds',
-      '3',
-      '--network',
-      '--pin',
-      '--quickack',
-    ],
-    [
-      '--objects',
-      '5',
-      '--associations',
-      '2',
-      '--echoes',
-      '6',
-      '--rounds',
-      '1',
-      '--network',
-      '--pin',
-      '--quickack',
-    ],
-    [],
-  ],
-  [
-    'cli',
-    'dicom-vip.mjs',
-    [
-      ...['--objects', '300', '--associations', '30', '--echoes', '300', '--rounds', '3'],
-      ...['--network', '--pin', '--nodelay', '--link-mbit', '1000'],
-    ],
-    [
-      ...['--objects', '5', '--associations', '2', '--echoes', '6', '--rounds', '1'],
-      ...['--network', '--pin', '--nodelay', '--link-mbit', '1000'],
-    ],
-    [],
-  ],
+  dicomVip('--network', '--pin'),
+  dicomVip('--network', '--pin', '--quickack'),
+  dicomVip('--network', '--pin', '--nodelay', '--link-mbit', '1000'),
 ]
 
 const args = process.argv.slice(2)
@@ -117,6 +64,12 @@ for (const [pkg, script, fullArgs, smokeArgs, nodeFlags] of BENCHES) {
     continue
   }
   const runArgs = [...nodeFlags, file, ...(smoke ? smokeArgs : fullArgs)]
+  if (runArgs.includes('--network') && process.getuid?.() !== 0) {
+    console.log(
+      `\n## ${pkg}/bench/${script} ${(smoke ? smokeArgs : fullArgs).join(' ')}: skipped (needs root)`,
+    )
+    continue
+  }
   console.log(`\n## ${pkg}/bench/${script}${smoke ? ' (smoke)' : ''}\n\n$ node ${runArgs.join(' ')}\n`)
   const started = Date.now()
   const result = spawnSync(process.execPath, runArgs, {

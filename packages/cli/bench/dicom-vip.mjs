@@ -19,13 +19,14 @@
 //     is — both paths cross it;
 //   - --pin: the endpoints (modality and PACS) on CPU 0, the LB on CPU 1 — the LB as a machine of its own rather
 //     than a third process competing with both endpoints for two cores.
-// Needs the built CLI (`pnpm --filter @gslb/forwarder --filter @gslb/cli build`), dcmtk (dump2dcm, storescu, storescp,
-// echoscu), haproxy, and for --network iproute2 and root.
+// Needs the built packages (`pnpm --filter @gslb/dicom --filter @gslb/forwarder --filter @gslb/cli build`), dcmtk
+// (dump2dcm, storescu, storescp, echoscu) and haproxy; --network needs root and iproute2 (ip, ss; tc with the kernel's
+// tbf qdisc for --link-mbit), --pin util-linux's taskset and CPUs 0 and 1.
 //   node packages/cli/bench/dicom-vip.mjs [--objects 300] [--associations 30] [--echoes 300] [--rounds 3] [--nodelay]
 //     [--network [--quickack] [--link-mbit 1000]] [--pin]
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { constants, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -38,6 +39,15 @@ const here = dirname(fileURLToPath(import.meta.url))
 const cliBin = join(here, '../dist/bin.cjs')
 const dicomModule = pathToFileURL(join(here, '../../dicom/dist/index.js')).href
 const args = process.argv.slice(2)
+/** Whether taskset may place a process on these CPUs (absent CPUs or a narrower cpuset say no). */
+function mayRunOn(cpus) {
+  try {
+    execFileSync('taskset', ['-c', cpus, 'true'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
 const refuse = (why) => {
   console.error(`dicom-vip: ${why}`)
   process.exit(2)
@@ -49,6 +59,13 @@ const option = (name, fallback) => {
   if (!Number.isInteger(value) || value <= 0)
     refuse(`--${name} takes a positive integer, not '${args[at + 1]}'`)
   return value
+}
+const FLAGS = ['--nodelay', '--network', '--quickack', '--pin']
+const VALUED = ['--objects', '--associations', '--rounds', '--echoes', '--link-mbit']
+for (let i = 0; i < args.length; i++) {
+  if (VALUED.includes(args[i])) i++
+  else if (!FLAGS.includes(args[i]))
+    refuse(`unknown argument '${args[i]}' (options: ${[...VALUED, ...FLAGS].join(' ')})`)
 }
 const OBJECTS = option('objects', 300)
 const ASSOCIATIONS = option('associations', 30)
@@ -64,45 +81,96 @@ if (LINK_MBIT && !NETWORK)
   refuse('--link-mbit shapes the modality link of the namespaces: it needs --network')
 if (NETWORK && process.getuid?.() !== 0)
   refuse('--network builds network namespaces (ip netns): run it as root')
-if (PIN && availableParallelism() < 2) refuse('--pin puts the LB on a CPU of its own: this machine has one')
+if (PIN && !mayRunOn('0,1'))
+  refuse('--pin puts the endpoints on CPU 0 and the LB on CPU 1: this process may not use both')
 const DCMTK_ENV = NODELAY ? { ...process.env, TCP_NODELAY: '1' } : process.env
 const PATHS = ['direct', 'gslb-lb run', 'haproxy']
 const OBJECT_BYTES = 512 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'gslb-dicom-vip-'))
 const children = []
 
-/** The three places of a DICOM path; on loopback they are all this machine. */
-const tag = process.pid % 100_000
-const NAMESPACES = { modality: `gb-dv${tag}-m`, lb: `gb-dv${tag}-l`, pacs: `gb-dv${tag}-p` }
+/** The three places of a DICOM path; on loopback they are all this machine. Names carry this run's pid. */
+const runId = process.pid
+const NAMESPACE_NAME = /^gb-dv(\d+)-[mlp]$/
+const NAMESPACES = { modality: `gb-dv${runId}-m`, lb: `gb-dv${runId}-l`, pacs: `gb-dv${runId}-p` }
+/** veth ends (≤ 15 characters): the modality's, the LB's toward the modality, the LB's toward the PACS, the PACS's. */
+const DEVICES = {
+  modality: `dv${runId}m`,
+  lbToModality: `dv${runId}lm`,
+  lbToPacs: `dv${runId}lp`,
+  pacs: `dv${runId}p`,
+}
+const SUBNETS = { modality: '10.231.1', pacs: '10.231.2' }
 const ADDRESSES = NETWORK
-  ? { modality: '10.231.1.2', vip: '10.231.1.1', lbServerSide: '10.231.2.1', pacs: '10.231.2.2' }
-  : { modality: '127.0.0.1', vip: '127.0.0.1', lbServerSide: '127.0.0.1', pacs: '127.0.0.1' }
+  ? {
+      modality: `${SUBNETS.modality}.2`,
+      vip: `${SUBNETS.modality}.1`,
+      lbToPacs: `${SUBNETS.pacs}.1`,
+      pacs: `${SUBNETS.pacs}.2`,
+    }
+  : { modality: '127.0.0.1', vip: '127.0.0.1', lbToPacs: '127.0.0.1', pacs: '127.0.0.1' }
+const createdNamespaces = []
 const CPU = { modality: '0', pacs: '0', lb: '1' }
 
 /** argv that runs a command at a place: in its namespace (--network) and on its CPU (--pin). */
-function placed(place, command, commandArgs) {
+function argvAt(place, command, commandArgs) {
   let argv = [command, ...commandArgs]
   if (PIN) argv = ['taskset', '-c', CPU[place], ...argv]
   if (NETWORK) argv = ['ip', 'netns', 'exec', NAMESPACES[place], ...argv]
   return argv
 }
-const run = (place, command, commandArgs, options = {}) => {
-  const [file, ...rest] = placed(place, command, commandArgs)
-  return execFileAsync(file, rest, { env: DCMTK_ENV, ...options })
+/** A dcmtk client run at a place, killed after `timeoutMs` (a stalled path fails the bench instead of hanging it). */
+const run = (place, command, commandArgs, { timeoutMs = 30_000, ...options } = {}) => {
+  const [file, ...rest] = argvAt(place, command, commandArgs)
+  const running = execFileAsync(file, rest, {
+    env: DCMTK_ENV,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    ...options,
+  })
+  children.push(running.child)
+  return running.finally(() => {
+    const at = children.indexOf(running.child)
+    if (at >= 0) children.splice(at, 1)
+  })
 }
-const start = (place, command, commandArgs, options = {}) => {
-  const [file, ...rest] = placed(place, command, commandArgs)
-  const child = spawn(file, rest, { stdio: 'ignore', env: DCMTK_ENV, ...options })
+const died = []
+/** A daemon at a place; its stderr goes to <dir>/<name>.log, and an early exit is reported by waitListening. */
+const spawnDaemon = (place, name, command, commandArgs, options = {}) => {
+  const [file, ...rest] = argvAt(place, command, commandArgs)
+  const log = openSync(join(dir, `${name}.log`), 'a')
+  const child = spawn(file, rest, { stdio: ['ignore', 'ignore', log], env: DCMTK_ENV, ...options })
+  closeSync(log)
+  child.on('error', (error) => died.push(`${name} could not start: ${error.message}`))
+  child.on('exit', (code, signal) => {
+    if (!stopping) died.push(`${name} exited (${signal ?? `code ${code}`}): ${logTail(name)}`)
+  })
   children.push(child)
   return child
 }
+const logTail = (name) => {
+  try {
+    return (
+      readFileSync(join(dir, `${name}.log`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' | ') || '(no output)'
+    )
+  } catch {
+    return '(no log)'
+  }
+}
+let stopping = false
 
 const ip = (...ipArgs) => execFileSync('ip', ipArgs, { stdio: ['ignore', 'ignore', 'pipe'] })
 
 /** modality ⇄ LB ⇄ PACS over two veth pairs (MTU 1500); the LB routes between them. */
 function buildNetwork() {
+  removeStaleNamespaces()
   for (const ns of Object.values(NAMESPACES)) {
     ip('netns', 'add', ns)
+    createdNamespaces.push(ns)
     ip('-n', ns, 'link', 'set', 'lo', 'up')
   }
   const link = (aNs, aDev, aAddress, bNs, bDev, bAddress) => {
@@ -115,17 +183,25 @@ function buildNetwork() {
       ip('-n', ns, 'link', 'set', dev, 'up')
     }
   }
-  link(NAMESPACES.modality, `dv${tag}m`, ADDRESSES.modality, NAMESPACES.lb, `dv${tag}lm`, ADDRESSES.vip)
-  link(NAMESPACES.lb, `dv${tag}lp`, ADDRESSES.lbServerSide, NAMESPACES.pacs, `dv${tag}p`, ADDRESSES.pacs)
+  link(
+    NAMESPACES.modality,
+    DEVICES.modality,
+    ADDRESSES.modality,
+    NAMESPACES.lb,
+    DEVICES.lbToModality,
+    ADDRESSES.vip,
+  )
+  link(NAMESPACES.lb, DEVICES.lbToPacs, ADDRESSES.lbToPacs, NAMESPACES.pacs, DEVICES.pacs, ADDRESSES.pacs)
   ip('-n', NAMESPACES.modality, 'route', 'add', 'default', 'via', ADDRESSES.vip)
-  ip('-n', NAMESPACES.pacs, 'route', 'add', 'default', 'via', ADDRESSES.lbServerSide)
-  execFileSync('ip', ['netns', 'exec', NAMESPACES.lb, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
+  ip('-n', NAMESPACES.pacs, 'route', 'add', 'default', 'via', ADDRESSES.lbToPacs)
+  // no sysctl binary needed (procps is not on every minimal image)
+  execFileSync('ip', ['netns', 'exec', NAMESPACES.lb, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward'])
   if (LINK_MBIT) {
     // the bucket holds 2 ms of the rate and at least one 64 KiB GSO packet; 10 ms of queue like a switch port
     const burst = Math.max(128 * 1024, Math.round((LINK_MBIT * 1e6) / 8 / 500))
     for (const [ns, dev] of [
-      [NAMESPACES.modality, `dv${tag}m`],
-      [NAMESPACES.lb, `dv${tag}lm`],
+      [NAMESPACES.modality, DEVICES.modality],
+      [NAMESPACES.lb, DEVICES.lbToModality],
     ]) {
       execFileSync('tc', [
         '-n',
@@ -148,8 +224,8 @@ function buildNetwork() {
   if (QUICKACK) {
     // the LB acknowledges at once on both of its links: toward the modality and toward the PACS
     for (const [subnet, dev, source] of [
-      ['10.231.1.0/24', `dv${tag}lm`, ADDRESSES.vip],
-      ['10.231.2.0/24', `dv${tag}lp`, ADDRESSES.lbServerSide],
+      [`${SUBNETS.modality}.0/24`, DEVICES.lbToModality, ADDRESSES.vip],
+      [`${SUBNETS.pacs}.0/24`, DEVICES.lbToPacs, ADDRESSES.lbToPacs],
     ]) {
       ip(
         '-n',
@@ -173,20 +249,40 @@ function buildNetwork() {
 }
 
 function removeNetwork() {
-  for (const ns of Object.values(NAMESPACES)) {
+  for (const ns of createdNamespaces.splice(0)) {
     try {
       ip('netns', 'del', ns)
     } catch {
-      // never made (or already gone): nothing to remove
+      // already gone: nothing to remove
     }
+  }
+}
+
+/** Namespaces of earlier runs that were killed before they could remove them (their pid is gone). */
+function removeStaleNamespaces() {
+  const listed = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+  for (const line of listed.split('\n')) {
+    const name = line.split(' ')[0]
+    const pid = NAMESPACE_NAME.exec(name)?.[1]
+    if (pid === undefined || existsSync(`/proc/${pid}`)) continue
+    ip('netns', 'del', name)
   }
 }
 
 /** Until something listens on the port at that place. */
 async function waitListening(place, address, port, deadlineMs = 15_000) {
-  if (!NETWORK) return waitPort(port, deadlineMs)
   const deadline = Date.now() + deadlineMs
   for (;;) {
+    if (died.length > 0) throw new Error(died.join('; '))
+    if (!NETWORK) {
+      // a short wait per try, so that a daemon's early exit is seen between tries
+      try {
+        return await waitPort(port, 500)
+      } catch (error) {
+        if (Date.now() > deadline) throw error
+        continue
+      }
+    }
     const { stdout } = await execFileAsync('ip', [
       'netns',
       'exec',
@@ -263,14 +359,30 @@ for await (const line of createInterface({ input: process.stdin })) {
 }
 `,
   )
-  const child = start('modality', process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawnDaemon('modality', 'echo-client', process.execPath, [script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  let broken = null
+  child.stdin.on('error', (error) => {
+    broken = error
+  })
   const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
   return async (host, port) => {
+    if (broken !== null) throw new Error(`the echo client's input failed: ${broken.message}`)
     child.stdin.write(`${host} ${port}\n`)
-    const { value, done } = await replies.next()
-    if (done) throw new Error('the echo client ended')
+    let timer
+    const silent = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the echo client said nothing for 10 s (${host}:${port})`)),
+        10_000,
+      )
+    })
+    const { value, done } = await Promise.race([replies.next(), silent]).finally(() => clearTimeout(timer))
+    if (done) throw new Error(`the echo client ended: ${died.join('; ') || 'no reason given'}`)
     if (value.startsWith('error')) throw new Error(`C-ECHO to ${host}:${port} failed: ${value}`)
-    return Number(value)
+    const ms = Number(value)
+    if (!Number.isFinite(ms)) throw new Error(`the echo client answered '${value}'`)
+    return ms
   }
 }
 
@@ -291,7 +403,10 @@ const elapsedMs = async (work) => {
 /** Seconds to store the whole study in one association. */
 const storeStudy = async ({ host, port }, files) =>
   (await elapsedMs(() =>
-    run('modality', 'storescu', ['-aec', 'PACS', host, String(port), ...files], { maxBuffer: 16 << 20 }),
+    run('modality', 'storescu', ['-aec', 'PACS', host, String(port), ...files], {
+      maxBuffer: 16 << 20,
+      timeoutMs: 300_000,
+    }),
   )) / 1e3
 
 /** One measure on every path back to back, in a random order; pushed into `into[path]`. */
@@ -321,16 +436,19 @@ async function clientEchoes(targets, count, into, timeEcho) {
 /** Median of the paired differences to direct (same group, back to back). */
 const pairedDifference = (samples, path) => median(samples[path].map((value, i) => value - samples.direct[i]))
 
+/** Synchronous and idempotent, so it also runs from 'exit' (a crash outside the try included). */
 const stopEverything = () => {
+  stopping = true
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   if (NETWORK) removeNetwork()
   rmSync(dir, { recursive: true, force: true })
 }
+process.on('exit', stopEverything)
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     stopEverything()
-    process.exit(130)
+    process.exit(128 + constants.signals[signal])
   })
 }
 
@@ -348,7 +466,7 @@ try {
     haproxy: { host: ADDRESSES.vip, port: vipPorts.haproxy },
   }
   // -dhl: no reverse lookup of the caller's address (in a namespace it waits for a resolver that is not there)
-  start('pacs', 'storescp', ['-dhl', '--ignore', '-aet', 'PACS', String(pacsPort)])
+  spawnDaemon('pacs', 'storescp', 'storescp', ['-dhl', '--ignore', '-aet', 'PACS', String(pacsPort)])
   writeFileSync(
     join(dir, 'gslb-lb.json'),
     JSON.stringify({
@@ -364,20 +482,22 @@ try {
       },
     }),
   )
-  start('lb', process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')], { env: process.env })
+  spawnDaemon('lb', 'gslb-lb', process.execPath, [cliBin, 'run', '-c', join(dir, 'gslb-lb.json')], {
+    env: process.env,
+  })
   writeFileSync(
     join(dir, 'haproxy.cfg'),
     'global\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n' +
       `frontend vip\n  bind ${ADDRESSES.vip}:${vipPorts.haproxy}\n  default_backend pacs\n` +
       `backend pacs\n  server pacs ${ADDRESSES.pacs}:${pacsPort}\n`,
   )
-  start('lb', 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { env: process.env })
+  spawnDaemon('lb', 'haproxy', 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { env: process.env })
   await waitListening('pacs', ADDRESSES.pacs, pacsPort)
   for (const port of Object.values(vipPorts)) await waitListening('lb', ADDRESSES.vip, port)
   const timeEcho = startEchoClient()
   const study = byPath()
-  const short = { echo: byPath(), store: byPath() }
-  const setup = byPath()
+  const shortAssociations = { echo: byPath(), store: byPath() }
+  const echoSetupMs = byPath()
   const loads = []
   for (let round = 0; round <= ROUNDS; round++) {
     loads.push(load())
@@ -389,8 +509,13 @@ try {
       studyInto,
       async (target) => (OBJECTS * OBJECT_BYTES * 8) / (await storeStudy(target, files)) / 1e9,
     )
-    await associations(targets, files, warm ? { echo: byPath(), store: byPath() } : short)
-    await clientEchoes(targets, warm ? 20 : Math.ceil(ECHOES / ROUNDS), warm ? byPath() : setup, timeEcho)
+    await associations(targets, files, warm ? { echo: byPath(), store: byPath() } : shortAssociations)
+    await clientEchoes(
+      targets,
+      warm ? 20 : Math.ceil(ECHOES / ROUNDS),
+      warm ? byPath() : echoSetupMs,
+      timeEcho,
+    )
   }
   loads.push(load())
   const where = NETWORK
@@ -415,9 +540,9 @@ try {
       `${(median(study.haproxy) / median(study.direct)).toFixed(3)}× |`,
   )
   for (const [label, samples, digits] of [
-    ['echoscu association (ms, process start included)', short.echo, 1],
-    ['one-object storescu association (ms, process start included)', short.store, 1],
-    ['C-ECHO association from a running client (ms)', setup, 2],
+    ['echoscu association (ms, process start included)', shortAssociations.echo, 1],
+    ['one-object storescu association (ms, process start included)', shortAssociations.store, 1],
+    ['C-ECHO association from a running client (ms)', echoSetupMs, 2],
   ]) {
     const versus = (path) =>
       `${(median(samples.direct) / median(samples[path])).toFixed(3)}× speed, ${ms(pairedDifference(samples, path))} paired`
@@ -430,9 +555,12 @@ try {
     `\nassociations slower than direct's median by 30 ms or more (a Nagle/delayed-ACK stall): ` +
       PATHS.map((path) => {
         const slow = (samples) => samples[path].filter((value) => value - median(samples.direct) >= 30).length
-        return `${path} ${slow(short.echo) + slow(short.store)}/${short.echo[path].length + short.store[path].length}`
+        return `${path} ${slow(shortAssociations.echo) + slow(shortAssociations.store)}/${shortAssociations.echo[path].length + shortAssociations.store[path].length}`
       }).join(', '),
   )
+} catch (error) {
+  console.error(`dicom-vip: ${error.message}`)
+  process.exitCode = 1
 } finally {
   stopEverything()
 }
