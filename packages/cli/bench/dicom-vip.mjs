@@ -25,12 +25,13 @@
 //   node packages/cli/bench/dicom-vip.mjs [--objects 300] [--associations 30] [--echoes 300] [--rounds 3] [--nodelay]
 //     [--network [--quickack] [--link-mbit 1000]] [--pin]
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { constants, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import { alive } from '../../../lab/lib/sh.mjs'
 import { freePort, waitPort } from '../../../scripts/bench-ports.mjs'
 import { median, shuffle } from '../../../scripts/bench-stats.mjs'
 
@@ -39,10 +40,12 @@ const here = dirname(fileURLToPath(import.meta.url))
 const cliBin = join(here, '../dist/bin.cjs')
 const dicomModule = pathToFileURL(join(here, '../../dicom/dist/index.js')).href
 const args = process.argv.slice(2)
+/** Bound of one setup command (ip, tc, taskset): they answer at once or something is wrong. */
+const SETUP_TIMEOUT_MS = 10_000
 /** Whether taskset may place a process on these CPUs (absent CPUs or a narrower cpuset say no). */
 function mayRunOn(cpus) {
   try {
-    execFileSync('taskset', ['-c', cpus, 'true'], { stdio: 'ignore' })
+    execFileSync('taskset', ['-c', cpus, 'true'], { stdio: 'ignore', timeout: SETUP_TIMEOUT_MS })
     return true
   } catch {
     return false
@@ -163,7 +166,14 @@ const logTail = (name) => {
 }
 let stopping = false
 
-const ip = (...ipArgs) => execFileSync('ip', ipArgs, { stdio: ['ignore', 'ignore', 'pipe'] })
+/** A setup command, bounded; a failure throws with its stderr. */
+const setupCommand = (command, commandArgs) =>
+  execFileSync(command, commandArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: SETUP_TIMEOUT_MS,
+    encoding: 'utf8',
+  })
+const ip = (...ipArgs) => setupCommand('ip', ipArgs)
 
 /** modality ⇄ LB ⇄ PACS over two veth pairs (MTU 1500); the LB routes between them. */
 function buildNetwork() {
@@ -195,7 +205,7 @@ function buildNetwork() {
   ip('-n', NAMESPACES.modality, 'route', 'add', 'default', 'via', ADDRESSES.vip)
   ip('-n', NAMESPACES.pacs, 'route', 'add', 'default', 'via', ADDRESSES.lbToPacs)
   // no sysctl binary needed (procps is not on every minimal image)
-  execFileSync('ip', ['netns', 'exec', NAMESPACES.lb, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward'])
+  ip('netns', 'exec', NAMESPACES.lb, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward')
   if (LINK_MBIT) {
     // the bucket holds 2 ms of the rate and at least one 64 KiB GSO packet; 10 ms of queue like a switch port
     const burst = Math.max(128 * 1024, Math.round((LINK_MBIT * 1e6) / 8 / 500))
@@ -203,7 +213,7 @@ function buildNetwork() {
       [NAMESPACES.modality, DEVICES.modality],
       [NAMESPACES.lb, DEVICES.lbToModality],
     ]) {
-      execFileSync('tc', [
+      setupCommand('tc', [
         '-n',
         ns,
         'qdisc',
@@ -260,11 +270,11 @@ function removeNetwork() {
 
 /** Namespaces of earlier runs that were killed before they could remove them (their pid is gone). */
 function removeStaleNamespaces() {
-  const listed = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+  const listed = ip('netns', 'list')
   for (const line of listed.split('\n')) {
     const name = line.split(' ')[0]
     const pid = NAMESPACE_NAME.exec(name)?.[1]
-    if (pid === undefined || existsSync(`/proc/${pid}`)) continue
+    if (pid === undefined || alive(Number(pid))) continue
     ip('netns', 'del', name)
   }
 }
