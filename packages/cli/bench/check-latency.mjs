@@ -5,9 +5,9 @@
 //   pnpm --filter @gslb/cli build && node packages/cli/bench/check-latency.mjs [--smoke]
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../../../scripts/bench-ports.mjs'
 
 const smoke = process.argv.includes('--smoke')
 const CURL_RUNS = smoke ? 20 : 300
@@ -16,14 +16,6 @@ const LOAD_CONNECTIONS = 32
 const bin = new URL('../dist/bin.cjs', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'gslb-check-bench-'))
 const children = new Set()
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address()
-      probe.close(() => resolve(port))
-    })
-  })
 
 function startChild(command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] })

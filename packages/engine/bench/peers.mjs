@@ -1,10 +1,10 @@
 // What the engine's benchmarks share: finding Debian's peer binaries, free ports, the monitored "sites", child
 // processes whose stderr is kept for failure messages, and gdnsd configured as the failover-equivalent peer.
 import { execFileSync, spawn } from 'node:child_process'
-import dgram from 'node:dgram'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { join } from 'node:path'
+import { freePort as freeBenchPort } from '../../../scripts/bench-ports.mjs'
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -22,22 +22,7 @@ export function which(binary, pkg) {
 }
 
 /** A port free for both UDP and TCP on 127.0.0.1. */
-export async function freePort() {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const server = net.createServer()
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address()
-    await new Promise((resolve) => server.close(resolve))
-    const udp = dgram.createSocket('udp4')
-    const ok = await new Promise((resolve) => {
-      udp.once('error', () => resolve(false))
-      udp.bind(port, '127.0.0.1', () => resolve(true))
-    })
-    udp.close()
-    if (ok) return port
-  }
-  throw new Error('no free port')
-}
+export const freePort = () => freeBenchPort({ udp: true })
 
 /** The monitored "sites": a TCP listener on 127.0.1.1 and 127.0.1.2, same port, accepting and closing. */
 export async function startSites() {
