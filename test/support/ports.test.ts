@@ -17,7 +17,7 @@ test('each jest worker gets its own slice of ports, none of them in the ephemera
 test('freePort hands out distinct ports outside the ephemeral range that can be listened on', async () => {
   const { low, high } = ephemeralRange()
   const { first, last } = portSlice()
-  const ports = []
+  const ports: number[] = []
   for (let i = 0; i < 40; i++) ports.push(await freePort())
   expect(new Set(ports).size).toBe(ports.length)
   for (const port of ports) {
