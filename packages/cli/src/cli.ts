@@ -3,6 +3,7 @@ import { registerDemoCommand } from './commands/demo-command.js'
 import { registerEchoCommand } from './commands/echo.js'
 import { registerExplainCommand } from './commands/explain.js'
 import { type CliIo, dropOutputOnBrokenPipe } from './commands/io.js'
+import { registerRoutesCommand } from './commands/routes.js'
 import { registerRunCommand } from './commands/run.js'
 import { registerSimpleCommands } from './commands/simple.js'
 import { EXIT } from './constants.js'
@@ -48,6 +49,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   registerRunCommand(program, fullIo, setExit)
   registerExplainCommand(program, fullIo, setExit)
   registerEchoCommand(program, fullIo, setExit)
+  registerRoutesCommand(program, fullIo, setExit)
   registerDemoCommand(program, fullIo, setExit)
   for (const command of program.commands) command.exitOverride()
 

@@ -15,6 +15,7 @@ export const CliErrorCode = {
   NODE_STATE: 'GSLB_NODE_STATE',
   NODE_CLOSED: 'GSLB_NODE_CLOSED',
   CLI_WRITE_FAILED: 'GSLB_CLI_WRITE_FAILED',
+  ROUTES_UNREADABLE: 'GSLB_ROUTES_UNREADABLE',
 } as const
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode]
 

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import type { Explanation } from '@gslb/engine'
 import type { Command } from 'commander'
@@ -6,7 +5,7 @@ import { adminRequest } from '../admin/client.js'
 import { formatEndpoint } from '../config/addresses.js'
 import type { Config } from '../config/types.js'
 import { CliError } from '../errors.js'
-import { type CliIo, nodeOption, print, printJson, resolveAdmin, SYSTEM_CONFIG } from './io.js'
+import { type CliIo, configFileOption, nodeOption, print, printJson, resolveAdmin } from './io.js'
 import type { ExitSetter } from './simple.js'
 
 interface ExplainOptions {
@@ -111,11 +110,8 @@ export function registerExplainCommand(program: Command, io: CliIo, _setExit: Ex
         throw new CliError('GSLB_CLI_USAGE', `--client: '${options.client}' is not an IP address`)
       if (!STATES.includes(options.assume))
         throw new CliError('GSLB_CLI_USAGE', `--assume: '${options.assume}' is not up, down or unknown`)
-      // The config file: -c, else $GSLB_LB_CONFIG, else /etc/gslb-lb/config.json. A running node needs none.
-      const file =
-        options.config ??
-        (io.env.GSLB_LB_CONFIG || undefined) ??
-        (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
+      // A running node needs no config file.
+      const file = configFileOption(options, io)
       let explanation: Explanation | undefined
       let source = `offline: health assumed ${options.assume}${options.down.length > 0 ? ` except ${options.down.join(', ')} down` : ''}`
       if (!options.offline) {

@@ -87,10 +87,7 @@ export async function resolveAdmin(
     return withToken(admin)
   }
   const fallback = { address: DEFAULT_ADMIN_ADDRESS, port: DEFAULT_ADMIN_PORT }
-  const file =
-    options.config ??
-    (io.env.GSLB_LB_CONFIG || undefined) ??
-    (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
+  const file = configFileOption(options, io)
   if (!file) return withToken(fallback)
   let text: string
   try {
@@ -112,6 +109,15 @@ export async function resolveAdmin(
     : parsed
   const admin = (nodeView as { admin?: { token?: unknown } } | null)?.admin
   return withToken(adminEndpointOf(nodeView), typeof admin?.token === 'string' ? admin.token : undefined)
+}
+
+/** The config file: `-c`, else `$GSLB_LB_CONFIG`, else /etc/gslb-lb/config.json when it exists. */
+export function configFileOption(options: { config?: string }, io: CliIo): string | undefined {
+  return (
+    options.config ??
+    (io.env.GSLB_LB_CONFIG || undefined) ??
+    (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined)
+  )
 }
 
 /** The node asked for: `--node`, else `$GSLB_LB_NODE`; undefined means "this host's name" for a fleet file. */

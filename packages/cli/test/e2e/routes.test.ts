@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { requirePeer } from '../../../../test/support/peers.js'
+
+// `gslb-lb routes` (the built CLI) against a real routing table: a network namespace this test makes, with a
+// connected IPv4 and IPv6 subnet and a default route. It must find the routes without quickack, print commands that
+// work when typed as printed, and pass once they ran. Needs root (CI runs the e2e tier as root).
+
+const BIN = join(__dirname, '..', '..', 'dist', 'bin.cjs')
+const NS = `gslbroutes${process.pid}`
+let ip: string
+let dir: string
+let config: string
+
+const run = (command: string, args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(command, args, { timeout: 15_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+
+async function must(args: string[]): Promise<void> {
+  const result = await run(ip, args)
+  if (result.code !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr.trim()}`)
+}
+
+const routes = (...args: string[]) =>
+  run(ip, ['netns', 'exec', NS, process.execPath, BIN, 'routes', '-c', config, ...args])
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0)
+    throw new Error('this e2e test makes a network namespace: run the e2e tier as root')
+  ip = requirePeer('ip', 'iproute2')
+  dir = mkdtempSync(join(tmpdir(), 'gslb-routes-'))
+  config = join(dir, 'node.json')
+  writeFileSync(
+    config,
+    JSON.stringify({
+      node: { name: 'lb-a1' },
+      topology: { datacenters: { A: { cidrs: ['10.99.0.0/16'] } } },
+      services: {
+        CLUSTER: {
+          listen: [{ address: '10.78.0.1', port: 104 }],
+          backends: [{ address: '10.78.0.20', port: 104 }],
+        },
+      },
+    }),
+  )
+  await must(['netns', 'add', NS])
+  await must(['-n', NS, 'link', 'set', 'lo', 'up'])
+  await must(['-n', NS, 'link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'lan1'])
+  await must(['-n', NS, 'link', 'set', 'lan0', 'up'])
+  await must(['-n', NS, 'link', 'set', 'lan1', 'up'])
+  await must(['-n', NS, 'addr', 'add', '10.78.0.1/24', 'dev', 'lan0'])
+  await must(['-n', NS, 'addr', 'add', '2001:db8:78::1/64', 'dev', 'lan0', 'nodad'])
+  await must(['-n', NS, 'route', 'add', 'default', 'via', '10.78.0.254', 'dev', 'lan0'])
+})
+
+afterAll(async () => {
+  if (ip) await run(ip, ['netns', 'del', NS])
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+test('routes without quickack: exit 1 and the commands to fix them; typed as printed they do, then exit 0', async () => {
+  const before = await routes('--to', '2001:db8:78::5', '--to', '10.78.0.1')
+  expect(before.stderr).toBe('')
+  expect(before.code).toBe(1)
+  expect(before.stdout).toMatch(
+    /10\.78\.0\.20 +NO QUICKACK +dev lan0 +server 10\.78\.0\.20:104 of service CLUSTER/,
+  )
+  expect(before.stdout).toMatch(
+    /10\.99\.0\.1 +NO QUICKACK +via 10\.78\.0\.254 dev lan0 +clients in datacenter A/,
+  )
+  expect(before.stdout).toMatch(/2001:db8:78::5 +NO QUICKACK +dev lan0 +named with --to/)
+  expect(before.stdout).toMatch(/10\.78\.0\.1 +this host/)
+  expect(before.stdout).toContain('3 of 4 peers are reached by routes without quickack')
+  const commands = before.stdout.split('\n').filter((line) => line.startsWith('  ip '))
+  expect(commands.map((c) => c.trim()).sort()).toEqual([
+    'ip -6 route change 2001:db8:78::/64 dev lan0 proto kernel metric 256 quickack 1',
+    'ip route change 10.78.0.0/24 dev lan0 proto kernel scope link src 10.78.0.1 quickack 1',
+    'ip route change default via 10.78.0.254 dev lan0 quickack 1',
+  ])
+  for (const command of commands) {
+    const typed = await run(ip, ['netns', 'exec', NS, 'sh', '-c', command.trim()])
+    expect(typed).toMatchObject({ code: 0, stderr: '' })
+  }
+  // `change` kept what the route had: the connected route still has its source address
+  const shown = await run(ip, ['-n', NS, 'route', 'show'])
+  expect(shown.stdout).toContain('10.78.0.0/24 dev lan0 proto kernel scope link src 10.78.0.1 quickack 1')
+
+  const after = await routes('--to', '2001:db8:78::5', '--json')
+  expect(after.code).toBe(0)
+  const body = JSON.parse(after.stdout)
+  expect(body).toMatchObject({ node: 'lb-a1', failing: 0, notChecked: 0 })
+  expect(body.peers.map((p: { kind: string }) => p.kind)).toEqual(['quickack', 'quickack', 'quickack'])
+})
+
+test('a peer with no route: exit 1, the kernel says why', async () => {
+  await must(['-n', NS, 'route', 'del', 'default'])
+  const result = await routes()
+  expect(result.code).toBe(1)
+  expect(result.stdout).toMatch(/10\.99\.0\.1 +NO ROUTE +Network is unreachable +clients in datacenter A/)
+  expect(result.stdout).toContain('1 peers have no route from this host.')
+})
