@@ -1,37 +1,12 @@
-// Ports for the benchmarks that start servers of their own: a free port on 127.0.0.1, and waiting until something
-// listens on one.
-import { createSocket } from 'node:dgram'
+// Ports for the benchmarks that start servers of their own: a free port on 127.0.0.1 (picked outside the ephemeral
+// range, test/support/port-range.cjs says why), and waiting until something listens on one.
 import { createRequire } from 'node:module'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 
-const { nextCandidate } = createRequire(import.meta.url)('../test/support/port-range.cjs')
+const ports = createRequire(import.meta.url)('../test/support/port-range.cjs')
 
-/**
- * A port free on 127.0.0.1 right now for TCP (and UDP when `udp`), outside the ephemeral range
- * (test/support/port-range.cjs says why).
- */
-export async function freePort({ udp = false } = {}) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = nextCandidate()
-    if (port === undefined) break
-    if ((await tcpFree(port)) && (!udp || (await udpFree(port)))) return port
-  }
-  throw new Error(`no ${udp ? 'TCP+UDP' : 'TCP'} port free on 127.0.0.1 after 200 tries`)
-}
-
-const tcpFree = (port) =>
-  new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)))
-  })
-
-const udpFree = (port) =>
-  new Promise((resolve) => {
-    const socket = createSocket('udp4')
-    socket.once('error', () => socket.close(() => resolve(false)))
-    socket.bind({ address: '127.0.0.1', port, exclusive: true }, () => socket.close(() => resolve(true)))
-  })
+/** A port free on 127.0.0.1 right now for TCP (and UDP when `udp`). */
+export const freePort = ({ udp = false } = {}) => ports.freePort('127.0.0.1', { udp })
 
 export async function waitPort(port, deadlineMs = 15_000) {
   const deadline = Date.now() + deadlineMs

@@ -36,9 +36,9 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok; 1 the answer is no (unhealthy, echo failed, override refused, self-check failed);\n' +
-        '2 bad command line (also: no command, a bad value, a missing or wrong --token); 3 invalid or unreadable\n' +
-        'config; 4 the running node did not answer.',
+      '\nExit codes: 0 ok; 1 the answer is no (unhealthy, echo failed, override refused, self-check failed, a route\n' +
+        'without quickack); 2 bad command line (also: no command, a bad value, a missing or wrong --token);\n' +
+        '3 invalid or unreadable config; 4 the running node did not answer; 5 routes could not read the routing table.',
     )
     .exitOverride()
     .configureOutput({

@@ -69,6 +69,8 @@ export const EXIT = {
   config: 3,
   /** The running node's admin API could not be reached. */
   unreachable: 4,
+  /** This host's routing table could not be read (`routes`: not Linux, or `ip` missing or failing). */
+  routesUnreadable: 5,
 } as const
 
 /** The resolver nameserver entry that means "this node's own GSLB engine, wherever its first listener is bound". */

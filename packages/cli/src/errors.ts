@@ -80,6 +80,8 @@ export function exitCodeOf(error: unknown): number {
       return EXIT.usage
     case 'GSLB_ADMIN_UNREACHABLE':
       return EXIT.unreachable
+    case 'GSLB_ROUTES_UNREADABLE':
+      return EXIT.routesUnreadable
     default:
       return EXIT.failure
   }

@@ -1,14 +1,27 @@
 import { main } from '../src/cli.js'
 import { validateConfig } from '../src/config/validate.js'
 import { checkRoutes, formatRouteCheck, MAX_CHECKED_PEERS } from '../src/routes/check.js'
-import { routePeers } from '../src/routes/peers.js'
-import { type IpRunner, parseRoutes, routeVerdict } from '../src/routes/route-table.js'
+import { namesResolvedElsewhere, routePeers } from '../src/routes/peers.js'
+import { IpError, type IpRunner, parseRoutes, routeVerdict } from '../src/routes/route-table.js'
 import { type Json, memoryIo, seed } from './helpers.js'
 
-// `ip -json route …` as iproute2 prints it (taken from a namespace with these routes):
-//   default via 10.9.0.3 dev eth0; 10.8.0.0/16 via 10.9.0.2 dev eth0 quickack 1;
-//   10.9.0.0/24 dev eth0 proto kernel scope link src 10.9.0.1
-const ROUTES: Record<string, { get: unknown[]; match: unknown[] }> = {
+// What iproute2 prints (taken from a namespace with these routes): for each address, `ip -json route get` (the
+// verdict), `ip -d -json route get fibmatch` (the exact route) and `ip route get fibmatch` (its text, for `lock`).
+interface Fake {
+  get: unknown[]
+  fib?: unknown[]
+  text?: string
+}
+const route = (dst: string, extra: Record<string, unknown> = {}) => ({
+  type: 'unicast',
+  dst,
+  table: 'main',
+  protocol: 'boot',
+  scope: 'global',
+  flags: [],
+  ...extra,
+})
+const ROUTES: Record<string, Fake> = {
   '10.8.1.1': {
     get: [
       {
@@ -22,60 +35,62 @@ const ROUTES: Record<string, { get: unknown[]; match: unknown[] }> = {
         metrics: [{ quickack: 1 }],
       },
     ],
-    match: [],
   },
   '10.9.0.5': {
     get: [{ dst: '10.9.0.5', dev: 'eth0', prefsrc: '10.9.0.1', flags: [], uid: 0, cache: [] }],
-    match: [
-      { dst: 'default', gateway: '10.9.0.3', dev: 'eth0', flags: [] },
-      { dst: '10.9.0.0/24', dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: '10.9.0.1', flags: [] },
-    ],
+    fib: [route('10.9.0.0/24', { dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: '10.9.0.1' })],
+    text: '10.9.0.0/24 dev eth0 proto kernel scope link src 10.9.0.1 \n',
   },
   '10.200.0.1': {
-    get: [
-      {
-        dst: '10.200.0.1',
+    get: [{ dst: '10.200.0.1', gateway: '10.9.0.3', dev: 'eth0', flags: [], uid: 0, cache: [] }],
+    fib: [
+      route('default', {
         gateway: '10.9.0.3',
         dev: 'eth0',
-        prefsrc: '10.9.0.1',
-        flags: [],
-        uid: 0,
-        cache: [],
-      },
-    ],
-    match: [
-      {
-        dst: 'default',
-        gateway: '10.9.0.3',
-        dev: 'eth0',
-        protocol: 'static',
         metric: 100,
-        flags: ['onlink'],
-        metrics: [{ mtu: 1400 }],
-      },
+        flags: ['onlink', 'linkdown'],
+        metrics: [{ mtu: 1400, rtt: 10, congestion: 'cubic' }],
+      }),
     ],
+    text: 'default via 10.9.0.3 dev eth0 metric 100 onlink linkdown mtu lock 1400 rtt 10ms congctl cubic \n',
+  },
+  '10.80.0.1': {
+    get: [{ dst: '10.80.0.1', dev: 'eth0', flags: [], cache: [] }],
+    fib: [route('10.80.0.0/16', { dev: 'eth$(reboot)' })],
+    text: '10.80.0.0/16 dev eth$(reboot) \n',
   },
   '10.9.0.1': {
     get: [{ type: 'local', dst: '10.9.0.1', dev: 'lo', prefsrc: '10.9.0.1', flags: [], cache: ['local'] }],
-    match: [],
   },
   '2001:db8::7': {
     get: [{ dst: '2001:db8::7', dev: 'eth0', protocol: 'kernel', metric: 256, flags: [], pref: 'medium' }],
-    match: [
-      { dst: '2001:db8::/64', dev: 'eth0', protocol: 'kernel', metric: 256, flags: [], pref: 'medium' },
-    ],
+    fib: [route('2001:db8:5::/48', { gateway: '2001:db8::9', dev: 'eth0', metric: 1024, pref: 'high' })],
+    text: '2001:db8:5::/48 via 2001:db8::9 dev eth0 metric 1024 pref high\n',
   },
-  // policy routing: `route get` goes through table 10, the main table's best match goes elsewhere
   '10.50.0.1': {
     get: [{ dst: '10.50.0.1', gateway: '10.9.0.99', dev: 'eth1', table: '10', flags: [], cache: [] }],
-    match: [{ dst: 'default', gateway: '10.9.0.3', dev: 'eth0', flags: [] }],
+    fib: [route('default', { gateway: '10.9.0.99', dev: 'eth1', table: '10' })],
+    text: 'default via 10.9.0.99 dev eth1 table 10 \n',
   },
-  // a metric `ip route change` could not be given back as printed
   '10.60.0.1': {
     get: [{ dst: '10.60.0.1', gateway: '10.9.0.3', dev: 'eth0', flags: [], cache: [] }],
-    match: [
-      { dst: '10.60.0.0/16', gateway: '10.9.0.3', dev: 'eth0', flags: [], metrics: [{ features: ['ecn'] }] },
-    ],
+    fib: [route('10.60.0.0/16', { nexthops: [{ gateway: '10.9.0.3' }, { gateway: '10.9.0.4' }] })],
+    text: '10.60.0.0/16 \n\tnexthop via 10.9.0.3 dev eth0 weight 1 \n\tnexthop via 10.9.0.4 dev eth0 weight 1 \n',
+  },
+  '10.96.0.1': {
+    get: [{ dst: '10.96.0.1', via: { family: 'inet6', host: 'fe80::1' }, dev: 'eth0', flags: [], cache: [] }],
+    fib: [route('10.96.0.0/16', { via: { family: 'inet6', host: 'fe80::1' }, dev: 'eth0' })],
+    text: '10.96.0.0/16 via inet6 fe80::1 dev eth0 \n',
+  },
+  '10.97.0.1': {
+    get: [{ dst: '10.97.0.1', gateway: '10.9.0.3', dev: 'eth0', flags: [], cache: [] }],
+    fib: [route('10.97.0.0/16', { gateway: '10.9.0.3', dev: 'eth0', protocol: 'dhcp' })],
+    text: '10.97.0.0/16 via 10.9.0.3 dev eth0 proto dhcp \n',
+  },
+  '10.98.0.1': {
+    get: [{ dst: '10.98.0.1', gateway: '10.9.0.3', dev: 'eth0', flags: [], cache: [] }],
+    fib: [route('10.98.0.0/16', { gateway: '10.9.0.3', dev: 'eth0', metrics: [{ features: ['ecn'] }] })],
+    text: '10.98.0.0/16 via 10.9.0.3 dev eth0 features ecn \n',
   },
 }
 
@@ -84,8 +99,9 @@ function fakeIp(calls: string[][] = []): IpRunner {
     calls.push([...args])
     const address = args.at(-1)!
     const routes = ROUTES[address]
-    if (!routes) throw new Error('RTNETLINK answers: Network is unreachable')
-    return JSON.stringify(args.includes('get') ? routes.get : routes.match)
+    if (!routes) throw new IpError('Network is unreachable', true)
+    if (!args.includes('fibmatch')) return JSON.stringify(routes.get)
+    return args.includes('-json') ? JSON.stringify(routes.fib ?? []) : (routes.text ?? '')
   }
 }
 
@@ -97,44 +113,61 @@ describe('routeVerdict', () => {
     })
   })
 
-  test('a connected route without it: the change command keeps proto, scope and src', async () => {
+  test('a connected route without it: the command keeps proto, scope and src', async () => {
     expect(await routeVerdict('10.9.0.5', fakeIp())).toMatchObject({
       kind: 'missing',
       change: 'ip route change 10.9.0.0/24 dev eth0 proto kernel scope link src 10.9.0.1 quickack 1',
     })
   })
 
-  test('the default route: the change command keeps metric, onlink and other metrics', async () => {
+  test('the command keeps metric, onlink, a locked mtu, rtt in ms and the congestion control; not state flags', async () => {
     expect(await routeVerdict('10.200.0.1', fakeIp())).toMatchObject({
       kind: 'missing',
       change:
-        'ip route change default via 10.9.0.3 dev eth0 proto static metric 100 onlink mtu 1400 quickack 1',
+        'ip route change default via 10.9.0.3 dev eth0 proto boot scope global metric 100 onlink mtu lock 1400 rtt 10ms congctl cubic quickack 1',
     })
   })
 
-  test('IPv6 asks with -6 and prints ip -6 route change', async () => {
+  test('a word the shell would read otherwise is quoted', async () => {
+    expect(await routeVerdict('10.80.0.1', fakeIp())).toMatchObject({
+      change: "ip route change 10.80.0.0/16 dev 'eth$(reboot)' proto boot scope global quickack 1",
+    })
+  })
+
+  test('IPv6 asks with -6 and keeps pref; an IPv4-mapped peer is asked over IPv4', async () => {
     const calls: string[][] = []
     expect(await routeVerdict('2001:db8::7', fakeIp(calls))).toMatchObject({
       kind: 'missing',
-      change: 'ip -6 route change 2001:db8::/64 dev eth0 proto kernel metric 256 quickack 1',
+      change:
+        'ip -6 route change 2001:db8:5::/48 via 2001:db8::9 dev eth0 proto boot scope global metric 1024 pref high quickack 1',
     })
     expect(calls).toEqual([
       ['-6', '-json', 'route', 'get', '2001:db8::7'],
-      ['-6', '-json', 'route', 'show', 'match', '2001:db8::7'],
+      ['-6', '-d', '-json', 'route', 'get', 'fibmatch', '2001:db8::7'],
+      ['-6', 'route', 'get', 'fibmatch', '2001:db8::7'],
     ])
+    const mapped: string[][] = []
+    expect(await routeVerdict('::ffff:10.8.1.1', fakeIp(mapped))).toMatchObject({ kind: 'quickack' })
+    expect(mapped).toEqual([['-4', '-json', 'route', 'get', '10.8.1.1']])
   })
 
   test('this host: nothing to check', async () => {
     expect(await routeVerdict('10.9.0.1', fakeIp())).toMatchObject({ kind: 'local' })
   })
 
-  test('no command where the route is not in the main table, or has a metric that cannot be printed back', async () => {
-    const policy = await routeVerdict('10.50.0.1', fakeIp())
-    expect(policy).toMatchObject({ kind: 'missing' })
-    expect(policy).not.toHaveProperty('change')
-    const features = await routeVerdict('10.60.0.1', fakeIp())
-    expect(features).toMatchObject({ kind: 'missing' })
-    expect(features).not.toHaveProperty('change')
+  test.each([
+    ['10.50.0.1', 'it is in routing table 10 (policy routing)'],
+    ['10.60.0.1', 'it has several next hops'],
+    ['10.96.0.1', 'attributes this command does not print back (via)'],
+    [
+      '10.97.0.1',
+      "dhcp wrote it and would write it again: set quickack 1 where dhcp's routes are configured",
+    ],
+    ['10.98.0.1', 'the metric features'],
+  ])('no command that would change %s’s route in another way: says why', async (address, why) => {
+    const verdict = await routeVerdict(address, fakeIp())
+    expect(verdict).toMatchObject({ kind: 'missing', noChange: expect.stringContaining(why) })
+    expect(verdict).not.toHaveProperty('change')
   })
 
   test('no route: the kernel says why', async () => {
@@ -144,32 +177,41 @@ describe('routeVerdict', () => {
     })
   })
 
-  test('ip missing is thrown, not reported per peer', async () => {
-    const missing: IpRunner = async () => {
-      throw Object.assign(new Error("'ip' (iproute2) is not installed"), { code: 'ENOENT' })
+  test('a failing ip (missing, too old for -json, timing out) is thrown, not reported as a missing route', async () => {
+    const broken: IpRunner = async () => {
+      throw new IpError('ip -4 -json route get 10.9.0.5 failed: Option "-json" is unknown')
     }
-    await expect(routeVerdict('10.9.0.5', missing)).rejects.toThrow('not installed')
+    await expect(routeVerdict('10.9.0.5', broken)).rejects.toThrow('Option "-json" is unknown')
   })
 
   test('output that is not what iproute2 prints is an error that quotes it', () => {
     expect(() => parseRoutes('Usage: ip route')).toThrow(/not JSON: "Usage: ip route"/)
     expect(() => parseRoutes('{"dst":"x"}')).toThrow(/unexpected shape/)
     expect(() => parseRoutes('[{"gateway":"x"}]')).toThrow(/unexpected shape/)
+    expect(() => parseRoutes('[{"dst":"x","metrics":{"mtu":1}}]')).toThrow(/unexpected shape/)
+    expect(() => parseRoutes('[{"dst":"x","metrics":[null]}]')).toThrow(/unexpected shape/)
+    expect(() => parseRoutes('[{"dst":"x","flags":"onlink"}]')).toThrow(/unexpected shape/)
     expect(parseRoutes('[]')).toEqual([])
   })
 })
 
 describe('routePeers', () => {
-  test("the seed: PACS of each cluster, the site VIPs a name backend resolves to, each client subnet's first host", () => {
-    const peers = routePeers(validateConfig(seed()), ['10.7.7.7'])
-    const byAddress = Object.fromEntries(peers.map((p) => [p.address, p.roles]))
-    expect(byAddress['10.1.1.11']).toContain('server 10.1.1.11:104 of service DICOM_CLUSTER_A')
-    expect(byAddress['10.1.0.100']).toEqual(['member siteA of pool dicom'])
-    expect(byAddress['10.2.0.100']).toEqual(['member siteB of pool dicom'])
-    expect(byAddress['10.1.0.1']).toEqual(['clients in datacenter A (10.1.0.0/16)'])
-    expect(byAddress['192.168.2.1']).toEqual(['clients in datacenter B (192.168.2.0/24)'])
-    expect(byAddress['10.7.7.7']).toEqual(['named with --to'])
+  test('--to first, then the PACS of each cluster, the site VIPs a name backend resolves to, each client subnet', () => {
+    const config = validateConfig(seed())
+    const peers = routePeers(config, ['10.7.7.7'])
+    expect(peers[0]).toEqual({ address: '10.7.7.7', roles: ['named with --to'] })
+    const byAddress = Object.fromEntries(peers.map((p) => [p.address, p]))
+    expect(byAddress['10.1.1.11']!.roles).toContain('server 10.1.1.11:104 of service DICOM_CLUSTER_A')
+    expect(byAddress['10.1.0.100']!.roles).toEqual(['member siteA of pool dicom'])
+    expect(byAddress['10.2.0.100']!.roles).toEqual(['member siteB of pool dicom'])
+    expect(byAddress['10.1.0.1']).toEqual({
+      address: '10.1.0.1',
+      roles: ['clients in datacenter A (10.1.0.0/16)'],
+      fallback: '10.1.255.254',
+    })
+    expect(byAddress['192.168.2.1']!.roles).toEqual(['clients in datacenter B (192.168.2.0/24)'])
     expect(new Set(peers.map((p) => p.address)).size).toBe(peers.length)
+    expect(namesResolvedElsewhere(config)).toEqual([])
   })
 
   test('no name backend: pool members are not the forwarder’s peers; allow lists stand for clients', () => {
@@ -197,16 +239,26 @@ describe('routePeers', () => {
         address: '10.0.1.1',
         roles: ['server 10.0.1.1:104 of service S', 'server 10.0.1.1:11112 of service S'],
       },
-      { address: '10.4.0.1', roles: ['clients allowed by service S (10.4.0.0/24)'] },
+      { address: '10.4.0.1', roles: ['clients allowed by service S (10.4.0.0/24)'], fallback: '10.4.0.254' },
       { address: '10.5.0.9', roles: ['clients allowed by service S'] },
       { address: '10.6.0.0', roles: ['clients allowed by service S (10.6.0.0/31)'] },
-      { address: '2001:db8:1::1', roles: ['clients allowed by service S (2001:db8:1::/64)'] },
+      {
+        address: '2001:db8:1::1',
+        roles: ['clients allowed by service S (2001:db8:1::/64)'],
+        fallback: '2001:db8:1:0:ffff:ffff:ffff:fffe',
+      },
     ])
+  })
+
+  test('a backend name this config’s engine does not answer is named: only --to can bring its addresses in', () => {
+    const raw = seed() as Json
+    raw.services.DICOM_DNS_PROXY.backends[0].name = 'pacs.elsewhere.org'
+    expect(namesResolvedElsewhere(validateConfig(raw))).toEqual(['pacs.elsewhere.org'])
   })
 })
 
 describe('checkRoutes and its report', () => {
-  const peers = ['10.8.1.1', '10.9.0.5', '10.9.0.6', '10.9.0.1', '192.0.2.77', '10.50.0.1'].map(
+  const peers = ['10.8.1.1', '10.9.0.5', '10.9.0.6', '10.9.0.1', '192.0.2.77', '10.50.0.1', '10.97.0.1'].map(
     (address) => ({
       address,
       roles: [
@@ -216,7 +268,7 @@ describe('checkRoutes and its report', () => {
   )
   ROUTES['10.9.0.6'] = ROUTES['10.9.0.5']!
 
-  test('counts what lacks quickack or a route, keeps the order, prints each command once', async () => {
+  test('counts what lacks quickack or a route, keeps the order, prints each command once and why others have none', async () => {
     const check = await checkRoutes(peers, fakeIp())
     expect(check.peers.map((p) => p.kind)).toEqual([
       'quickack',
@@ -225,20 +277,36 @@ describe('checkRoutes and its report', () => {
       'local',
       'unreachable',
       'missing',
+      'missing',
     ])
-    expect(check.failing).toBe(4)
+    expect(check.failing).toBe(5)
     expect(check.notChecked).toBe(0)
-    const text = formatRouteCheck(check, 'lb-a1')
+    const text = formatRouteCheck(check, 'lb-a1', ['pacs.elsewhere.org'])
     expect(text).toContain('quickack on the routes of node lb-a1')
     expect(text).toMatch(/10\.8\.1\.1 +quickack +via 10\.9\.0\.2 dev eth0 +server/)
     expect(text).toMatch(/192\.0\.2\.77 +NO ROUTE +Network is unreachable/)
-    expect(text).toContain('3 of 6 peers are reached by routes without quickack')
+    expect(text).toContain('4 of 7 peers are reached by routes without quickack')
     expect(text.split('ip route change 10.9.0.0/24').length).toBe(2)
-    expect(text).toContain(
-      '(10.50.0.1: its route via 10.9.0.99 dev eth1 is not a single-path route of the main table',
-    )
+    expect(text).toContain('(no command for 10.50.0.1: it is in routing table 10 (policy routing)')
+    expect(text).toContain('(no command for 10.97.0.1: dhcp wrote it and would write it again')
     expect(text).toContain('1 peers have no route from this host.')
+    expect(text).toContain('backend names resolved outside this config (pacs.elsewhere.org)')
     expect(text).not.toContain('no client subnets')
+    expect(text).not.toContain('every route')
+  })
+
+  test('a client subnet whose first address is this host is checked at its last one', async () => {
+    const check = await checkRoutes(
+      [{ address: '10.9.0.1', roles: ['clients in datacenter A (10.9.0.0/24)'], fallback: '10.9.0.5' }],
+      fakeIp(),
+    )
+    expect(check.peers).toEqual([
+      expect.objectContaining({
+        address: '10.9.0.5',
+        kind: 'missing',
+        roles: ['clients in datacenter A (10.9.0.0/24)'],
+      }),
+    ])
   })
 
   test('every route with quickack: says so; no client subnet: says how to name modalities', async () => {
@@ -249,7 +317,7 @@ describe('checkRoutes and its report', () => {
     expect(text).toContain('name modalities with --to <address>')
   })
 
-  test(`at most ${MAX_CHECKED_PEERS} peers, 8 ip processes at a time`, async () => {
+  test(`at most ${MAX_CHECKED_PEERS} peers, 8 ip processes at a time; the unchecked are not a pass`, async () => {
     let running = 0
     let most = 0
     const slow: IpRunner = async (args) => {
@@ -263,10 +331,11 @@ describe('checkRoutes and its report', () => {
     const check = await checkRoutes(many, slow)
     expect(check.peers).toHaveLength(MAX_CHECKED_PEERS)
     expect(check.notChecked).toBe(5)
+    expect(check.failing).toBe(5)
     expect(most).toBe(8)
-    expect(formatRouteCheck(check, 'n')).toContain(
-      `5 more peers not checked (the first ${MAX_CHECKED_PEERS} were)`,
-    )
+    const text = formatRouteCheck(check, 'n')
+    expect(text).toContain(`5 more peers not checked (the first ${MAX_CHECKED_PEERS} were`)
+    expect(text).not.toContain('every route')
   })
 })
 
@@ -277,10 +346,10 @@ describe('gslb-lb routes: bad input', () => {
     return { code, out: io.out(), err: io.err() }
   }
 
-  test('--to that is not an address: exit 2, says which', async () => {
-    const result = await run(['routes', '-c', '/nonexistent.json', '--to', '10.0.0.300'])
+  test.each(['10.0.0.300', 'fe80::5%eth0'])('--to %s: exit 2, says which', async (address) => {
+    const result = await run(['routes', '-c', '/nonexistent.json', '--to', address])
     expect(result.code).toBe(2)
-    expect(result.err).toContain("--to: '10.0.0.300' is not an IP address")
+    expect(result.err).toContain(`--to: '${address}' is not an IP address (without a zone)`)
   })
 
   test('an unreadable config: exit 3, names the file', async () => {

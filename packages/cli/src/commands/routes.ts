@@ -28,8 +28,8 @@ export function registerRoutesCommand(program: Command, io: CliIo, setExit: Exit
     .option('--json', 'print the result as JSON')
     .action(async (options: RoutesOptions) => {
       for (const address of options.to)
-        if (isIP(address) === 0)
-          throw new CliError('GSLB_CLI_USAGE', `--to: '${address}' is not an IP address`)
+        if (isIP(address) === 0 || address.includes('%'))
+          throw new CliError('GSLB_CLI_USAGE', `--to: '${address}' is not an IP address (without a zone)`)
       if (process.platform !== 'linux')
         throw new CliError(
           'GSLB_ROUTES_UNREADABLE',
@@ -37,13 +37,17 @@ export function registerRoutesCommand(program: Command, io: CliIo, setExit: Exit
         )
       const file = configFileOption(options, io)
       if (!file) throw new CliError('GSLB_CLI_USAGE', 'no config: use -c <file>')
-      const [{ loadConfig }, { routePeers }, { checkRoutes, formatRouteCheck }, { systemIp }] =
-        await Promise.all([
-          import('../config/load.js'),
-          import('../routes/peers.js'),
-          import('../routes/check.js'),
-          import('../routes/route-table.js'),
-        ])
+      const [
+        { loadConfig },
+        { namesResolvedElsewhere, routePeers },
+        { checkRoutes, formatRouteCheck },
+        { systemIp },
+      ] = await Promise.all([
+        import('../config/load.js'),
+        import('../routes/peers.js'),
+        import('../routes/check.js'),
+        import('../routes/route-table.js'),
+      ])
       const config = await loadConfig(file, { node: nodeOption(options, io) })
       let check: Awaited<ReturnType<typeof checkRoutes>>
       try {
@@ -53,8 +57,9 @@ export function registerRoutesCommand(program: Command, io: CliIo, setExit: Exit
           cause: error,
         })
       }
-      if (options.json) printJson(io, { node: config.node.name, ...check })
-      else print(io, formatRouteCheck(check, config.node.name))
+      const elsewhere = namesResolvedElsewhere(config)
+      if (options.json) printJson(io, { node: config.node.name, ...check, namesResolvedElsewhere: elsewhere })
+      else print(io, formatRouteCheck(check, config.node.name, elsewhere))
       if (check.failing > 0) setExit(EXIT.failure)
     })
 }

@@ -6,20 +6,23 @@ import { type Config, isNameBackend } from '../config/types.js'
 export interface RoutePeer {
   address: string
   roles: string[]
+  /** For a client subnet: another address of it, checked instead when `address` turns out to be this host. */
+  fallback?: string
 }
 
 /**
- * Whom this node's forwarder talks to, from its config: each service's servers (PACS), the pool members a name
- * backend can resolve to (site VIPs), and one address in each client subnet the config knows (topology datacenters,
- * services' `allow` lists) standing for the modalities there; then `extra` (addresses the operator names).
+ * Whom this node's forwarder talks to: first `extra` (addresses the operator names), then from its config each
+ * service's servers (PACS), the pool members a name backend can resolve to (site VIPs), and one address in each client
+ * subnet the config knows (topology datacenters, services' `allow` lists) standing for the modalities there.
  */
 export function routePeers(config: Config, extra: readonly string[] = []): RoutePeer[] {
   const peers = new Map<string, RoutePeer>()
-  const add = (address: string, role: string) => {
-    const peer = peers.get(address) ?? { address, roles: [] }
+  const add = (address: string, role: string, fallback?: string) => {
+    const peer = peers.get(address) ?? { address, roles: [], ...(fallback ? { fallback } : {}) }
     if (!peer.roles.includes(role)) peer.roles.push(role)
     peers.set(address, peer)
   }
+  for (const address of extra) add(address, 'named with --to')
   const services = Object.entries(config.services ?? {})
   for (const [service, { backends }] of services)
     for (const backend of backends)
@@ -28,20 +31,43 @@ export function routePeers(config: Config, extra: readonly string[] = []): Route
   if (services.some(([, { backends }]) => backends.some(isNameBackend)))
     for (const [pool, { members }] of Object.entries(config.gslb?.pools ?? {}))
       for (const member of members) add(member.address, `member ${member.name} of pool ${pool}`)
+  const clients = (cidr: string, role: string) => {
+    const subnet = clientAddresses(cidr)
+    if (subnet) add(subnet.address, subnet.label ? `${role} (${subnet.label})` : role, subnet.fallback)
+  }
   for (const [datacenter, { cidrs }] of Object.entries(config.topology?.datacenters ?? {}))
-    for (const cidr of cidrs) addClient(cidr, `clients in datacenter ${datacenter}`, add)
+    for (const cidr of cidrs) clients(cidr, `clients in datacenter ${datacenter}`)
   for (const [service, { allow }] of services)
-    for (const cidr of allow ?? []) addClient(cidr, `clients allowed by service ${service}`, add)
-  for (const address of extra) add(address, 'named with --to')
+    for (const cidr of allow ?? []) clients(cidr, `clients allowed by service ${service}`)
   return [...peers.values()]
 }
 
-/** One address standing for a client subnet: its first host (its first address for a /31 or /127). */
-function addClient(text: string, role: string, add: (address: string, role: string) => void): void {
+/** Backend names this config's engine does not answer: their addresses come from elsewhere and need `--to`. */
+export function namesResolvedElsewhere(config: Config): string[] {
+  const zones = (config.gslb?.zones ?? []).map((z) => z.name.toLowerCase().replace(/\.$/, ''))
+  const inZone = (name: string) => zones.some((zone) => name === zone || name.endsWith(`.${zone}`))
+  const names = new Set<string>()
+  for (const { backends } of Object.values(config.services ?? {}))
+    for (const backend of backends)
+      if (isNameBackend(backend) && !inZone(backend.name.toLowerCase().replace(/\.$/, '')))
+        names.add(backend.name)
+  return [...names]
+}
+
+/**
+ * The address standing for a client subnet (its first host; the first address of a /31 or /127), another one (its
+ * last host) for when that is this host, and the subnet's text for the role; none for "anyone" (/0).
+ */
+function clientAddresses(text: string): { address: string; fallback?: string; label?: string } | undefined {
   const cidr = parseCidr(text)
-  if (cidr.prefixLength === 0) return // "anyone": not a subnet a route can be checked for
-  const bytes = Uint8Array.from(cidr.bytes)
-  const max = bytes.length * 8
-  if (cidr.prefixLength < max - 1) bytes[bytes.length - 1]! |= 1
-  add(formatAddress(bytes), cidr.prefixLength === max ? role : `${role} (${formatCidr(cidr)})`)
+  const max = cidr.bytes.length * 8
+  if (cidr.prefixLength === 0) return undefined
+  if (cidr.prefixLength === max) return { address: formatAddress(cidr.bytes) }
+  const first = Uint8Array.from(cidr.bytes)
+  if (cidr.prefixLength === max - 1) return { address: formatAddress(first), label: formatCidr(cidr) }
+  first[first.length - 1]! |= 1
+  const last = Uint8Array.from(cidr.bytes)
+  for (let bit = cidr.prefixLength; bit < max; bit++) last[bit >> 3]! |= 0x80 >> (bit & 7)
+  last[last.length - 1]! &= 0xfe
+  return { address: formatAddress(first), fallback: formatAddress(last), label: formatCidr(cidr) }
 }

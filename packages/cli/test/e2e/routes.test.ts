@@ -56,6 +56,20 @@ beforeAll(async () => {
   await must(['-n', NS, 'addr', 'add', '10.78.0.1/24', 'dev', 'lan0'])
   await must(['-n', NS, 'addr', 'add', '2001:db8:78::1/64', 'dev', 'lan0', 'nodad'])
   await must(['-n', NS, 'route', 'add', 'default', 'via', '10.78.0.254', 'dev', 'lan0'])
+  await must([
+    '-n',
+    NS,
+    'route',
+    'add',
+    '10.99.0.0/16',
+    'via',
+    '10.78.0.253',
+    'mtu',
+    'lock',
+    '1400',
+    'rtt',
+    '10ms',
+  ])
 })
 
 afterAll(async () => {
@@ -63,44 +77,63 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
+/** Every route of the namespace, IPv4 and IPv6, one line each as `ip route show` prints it. */
+async function table(): Promise<string[]> {
+  const v4 = await run(ip, ['-n', NS, 'route', 'show'])
+  const v6 = await run(ip, ['-n', NS, '-6', 'route', 'show'])
+  return `${v4.stdout}${v6.stdout}`
+    .split('\n')
+    .map((line) => line.trim().replace(/\s+/g, ' '))
+    .filter(Boolean)
+}
+
 test('routes without quickack: exit 1 and the commands to fix them; typed as printed they do, then exit 0', async () => {
-  const before = await routes('--to', '2001:db8:78::5', '--to', '10.78.0.1')
+  const before = await routes('--to', '2001:db8:78::5', '--to', '10.78.0.1', '--to', '10.200.0.1')
   expect(before.stderr).toBe('')
   expect(before.code).toBe(1)
   expect(before.stdout).toMatch(
     /10\.78\.0\.20 +NO QUICKACK +dev lan0 +server 10\.78\.0\.20:104 of service CLUSTER/,
   )
   expect(before.stdout).toMatch(
-    /10\.99\.0\.1 +NO QUICKACK +via 10\.78\.0\.254 dev lan0 +clients in datacenter A/,
+    /10\.99\.0\.1 +NO QUICKACK +via 10\.78\.0\.253 dev lan0 +clients in datacenter A/,
   )
+  expect(before.stdout).toMatch(/10\.200\.0\.1 +NO QUICKACK +via 10\.78\.0\.254 dev lan0 +named with --to/)
   expect(before.stdout).toMatch(/2001:db8:78::5 +NO QUICKACK +dev lan0 +named with --to/)
   expect(before.stdout).toMatch(/10\.78\.0\.1 +this host/)
-  expect(before.stdout).toContain('3 of 4 peers are reached by routes without quickack')
+  expect(before.stdout).toContain('4 of 5 peers are reached by routes without quickack')
   const commands = before.stdout.split('\n').filter((line) => line.startsWith('  ip '))
   expect(commands.map((c) => c.trim()).sort()).toEqual([
-    'ip -6 route change 2001:db8:78::/64 dev lan0 proto kernel metric 256 quickack 1',
+    'ip -6 route change 2001:db8:78::/64 dev lan0 proto kernel scope global metric 256 pref medium quickack 1',
     'ip route change 10.78.0.0/24 dev lan0 proto kernel scope link src 10.78.0.1 quickack 1',
-    'ip route change default via 10.78.0.254 dev lan0 quickack 1',
+    'ip route change 10.99.0.0/16 via 10.78.0.253 dev lan0 proto boot scope global mtu lock 1400 rtt 10ms quickack 1',
+    'ip route change default via 10.78.0.254 dev lan0 proto boot scope global quickack 1',
   ])
+  const routesBefore = await table()
   for (const command of commands) {
     const typed = await run(ip, ['netns', 'exec', NS, 'sh', '-c', command.trim()])
     expect(typed).toMatchObject({ code: 0, stderr: '' })
   }
-  // `change` kept what the route had: the connected route still has its source address
-  const shown = await run(ip, ['-n', NS, 'route', 'show'])
-  expect(shown.stdout).toContain('10.78.0.0/24 dev lan0 proto kernel scope link src 10.78.0.1 quickack 1')
+  // `change` kept everything else the routes had: source address, locked MTU, RTT, metric, preference
+  const routesAfter = await table()
+  expect(routesAfter.map((line) => line.replace(' quickack 1', ''))).toEqual(routesBefore)
+  expect(routesAfter.filter((line) => line.includes(' quickack 1'))).toHaveLength(4)
 
-  const after = await routes('--to', '2001:db8:78::5', '--json')
+  const after = await routes('--to', '2001:db8:78::5', '--to', '10.200.0.1', '--json')
   expect(after.code).toBe(0)
   const body = JSON.parse(after.stdout)
-  expect(body).toMatchObject({ node: 'lb-a1', failing: 0, notChecked: 0 })
-  expect(body.peers.map((p: { kind: string }) => p.kind)).toEqual(['quickack', 'quickack', 'quickack'])
+  expect(body).toMatchObject({ node: 'lb-a1', failing: 0, notChecked: 0, namesResolvedElsewhere: [] })
+  expect(body.peers.map((p: { kind: string }) => p.kind)).toEqual([
+    'quickack',
+    'quickack',
+    'quickack',
+    'quickack',
+  ])
 })
 
 test('a peer with no route: exit 1, the kernel says why', async () => {
   await must(['-n', NS, 'route', 'del', 'default'])
-  const result = await routes()
+  const result = await routes('--to', '10.200.0.1')
   expect(result.code).toBe(1)
-  expect(result.stdout).toMatch(/10\.99\.0\.1 +NO ROUTE +Network is unreachable +clients in datacenter A/)
+  expect(result.stdout).toMatch(/10\.200\.0\.1 +NO ROUTE +Network is unreachable +named with --to/)
   expect(result.stdout).toContain('1 peers have no route from this host.')
 })
