@@ -1,5 +1,6 @@
 import { main } from '../src/cli.js'
 import { validateConfig } from '../src/config/validate.js'
+import { CliError, exitCodeOf } from '../src/errors.js'
 import { checkRoutes, formatRouteCheck, MAX_CHECKED_PEERS } from '../src/routes/check.js'
 import { namesResolvedElsewhere, routePeers } from '../src/routes/peers.js'
 import { IpError, type IpRunner, parseRoutes, routeVerdict } from '../src/routes/route-table.js'
@@ -350,6 +351,10 @@ describe('gslb-lb routes: bad input', () => {
     const result = await run(['routes', '-c', '/nonexistent.json', '--to', address])
     expect(result.code).toBe(2)
     expect(result.err).toContain(`--to: '${address}' is not an IP address (without a zone)`)
+  })
+
+  test('routes that cannot be read: exit 5, apart from a route without quickack (1)', () => {
+    expect(exitCodeOf(new CliError('GSLB_ROUTES_UNREADABLE', "'ip' (iproute2) is not installed"))).toBe(5)
   })
 
   test('an unreadable config: exit 3, names the file', async () => {
