@@ -107,10 +107,9 @@ async function freePort(addresses = '127.0.0.1', { udp = false } = {}) {
   const slice = portSlice()
   for (let attempt = 0; attempt < TRIES; attempt++) {
     const port = slice ? nextCandidate(slice) : await tcpBind(all[0], 0)
-    if (port === undefined) {
-      if (slice) break
-      continue
-    }
+    if (port === undefined && slice)
+      throw new Error(`every port of slice ${slice.first}-${slice.last} handed out`)
+    if (port === undefined) continue
     let ok = true
     for (const address of all) {
       if (!(await tcpFree(address, port)) || (udp && !(await udpFree(address, port)))) {

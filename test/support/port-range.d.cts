@@ -12,5 +12,8 @@ export function nextCandidate(slice?: PortSlice | undefined): number | undefined
 export function tcpFree(address: string, port: number): Promise<boolean>
 /** `port` can be bound on `address` for UDP right now (bound, then released). */
 export function udpFree(address: string, port: number): Promise<boolean>
-/** A port free right now for TCP (and UDP when `udp`) on every one of `addresses`, outside the ephemeral range. */
+/**
+ * A port free right now for TCP (and UDP when `udp`) on every one of `addresses`, outside the ephemeral range — or,
+ * on a host with no room outside it, one the kernel picks.
+ */
 export function freePort(addresses?: string | readonly string[], options?: { udp?: boolean }): Promise<number>

@@ -23,6 +23,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     env: io.env ?? process.env,
     ...(io.signal ? { signal: io.signal } : {}),
     handleSignals: io.handleSignals ?? false,
+    ...(io.ip ? { ip: io.ip } : {}),
   }
   dropOutputOnBrokenPipe(fullIo.stdout)
   dropOutputOnBrokenPipe(fullIo.stderr)

@@ -6,6 +6,7 @@ import type { Endpoint } from '../config/types.js'
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_ADMIN_PORT } from '../constants.js'
 import { parseDuration } from '../duration.js'
 import { CliError } from '../errors.js'
+import type { IpRunner } from '../routes/ip.js'
 
 /** Where a command writes, and what it reads from its environment; tests pass their own. */
 export interface CliIo {
@@ -16,6 +17,8 @@ export interface CliIo {
   signal?: AbortSignal
   /** Lets `run` install process signal handlers (off in tests). */
   handleSignals?: boolean
+  /** Runs iproute2's `ip` for `routes` (default: the system's; tests pass their own). */
+  ip?: IpRunner
 }
 
 export const SYSTEM_CONFIG = '/etc/gslb-lb/config.json'

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net'
 import type { Command } from 'commander'
 import { EXIT } from '../constants.js'
 import { CliError } from '../errors.js'
@@ -27,31 +26,33 @@ export function registerRoutesCommand(program: Command, io: CliIo, setExit: Exit
     .option('--to <address...>', 'more peers to check, e.g. modalities outside the configured subnets', [])
     .option('--json', 'print the result as JSON')
     .action(async (options: RoutesOptions) => {
-      for (const address of options.to)
-        if (isIP(address) === 0 || address.includes('%'))
-          throw new CliError('GSLB_CLI_USAGE', `--to: '${address}' is not an IP address (without a zone)`)
-      if (process.platform !== 'linux')
-        throw new CliError(
-          'GSLB_ROUTES_UNREADABLE',
-          `routes reads Linux's routing table (per-route quickack is Linux's); this is ${process.platform}`,
-        )
-      const file = configFileOption(options, io)
-      if (!file) throw new CliError('GSLB_CLI_USAGE', 'no config: use -c <file>')
       const [
         { loadConfig },
-        { namesResolvedElsewhere, routePeers },
+        { namesResolvedElsewhere, routePeers, unicastPeer },
         { checkRoutes, formatRouteCheck },
         { systemIp },
       ] = await Promise.all([
         import('../config/load.js'),
         import('../routes/peers.js'),
         import('../routes/check.js'),
-        import('../routes/route-table.js'),
+        import('../routes/ip.js'),
       ])
+      const extra = options.to.map((text) => {
+        const peer = unicastPeer(text)
+        if ('error' in peer) throw new CliError('GSLB_CLI_USAGE', `--to: '${text}' ${peer.error}`)
+        return peer.address
+      })
+      if (process.platform !== 'linux' && !io.ip)
+        throw new CliError(
+          'GSLB_ROUTES_UNREADABLE',
+          `routes reads Linux's routing table (per-route quickack is Linux's); this is ${process.platform}`,
+        )
+      const file = configFileOption(options, io)
+      if (!file) throw new CliError('GSLB_CLI_USAGE', 'no config: use -c <file>')
       const config = await loadConfig(file, { node: nodeOption(options, io) })
       let check: Awaited<ReturnType<typeof checkRoutes>>
       try {
-        check = await checkRoutes(routePeers(config, options.to), systemIp)
+        check = await checkRoutes(routePeers(config, extra), io.ip ?? systemIp)
       } catch (error) {
         throw new CliError('GSLB_ROUTES_UNREADABLE', `cannot read the routes: ${(error as Error).message}`, {
           cause: error,

@@ -1,4 +1,4 @@
-import { formatAddress, formatCidr, parseCidr } from '@gslb/topology'
+import { formatAddress, formatCidr, parseCidr, tryParseAddress, unmapAddress } from '@gslb/topology'
 import { formatEndpoint } from '../config/addresses.js'
 import { type Config, isNameBackend } from '../config/types.js'
 
@@ -70,4 +70,21 @@ function clientAddresses(text: string): { address: string; fallback?: string; la
   for (let bit = cidr.prefixLength; bit < max; bit++) last[bit >> 3]! |= 0x80 >> (bit & 7)
   last[last.length - 1]! &= 0xfe
   return { address: formatAddress(first), fallback: formatAddress(last), label: formatCidr(cidr) }
+}
+
+/**
+ * A peer address as the operator typed it (`--to`), written the one way (IPv4-mapped as IPv4), or why it cannot be
+ * one: not an address (a zone index included), or not one host (unspecified, broadcast, multicast).
+ */
+export function unicastPeer(text: string): { address: string } | { error: string } {
+  const parsed = tryParseAddress(text)
+  if (!parsed) return { error: 'is not an IP address (without a zone)' }
+  const bytes = unmapAddress(parsed.bytes)
+  if (bytes.every((b) => b === 0)) return { error: 'is the unspecified address, not a peer' }
+  if (bytes.length === 4 && (bytes[0]! & 0xf0) === 0xe0)
+    return { error: 'is a multicast address, not a peer' }
+  if (bytes.length === 4 && bytes.every((b) => b === 255))
+    return { error: 'is the broadcast address, not a peer' }
+  if (bytes.length === 16 && bytes[0] === 0xff) return { error: 'is a multicast address, not a peer' }
+  return { address: formatAddress(bytes) }
 }

@@ -56,20 +56,26 @@ beforeAll(async () => {
   await must(['-n', NS, 'addr', 'add', '10.78.0.1/24', 'dev', 'lan0'])
   await must(['-n', NS, 'addr', 'add', '2001:db8:78::1/64', 'dev', 'lan0', 'nodad'])
   await must(['-n', NS, 'route', 'add', 'default', 'via', '10.78.0.254', 'dev', 'lan0'])
-  await must([
-    '-n',
-    NS,
-    'route',
-    'add',
-    '10.99.0.0/16',
-    'via',
-    '10.78.0.253',
+  const lockedAndTuned = [
     'mtu',
     'lock',
     '1400',
     'rtt',
     '10ms',
-  ])
+    'rto_min',
+    '200ms',
+    'congctl',
+    'lock',
+    'cubic',
+  ]
+  await must(['-n', NS, 'route', 'add', '10.99.0.0/16', 'via', '10.78.0.253', ...lockedAndTuned])
+  // one prefix through two links at the same metric: `change` could replace either, so no command for it
+  await must(['-n', NS, 'link', 'add', 'lan2', 'type', 'veth', 'peer', 'name', 'lan3'])
+  await must(['-n', NS, 'link', 'set', 'lan2', 'up'])
+  await must(['-n', NS, 'link', 'set', 'lan3', 'up'])
+  await must(['-n', NS, 'addr', 'add', '10.79.0.1/24', 'dev', 'lan2'])
+  await must(['-n', NS, 'route', 'add', '10.220.0.0/16', 'via', '10.78.0.253', 'dev', 'lan0'])
+  await must(['-n', NS, 'route', 'append', '10.220.0.0/16', 'via', '10.79.0.253', 'dev', 'lan2'])
 })
 
 afterAll(async () => {
@@ -88,24 +94,41 @@ async function table(): Promise<string[]> {
 }
 
 test('routes without quickack: exit 1 and the commands to fix them; typed as printed they do, then exit 0', async () => {
-  const before = await routes('--to', '2001:db8:78::5', '--to', '10.78.0.1', '--to', '10.200.0.1')
+  const before = await routes(
+    '--to',
+    '2001:db8:78::5',
+    '--to',
+    '10.78.0.1',
+    '--to',
+    '10.200.0.1',
+    '--to',
+    '10.220.0.1',
+  )
   expect(before.stderr).toBe('')
   expect(before.code).toBe(1)
   expect(before.stdout).toMatch(
-    /10\.78\.0\.20 +NO QUICKACK +dev lan0 +server 10\.78\.0\.20:104 of service CLUSTER/,
+    /10\.78\.0\.20 +NO QUICKACK +10\.78\.0\.0\/24 dev lan0 +server 10\.78\.0\.20:104 of service CLUSTER/,
   )
   expect(before.stdout).toMatch(
-    /10\.99\.0\.1 +NO QUICKACK +via 10\.78\.0\.253 dev lan0 +clients in datacenter A/,
+    /10\.99\.0\.1 +NO QUICKACK +10\.99\.0\.0\/16 via 10\.78\.0\.253 dev lan0 +clients in datacenter A/,
   )
-  expect(before.stdout).toMatch(/10\.200\.0\.1 +NO QUICKACK +via 10\.78\.0\.254 dev lan0 +named with --to/)
-  expect(before.stdout).toMatch(/2001:db8:78::5 +NO QUICKACK +dev lan0 +named with --to/)
+  expect(before.stdout).toMatch(
+    /10\.200\.0\.1 +NO QUICKACK +default via 10\.78\.0\.254 dev lan0 +named with --to/,
+  )
+  expect(before.stdout).toMatch(/2001:db8:78::5 +NO QUICKACK +2001:db8:78::\/64 dev lan0 +named with --to/)
   expect(before.stdout).toMatch(/10\.78\.0\.1 +this host/)
-  expect(before.stdout).toContain('4 of 5 peers are reached by routes without quickack')
+  expect(before.stdout).toContain('5 of 6 peers are reached by routes without quickack')
+  expect(before.stdout).toMatch(
+    /10\.220\.0\.1 +NO QUICKACK +10\.220\.0\.0\/16 via 10\.78\.0\.253 dev lan0 +named with --to/,
+  )
+  expect(before.stdout).toContain(
+    '(no command for 10.220.0.1: 2 routes to 10.220.0.0/16 share metric 0, and change could replace another one',
+  )
   const commands = before.stdout.split('\n').filter((line) => line.startsWith('  ip '))
   expect(commands.map((c) => c.trim()).sort()).toEqual([
     'ip -6 route change 2001:db8:78::/64 dev lan0 proto kernel scope global metric 256 pref medium quickack 1',
     'ip route change 10.78.0.0/24 dev lan0 proto kernel scope link src 10.78.0.1 quickack 1',
-    'ip route change 10.99.0.0/16 via 10.78.0.253 dev lan0 proto boot scope global mtu lock 1400 rtt 10ms quickack 1',
+    'ip route change 10.99.0.0/16 via 10.78.0.253 dev lan0 proto boot scope global mtu lock 1400 rtt 10ms rto_min 200ms congctl lock cubic quickack 1',
     'ip route change default via 10.78.0.254 dev lan0 proto boot scope global quickack 1',
   ])
   const routesBefore = await table()
@@ -135,5 +158,5 @@ test('a peer with no route: exit 1, the kernel says why', async () => {
   const result = await routes('--to', '10.200.0.1')
   expect(result.code).toBe(1)
   expect(result.stdout).toMatch(/10\.200\.0\.1 +NO ROUTE +Network is unreachable +named with --to/)
-  expect(result.stdout).toContain('1 peers have no route from this host.')
+  expect(result.stdout).toContain('1 peer has no usable route from this host.')
 })
