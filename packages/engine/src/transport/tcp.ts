@@ -131,6 +131,8 @@ function serveConnection(
         return
       }
       // Between messages nothing is lost: the answers already written go out first (bounded by a short grace).
+      // Queries arriving after our FIN are not answered (RFC 7766 6.2.3): a write after end() would only fail.
+      finishing = true
       socket.end()
       setTimeout(() => socket.destroy(), LIFETIME_GRACE_MS).unref()
       return
@@ -181,7 +183,7 @@ function serveConnection(
       completed = true
       onProgress()
       const response = runHandler(ctx, query, client)
-      if (socket.destroyed) return
+      if (socket.destroyed || socket.writableEnded) return
       if (response !== null && response !== undefined) {
         if (response.length > 0xffff) {
           stats.tcpSocketErrors++

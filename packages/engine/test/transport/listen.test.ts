@@ -212,6 +212,26 @@ describe('listenDns', () => {
     expect(reader.messages.length).toBe(listener.stats.tcpSent)
   })
 
+  it('regression (CI flake): a query arriving after the lifetime FIN is dropped, not written after end()', async () => {
+    const listener = await listen(answerHandler, { tcpMaxConnectionMs: 300, udp: false })
+    // allowHalfOpen: the client keeps its side open after the server's FIN, as a peer that has not read it yet does
+    const socket = net.connect({ host: '127.0.0.1', port: listener.port, allowHalfOpen: true })
+    socket.on('error', () => {})
+    const reader = new FrameReader()
+    socket.on('data', (chunk) => reader.push(chunk))
+    const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()))
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(frame(buildQuery({ id: 1 })))
+    await ended
+    expect(listener.stats.tcpLifetimeClosed).toBe(1)
+    socket.write(frame(buildQuery({ id: 2 })))
+    await sleep(150) // loopback delivers it in well under a millisecond; an answer would be back by then
+    socket.destroy()
+    expect(reader.messages.length).toBe(1)
+    expect(listener.stats.tcpSent).toBe(1)
+    expect(listener.stats.tcpSocketErrors).toBe(0)
+  })
+
   it('closes idle TCP connections after tcpIdleTimeoutMs', async () => {
     const listener = await listen(answerHandler, { tcpIdleTimeoutMs: 100, udp: false })
     const started = Date.now()
