@@ -106,6 +106,48 @@ afterAll(async () => {
 
 const soakMs = Number(labEnv.GSLB_LAB_SOAK_S) * 1_000
 
+// `gslb-lb routes` where it is meant to run: a balancer of the seed's network (lb-a2). The lab leaves the OS's routes, so it finds them without quickack; the commands it prints,
+// typed as printed, fix them; then the routes are put back as they were (the drills judge the lab as built).
+test('gslb-lb routes on a lab balancer: finds the routes without quickack, its commands fix them', async () => {
+  expect(labUp).toBe(true)
+  const ns = 'gl-lb-a2'
+  const cli = join(ROOT, 'packages', 'cli', 'dist', 'bin.cjs')
+  const fleet = join(ROOT, 'examples', 'two-site', 'fleet.json')
+  const routes = () =>
+    runProgram(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, cli, 'routes', '-c', fleet, '--node', 'lb-a2'],
+      60_000,
+    )
+  const table = async () => (await runProgram('ip', ['-n', ns, 'route', 'show'], 5_000)).stdout
+  const before = await routes()
+  expect(before.stderr).toBe('')
+  expect(before.code).toBe(1)
+  for (const peer of ['10.1.1.11', '10.1.1.12', '10.2.0.100', '10.1.0.1', '10.2.0.1'])
+    expect(before.stdout).toMatch(new RegExp(`^  ${peer.replaceAll('.', '\\.')} +NO QUICKACK`, 'm'))
+  // site A's cluster VIP: this host while lb-a2 holds it (keepalived's election decides), else a route like the rest
+  expect(before.stdout).toMatch(/^ {2}10\.1\.0\.100 +(NO QUICKACK|this host) /m)
+  const commands = before.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('  ip route change '))
+    .map((line) => line.trim())
+  expect(commands.length).toBeGreaterThan(0)
+  const tableBefore = await table()
+  try {
+    for (const command of commands)
+      expect(await runProgram('ip', ['netns', 'exec', ns, 'sh', '-c', command], 5_000)).toMatchObject({
+        code: 0,
+      })
+    const after = await routes()
+    expect(after.code).toBe(0)
+    expect(after.stdout).toContain('every route to a peer acknowledges at once.')
+  } finally {
+    for (const command of commands)
+      await runProgram('ip', ['netns', 'exec', ns, 'sh', '-c', command.replace(/ quickack 1$/, '')], 5_000)
+  }
+  expect(await table()).toBe(tableBefore)
+}, 120_000)
+
 test.each(DRILLS)(
   'drill %s meets its target',
   async (name) => {
