@@ -11,8 +11,10 @@ const ROUTE_KEYS = new Set([
   'scope',
   'prefsrc',
   'metric',
+  'flags',
+  'metrics',
+  'pref',
 ])
-for (const key of ['flags', 'metrics', 'pref']) ROUTE_KEYS.add(key)
 /** Flags that only describe the route's state (not given to `ip route change`). */
 const STATE_FLAGS = new Set([
   'linkdown',
@@ -35,8 +37,8 @@ const PLAIN_METRICS = new Set([
   'initrwnd',
   'ssthresh',
   'hoplimit',
+  'reordering',
 ])
-PLAIN_METRICS.add('reordering')
 /** Metrics `ip -json` prints in milliseconds, rounded down: given back with the unit, and only when not rounded to 0. */
 const MILLISECOND_METRICS = new Set(['rtt', 'rttvar', 'rto_min'])
 

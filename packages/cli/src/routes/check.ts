@@ -27,8 +27,8 @@ export async function checkRoutes(
   run: IpRunner,
   { deadlineMs = CHECK_DEADLINE_MS }: { deadlineMs?: number } = {},
 ): Promise<RouteCheck> {
-  const todo = peers.slice(0, MAX_CHECKED_PEERS)
-  const checked: (CheckedPeer | undefined)[] = new Array(todo.length)
+  const queue = peers.slice(0, MAX_CHECKED_PEERS)
+  const checked: CheckedPeer[] = []
   const deadline = Date.now() + deadlineMs
   let next = 0
   let failed = false
@@ -40,18 +40,19 @@ export async function checkRoutes(
   }
   // One failing `ip` ends the check: the other workers stop after their current call instead of going on.
   const worker = async () => {
-    while (!failed && next < todo.length && Date.now() < deadline) {
+    while (!failed && next < queue.length && Date.now() < deadline) {
       const index = next++
       try {
-        checked[index] = await check(todo[index]!)
+        checked[index] = await check(queue[index]!)
       } catch (error) {
         failed = true
         throw error
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker))
-  const done = checked.filter((p): p is CheckedPeer => p !== undefined)
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker))
+  // workers fill their own indexes; flat() closes the holes left where the deadline stopped them
+  const done = checked.flat()
   const notChecked = peers.length - done.length
   return {
     peers: done,

@@ -16,7 +16,7 @@ export type RouteVerdict =
   | { kind: 'local'; route: IpRoute }
   | { kind: 'unreachable'; error: string }
 
-export function hasQuickack(route: IpRoute): boolean {
+function hasQuickack(route: IpRoute): boolean {
   return (route.metrics ?? []).some((m) => m.quickack === 1)
 }
 

@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runProgram } from '../../../../test/e2e/support/processes.js'
 import { requirePeer } from '../../../../test/support/peers.js'
 
 // `gslb-lb routes` (the built CLI) against a real routing table: a network namespace this test makes, with a
@@ -14,12 +14,7 @@ let ip: string
 let dir: string
 let config: string
 
-const run = (command: string, args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(command, args, { timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
+const run = (command: string, args: string[]) => runProgram(command, args, 15_000)
 
 async function must(args: string[]): Promise<void> {
   const result = await run(ip, args)
